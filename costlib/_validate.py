@@ -1,0 +1,80 @@
+"""Input guards shared by every costlib function: clear ValueErrors that name the parameter."""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+__all__ = ["number", "integer", "fraction", "choice"]
+
+
+def _as_array(name: str, value):
+    if isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be a number, got the boolean {value!r}")
+    if isinstance(value, str) or value is None:
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty")
+    return arr
+
+
+def number(name: str, value, *, low: float = 0.0, high: float = math.inf,
+           low_inclusive: bool = False, high_inclusive: bool = True):
+    """Check a finite number (or array of them) lies in the stated range; return it unchanged."""
+    arr = _as_array(name, value)
+    if not np.all(np.isfinite(arr)):
+        bad = arr[~np.isfinite(arr)].flat[0]
+        raise ValueError(f"{name} must be a finite number, got {bad!r}")
+    lo_ok = arr >= low if low_inclusive else arr > low
+    hi_ok = arr <= high if high_inclusive else arr < high
+    if not (np.all(lo_ok) and np.all(hi_ok)):
+        bad = arr[~(lo_ok & hi_ok)].flat[0]
+        lb = "[" if low_inclusive else "("
+        hb = "]" if high_inclusive else ")"
+        hi_txt = "inf" if math.isinf(high) else f"{high:g}"
+        raise ValueError(f"{name} must be in {lb}{low:g}, {hi_txt}{hb}, got {float(bad):g}")
+    if arr.ndim == 0:
+        return float(arr)
+    return arr
+
+
+def integer(name: str, value, *, low: int = 1, high: float = math.inf):
+    """Check a whole number (or array of whole numbers) >= low; return int or int array."""
+    arr = number(name, value, low=low, high=high, low_inclusive=True)
+    a = np.asarray(arr)
+    if not np.all(a == np.floor(a)):
+        bad = a[a != np.floor(a)].flat[0]
+        raise ValueError(f"{name} must be a whole number >= {low}, got {float(bad):g}")
+    if a.ndim == 0:
+        return int(a)
+    return a.astype(np.int64)
+
+
+def fraction(name: str, value):
+    """Check a utilization-like fraction in (0, 1]."""
+    return number(name, value, low=0.0, high=1.0)
+
+
+def choice(name: str, value, options):
+    """Check value is one of options (case-insensitive for strings); suggest the closest."""
+    import difflib
+
+    opts = list(options)
+    if isinstance(value, str):
+        for o in opts:
+            if o.lower() == value.lower():
+                return o
+        close = difflib.get_close_matches(value.lower(), [o.lower() for o in opts], n=3, cutoff=0.4)
+        close = [o for o in opts if o.lower() in close]
+        hint = f" Did you mean {' or '.join(close)}?" if close else ""
+        raise ValueError(f"unknown {name} {value!r}.{hint} Valid: {', '.join(opts)}")
+    raise ValueError(f"{name} must be one of {', '.join(map(str, opts))}, got {value!r}")
+
+
+def is_number(x) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
