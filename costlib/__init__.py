@@ -6,7 +6,7 @@ hardware, frontier, capacity, plus plots, widgets and grading for the notebooks.
 """
 from .catalog import (PRECISIONS, GPUSpec, ModelSpec, Precision, api_ids, api_prices, get_api_price,
                       get_gpu, get_model, get_precision, gpu_ids, gpu_prices, gpu_usd_per_hour, gpus,
-                      model_ids, models, tiers)
+                      measured, model_ids, models, tiers)
 from .deployment import Deployment, deployment, valid_tp
 from .memory import FitResult, fit, kv_bytes_per_token, kv_capacity_tokens, max_batch, min_tp, \
     usable_bytes, weight_bytes
@@ -27,3 +27,4 @@ from .hardware import compare_hardware
 from .frontier import default_batches, largest_batch_under_tpot, pareto_frontier, sweep_batch
 
 __version__ = "0.1.0"
+from .grading import check, hint, questions  # noqa: E402

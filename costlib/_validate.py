@@ -26,6 +26,11 @@ def _as_array(name: str, value):
 def number(name: str, value, *, low: float = 0.0, high: float = math.inf,
            low_inclusive: bool = False, high_inclusive: bool = True):
     """Check a finite number (or array of them) lies in the stated range; return it unchanged."""
+    if type(value) in (float, int) or isinstance(value, np.floating | np.integer):
+        x = float(value)  # fast path for plain scalars: no array round trip
+        if math.isfinite(x) and (x >= low if low_inclusive else x > low) and \
+                (x <= high if high_inclusive else x < high):
+            return x
     arr = _as_array(name, value)
     if not np.all(np.isfinite(arr)):
         bad = arr[~np.isfinite(arr)].flat[0]
@@ -45,6 +50,8 @@ def number(name: str, value, *, low: float = 0.0, high: float = math.inf,
 
 def integer(name: str, value, *, low: int = 1, high: float = math.inf):
     """Check a whole number (or array of whole numbers) >= low; return int or int array."""
+    if type(value) is int and low <= value <= high:
+        return value
     arr = number(name, value, low=low, high=high, low_inclusive=True)
     a = np.asarray(arr)
     if not np.all(a == np.floor(a)):

@@ -14,7 +14,7 @@ from . import _validate as v
 
 __all__ = [
     "GPUSpec", "ModelSpec", "Precision", "PRECISIONS",
-    "gpus", "models", "gpu_prices", "api_prices", "tiers",
+    "gpus", "models", "gpu_prices", "api_prices", "tiers", "measured",
     "get_gpu", "get_model", "get_precision", "get_api_price", "gpu_usd_per_hour",
     "gpu_ids", "model_ids", "api_ids",
 ]
@@ -71,6 +71,16 @@ def api_prices() -> pd.DataFrame:
 @functools.lru_cache(maxsize=None)
 def _tiers() -> pd.DataFrame:
     return _read("tiers.csv")
+
+
+@functools.lru_cache(maxsize=None)
+def _measured() -> pd.DataFrame:
+    return _read("measured.csv")
+
+
+def measured() -> pd.DataFrame:
+    """Published max-throughput results (TensorRT-LLM perf overview v0.17, Jan 2025) for calibration (§30.4)."""
+    return _measured().copy()
 
 
 def tiers() -> pd.DataFrame:
@@ -180,10 +190,12 @@ def _lookup(kind: str, name, ids: list[str], aliases: dict[str, str] | None = No
         return table[key]
     import difflib
 
-    close = difflib.get_close_matches(key, list(table), n=3, cutoff=0.5)
-    if not close:
-        # fall back to substring matches ("h100" -> H100-SXM, H100-PCIe)
-        close = [k for k in table if key and (key in k or k in key)][:3]
+    # ids that start with / contain what was typed come first ("a100" -> A100-SXM-*, "h200" ->
+    # H200-SXM before GH200), then spelling neighbours ("h100sxm" -> H100-SXM)
+    prefix = [k for k in table if len(key) >= 2 and k.startswith(key)]
+    inside = [k for k in table if len(key) >= 3 and key in k and k not in prefix]
+    fuzzy = difflib.get_close_matches(key, list(table), n=3, cutoff=0.5)
+    close = list(dict.fromkeys(prefix + inside + fuzzy))[:3]
     names = []
     for c in close:
         canon = table[c]

@@ -47,7 +47,7 @@ def kv_capacity_tokens(dep: Deployment):
 
 def max_batch(dep: Deployment, context):
     """Largest number of sequences of ``context`` tokens whose KV cache fits (0 if none) (§30.3)."""
-    c = v.integer("context", context, low=1)
+    c = v.integer("context", context, low=1, high=dep.model.max_context)
     return np.asarray(kv_capacity_tokens(dep)) // c if np.ndim(c) else kv_capacity_tokens(dep) // c
 
 
@@ -75,7 +75,7 @@ class FitResult:
         if self.fits:
             return (f"fits: {self.label} needs {gb(self.needed_bytes)} of {gb(self.usable_bytes)} usable; "
                     f"room for {self.max_batch:,} sequences of {self.context:,} tokens")
-        fix = f"try TP={self.min_tp}" if self.min_tp else "no TP up to 8 fits: try a smaller precision"
+        fix = f"try TP={self.min_tp}" if self.min_tp else "no TP up to 8 fits"
         if self.weight_bytes > self.usable_bytes:
             what = f"weights alone need {gb(self.weight_bytes)}"
         else:
@@ -121,7 +121,7 @@ def fit(dep: Deployment, context: int = 2048, batch: int = 1) -> FitResult:
 
     Returns a :class:`FitResult` saying whether it fits and, if not, by how many bytes it misses.
     """
-    c = v.integer("context", context, low=1)
+    c = v.integer("context", context, low=1, high=dep.model.max_context)
     b = v.integer("batch", batch, low=1)
     w, k = _needed(dep, c, b)
     usable = _total_usable(dep)
