@@ -1,0 +1,141 @@
+"""Time costlib's core formulas on 1,000-point sweeps (run on demand: `make bench`; not a test).
+
+Each operation is timed with time.perf_counter over many repeats (median and best of >= 20 runs, after a
+warm-up). Target: a 1,000-point sweep in <= 5 ms on one core, so the widgets and plots redraw instantly.
+Prints a markdown table for the README (or one JSON object with --json).
+
+    .venv/bin/python benchmarks/bench_core.py [--repeats 50] [--json]
+"""
+from __future__ import annotations
+
+import os
+
+# One core: keep numpy's thread pools (if any) to a single thread. Must precede importing numpy.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+try:
+    import costlib as cl
+except ModuleNotFoundError:  # running from a checkout without `pip install -e .`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import costlib as cl
+
+N = 1000  # points per sweep
+TARGET_MS = 5.0  # per 1,000-point sweep
+
+
+def timeit(fn, repeats: int, warmup: int = 3) -> tuple[float, float]:
+    """(median, best) wall time of fn() in milliseconds."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e3, min(times) * 1e3
+
+
+def cases():
+    """(operation, points, function, target ms or None, check of the result)."""
+    # Llama 3.1 8B bf16 on one H100: at 256-token contexts its KV room holds ~1,750 sequences, so the
+    # whole 1..1000 batch sweep fits and the physics-first fit check can stay on.
+    dep = cl.deployment("llama-3.1-8b", "H100-SXM", tp=1, weights="bf16")
+    moe = cl.deployment("mixtral-8x7b", "H100-SXM", tp=2, weights="fp8")
+    batches = np.arange(1, N + 1, dtype=float)
+    prices = np.linspace(0.5, 5.0, N)
+    rates = np.linspace(500.0, 2000.0, N)
+    assert cl.fit(dep, context=256, batch=N).fits
+
+    def finite(x):
+        return np.shape(x) == (N,) and bool(np.all(np.isfinite(x)))
+
+    def plans():
+        return [cl.capacity_plan(1e6, 10, 500, r) for r in rates.tolist()]
+
+    return [
+        ("decode_step: step time over batch 1..1000 (dense 8B, context 2048)", N,
+         lambda: cl.decode_step(dep, batches, 2048).step_time_s, TARGET_MS, finite),
+        ("decode_step: step time over batch 1..1000 (MoE 8x7B, TP=2)", N,
+         lambda: cl.decode_step(moe, batches, 2048).step_time_s, TARGET_MS, finite),
+        ("usd_per_million_tokens over 1,000 prices", N,
+         lambda: cl.usd_per_million_tokens(prices, 1000.0), TARGET_MS, finite),
+        ("decode_usd_per_million over batch 1..1000 (check_fit=False)", N,
+         lambda: cl.decode_usd_per_million(dep, 2.0, batches, 256, check_fit=False), TARGET_MS, finite),
+        ("decode_usd_per_million over batch 1..1000 (fit checked)", N,
+         lambda: cl.decode_usd_per_million(dep, 2.0, batches, 256), TARGET_MS, finite),
+        ("sweep_batch DataFrame over batch 1..1000 (the widgets' table)", N,
+         lambda: cl.sweep_batch(dep, 2.0, 256, batches=np.arange(1, N + 1)), TARGET_MS,
+         lambda df: len(df) == N and bool(df["fits"].all())),
+        ("capacity_plan: one call", 1,
+         lambda: cl.capacity_plan(1e6, 10, 500, 1000), None, lambda p: p.gpus == 226),
+        ("capacity_plan: 1,000-point sweep over per-GPU rates (arrays)", N,
+         lambda: cl.capacity_plan(1e6, 10, 500, rates), TARGET_MS,
+         lambda p: finite(p.gpus) and p.gpus[0] > p.gpus[-1]),
+        ("capacity_plan: 1,000 separate calls (loop, for comparison)", N,
+         plans, None, lambda ps: len(ps) == N and ps[0].gpus > ps[-1].gpus),
+    ]
+
+
+def run(repeats: int) -> list[dict]:
+    rows = []
+    for name, points, fn, target, check in cases():
+        if not check(fn()):
+            raise AssertionError(f"{name}: wrong result, timing would be meaningless")
+        median, best = timeit(fn, repeats)
+        rows.append({"operation": name, "points": points, "median_ms": median, "best_ms": best,
+                     "target_ms": target, "repeats": repeats,
+                     "pass": None if target is None else median <= target})
+    return rows
+
+
+def environment() -> dict:
+    return {"python": platform.python_version(), "numpy": np.__version__, "costlib": cl.__version__,
+            "machine": platform.machine(), "processor": platform.processor() or platform.machine(),
+            "cores_available": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+            else os.cpu_count()}
+
+
+def markdown(rows: list[dict], env: dict) -> str:
+    lines = ["| operation | median ms | best ms | target | result |", "|---|---:|---:|---:|---|"]
+    for r in rows:
+        target = "—" if r["target_ms"] is None else f"≤ {r['target_ms']:g} ms"
+        result = "info" if r["pass"] is None else ("pass" if r["pass"] else "FAIL")
+        lines.append(f"| {r['operation']} | {r['median_ms']:.3f} | {r['best_ms']:.3f} | {target} "
+                     f"| {result} |")
+    lines.append("")
+    lines.append(f"Median and best of {rows[0]['repeats']} runs after 3 warm-ups, one thread; "
+                 f"Python {env['python']}, numpy {env['numpy']}, costlib {env['costlib']}, "
+                 f"{env['machine']} ({env['cores_available']} cores available).")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=20, help="timed runs per operation (>= 20; default 20)")
+    ap.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    ap.add_argument("--strict", action="store_true", help="exit 1 if any operation misses its target")
+    args = ap.parse_args(argv)
+    if args.repeats < 20:
+        ap.error("--repeats must be >= 20")
+    rows, env = run(args.repeats), environment()
+    if args.json:
+        print(json.dumps({"environment": env, "results": rows}))
+    else:
+        print(markdown(rows, env))
+    missed = any(r["pass"] is False for r in rows)
+    return 1 if args.strict and missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
