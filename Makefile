@@ -1,0 +1,116 @@
+# Inference Cost Workbook — the two commands of the README:
+#   make lab    install everything into .venv and open the workbook in JupyterLab
+#   make test   install everything into .venv and run every check (what CI runs)
+# Other targets: make bench, make exercises, make clean, make distclean, make venv.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+# Jupyter refuses to start as root unless told so.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+START_NOTEBOOK ?= notebooks/00_start_here.ipynb
+LAB_ARGS ?=
+
+# Extra arguments for the unit-test run, e.g. make test PYTEST_ARGS="-n 2" or "-k packaging".
+PYTEST_ARGS ?=
+# pytest-xdist for the nbval runs (one kernel per worker, whole files per worker). Each
+# worker pays pytest's ~5 s start-up again, so it only pays off for several notebooks.
+NBVAL_WORKERS ?= 2
+NBVAL_XDIST_MIN ?= 4
+NBVAL_TIMEOUT ?= 600
+PYTEST := $(PY) -m pytest -p no:cacheprovider
+# Never run nbval with MPLBACKEND=Agg: the kernel would then show no figures.
+NBVAL  := env -u MPLBACKEND $(PYTEST) --nbval-current-env --nbval-cell-timeout=$(NBVAL_TIMEOUT) \
+          --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: help venv lab test lint unit nbval nbval-notebooks nbval-solutions bench exercises \
+        clean distclean
+
+help:
+	@echo "make lab        install into $(VENV) and open the workbook in JupyterLab"
+	@echo "make test       install into $(VENV) and run ruff, unit tests and nbval"
+	@echo "make bench      run every benchmarks/*.py"
+	@echo "make exercises  regenerate the student notebooks in exercises/"
+	@echo "make clean      remove caches and build files (keeps $(VENV))"
+	@echo "make distclean  clean, and remove $(VENV) too"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when pyproject.toml is newer than the stamp.
+# pip's output goes to $(VENV)/pip.log and is shown only if the install fails.
+$(STAMP): pyproject.toml | $(PY)
+	@echo "==> installing the project and its dependencies into $(VENV) (log: $(VENV)/pip.log)"
+	@{ $(PY) -m pip install --upgrade pip && $(PY) -m pip install -e '.[notebooks,test]'; } \
+	    > $(VENV)/pip.log 2>&1 || { tail -n 40 $(VENV)/pip.log; echo "pip install failed"; exit 1; }
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# Serves the whole repository (so solutions/ and exercises/ are reachable too) and opens the
+# start notebook; token authentication is jupyter's default. E.g. LAB_ARGS="--no-browser --port=8899".
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 $(ALLOW_ROOT) --ServerApp.root_dir="$(CURDIR)" \
+	    $(if $(wildcard $(START_NOTEBOOK)),--LabApp.default_url=/lab/tree/$(START_NOTEBOOK),) \
+	    $(LAB_ARGS)
+
+# -k: run every step even if an earlier one failed (still exits non-zero); -j1: in this order.
+test: $(STAMP)
+	@$(MAKE) --no-print-directory -k -j1 lint unit nbval-notebooks nbval-solutions
+
+lint: $(STAMP)
+	@echo "==> ruff check"
+	$(PY) -m ruff check --no-cache .
+
+# Fails if it collects nothing (pytest exit code 5).
+unit: $(STAMP)
+	@echo "==> unit tests (tests/)"
+	$(PYTEST) tests $(PYTEST_ARGS)
+
+# run_nbval(folder, mode-flags): nbval over folder/*.ipynb only (never the .py twins);
+# skipped, not failed, when the folder has no notebooks.
+define run_nbval
+	@shopt -s nullglob; files=($(1)/*.ipynb); \
+	if [ $${#files[@]} -eq 0 ]; then \
+	    echo "==> nbval $(1)/: no .ipynb files, skipped"; \
+	else \
+	    echo "==> nbval $(1)/ ($(if $(2),$(2),strict)): $${#files[@]} notebook(s)"; \
+	    xdist=(); \
+	    if [ $${#files[@]} -ge $(NBVAL_XDIST_MIN) ] && [ $(NBVAL_WORKERS) -gt 1 ]; then \
+	        xdist=(-n $(NBVAL_WORKERS) --dist loadfile); \
+	    fi; \
+	    set -x; $(NBVAL) $(if $(2),$(2),--nbval) "$${xdist[@]}" "$${files[@]}"; \
+	fi
+endef
+
+nbval: nbval-notebooks nbval-solutions
+
+# Teaching notebooks: every cell must run; only cells marked NBVAL_CHECK_OUTPUT are compared.
+nbval-notebooks: $(STAMP)
+	$(call run_nbval,notebooks,--nbval-lax)
+
+# Solutions: strict, every stored output is compared.
+nbval-solutions: $(STAMP)
+	$(call run_nbval,solutions,)
+
+bench: $(STAMP)
+	@shopt -s nullglob; files=(benchmarks/*.py); \
+	if [ $${#files[@]} -eq 0 ]; then echo "no benchmarks/*.py"; fi; \
+	for f in "$${files[@]}"; do echo "==> $$f"; $(PY) "$$f"; done
+
+exercises: $(STAMP)
+	$(PY) -m costlib.exercises
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
+	find . -path ./$(VENV) -prune -o \
+	    \( -name __pycache__ -o -name .ipynb_checkpoints \) -type d -print0 | xargs -0 rm -rf
+
+distclean: clean
+	rm -rf $(VENV)
