@@ -159,13 +159,13 @@ def capacity_plan(users, sessions_per_day, tokens_per_session, tokens_per_s_per_
 def users_supported(gpus, tokens_per_s_per_gpu, sessions_per_day, tokens_per_session, peak_factor=3.0,
                     headroom=0.3, gpus_per_replica=1) -> int:
     """The rubric in reverse: how many users a fleet of ``gpus`` serves at peak with headroom (§30.10)."""
-    n = v.integer("gpus", gpus, low=1)
-    r = v.number("tokens_per_s_per_gpu", tokens_per_s_per_gpu)
-    s = v.number("sessions_per_day", sessions_per_day)
-    t = v.number("tokens_per_session", tokens_per_session)
-    pk = v.number("peak_factor", peak_factor, low=1, low_inclusive=True)
-    hr = v.number("headroom", headroom, low=0, low_inclusive=True, high=10)
-    g = v.integer("gpus_per_replica", gpus_per_replica, low=1)
+    n = v.integer("gpus", gpus, low=1, scalar=True)
+    r = v.number("tokens_per_s_per_gpu", tokens_per_s_per_gpu, scalar=True)
+    s = v.number("sessions_per_day", sessions_per_day, scalar=True)
+    t = v.number("tokens_per_session", tokens_per_session, scalar=True)
+    pk = v.number("peak_factor", peak_factor, low=1, low_inclusive=True, scalar=True)
+    hr = v.number("headroom", headroom, low=0, low_inclusive=True, high=10, scalar=True)
+    g = v.integer("gpus_per_replica", gpus_per_replica, low=1, scalar=True)
     usable_gpus = (n // g) * g
     peak_capacity = usable_gpus / (1 + hr) * r
     per_user_peak = s * t / SECONDS_PER_DAY * pk
@@ -176,6 +176,11 @@ def gpus_saved(users, sessions_per_day, tokens_per_session, tokens_per_s_per_gpu
                tokens_per_s_per_gpu_after, gpus_per_replica_before=1, gpus_per_replica_after=1,
                **plan_kwargs) -> dict:
     """How many GPUs a faster configuration (e.g. FP8 instead of bf16) lets you cut (§30.10)."""
+    # checked under their own names (capacity_plan would report them without _before/_after)
+    v.number("tokens_per_s_per_gpu_before", tokens_per_s_per_gpu_before)
+    v.number("tokens_per_s_per_gpu_after", tokens_per_s_per_gpu_after)
+    v.integer("gpus_per_replica_before", gpus_per_replica_before, low=1)
+    v.integer("gpus_per_replica_after", gpus_per_replica_after, low=1)
     before = capacity_plan(users, sessions_per_day, tokens_per_session, tokens_per_s_per_gpu_before,
                            gpus_per_replica=gpus_per_replica_before, **plan_kwargs)
     after = capacity_plan(users, sessions_per_day, tokens_per_session, tokens_per_s_per_gpu_after,

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import field
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 
 import pandas as pd
@@ -161,9 +160,18 @@ class GPUSpec:
 
     def with_(self, **changes) -> GPUSpec:
         """A copy with some fields replaced, e.g. ``gpu.with_(hbm_bytes_per_s=3e12)`` (chapter's 3 TB/s)."""
+        fields = [f.name for f in dataclasses.fields(self)]
+        unknown = sorted(set(changes) - set(fields))
+        if unknown:
+            raise ValueError(f"unknown GPU field(s) {', '.join(unknown)}; valid: {', '.join(fields)}")
         for k, val in changes.items():
             if k in ("hbm_bytes", "hbm_bytes_per_s", "link_bytes_per_s", "tdp_w"):
-                v.number(k, val)
+                changes[k] = v.number(k, val)
+            elif k == "peak_flops":
+                if not isinstance(val, dict) or "bf16_tflops" not in val:
+                    raise ValueError(f"peak_flops must be a dict with at least 'bf16_tflops' (FLOP/s), "
+                                     f"got {val!r}")
+                changes[k] = {c: v.number(f"peak_flops[{c!r}]", x) for c, x in val.items()}
         return dataclasses.replace(self, **changes)
 
     @property

@@ -120,19 +120,25 @@ def decode_usd_per_million(dep: Deployment, usd_per_gpu_hour, batch, context, ut
     Raises :class:`NotFeasible` (a ValueError) if the weights and KV cache do not fit.
     """
     p = v.number("usd_per_gpu_hour", usd_per_gpu_hour)
+    # validated before the fit check, which needs whole numbers (ceil: a fractional batch needs
+    # the memory of the next whole sequence)
+    b = v.number("batch", batch, low=1, low_inclusive=True)
+    c = v.number("context", context, low=0, low_inclusive=True)
     if check_fit:
-        _require_fit(dep, int(np.max(context)), int(np.max(batch)))
-    tps = decode_tokens_per_s(dep, batch, context, mbu, mfu)
+        _require_fit(dep, int(np.ceil(np.max(c))), int(np.ceil(np.max(b))))
+    tps = decode_tokens_per_s(dep, b, c, mbu, mfu)
     return usd_per_million_tokens(p * dep.tp, tps, utilization)
 
 
 def prefill_usd_per_million(dep: Deployment, usd_per_gpu_hour, prompt_tokens=1000, utilization=1.0,
                             mfu=DEFAULT_MFU, check_fit=True):
     """$/million prompt tokens of a replica prefilling prompts of this length (§30.6)."""
+    v.deployment_arg(dep)
     p = v.number("usd_per_gpu_hour", usd_per_gpu_hour)
+    n = v.number("prompt_tokens", prompt_tokens, low=1, low_inclusive=True, high=dep.model.max_context)
     if check_fit:
-        _require_fit(dep, int(np.max(prompt_tokens)), 1)
-    tps = prefill_tokens_per_s(dep, prompt_tokens, mfu)
+        _require_fit(dep, int(np.ceil(np.max(n))), 1)
+    tps = prefill_tokens_per_s(dep, n, mfu)
     return usd_per_million_tokens(p * dep.tp, tps, utilization)
 
 
@@ -170,12 +176,16 @@ def workload_cost(dep: Deployment, usd_per_gpu_hour, prompt_tokens, output_token
     GPU-seconds per request = TP x (prompt / prefill tokens/s + output / decode tokens/s), where decode
     runs at ``batch`` with the average context prompt + output/2. Raises NotFeasible if it does not fit.
     """
+    v.deployment_arg(dep)
     p = v.number("usd_per_gpu_hour", usd_per_gpu_hour)
-    n_in = v.number("prompt_tokens", prompt_tokens, low=1, low_inclusive=True)
-    n_out = v.number("output_tokens", output_tokens, low=1, low_inclusive=True)
-    b = v.integer("batch", batch, low=1)
+    n_in = v.number("prompt_tokens", prompt_tokens, low=1, low_inclusive=True, scalar=True)
+    n_out = v.number("output_tokens", output_tokens, low=1, low_inclusive=True, scalar=True)
+    if n_in + n_out > dep.model.max_context:
+        raise ValueError(f"prompt_tokens + output_tokens = {n_in + n_out:g} exceed the context window of "
+                         f"{dep.model.id} ({dep.model.max_context:,} tokens)")
+    b = v.integer("batch", batch, low=1, scalar=True)
     u = v.fraction("utilization", utilization)
-    _require_fit(dep, int(n_in + n_out), b)
+    _require_fit(dep, int(np.ceil(n_in + n_out)), b)
     pre_s = dep.tp * n_in / prefill_tokens_per_s(dep, n_in, mfu)
     dec_s = dep.tp * n_out / decode_tokens_per_s(dep, b, n_in + n_out / 2, mbu, mfu)
     usd_per_s = p / SECONDS_PER_HOUR / u

@@ -15,7 +15,8 @@ DEFAULT_RESERVE_BYTES = 1e9  # per GPU, for activations, CUDA context and worksp
 def valid_tp(model, max_tp: int = 8) -> list[int]:
     """Tensor-parallel degrees that split the model's KV heads evenly, up to max_tp (§30.3)."""
     m = get_model(model)
-    return [t for t in range(1, max_tp + 1) if m.n_kv_heads % t == 0]
+    mt = v.integer("max_tp", max_tp, low=1, scalar=True)
+    return [t for t in range(1, min(mt, m.n_kv_heads) + 1) if m.n_kv_heads % t == 0]
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,10 @@ class Deployment:
         """A copy with some fields replaced (ids accepted), e.g. ``dep.with_(weights="fp8")``."""
         import dataclasses
 
+        unknown = sorted(set(changes) - {f.name for f in dataclasses.fields(self)})
+        if unknown:
+            raise ValueError(f"unknown Deployment field(s) {', '.join(unknown)}; valid: model, gpu, tp, "
+                             "weights, kv, memory_fraction, reserve_bytes")
         return dataclasses.replace(self, **changes)
 
 

@@ -15,7 +15,7 @@ __all__ = ["sweep_batch", "largest_batch_under_tpot", "pareto_frontier", "defaul
 
 def default_batches(max_batch: int) -> np.ndarray:
     """Powers of two up to max_batch, plus max_batch itself (at least [1])."""
-    mb = max(1, int(max_batch))
+    mb = max(1, v.integer("max_batch", max_batch, low=0, scalar=True))
     b = [2 ** i for i in range(int(np.log2(mb)) + 1)]
     if b[-1] != mb:
         b.append(mb)
@@ -60,11 +60,16 @@ def largest_batch_under_tpot(dep: Deployment, tpot_target_s, context=2048, mbu=D
 
 def pareto_frontier(df: pd.DataFrame, x="tpot_s", y="usd_per_million") -> pd.DataFrame:
     """Rows not beaten on both x and y (lower is better for both), sorted by x (§30.9)."""
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"df must be a pandas DataFrame (e.g. from sweep_batch), got {type(df).__name__}")
+    for name, col in (("x", x), ("y", y)):
+        if not isinstance(col, str):
+            raise ValueError(f"{name} must be a column name, got {col!r}")
     if x not in df or y not in df:
         raise ValueError(f"df must have columns {x!r} and {y!r}; has {list(df.columns)}")
     d = df.dropna(subset=[x, y]).sort_values([x, y])
     keep, best = [], np.inf
-    for idx, val in zip(d.index, d[y]):
+    for idx, val in zip(d.index, d[y], strict=True):
         if val < best:
             keep.append(idx)
             best = val

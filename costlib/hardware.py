@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from . import _validate as v
-from .catalog import get_gpu, get_model, get_precision, gpu_ids, gpu_usd_per_hour
+from .catalog import GPUSpec, get_gpu, get_model, get_precision, gpu_ids, gpu_usd_per_hour, tiers
 from .cost import usd_per_million_tokens
 from .deployment import Deployment
 from .memory import fit, min_tp, weight_bytes
@@ -20,20 +20,43 @@ def compare_hardware(model, weights="bf16", kv=None, gpus=None, context=2048, ba
     """Per GPU: fits on one?, smallest TP, decode tokens/s per GPU, $/M, GB/s and GB per $/hour (§30.8).
 
     ``batch=None`` uses the largest batch that fits at ``context`` (at most ``batch_cap``).
-    ``usd_per_gpu_hour`` may be a dict {gpu id: $/hour} overriding the catalog's ``tier`` price.
+    ``usd_per_gpu_hour`` may be a dict {gpu id: $/hour} overriding the catalog's ``tier`` price,
+    or one number for every GPU.
     Configurations that do not fit on up to ``max_tp`` GPUs are listed with ``feasible=False`` and
     no price.
     """
     m = get_model(model)
     w = get_precision(weights)
     k = get_precision("bf16" if kv is None else kv)
-    c = v.integer("context", context, low=1)
-    cap = v.integer("batch_cap", batch_cap, low=1)
+    c = v.integer("context", context, low=1, scalar=True)
+    cap = v.integer("batch_cap", batch_cap, low=1, scalar=True)
     if batch is not None:
-        batch = v.integer("batch", batch, low=1)
-    ids = gpu_ids() if gpus is None else [get_gpu(g).id for g in gpus]
-    prices = {} if usd_per_gpu_hour is None else {get_gpu(g).id: v.number(f"usd_per_gpu_hour[{g}]", p)
-                                                  for g, p in usd_per_gpu_hour.items()}
+        batch = v.integer("batch", batch, low=1, scalar=True)
+    v.fraction("mbu", mbu)
+    v.fraction("mfu", mfu)
+    v.integer("max_tp", max_tp, low=1, scalar=True)
+    # checked here: a mistyped tier would otherwise leave every price silently blank below
+    tier = v.choice("tier", tier, list(tiers()["tier"]) + ["owned"])
+    if gpus is None:
+        ids = gpu_ids()
+    else:
+        if isinstance(gpus, (str, GPUSpec)):
+            gpus = [gpus]
+        try:
+            items = list(gpus)
+        except TypeError:
+            raise ValueError(f"gpus must be a list of GPU ids, got {gpus!r}") from None
+        if not items:
+            raise ValueError("gpus must name at least one GPU")
+        ids = [get_gpu(g).id for g in items]
+    if usd_per_gpu_hour is None:
+        prices = {}
+    elif isinstance(usd_per_gpu_hour, dict):
+        prices = {get_gpu(g).id: v.number(f"usd_per_gpu_hour[{g}]", p)
+                  for g, p in usd_per_gpu_hour.items()}
+    else:  # one price for every GPU
+        one = v.number("usd_per_gpu_hour", usd_per_gpu_hour, scalar=True)
+        prices = {gid: one for gid in ids}
     rows = []
     for gid in ids:
         g = get_gpu(gid)

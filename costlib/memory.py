@@ -41,12 +41,14 @@ def _total_usable(dep: Deployment) -> float:
 
 def kv_capacity_tokens(dep: Deployment):
     """Tokens of KV cache that fit beside the weights across the replica's GPUs (0 if none) (§30.3)."""
+    v.deployment_arg(dep)
     free = _total_usable(dep) - weight_bytes(dep.model, dep.weights)
     return int(max(0.0, free) // kv_bytes_per_token(dep.model, dep.kv))
 
 
 def max_batch(dep: Deployment, context):
     """Largest number of sequences of ``context`` tokens whose KV cache fits (0 if none) (§30.3)."""
+    v.deployment_arg(dep)
     c = v.integer("context", context, low=1, high=dep.model.max_context)
     return np.asarray(kv_capacity_tokens(dep)) // c if np.ndim(c) else kv_capacity_tokens(dep) // c
 
@@ -107,7 +109,7 @@ def min_tp(model, gpu, weights="bf16", kv="bf16", context: int = 2048, batch: in
     """Smallest TP (dividing the KV heads, <= max_tp) that holds weights + batch x context KV; None if none (§30.8)."""
     c = v.integer("context", context, low=1)
     b = v.integer("batch", batch, low=1)
-    mt = v.integer("max_tp", max_tp, low=1)
+    mt = v.integer("max_tp", max_tp, low=1, scalar=True)
     for t in valid_tp(model, mt):
         dep = Deployment(model, gpu, t, weights, kv, memory_fraction, reserve_bytes)
         w, k = _needed(dep, c, b)
@@ -121,6 +123,7 @@ def fit(dep: Deployment, context: int = 2048, batch: int = 1) -> FitResult:
 
     Returns a :class:`FitResult` saying whether it fits and, if not, by how many bytes it misses.
     """
+    v.deployment_arg(dep)
     c = v.integer("context", context, low=1, high=dep.model.max_context)
     b = v.integer("batch", batch, low=1)
     w, k = _needed(dep, c, b)

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _validate as v
 from .deployment import Deployment
-from .memory import weight_bytes, kv_bytes_per_token
+from .memory import kv_bytes_per_token, weight_bytes
 
 __all__ = [
     "MBU_RANGE", "MFU_RANGE", "DEFAULT_MBU", "DEFAULT_MFU", "DEFAULT_ALLREDUCE_LATENCY_S", "realism",
@@ -69,6 +69,7 @@ def weight_bytes_read_per_step(dep: Deployment, batch=1):
     With E experts and k routed per token, B tokens touch on average E (1 - (1 - k/E)^B) experts
     per layer (uniform routing).
     """
+    v.deployment_arg(dep)
     b = v.number("batch", batch, low=1, low_inclusive=True)
     m = dep.model
     bpv = dep.weights.bytes_per_value
@@ -108,6 +109,7 @@ def decode_step(dep: Deployment, batch, context, mbu=DEFAULT_MBU, mfu=DEFAULT_MF
     ``batch`` and ``context`` may be numpy arrays (broadcast together). Capacity is not checked
     here: use :func:`costlib.memory.fit` first (the CLI and the widgets do).
     """
+    v.deployment_arg(dep)
     b = v.number("batch", batch, low=1, low_inclusive=True)
     c = v.number("context", context, low=0, low_inclusive=True)
     u_b = v.fraction("mbu", mbu)
@@ -149,6 +151,7 @@ def decode_tokens_per_s(dep, batch, context, mbu=DEFAULT_MBU, mfu=DEFAULT_MFU, *
 def prefill_time_s(dep: Deployment, prompt_tokens, mfu=DEFAULT_MFU, mbu=DEFAULT_MBU,
                    allreduce_latency_s=DEFAULT_ALLREDUCE_LATENCY_S):
     """Time to prefill one prompt (TTFT without queueing): compute-bound, with causal attention (§30.3)."""
+    v.deployment_arg(dep)
     n = v.number("prompt_tokens", prompt_tokens, low=1, low_inclusive=True)
     u_f = v.fraction("mfu", mfu)
     u_b = v.fraction("mbu", mbu)
@@ -176,6 +179,7 @@ def ridge_batch(dep: Deployment, context, mbu=DEFAULT_MBU, mfu=DEFAULT_MFU) -> f
 
     Solves B * f / (peak * MFU) = (W + B * C * kv) / (bandwidth * MBU) for a dense model.
     """
+    v.deployment_arg(dep)
     c = v.number("context", context, low=0, low_inclusive=True)
     u_b, u_f = v.fraction("mbu", mbu), v.fraction("mfu", mfu)
     g, m = dep.gpu, dep.model
@@ -192,6 +196,7 @@ def ridge_batch(dep: Deployment, context, mbu=DEFAULT_MBU, mfu=DEFAULT_MFU) -> f
 
 def arithmetic_intensity(dep: Deployment, batch, context):
     """FLOPs per byte of one decode step (x axis of the roofline plot) (§30.6)."""
+    v.deployment_arg(dep)
     b = v.number("batch", batch, low=1, low_inclusive=True)
     c = v.number("context", context, low=0, low_inclusive=True)
     flops = b * _flops_per_token(dep, c)
