@@ -6,7 +6,13 @@ import numbers
 
 import numpy as np
 
-__all__ = ["number", "integer", "fraction", "choice"]
+__all__ = ["number", "integer", "fraction", "choice", "deployment_arg"]
+
+# No quantity in this workbook (bytes, FLOP/s, tokens, dollars, seconds) is beyond 1e30 in size
+# or, unless zero, below 1e-30: outside that window an input is a units slip, and letting it
+# through only turns into inf/NaN or an OverflowError further down.
+MAX_MAGNITUDE = 1e30
+MIN_MAGNITUDE = 1e-30
 
 
 def _as_array(name: str, value):
@@ -16,25 +22,41 @@ def _as_array(name: str, value):
         raise ValueError(f"{name} must be a number, got {value!r}")
     try:
         arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
     if arr.size == 0:
         raise ValueError(f"{name} must not be empty")
     return arr
 
 
+def _sane(x: float) -> bool:
+    return x == 0 or MIN_MAGNITUDE <= abs(x) <= MAX_MAGNITUDE
+
+
 def number(name: str, value, *, low: float = 0.0, high: float = math.inf,
-           low_inclusive: bool = False, high_inclusive: bool = True):
-    """Check a finite number (or array of them) lies in the stated range; return it unchanged."""
+           low_inclusive: bool = False, high_inclusive: bool = True, scalar: bool = False):
+    """Check a finite number (or array of them) lies in the stated range; return it unchanged.
+
+    ``scalar=True`` refuses arrays (for parameters that must be one number).
+    """
     if type(value) in (float, int) or isinstance(value, np.floating | np.integer):
-        x = float(value)  # fast path for plain scalars: no array round trip
-        if math.isfinite(x) and (x >= low if low_inclusive else x > low) and \
+        try:
+            x = float(value)  # fast path for plain scalars: no array round trip
+        except OverflowError:
+            raise ValueError(f"{name} must be at most {MAX_MAGNITUDE:g} in size, got {value!r}") from None
+        if math.isfinite(x) and _sane(x) and (x >= low if low_inclusive else x > low) and \
                 (x <= high if high_inclusive else x < high):
             return x
     arr = _as_array(name, value)
+    if scalar and arr.ndim != 0:
+        raise ValueError(f"{name} must be a single number, got {value!r}")
     if not np.all(np.isfinite(arr)):
         bad = arr[~np.isfinite(arr)].flat[0]
         raise ValueError(f"{name} must be a finite number, got {bad!r}")
+    odd = (arr != 0) & ((np.abs(arr) > MAX_MAGNITUDE) | (np.abs(arr) < MIN_MAGNITUDE))
+    if np.any(odd):
+        raise ValueError(f"{name} must be 0 or between {MIN_MAGNITUDE:g} and {MAX_MAGNITUDE:g} in size "
+                         f"(check the units), got {float(arr[odd].flat[0]):g}")
     lo_ok = arr >= low if low_inclusive else arr > low
     hi_ok = arr <= high if high_inclusive else arr < high
     if not (np.all(lo_ok) and np.all(hi_ok)):
@@ -48,11 +70,11 @@ def number(name: str, value, *, low: float = 0.0, high: float = math.inf,
     return arr
 
 
-def integer(name: str, value, *, low: int = 1, high: float = math.inf):
+def integer(name: str, value, *, low: int = 1, high: float = math.inf, scalar: bool = False):
     """Check a whole number (or array of whole numbers) >= low; return int or int array."""
-    if type(value) is int and low <= value <= high:
+    if type(value) is int and low <= value <= high and abs(value) <= MAX_MAGNITUDE:
         return value
-    arr = number(name, value, low=low, high=high, low_inclusive=True)
+    arr = number(name, value, low=low, high=high, low_inclusive=True, scalar=scalar)
     a = np.asarray(arr)
     if not np.all(a == np.floor(a)):
         bad = a[a != np.floor(a)].flat[0]
@@ -65,6 +87,16 @@ def integer(name: str, value, *, low: int = 1, high: float = math.inf):
 def fraction(name: str, value):
     """Check a utilization-like fraction in (0, 1]."""
     return number(name, value, low=0.0, high=1.0)
+
+
+def deployment_arg(value, name: str = "dep"):
+    """Check a Deployment was passed (not an id string, a dict or None)."""
+    from .deployment import Deployment
+
+    if not isinstance(value, Deployment):
+        raise ValueError(f"{name} must be a Deployment, built with costlib.deployment(model, gpu, tp, "
+                         f"weights, kv); got {value!r}")
+    return value
 
 
 def choice(name: str, value, options):
