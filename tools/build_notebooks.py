@@ -30,6 +30,10 @@ def build(path: Path, timeout: int = 120) -> float:
     NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     elapsed = time.perf_counter() - t0
+    # stable cell ids and no saved widget state, so a rebuild only changes what really changed
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i}"
+    nb.metadata.pop("widgets", None)
     out = path.with_suffix(".ipynb")
     nbformat.write(nb, out)
     return elapsed
