@@ -468,16 +468,26 @@ def _tail(q: Question) -> str:
 
 def _diagnose(q: Question, x: float, exp: float) -> str:
     tol = q.tolerance_text
+
+    def known_slip(mistakes):
+        for m in mistakes:
+            target = m.target(exp)
+            if _close(target, exp, q.rel_tol, q.abs_tol):
+                continue  # this slip would not change the answer here
+            rel = m.rel_tol if m.rel_tol is not None else max(q.rel_tol, 0.02)
+            if _close(x, target, rel):
+                return f"{_fmt(x, q.integer)} looks like a known slip: {m.message}"
+        return None
+
+    # the question's own diagnoses first: some of them have the opposite sign on purpose
+    found = known_slip(q.mistakes)
+    if found:
+        return found
     if exp != 0 and x != 0 and math.copysign(1, x) != math.copysign(1, exp):
         return f"{_fmt(x, q.integer)} has the wrong sign"
-    candidates = list(q.mistakes) + (list(UNIT_MISTAKES) if q.unit_mistakes else [])
-    for m in candidates:
-        target = m.target(exp)
-        if _close(target, exp, q.rel_tol, q.abs_tol):
-            continue  # this slip would not change the answer here
-        rel = m.rel_tol if m.rel_tol is not None else max(q.rel_tol, 0.02)
-        if _close(x, target, rel):
-            return f"{_fmt(x, q.integer)} looks like a known slip: {m.message}"
+    found = known_slip(UNIT_MISTAKES) if q.unit_mistakes else None
+    if found:
+        return found
     if x == 0:
         return "0 cannot be right here"
     if exp != 0 and 1 / CLOSE_FACTOR <= x / exp <= CLOSE_FACTOR:
