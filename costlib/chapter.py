@@ -1290,7 +1290,7 @@ def _fmt_chapter(row) -> str:
 
 
 def claims_markdown(section=None, why: bool = True, verdicts=None) -> str:
-    """The claims table as markdown, numbers to 3 significant figures (§30.1-§30.11).
+    """The claims table as markdown, numbers to 3 significant figures, ``$`` escaped for Jupyter (§30.1-§30.11).
 
     ``verdicts`` keeps only rows with these verdicts, e.g. ``("wrong", "physically impossible")``.
     """
@@ -1309,4 +1309,4 @@ def claims_markdown(section=None, why: bool = True, verdicts=None) -> str:
                  _fmt_number(r["recomputed_value"]), r["unit"], f"**{r['verdict']}**"]
         cells += [r["why"]] if why else []
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
-    return "\n".join(lines)
+    return "\n".join(lines).replace("$", r"\$")

@@ -67,7 +67,7 @@ def compare_hardware(model, weights="bf16", kv=None, gpus=None, context=2048, ba
             except ValueError:
                 price = float("nan")
         tp1 = fit(Deployment(m, g, 1, w, k), context=c).fits
-        t = min_tp(m, g, w, k, context=c, batch=1, max_tp=max_tp)
+        t = min_tp(m, g, w, k, context=c, batch=1 if batch is None else batch, max_tp=max_tp)
         row = {"gpu": gid, "hbm_gb": g.hbm_gb, "hbm_tb_per_s": g.hbm_tb_per_s,
                "usd_per_gpu_hour": price, "weights_gb": weight_bytes(m, w) / 1e9,
                "fits_one_gpu": tp1, "min_tp": t, "batch": 0, "tokens_per_s_per_gpu": np.nan,

@@ -77,14 +77,17 @@ class FitResult:
         if self.fits:
             return (f"fits: {self.label} needs {gb(self.needed_bytes)} of {gb(self.usable_bytes)} usable; "
                     f"room for {self.max_batch:,} sequences of {self.context:,} tokens")
-        fix = f"try TP={self.min_tp}" if self.min_tp else "no TP up to 8 fits"
+        fix = f"try TP={self.min_tp} or a smaller precision" if self.min_tp else \
+            "no TP up to 8 fits: try a smaller precision"
         if self.weight_bytes > self.usable_bytes:
             what = f"weights alone need {gb(self.weight_bytes)}"
+            if self.batch > 1:
+                what += f" (+ {gb(self.kv_bytes)} KV for {self.batch:,}x{self.context:,} tokens)"
         else:
             what = (f"weights {gb(self.weight_bytes)} + KV for {self.batch:,}x{self.context:,} tokens "
                     f"{gb(self.kv_bytes)}")
         return (f"does not fit: {self.label}: {what}, {gb(self.usable_bytes)} usable — "
-                f"short by {gb(self.shortfall_bytes)}; {fix} or a smaller precision")
+                f"short by {gb(self.shortfall_bytes)}; {fix}")
 
     def __str__(self) -> str:
         return self.message
