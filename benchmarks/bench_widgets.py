@@ -1,0 +1,157 @@
+"""Time each explorer from a control change to new numbers and a redrawn figure (run on demand; not a test).
+
+One change = setting a control's value, which (like a slider release in the browser) runs costlib,
+clears and refills the axes, draws the figure with ``fig.canvas.draw()`` (Agg) and encodes the PNG
+the notebook shows. Each explorer gets >= 20 changes of one control (after 2 warm-up changes); the
+table reports the median and 90th percentile of wall time, the median CPU time of this process (less
+sensitive to other work on the machine), how much of the wall time is matplotlib drawing plus PNG
+encoding, and pass/fail against a 50 ms median target. A calibration row times the smallest labelled
+matplotlib figure on the same machine: the floor any redraw pays here.
+
+    .venv/bin/python benchmarks/bench_widgets.py [--changes 21] [--only cost_explorer] [--json]
+"""
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+
+try:
+    from costlib import plots, widgets
+except ModuleNotFoundError:  # running from a checkout without `pip install -e .`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from costlib import plots, widgets
+
+TARGET_MS = 50.0
+
+# explorer -> (control moved, function of i giving its i-th value); values stay in the slider's range
+CHANGES = {
+    "tour": ("usd_per_gpu_hour", lambda i: 1.0 + 0.05 * i),
+    "cost_explorer": ("utilization", lambda i: 0.30 + 0.03 * i),
+    "procurement_explorer": ("on_demand_usd_per_hour", lambda i: 2.0 + 0.1 * i),
+    "throughput_explorer": ("batch", lambda i: 1 + i % 13),
+    "roofline_explorer": ("batch", lambda i: 1 + i % 13),
+    "utilization_explorer": ("duty_cycle", lambda i: 0.30 + 0.03 * i),
+    "prefill_decode_explorer": ("prompt_tokens", lambda i: 500 + 50 * i),
+    "self_host_explorer": ("tokens_per_month", lambda i: 10 ** (8 + 0.1 * i)),
+    "hardware_explorer": ("context", lambda i: 1024 + 128 * i),
+    "latency_explorer": ("tpot_target_ms", lambda i: 15.0 + i),
+    "capacity_explorer": ("headroom", lambda i: 0.05 * (i % 20)),
+}
+
+
+def time_changes(name: str, n: int) -> dict:
+    ex = widgets.EXPLORERS[name]()
+    key, value = CHANGES[name]
+    c = ex.controls[key]
+    wall, cpu, render = [], [], []
+    spent = {"render": 0.0}
+    draw, png = ex._draw, ex._png
+
+    def timed(fn):
+        def run(*a, **k):
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                spent["render"] += time.perf_counter() - t0
+        return run
+
+    ex._draw, ex._png = timed(draw), timed(png)  # this instance only: how much is drawing + PNG
+    i = 0
+    while len(wall) < n:
+        v = value(i)
+        v = int(round(v)) if isinstance(c.value, int) else float(v)
+        i += 1
+        if v == c.value:  # no change, no event: not a measurement
+            continue
+        spent["render"] = 0.0
+        w0, c0 = time.perf_counter(), time.process_time()
+        c.value = v  # recompute + redraw (fig.canvas.draw) + PNG, synchronously
+        w1, c1 = time.perf_counter(), time.process_time()
+        assert ex.ok or ex.message, f"{name}: nothing shown"
+        if i > 2:  # warm-up: first layout, caches
+            wall.append((w1 - w0) * 1e3)
+            cpu.append((c1 - c0) * 1e3)
+            render.append(spent["render"] * 1e3)
+    med = statistics.median(wall)
+    return {"explorer": name, "control": key, "changes": len(wall), "median_ms": med,
+            "p90_ms": float(np.percentile(wall, 90)), "cpu_median_ms": statistics.median(cpu),
+            "render_median_ms": statistics.median(render), "target_ms": TARGET_MS, "pass": med <= TARGET_MS}
+
+
+def calibration(n: int) -> dict:
+    """The floor: new data on one line under a title and two axis labels, redrawn with Agg."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.5, 4.3), dpi=widgets.DPI)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    (line,) = ax.plot([0, 1, 2], [0, 1, 2])
+    ax.set_title("calibration")
+    ax.set_xlabel("x (unit)")
+    ax.set_ylabel("y (unit)")
+    wall, cpu = [], []
+    for i in range(n + 2):
+        w0, c0 = time.perf_counter(), time.process_time()
+        line.set_ydata([0, i + 1, 2 * i + 2])
+        ax.relim()
+        ax.autoscale_view()
+        with plots.style():  # the explorers' text settings, for a like-for-like floor
+            fig.canvas.draw()
+        if i >= 2:
+            wall.append((time.perf_counter() - w0) * 1e3)
+            cpu.append((time.process_time() - c0) * 1e3)
+    return {"explorer": "(calibration: minimal figure)", "control": "-", "changes": n,
+            "median_ms": statistics.median(wall), "p90_ms": float(np.percentile(wall, 90)),
+            "cpu_median_ms": statistics.median(cpu), "render_median_ms": statistics.median(wall),
+            "target_ms": None, "pass": None}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--changes", type=int, default=21, help="timed changes per explorer (>= 20)")
+    ap.add_argument("--only", action="append", choices=sorted(CHANGES), help="time only these explorers")
+    ap.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    args = ap.parse_args(argv)
+    if args.changes < 20:
+        ap.error("--changes must be >= 20")
+    names = args.only or list(CHANGES)
+    rows = [time_changes(name, args.changes) for name in names] + [calibration(args.changes)]
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    env = {"python": platform.python_version(), "matplotlib": matplotlib.__version__,
+           "cpus": os.cpu_count(), "load_avg_1min": round(load[0], 2), "machine": platform.machine()}
+    if args.json:
+        print(json.dumps({"env": env, "rows": rows}))
+        return 0
+    print(f"Explorer redraw after one control change (Python {env['python']}, matplotlib "
+          f"{env['matplotlib']}, {env['cpus']} CPUs, load average {env['load_avg_1min']})\n")
+    print("| explorer | control | changes | median ms | p90 ms | CPU median ms | of which draw + PNG ms "
+          "| target ms | result |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+    for r in rows:
+        target = "" if r["target_ms"] is None else f"{r['target_ms']:.0f}"
+        result = "" if r["pass"] is None else ("pass" if r["pass"] else "FAIL")
+        print(f"| {r['explorer']} | {r['control']} | {r['changes']} | {r['median_ms']:.1f} | {r['p90_ms']:.1f} "
+              f"| {r['cpu_median_ms']:.1f} | {r['render_median_ms']:.1f} | {target} | {result} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

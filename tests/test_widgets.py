@@ -1,0 +1,572 @@
+"""costlib.widgets: every explorer's numbers against hand-derived values, every control extreme, no tracebacks.
+
+Numbers expected in the messages are derived by hand below (architecture formulas, datasheet figures,
+the chapter's inputs), never by calling the code under test. No browser: setting ``control.value``
+fires the same observers a slider does.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")  # this module only; notebooks keep their inline backend
+
+import ipywidgets as w  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from costlib import widgets  # noqa: E402
+
+# ---------------------------------------------------------------- hand-derived facts
+
+LLAMA_70B = (80, 8192, 64, 8, 128, 28672, 128256)  # config.json: layers, hidden, heads, kv, head_dim, ffn, vocab
+L, HID, H, HD = 80, 8192, 64, 128
+BW, BF16, FP8, LINK = 3.35e12, 989e12, 1979e12, 450e9  # H100 SXM datasheet: HBM, dense bf16/fp8, NVLink/dir
+USABLE = 0.95 * 80e9 - 1e9  # per H100: 95% of HBM minus 1 GB
+MBU, MFU = (0.60 + 0.85) / 2, (0.30 + 0.50) / 2  # middle of the chapter's §30.4 ranges
+AR_LATENCY = 5e-6  # fixed cost of one all-reduce (workbook convention)
+
+
+def dense_params(layers, hidden, heads, kv_heads, head_dim, ffn, vocab):
+    attn = hidden * heads * head_dim + 2 * hidden * kv_heads * head_dim + heads * head_dim * hidden
+    return 2 * vocab * hidden + layers * (attn + 3 * hidden * ffn + 2 * hidden) + hidden
+
+
+N70 = dense_params(*LLAMA_70B)
+KV70 = 2 * 80 * 8 * 128 * 2  # bytes per token of bf16 KV cache
+
+
+def step_s(batch, context, tp, bytes_per_weight, peak, mbu=MBU, mfu=MFU):
+    """Roofline decode step written out: max(bytes / bandwidth, FLOPs / peak) + TP all-reduces."""
+    mem = (N70 * bytes_per_weight + batch * context * KV70) / (tp * BW * mbu)
+    comp = batch * (2 * N70 + 4 * L * context * H * HD) / (tp * peak * mfu)
+    comm = 2 * L * (AR_LATENCY + 2 * (tp - 1) / tp * batch * HID * 2 / LINK) if tp > 1 else 0.0
+    return max(mem, comp) + comm
+
+
+def prefill_s(n, tp, bytes_per_weight, peak, mfu=MFU, mbu=MBU):
+    comp = (2 * N70 * n + 2 * L * H * HD * n * n) / (tp * peak * mfu)
+    mem = N70 * bytes_per_weight / (tp * BW * mbu)
+    comm = 2 * L * (AR_LATENCY + 2 * (tp - 1) / tp * n * HID * 2 / LINK) if tp > 1 else 0.0
+    return max(comp, mem) + comm
+
+
+def max_batch(tp, bytes_per_weight, context):
+    return int((tp * USABLE - N70 * bytes_per_weight) // KV70) // context
+
+
+def usd_per_m(usd_per_hour, tokens_per_s):
+    return usd_per_hour / (tokens_per_s * 3600 / 1e6)
+
+
+# ---------------------------------------------------------------- helpers
+
+NAN_WORD = re.compile(r"\b(nan|inf|infinity)\b", re.IGNORECASE)
+
+
+def figure_problems(ex) -> list[str]:
+    """NaN/inf anywhere in what the explorer drew, or an empty plot that is not a message."""
+    out = []
+    for ax in ex.fig.axes:
+        drawn = ax.get_lines() + ax.collections + ax.patches
+        if not drawn and not ax.texts:
+            out.append("empty axes")
+        for ln in ax.get_lines():
+            xy = np.asarray(ln.get_xydata(), dtype=float)
+            if xy.size and not np.isfinite(xy).all():
+                out.append(f"line {ln.get_label()!r}")
+        for c in ax.collections:
+            if not all(np.isfinite(p.vertices).all() for p in c.get_paths()):
+                out.append(f"collection {c.get_label()!r}")
+        for p in ax.patches:
+            if not np.isfinite(np.asarray(p.get_path().vertices, dtype=float)).all():
+                out.append(f"patch {p!r}")
+            if hasattr(p, "get_width") and hasattr(p, "get_xy"):
+                if not np.isfinite([*np.ravel(p.get_xy()), p.get_width(), p.get_height()]).all():
+                    out.append(f"bar {p!r}")
+        for t in ax.texts:
+            if not np.isfinite(np.asarray(t.get_position(), dtype=float)).all():
+                out.append(f"text {t.get_text()!r}")
+            if NAN_WORD.search(t.get_text()):
+                out.append(f"text says {t.get_text()!r}")
+        if not (np.isfinite(ax.get_xlim()).all() and np.isfinite(ax.get_ylim()).all()):
+            out.append("limits")
+    return out
+
+
+def assert_sane(ex, where=""):
+    assert ex.message, f"{where}: empty message"
+    assert not NAN_WORD.search(ex.message), f"{where}: {ex.message}"
+    assert "internal error" not in ex.message, f"{where}: {ex.message}"
+    assert "Traceback" not in ex.out.value
+    assert figure_problems(ex) == [], f"{where}: {figure_problems(ex)}"
+    assert ex.image.value[:8] == b"\x89PNG\r\n\x1a\n", f"{where}: no PNG rendered"
+
+
+def extremes(c):
+    if isinstance(c, w.FloatLogSlider):
+        return [c.base ** c.min, c.base ** c.max]
+    if isinstance(c, (w.FloatSlider, w.IntSlider)):
+        return [c.min, c.max]
+    opts = [o[1] if isinstance(o, tuple) else o for o in c.options]
+    return [opts[0], opts[-1]]
+
+
+def money(message, after):
+    """The first $ amount after a phrase in the message, as a float."""
+    m = re.search(re.escape(after) + r".*?\$([\d,]+(?:\.\d+)?)", message)
+    assert m, f"no $ after {after!r} in: {message}"
+    return float(m.group(1).replace(",", ""))
+
+
+# ---------------------------------------------------------------- the framework
+
+def test_every_builder_returns_a_displayable_explorer():
+    assert set(widgets.EXPLORERS) == {
+        "tour", "cost_explorer", "procurement_explorer", "throughput_explorer", "roofline_explorer",
+        "utilization_explorer", "prefill_decode_explorer", "self_host_explorer", "hardware_explorer",
+        "latency_explorer", "capacity_explorer", "claims_explorer", "cheatsheet_explorer"}
+    ex = widgets.cost_explorer()
+    assert isinstance(ex.widget, w.VBox)
+    assert ex.image in ex.widget.children and ex.out in ex.widget.children
+    assert set(ex.values()) == set(ex.controls)
+    for c in ex.controls.values():
+        if isinstance(c, (w.FloatSlider, w.IntSlider, w.FloatLogSlider)):
+            assert c.continuous_update is False
+    bundle = ex._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"].endswith(ex.message)  # readable where widgets cannot render
+    assert bundle["image/png"] == ex.image.value
+
+
+def test_one_figure_per_explorer_reused_across_changes():
+    ex = widgets.cost_explorer()
+    fig, ax = ex.fig, ex.ax
+    for u in (0.3, 0.6, 0.9):
+        ex.controls["utilization"].value = u
+    assert ex.fig is fig and ex.ax is ax and ex.fig.axes == [ax]
+    import matplotlib.pyplot as plt
+
+    assert all(plt.figure(n) is not fig for n in plt.get_fignums())  # not held by pyplot: no leak
+
+
+def test_set_recomputes_once_and_rejects_unknown_controls():
+    ex = widgets.cost_explorer()
+    ex.set(usd_per_hour=3.0, tokens_per_s=1000, utilization=1.0)
+    assert money(ex.message, "= ") == round(usd_per_m(3.0, 1000), 2)  # §30.1: $3/h -> $0.83/M
+    with pytest.raises(ValueError, match="unknown control"):
+        ex.set(price=1)
+
+
+def test_presets_are_validated():
+    with pytest.raises(ValueError, match="H100"):
+        widgets.tour(gpu="H100")  # ambiguous: H100-SXM or H100-PCIe
+    with pytest.raises(ValueError):
+        widgets.throughput_explorer(weights="int3")
+
+
+# ---------------------------------------------------------------- 00 tour
+
+def test_tour_chapter_example_does_not_fit_and_says_by_how_much():
+    ex = widgets.tour()  # the chapter's 70B in bf16 on one H100 at $2/h
+    short = (2 * N70 + 2048 * KV70 - USABLE) / 1e9  # weights + one 2,048-token sequence
+    assert ex.message.startswith("does not fit")
+    assert f"short by {short:.1f} GB" in ex.message and f"{short:.1f}" == "66.8"
+    assert "TP=2" in ex.message
+    assert "$" not in ex.message  # physics first: no price for a config that does not fit
+    assert_sane(ex, "tour default")
+
+
+def test_tour_fp8_fits_and_is_priced():
+    ex = widgets.tour()
+    ex.controls["weights"].value = "fp8"
+    b = max_batch(1, 1, 2048)
+    assert b == 6  # 75 GB - 70.6 GB leaves 13,569 tokens of bf16 KV
+    assert ex.message.startswith("fits") and f"room for {b} sequences" in ex.message
+    tps = b / step_s(b, 2048, 1, 1, FP8)
+    assert f"batch {b} " in ex.message and f"{tps:,.0f} tokens/s" in ex.message
+    assert money(ex.message, "=") == round(usd_per_m(2.0, tps), 2)
+    assert_sane(ex, "tour fp8")
+
+
+def test_tour_two_gpus_bf16_fits():
+    ex = widgets.tour(tp=2)
+    assert ex.message.startswith("fits") and f"room for {max_batch(2, 2, 2048)} sequences" in ex.message
+    tps = 13 / step_s(13, 2048, 2, 2, BF16)
+    assert money(ex.message, "=") == round(usd_per_m(4.0, tps), 2)  # two GPUs at $2/h
+
+
+# ---------------------------------------------------------------- 01 cost model, procurement
+
+@pytest.mark.parametrize("u, expected", [(1.0, "0.56"), (0.5, "1.11")])
+def test_cost_explorer_chapter_worked_example(u, expected):
+    ex = widgets.cost_explorer()
+    ex.controls["utilization"].value = u
+    assert f"{usd_per_m(2.0, 1000 * u):.2f}" == expected  # §30.1 and §30.5: $2 / 3.6M tokens, halved
+    assert f"= ${expected} per million tokens" in ex.message
+    assert_sane(ex, f"cost u={u}")
+
+
+def test_procurement_tiers_and_owned_gpu():
+    ex = widgets.procurement_explorer()
+    od = (3.00 + 4.50) / 2  # chapter §30.2: H100 on demand $3.00-4.50/hour
+    assert money(ex.message, "reserved:") == round(od * 0.5, 2)
+    capex = 35_000 / (3 * 8760)
+    power = 0.700 * 1.3 * 0.10
+    owned = (capex + power) * 1.15
+    assert money(ex.message, "owned:") == round(capex, 2)
+    assert f"= ${owned:.2f} per GPU-hour" in ex.message
+    ex.controls["tier"].value = "spot"
+    assert money(ex.message, "spot:") == round(od * 0.25, 2)
+    ex.controls["years"].value = 6.0
+    assert f"= ${(35_000 / (6 * 8760) + power) * 1.15:.2f} per GPU-hour" in ex.message
+
+
+# ---------------------------------------------------------------- 02 throughput, roofline
+
+def test_throughput_default_step_breakdown_and_wall():
+    ex = widgets.throughput_explorer()  # 70B bf16 on 2 H100s, batch 8, 2,048 tokens
+    s = step_s(8, 2048, 2, 2, BF16)
+    assert f"step {s * 1e3:.2f} ms" in ex.message and "memory-bound" in ex.message
+    assert f"{8 / s:,.0f} tokens/s for the replica" in ex.message
+    assert f"memory wall: {max_batch(2, 2, 2048)} sequences" in ex.message
+    # the chapter's formula at the datasheet bandwidth: 2 x 3.35 TB/s / 141.1 GB x 8
+    assert f"= {2 * BW / (2 * N70) * 8:,.0f} tokens/s (weights only" in ex.message
+    assert_sane(ex, "throughput default")
+
+
+def test_throughput_beyond_the_memory_wall_is_refused_not_priced():
+    ex = widgets.throughput_explorer()
+    ex.controls["batch"].value = 64
+    short = (2 * N70 + 64 * 2048 * KV70 - 2 * USABLE) / 1e9
+    assert ex.message.startswith("does not fit") and f"short by {short:.1f} GB" in ex.message
+    assert "tokens/s for the replica" not in ex.message
+    assert_sane(ex, "throughput batch 64")
+
+
+def test_throughput_weights_that_do_not_fit_show_a_message_axes():
+    ex = widgets.throughput_explorer()
+    ex.controls["tp"].value = 1
+    assert not ex.ok and ex.message.startswith("does not fit")
+    assert any("does not fit" in t.get_text() for t in ex.ax.texts) and not ex.ax.get_lines()
+    ex.controls["tp"].value = 2  # and back: a normal plot again
+    assert ex.ok and ex.ax.get_lines() and ex.ax.get_xlabel()
+
+
+def test_roofline_explorer_ridge_and_turning_batch():
+    ex = widgets.roofline_explorer()
+    assert f"= {BF16 / BW:,.0f} FLOP/byte" in ex.message
+    ai8 = 8 * (2 * N70 + 4 * L * 2048 * H * HD) / (2 * N70 + 8 * 2048 * KV70)
+    assert f"batch 8: {ai8:,.1f} FLOP/byte → memory-bound" in ex.message
+    # at 2,048 tokens a sequence's KV read (2048 x 327,680 B / 6.7 TB/s = 100 us) outlasts its compute
+    # (146.5 GFLOP / 1,978 TFLOP/s = 74 us): decode never turns compute-bound
+    assert "never turns compute-bound" in ex.message
+    ex.controls["context"].value = 128
+    per_seq = (2 * N70 + 4 * L * 128 * H * HD) / (2 * BF16) - 128 * KV70 / (2 * BW)
+    ridge = 2 * N70 / (2 * BW) / per_seq
+    assert f"compute-bound at batch ≈ {ridge:,.0f}" in ex.message
+    assert f"only {max_batch(2, 2, 128):,} sequences fit" in ex.message
+    assert_sane(ex, "roofline context 128")
+
+
+# ---------------------------------------------------------------- 03 utilization
+
+def test_utilization_explorer_full_load_duty_cycle_and_break_even():
+    ex = widgets.utilization_explorer()  # 70B fp8 on 2 H100s, batch 64, $2/GPU-hour, 50% duty cycle
+    tps = 64 / step_s(64, 2048, 2, 1, FP8)
+    full = usd_per_m(4.0, tps)
+    assert f"{tps:,.0f} tokens/s at full load" in ex.message
+    assert f"${full:.2f}/M at full load" in ex.message and f"50% duty cycle ${full / 0.5:.2f}/M" in ex.message
+    assert f"at a {full / 0.88:.0%} duty cycle" in ex.message  # Together $0.88/M output
+    ex.controls["mbu"].value = 0.60
+    tps60 = 64 / step_s(64, 2048, 2, 1, FP8, mbu=0.60)
+    assert f"{tps60:,.0f} tokens/s at full load" in ex.message
+    ex.controls["batch"].value = 512  # 118 fit
+    assert not ex.ok and ex.message.startswith("does not fit")
+
+
+# ---------------------------------------------------------------- 04 prefill vs decode
+
+def test_prefill_decode_chat_by_hand():
+    ex = widgets.prefill_decode_explorer()  # chat: 1000 in, 1000 out; 70B fp8 on 2 H100s; batch 64
+    usd_per_gpu_s = 2.0 / 3600
+    pre_gpu_s = 2 * prefill_s(1000, 2, 1, FP8)
+    dec_gpu_s = 2 * 1000 * step_s(64, 1500, 2, 1, FP8) / 64  # decode at the mean context 1000 + 500
+    p_in = pre_gpu_s * usd_per_gpu_s / 1000 * 1e6
+    p_out = dec_gpu_s * usd_per_gpu_s / 1000 * 1e6
+    assert f"prefill ${p_in:.3f}/M input" in ex.message and f"decode ${p_out:.3f}/M output" in ex.message
+    assert f"cost ratio {p_out / p_in:.1f}×" in ex.message
+    # the chapter's §30.6 math: $0.29 / $0.20 = 1.47x
+    ch_in = 2 / (989e12 * 3600 * 0.4 / (2 * 70e9)) * 1e6
+    ch_out = 2 / (3e12 * 3600 * 0.7 * 128 / 140e9) * 1e6
+    assert f"§30.6 math {ch_out / ch_in:.2f}×" in ex.message
+    # API list prices: from $0.88/$0.88 (1x) to GPT-4o/Sonnet's 4-5x
+    assert "API list prices 1.0-5.0×" in ex.message
+    assert_sane(ex, "prefill/decode chat")
+
+
+def test_prefill_decode_presets_drive_the_lengths_and_vice_versa():
+    ex = widgets.prefill_decode_explorer()
+    ex.controls["workload"].value = "rag"
+    assert (ex.controls["prompt_tokens"].value, ex.controls["output_tokens"].value) == (8000, 300)
+    # 64 sequences of 8,300 tokens do not fit; the preset lowers the batch to what does:
+    # (2 x 75 GB - 70.6 GB) / 327,680 B per token = 242,310 tokens -> 29 sequences of 8,300
+    fits = int((2 * USABLE - N70) // KV70) // 8300
+    assert ex.controls["batch"].value == fits == 29
+    assert f"8,000 prompt + 300 output tokens per request, decode batch {fits}" in ex.message
+    ex.controls["output_tokens"].value = 301
+    assert ex.controls["workload"].value == "custom"
+    ex.controls["output_tokens"].value = 300
+    assert ex.controls["workload"].value == "rag"
+
+
+# ---------------------------------------------------------------- 05 self-host vs API
+
+def test_self_host_default_bills_and_crossover():
+    ex = widgets.self_host_explorer()  # 1B tokens/month, Together $0.88/$0.88, 70B fp8 on 2 H100s at $2/h
+    assert money(ex.message, "Turbo") == round(1e9 / 1e6 * 0.88)
+    assert "1 replica × 2 GPUs" in ex.message and money(ex.message, "720 h =") == 2 * 2.0 * 720
+    assert "the API is cheaper by $2,000/month" in ex.message
+    # one replica carries far more than 3.27B tokens/month, so the crossover is 2,880 / 0.88 per M
+    assert f"crossover ≈ {2 * 2.0 * 720 / 0.88 * 1e6 / 1e9:.3g}B" in ex.message
+    assert_sane(ex, "self-host default")
+
+
+def test_self_host_one_h100_fp8_never_beats_the_api():
+    ex = widgets.self_host_explorer(tp=1)
+    # fp8 on one H100: 6 sequences fit; decode 6/step, prefill of 1000-token prompts; a 50/50 mix
+    dec = 6 / step_s(6, 2048, 1, 1, FP8)
+    pre = 1000 / prefill_s(1000, 1, 1, FP8)
+    mix = 1 / (0.5 / pre + 0.5 / dec)
+    month = mix * 720 * 3600  # tokens one replica serves in a month
+    assert month * 0.88 / 1e6 < 2.0 * 720  # worth less at the API than the GPU costs
+    assert "no crossover" in ex.message
+    assert f"one replica: {mix:,.0f} tokens/s" in ex.message
+
+
+# ---------------------------------------------------------------- 06 hardware
+
+def test_hardware_explorer_h100_row_by_hand():
+    ex = widgets.hardware_explorer()  # 70B bf16, 2,048 tokens, on-demand prices
+    b = max_batch(2, 2, 2048)
+    tps = b / step_s(b, 2048, 2, 2, BF16)
+    od = (3.00 + 4.50) / 2
+    line = f"H100-SXM: TP=2, batch {b}, {tps / 2:,.0f} tokens/s per GPU, ${usd_per_m(2 * od, tps):.2f}/M"
+    assert line in ex.message
+    assert "<table" in ex.out.value
+    ex.controls["model"].value = "llama-3.1-405b"
+    # 405.9B x 2 bytes = 812 GB > 8 x 75 GB of H100s
+    assert "H100-SXM: does not fit" in ex.message
+    assert_sane(ex, "hardware 405b")
+
+
+# ---------------------------------------------------------------- 07 latency
+
+def test_latency_explorer_memory_then_latency_limits():
+    ex = widgets.latency_explorer()  # 70B fp8 on 2 H100s, 200 ms target (chapter practice problem 4)
+    mb = max_batch(2, 1, 2048)
+    assert mb == 118
+    assert f"TPOT ≤ 200 ms: {mb} (limited by memory" in ex.message
+    ex.controls["tpot_target_ms"].value = 20.0
+    # memory-bound throughout, so TPOT is linear in batch: fixed part + per-sequence part
+    fixed = N70 / (2 * BW * MBU) + 2 * L * AR_LATENCY
+    per_seq = 2048 * KV70 / (2 * BW * MBU) + 2 * L * (2 * 0.5 * HID * 2 / LINK)
+    best = math.floor((0.020 - fixed) / per_seq)
+    assert f"TPOT ≤ 20 ms: {best} (limited by latency" in ex.message
+    ex.controls["tpot_target_ms"].value = 5.0
+    assert f"even batch 1 takes {step_s(1, 2048, 2, 1, FP8) * 1e3:.1f} ms" in ex.message
+    assert_sane(ex, "latency 5 ms")
+
+
+# ---------------------------------------------------------------- 08 capacity
+
+def test_capacity_chapter_rubric():
+    ex = widgets.capacity_explorer()
+    peak_gpus = 1e6 * 10 * 500 / 86_400 * 3 / 1000
+    gpus = math.ceil(peak_gpus * 1.3)
+    monthly = gpus * 2.0 * 24 * 30
+    assert gpus == 226
+    assert f"→ {gpus} GPUs, ${monthly:,.0f}/month, ${monthly / (5e9 * 30 / 1e6):.2f} per million" in ex.message
+    assert "chapter §30.10" in ex.message  # its ~225 GPUs, $324k, $2.16/M shown for comparison
+    assert_sane(ex, "capacity default")
+
+
+def test_capacity_prompt_tokens_and_derived_throughput():
+    ex = widgets.capacity_explorer(prompt_tokens_per_session=500)
+    pre_gpus = 1e6 * 10 * 500 / 86_400 * 3 / 2500  # 2,500 prefill tokens/s per GPU
+    dec_gpus = 1e6 * 10 * 500 / 86_400 * 3 / 1000
+    assert f"→ {math.ceil((pre_gpus + dec_gpus) * 1.3)} GPUs" in ex.message
+    ex.set(prompt_tokens_per_session=0, throughput="derive from deployment")
+    assert ex.controls["model"].layout.display is None and ex.controls["tokens_per_s_per_gpu"].layout.display == "none"
+    per_gpu = 64 / step_s(64, 2048, 2, 1, FP8) / 2
+    replicas = math.ceil(round(dec_gpus * 1000 / per_gpu * 1.3 / 2, 9))
+    assert f"→ {2 * replicas} GPUs" in ex.message and f"{per_gpu:,.0f} tokens/s per GPU" in ex.message
+    ex.controls["weights"].value = "bf16"  # 64 sequences do not fit next to bf16 weights on 2 GPUs
+    assert not ex.ok and ex.message.startswith("does not fit")
+
+
+# ---------------------------------------------------------------- every control, at both ends
+
+@pytest.mark.parametrize("name", sorted(widgets.EXPLORERS))
+def test_every_control_extreme_gives_numbers_or_a_message(name):
+    ex = widgets.EXPLORERS[name]()
+    assert_sane(ex, f"{name} defaults")
+    for key, c in ex.controls.items():
+        start = c.value
+        for val in extremes(c):
+            c.value = val
+            assert_sane(ex, f"{name}.{key}={val!r}")
+            if not ex.ok:
+                assert ex.message.startswith(("does not fit", "cannot compute")), ex.message
+        with ex.hold():  # back to the start without a redraw per control
+            c.value = start
+
+
+@pytest.mark.parametrize("name", sorted(widgets.EXPLORERS))
+def test_all_sliders_at_once_at_min_then_max(name):
+    ex = widgets.EXPLORERS[name]()
+    sliders = {k: c for k, c in ex.controls.items() if not isinstance(c, w.Dropdown)}
+    for end in (0, 1):
+        ex.set(**{k: extremes(c)[end] for k, c in sliders.items()})
+        assert_sane(ex, f"{name} all sliders at {'min' if end == 0 else 'max'}")
+
+
+def test_every_deployment_option_in_the_throughput_explorer():
+    ex = widgets.throughput_explorer()
+    for key in ("model", "gpu", "weights", "kv", "tp"):
+        start = ex.controls[key].value
+        for opt in ex.controls[key].options:
+            ex.controls[key].value = opt
+            assert_sane(ex, f"throughput {key}={opt}")
+        ex.controls[key].value = start
+
+
+# ---------------------------------------------------------------- 09 checking the chapter
+
+def star_x(ex):
+    """x of the star that marks the picked claim (the only line drawn with marker '*')."""
+    stars = [ln for ln in ex.ax.get_lines() if ln.get_marker() == "*"]
+    assert len(stars) == 1
+    return float(stars[0].get_xdata()[0])
+
+
+def test_claims_explorer_prefill_unit_slip():
+    ex = widgets.claims_explorer(section="30.6", claim="s30_6_prefill_tokens_per_hour")
+    per_hour = 989e12 * 3600 * 0.4 / (2 * 70e9)  # §30.6's own inputs: 1.017e7, i.e. 10.2 million
+    assert f"recomputed: {per_hour / 1e6:.3g}M tokens/hour" in ex.message
+    assert "chapter: 10.2T tokens/hour" in ex.message  # "10.2 trillion" in the chapter
+    assert f"chapter = {10.2e12 / per_hour:,.3g} × recomputed" in ex.message and "→ wrong" in ex.message
+    assert math.isclose(star_x(ex), 10.2e12 / per_hour, rel_tol=1e-9)
+    assert_sane(ex, "claims §30.6 prefill")
+
+
+def test_claims_explorer_fp8_weights_and_filters():
+    ex = widgets.claims_explorer(claim="s30_8_fp8_weights_gb")
+    gb = N70 * 1 / 1e9  # one byte per parameter
+    assert f"recomputed: {gb:.3g} GB" in ex.message and "chapter: 35 GB" in ex.message
+    assert f"off by {abs(35 - gb) / gb:.1%}" in ex.message
+    assert math.isclose(star_x(ex), 35 / gb, rel_tol=1e-9)
+    ex.controls["section"].value = "§30.8"  # the picked claim is in §30.8: kept
+    assert ex.controls["claim"].value == "s30_8_fp8_weights_gb"
+    assert all(label.startswith("§30.8 ·") for label, _ in ex.controls["claim"].options)
+    ex.controls["section"].value = "§30.3"  # not in §30.3: the first §30.3 claim is shown instead
+    first = ex.controls["claim"].options[0][1]
+    assert first.startswith("s30_3_") and ex.controls["claim"].value == first and f"[{first}]" in ex.message
+    assert_sane(ex, "claims §30.3")
+
+
+def test_claims_explorer_filter_matches_the_table():
+    from costlib import chapter
+
+    table = chapter.claims()
+    ex = widgets.claims_explorer()
+    assert ex.message.startswith(f"{len(table)} claims in the whole chapter")
+    for verdict in chapter.VERDICTS:
+        ex.set(verdict=verdict)
+        ids = [i for _, i in ex.controls["claim"].options if i]
+        assert ids == list(table.loc[table["verdict"] == verdict, "id"]), verdict
+        assert_sane(ex, f"claims verdict={verdict}")
+    ex.set(verdict="all")
+    for section in dict.fromkeys(table["section"]):
+        ex.set(section=section)
+        ids = [i for _, i in ex.controls["claim"].options]
+        assert ids == list(table.loc[table["section"] == section, "id"]), section
+        assert_sane(ex, f"claims section={section}")
+
+
+def test_claims_explorer_empty_filter_and_unplottable_claim():
+    ex = widgets.claims_explorer(section="CQ4", verdict="wrong")
+    assert ex.ok and ex.message.startswith("no claim in section CQ4 with verdict 'wrong'")
+    assert ex.controls["claim"].value == ""
+    assert_sane(ex, "claims empty filter")
+    ex.set(section="§30.6", verdict="physically impossible")  # batch 128 on one H100: nothing fits
+    assert "[s30_6_decode_batch_128]" in ex.message and "recomputed value is 0" in ex.message
+    assert ex.ok and ex.ax.texts  # drawn as a centred message, not as NaN
+    assert_sane(ex, "claims recomputed 0")
+
+
+def test_claims_explorer_bad_presets():
+    with pytest.raises(ValueError, match="s30_6_prefill_tokens_per_hour"):
+        widgets.claims_explorer(claim="s30_6_prefill_token_per_hour")  # typo: closest id suggested
+    with pytest.raises(ValueError, match="not in section"):
+        widgets.claims_explorer(section="30.3", claim="s30_8_fp8_weights_gb")
+    with pytest.raises(ValueError, match="section"):
+        widgets.claims_explorer(section="30.12")
+
+
+# ---------------------------------------------------------------- 10 cheat sheet
+
+def test_cheatsheet_default_70b_bf16_on_h100s():
+    ex = widgets.cheatsheet_explorer()
+    b = max_batch(2, 2, 2048)  # 13 sequences of 2,048 tokens fit on two H100s
+    assert f"= {N70 * 2 / 1e9:,.1f} GB" in ex.message  # 141.1 GB of bf16 weights
+    assert f"= {KV70:,} B/token ({KV70 // 1024} KiB)" in ex.message  # 327,680 B = 320 KiB
+    assert "TP=2" in ex.message and f"room for {b} sequences" in ex.message
+    assert f"= {2 * 3.35e12 / (N70 * 2):,.1f} tokens/s" in ex.message  # chapter's ceiling at batch 1
+    assert f"{1 / step_s(1, 2048, 2, 2, BF16):,.1f} tokens/s" in ex.message
+    assert f"= {2 * 989e12 / (2 * N70):,.0f} tokens/s at 100% MFU" in ex.message
+    tps = b / step_s(b, 2048, 2, 2, BF16)
+    assert money(ex.message, "tokens/hour = ") == pytest.approx(usd_per_m(4.0, tps), abs=0.006)
+    assert_sane(ex, "cheat sheet default")
+
+
+def test_cheatsheet_fp8_fits_one_h100_and_price_scales():
+    ex = widgets.cheatsheet_explorer(weights="fp8")
+    b = max_batch(1, 1, 2048)  # FP8 weights leave room for only a few sequences
+    assert f"= {N70 / 1e9:,.1f} GB" in ex.message and "TP=1" in ex.message
+    assert f"{1979:,} dense TFLOP/s for fp8" in ex.message
+    usd = usd_per_m(2.0, b / step_s(b, 2048, 1, 1, FP8))
+    assert f"batch {b} (largest" in ex.message
+    assert money(ex.message, "tokens/hour = ") == pytest.approx(usd, abs=0.006)
+    ex.controls["usd_per_gpu_hour"].value = 4.0
+    assert money(ex.message, "tokens/hour = ") == pytest.approx(2 * usd, abs=0.006)
+
+
+def test_cheatsheet_refuses_to_price_what_does_not_fit():
+    ex = widgets.cheatsheet_explorer(tp=1)  # the chapter's 70B bf16 on a single H100
+    short = N70 * 2 + 2048 * KV70 - USABLE
+    assert f"short by {short / 1e9:,.1f} GB" in ex.message and "$" not in ex.message
+    assert "no throughput and no price" in ex.message
+    assert_sane(ex, "cheat sheet tp=1")
+    ex.set(model="llama-3.1-405b", gpu="L40S", tp="smallest that fits")  # 812 GB vs 8 x 44.6 GB
+    assert "no TP up to 8" in ex.message and "no throughput and no price" in ex.message
+    assert_sane(ex, "cheat sheet 405B on L40S")
+    ex.set(model="llama-2-7b", gpu="H100-SXM", context=32_768)  # beyond Llama 2's 4,096 tokens
+    assert not ex.ok and ex.message.startswith("cannot compute") and "context" in ex.message
+    assert_sane(ex, "cheat sheet context too long")
+
+
+@pytest.mark.parametrize("builder", ["claims_explorer", "cheatsheet_explorer"])
+def test_new_explorers_every_control_extreme(builder):
+    ex = getattr(widgets, builder)()
+    for key, c in ex.controls.items():
+        start = c.value
+        for val in extremes(c):
+            c.value = val
+            assert_sane(ex, f"{builder}.{key}={val!r}")
+            if not ex.ok:
+                assert ex.message.startswith(("does not fit", "cannot compute")), ex.message
+        with ex.hold():
+            c.value = start
