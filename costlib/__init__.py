@@ -52,6 +52,7 @@ from .crossover import (
     monthly_capacity_tokens,
     replicas_needed,
     self_host_monthly_usd,
+    step_crossover_tokens_per_month,
 )
 from .deployment import Deployment, deployment, valid_tp
 from .frontier import default_batches, largest_batch_under_tpot, pareto_frontier, sweep_batch
@@ -78,6 +79,7 @@ from .throughput import (
     decode_estimate,
     decode_step,
     decode_tokens_per_s,
+    prefill_arithmetic_intensity,
     prefill_ceiling_tokens_per_s,
     prefill_time_s,
     prefill_tokens_per_s,

@@ -43,7 +43,7 @@ def number(name: str, value, *, low: float = 0.0, high: float = math.inf,
         try:
             x = float(value)  # fast path for plain scalars: no array round trip
         except OverflowError:
-            raise ValueError(f"{name} must be at most {MAX_MAGNITUDE:g} in size, got {value!r}") from None
+            raise ValueError(f"{name} is too large (more than {MAX_MAGNITUDE:g}); check the units") from None
         if math.isfinite(x) and _sane(x) and (x >= low if low_inclusive else x > low) and \
                 (x <= high if high_inclusive else x < high):
             return x
@@ -53,10 +53,6 @@ def number(name: str, value, *, low: float = 0.0, high: float = math.inf,
     if not np.all(np.isfinite(arr)):
         bad = arr[~np.isfinite(arr)].flat[0]
         raise ValueError(f"{name} must be a finite number, got {bad!r}")
-    odd = (arr != 0) & ((np.abs(arr) > MAX_MAGNITUDE) | (np.abs(arr) < MIN_MAGNITUDE))
-    if np.any(odd):
-        raise ValueError(f"{name} must be 0 or between {MIN_MAGNITUDE:g} and {MAX_MAGNITUDE:g} in size "
-                         f"(check the units), got {float(arr[odd].flat[0]):g}")
     lo_ok = arr >= low if low_inclusive else arr > low
     hi_ok = arr <= high if high_inclusive else arr < high
     if not (np.all(lo_ok) and np.all(hi_ok)):
@@ -65,6 +61,15 @@ def number(name: str, value, *, low: float = 0.0, high: float = math.inf,
         hb = "]" if high_inclusive else ")"
         hi_txt = "inf" if math.isinf(high) else f"{high:g}"
         raise ValueError(f"{name} must be in {lb}{low:g}, {hi_txt}{hb}, got {float(bad):g}")
+    # after the range check, so a negative slip is reported as out of range, not as a size
+    big = np.abs(arr) > MAX_MAGNITUDE
+    if np.any(big):
+        raise ValueError(f"{name} is too large: {float(arr[big].flat[0]):g} is more than "
+                         f"{MAX_MAGNITUDE:g} (check the units)")
+    tiny = (arr != 0) & (np.abs(arr) < MIN_MAGNITUDE)
+    if np.any(tiny):
+        raise ValueError(f"{name} is too small: {float(arr[tiny].flat[0]):g} is below {MIN_MAGNITUDE:g} "
+                         "(check the units)")
     if arr.ndim == 0:
         return float(arr)
     return arr

@@ -122,11 +122,11 @@ def get_precision(name, *, group_size: int | None = None, scale_bytes: float = 2
         return name
     key = v.choice("precision", name, PRECISIONS)
     p = PRECISIONS[key]
+    s = v.number("scale_bytes", scale_bytes, low=0.0, low_inclusive=True, scalar=True)  # even if unused
     if group_size is not None:
         if key not in ("int4", "fp4", "int8", "fp8"):
             raise ValueError(f"group_size applies to quantized formats (int4, fp4, int8, fp8), not {key!r}")
-        g = v.integer("group_size", group_size, low=1)
-        s = v.number("scale_bytes", scale_bytes, low=0.0, low_inclusive=True)
+        g = v.integer("group_size", group_size, low=1, scalar=True)
         p = Precision(f"{key}-g{g}", p.bytes_per_value + s / g, p.flops_column)
     return p
 

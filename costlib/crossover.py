@@ -10,7 +10,7 @@ from .cost import SECONDS_PER_HOUR, TOKENS_PER_MILLION
 
 __all__ = ["DAYS_PER_MONTH", "HOURS_PER_MONTH", "api_monthly_usd", "replicas_needed",
            "self_host_monthly_usd", "crossover_tokens_per_month", "breakeven_utilization",
-           "monthly_capacity_tokens"]
+           "monthly_capacity_tokens", "step_crossover_tokens_per_month"]
 
 DAYS_PER_MONTH = 30  # the chapter's convention (§30.10: 24 x 30 hours)
 HOURS_PER_MONTH = 24 * DAYS_PER_MONTH
@@ -79,6 +79,32 @@ def crossover_tokens_per_month(api_usd_per_million, usd_per_gpu_hour, gpus=1,
     if a <= m:
         return math.inf
     return n * p * h / (a - m) * TOKENS_PER_MILLION
+
+
+def step_crossover_tokens_per_month(api_usd_per_million, tokens_per_s_per_replica, usd_per_gpu_hour,
+                                    gpus_per_replica=1, peak_factor=1.0, headroom=0.0, min_replicas=1,
+                                    hours_per_month=HOURS_PER_MONTH):
+    """Smallest tokens/month at which the API bill reaches the whole-replica self-host bill; math.inf if never (§30.7).
+
+    Self-hosting costs n x (GPUs per replica x $/GPU-hour x hours) for any volume that n replicas
+    carry (see :func:`replicas_needed`), a step function. With n = ``min_replicas`` the API line
+    (price x tokens) meets the first step at n x replica cost / price; it does so inside the step
+    exactly when one replica's monthly capacity is worth at least its cost at the API price, and
+    then never otherwise (the steps rise as fast as the capacity). Beyond the crossover the API can
+    be cheaper again just after a step adds a replica.
+    """
+    a = v.number("api_usd_per_million", api_usd_per_million)
+    r = v.number("tokens_per_s_per_replica", tokens_per_s_per_replica)
+    p = v.number("usd_per_gpu_hour", usd_per_gpu_hour)
+    g = v.integer("gpus_per_replica", gpus_per_replica, low=1)
+    pk = v.number("peak_factor", peak_factor, low=1, low_inclusive=True)
+    hr = v.number("headroom", headroom, low=0, low_inclusive=True, high=10)
+    mn = v.integer("min_replicas", min_replicas, low=1)
+    h = v.number("hours_per_month", hours_per_month)
+    x = mn * g * p * h / a * TOKENS_PER_MILLION  # the API bill equals mn replicas' bill here
+    if replicas_needed(x, r, pk, hr, mn, h) > mn:  # ...but mn replicas cannot carry x
+        return math.inf
+    return float(x)
 
 
 def breakeven_utilization(api_usd_per_million, usd_per_gpu_hour, tokens_per_s):

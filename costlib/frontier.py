@@ -28,8 +28,8 @@ def sweep_batch(dep: Deployment, usd_per_gpu_hour, context=2048, batches=None, m
 
     Rows whose batch does not fit in memory are kept (``fits=False``) but not priced.
     """
-    p = v.number("usd_per_gpu_hour", usd_per_gpu_hour)
-    c = v.integer("context", context, low=1)
+    p = v.number("usd_per_gpu_hour", usd_per_gpu_hour, scalar=True)
+    c = v.integer("context", context, low=1, scalar=True)
     mb = fit(dep, context=c).max_batch
     b = default_batches(mb) if batches is None else np.atleast_1d(v.integer("batches", batches, low=1))
     s = decode_step(dep, b.astype(float), float(c), mbu, mfu)
@@ -43,8 +43,8 @@ def sweep_batch(dep: Deployment, usd_per_gpu_hour, context=2048, batches=None, m
 def largest_batch_under_tpot(dep: Deployment, tpot_target_s, context=2048, mbu=DEFAULT_MBU,
                              mfu=DEFAULT_MFU) -> int:
     """Largest batch whose TPOT meets the target and whose KV cache fits; 0 if none (§30.9)."""
-    tgt = v.number("tpot_target_s", tpot_target_s)
-    c = v.integer("context", context, low=1)
+    tgt = v.number("tpot_target_s", tpot_target_s, scalar=True)
+    c = v.integer("context", context, low=1, scalar=True)
     hi = fit(dep, context=c).max_batch
     if hi < 1 or decode_step(dep, 1, c, mbu, mfu).step_time_s > tgt:
         return 0

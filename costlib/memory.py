@@ -110,8 +110,8 @@ def min_tp(model, gpu, weights="bf16", kv="bf16", context: int = 2048, batch: in
            max_tp: int = 8, memory_fraction: float = DEFAULT_MEMORY_FRACTION,
            reserve_bytes: float = DEFAULT_RESERVE_BYTES):
     """Smallest TP (dividing the KV heads, <= max_tp) that holds weights + batch x context KV; None if none (§30.8)."""
-    c = v.integer("context", context, low=1)
-    b = v.integer("batch", batch, low=1)
+    c = v.integer("context", context, low=1, scalar=True)
+    b = v.integer("batch", batch, low=1, scalar=True)
     mt = v.integer("max_tp", max_tp, low=1, scalar=True)
     for t in valid_tp(model, mt):
         dep = Deployment(model, gpu, t, weights, kv, memory_fraction, reserve_bytes)
@@ -127,8 +127,8 @@ def fit(dep: Deployment, context: int = 2048, batch: int = 1) -> FitResult:
     Returns a :class:`FitResult` saying whether it fits and, if not, by how many bytes it misses.
     """
     v.deployment_arg(dep)
-    c = v.integer("context", context, low=1, high=dep.model.max_context)
-    b = v.integer("batch", batch, low=1)
+    c = v.integer("context", context, low=1, high=dep.model.max_context, scalar=True)
+    b = v.integer("batch", batch, low=1, scalar=True)
     w, k = _needed(dep, c, b)
     usable = _total_usable(dep)
     need = w + k

@@ -20,10 +20,27 @@ from matplotlib.patches import Patch
 
 from . import _validate as v
 from .catalog import get_api_price
+from .chapter import (
+    BATCH_CAP,
+    CONTEXT_TOKENS,
+    S30_1,
+    S30_2,
+    S30_3,
+    S30_4,
+    S30_5,
+    S30_6,
+    S30_7,
+    S30_8,
+)
 from .cost import usd_per_million_tokens
-from .crossover import HOURS_PER_MONTH, api_monthly_usd, replicas_needed, self_host_monthly_usd
+from .crossover import (
+    HOURS_PER_MONTH,
+    api_monthly_usd,
+    self_host_monthly_usd,
+    step_crossover_tokens_per_month,
+)
 from .frontier import pareto_frontier
-from .memory import fit, kv_bytes_per_token, weight_bytes
+from .memory import fit, weight_bytes
 from .throughput import (
     MBU_RANGE,
     MFU_RANGE,
@@ -31,13 +48,13 @@ from .throughput import (
     attainable_flops,
     decode_ceiling_tokens_per_s,
     decode_tokens_per_s,
+    prefill_arithmetic_intensity,
     prefill_ceiling_tokens_per_s,
-    weight_bytes_read_per_step,
 )
 
 __all__ = [
     "OKABE_ITO", "PALETTE", "STYLE", "style", "message_axes", "cost_vs_throughput", "decode_vs_batch",
-    "roofline", "prefill_intensity", "cost_vs_utilization", "cost_bars", "monthly_cost", "step_crossover_tokens_per_month",
+    "roofline", "cost_vs_utilization", "cost_bars", "monthly_cost",
     "hardware_bars", "latency_frontier", "capacity_waterfall", "memory_use", "procurement_bars",
     "price_ratio_bars", "CHAPTER_70B", "chapter_30_5_table",
 ]
@@ -220,13 +237,13 @@ def message_axes(text, ax=None, *, title=None):
 
 # ---------------------------------------------------------------- §30.1 / §30.5 cost vs throughput
 
-#: The chapter's worked example for 70B on one H100 (§30.1, §30.5): $2/hour, 1000 tokens/s.
-CHAPTER_70B = {"usd_per_hour": 2.0, "tokens_per_s": 1000.0}
+#: The chapter's worked example for 70B on one H100 (§30.1 figure, §30.5): $/hour and tokens/s.
+CHAPTER_70B = {"usd_per_hour": S30_5.usd_per_hour, "tokens_per_s": S30_5.tokens_per_s}
 
 
 @_styled
-def cost_vs_throughput(usd_per_hour=2.0, tokens_per_s_range=(100, 5000), utilization=(1.0, 0.5, 0.3),
-                       mark=True, current=None, ax=None):
+def cost_vs_throughput(usd_per_hour=S30_5.usd_per_hour, tokens_per_s_range=(100, 5000),
+                       utilization=(1.0, 0.5, 0.3), mark=True, current=None, ax=None):
     """$/M tokens vs throughput, one curve per utilization: cost = $/hour / tokens per hour (§30.1).
 
     ``current=(tokens_per_s, utilization)`` marks the reader's own point; ``mark`` marks the
@@ -249,13 +266,13 @@ def cost_vs_throughput(usd_per_hour=2.0, tokens_per_s_range=(100, 5000), utiliza
     _log_axis(ax.yaxis, _USD_FMT)
     if mark:
         ch = CHAPTER_70B
-        c1 = usd_per_million_tokens(ch["usd_per_hour"], ch["tokens_per_s"], 1.0)
-        c2 = usd_per_million_tokens(ch["usd_per_hour"], ch["tokens_per_s"], 0.5)
-        _mark_chapter(ax, ch["tokens_per_s"], c1,
-                      f"chapter §30.1: ${ch['usd_per_hour']:g}/h, {ch['tokens_per_s']:,.0f} tok/s "
+        c1 = usd_per_million_tokens(S30_1.figure_usd_per_hour, S30_1.tokens_per_s, 1.0)
+        c2 = usd_per_million_tokens(ch["usd_per_hour"], ch["tokens_per_s"], S30_5.utilization)
+        _mark_chapter(ax, S30_1.tokens_per_s, c1,
+                      f"chapter §30.1: ${S30_1.figure_usd_per_hour:g}/h, {S30_1.tokens_per_s:,.0f} tok/s "
                       f"→ ${c1:.2f}/M", xytext=(-14, -26), ha="right")
-        _mark_chapter(ax, ch["tokens_per_s"], c2, f"chapter §30.5: at 50% utilization → ${c2:.2f}/M",
-                      xytext=(14, 16))
+        _mark_chapter(ax, ch["tokens_per_s"], c2,
+                      f"chapter §30.5: at {S30_5.utilization:.0%} utilization → ${c2:.2f}/M", xytext=(14, 16))
     if current is not None:
         t, u = current
         c = usd_per_million_tokens(p, t, u)
@@ -268,6 +285,12 @@ def cost_vs_throughput(usd_per_hour=2.0, tokens_per_s_range=(100, 5000), utiliza
 
 
 # ---------------------------------------------------------------- §30.3 decode vs batch
+
+def _chapter_decode_ceiling() -> tuple[int, float]:
+    """The chapter's largest batch and its decode ceiling there: 3 TB/s ÷ 140 GB × batch (§30.3)."""
+    b = max(S30_3.batches)
+    return b, decode_ceiling_tokens_per_s(S30_3.hbm_bytes_per_s, S30_3.model_bytes, b)
+
 
 def _default_batches(max_batch: int) -> np.ndarray:
     bmax = int(max(256, min(4096, math.ceil(max_batch * 1.25))))
@@ -321,12 +344,13 @@ def decode_vs_batch(dep, context=2048, batches=None, mark="auto", batch=None, mb
     if mark == "auto":
         mark = dep.model.id == "llama-3.1-70b"
     if mark:
-        # the chapter's inputs: 140 GB of bf16 weights read at 3 TB/s, batch 256 (§30.3)
-        ch = decode_ceiling_tokens_per_s(3e12, 140e9, 256)
-        _mark_chapter(ax, 256, ch, f"chapter §30.3: batch 256 → {ch:,.0f} tok/s",
+        # the chapter's inputs: 140 GB of bf16 weights read at 3 TB/s, its largest batch (§30.3)
+        ch_b, ch = _chapter_decode_ceiling()
+        _mark_chapter(ax, ch_b, ch, f"chapter §30.3: batch {ch_b:,} → {ch:,.0f} tok/s",
                       xytext=(-12, 10), ha="right")
-        ax.plot([256, 256], [500, 1500], color=CHAPTER, lw=3, solid_capstyle="butt", zorder=6)
-        ax.annotate("chapter §30.4: 500-1,500 tok/s", (256, 1000), xytext=(-8, 0),
+        r_lo, r_hi = S30_4.claimed_realistic_tokens_per_s
+        ax.plot([ch_b, ch_b], [r_lo, r_hi], color=CHAPTER, lw=3, solid_capstyle="butt", zorder=6)
+        ax.annotate(f"chapter §30.4: {r_lo:,.0f}-{r_hi:,.0f} tok/s", (ch_b, (r_lo + r_hi) / 2), xytext=(-8, 0),
                     textcoords="offset points", ha="right", va="center", fontsize=8, color=CHAPTER)
     if batch is not None:
         bb = v.integer("batch", batch, low=1)
@@ -339,7 +363,7 @@ def decode_vs_batch(dep, context=2048, batches=None, mark="auto", batch=None, mb
             ax.annotate(f"batch {bb:,}: does not fit", (bb, 0.92), xycoords=ax.get_xaxis_transform(),
                         xytext=(-4, 0), textcoords="offset points", ha="right", fontsize=8)
     top = max(float(np.max(roof)), prefill, float(np.max(chapter_line[ok])) if ok.any() else 0.0,
-              decode_ceiling_tokens_per_s(3e12, 140e9, 256) if mark else 0.0)
+              _chapter_decode_ceiling()[1] if mark else 0.0)
     ax.set_ylim(0, top * 1.08)
     ax.set_xlim(0, bmax * 1.01)
     ax.yaxis.set_major_formatter(_COUNT_FMT)
@@ -351,14 +375,6 @@ def decode_vs_batch(dep, context=2048, batches=None, mark="auto", batch=None, mb
 
 
 # ---------------------------------------------------------------- §30.3/§30.6 roofline
-
-def prefill_intensity(dep, prompt_tokens: int) -> float:
-    """FLOPs per byte of prefilling one prompt: weights read once, the prompt's KV written (§30.3)."""
-    m, n = dep.model, prompt_tokens
-    flops = 2 * m.n_active_params * n + 2 * m.n_layers * m.n_heads * m.head_dim * n * n
-    bytes_ = weight_bytes_read_per_step(dep, n) + n * kv_bytes_per_token(m, dep.kv)
-    return float(flops / bytes_)
-
 
 @_styled
 def roofline(dep, context=2048, batches=(1, 8, 32, 128, 512), prompt_tokens=1000, batch=None,
@@ -377,7 +393,7 @@ def roofline(dep, context=2048, batches=(1, 8, 32, 128, 512), prompt_tokens=1000
     ridge = peak / bw
     mb = int(fit(dep, context=c).max_batch)
     ai_dec = np.atleast_1d(arithmetic_intensity(dep, np.array(bs, dtype=float), c))
-    ai_pre = prefill_intensity(dep, n)
+    ai_pre = prefill_arithmetic_intensity(dep, n)
     lo = min(0.5, float(ai_dec.min()) / 2)
     hi = max(ridge * 8, ai_pre * 3)
     x = np.geomspace(lo, hi, 60)
@@ -399,9 +415,9 @@ def roofline(dep, context=2048, batches=(1, 8, 32, 128, 512), prompt_tokens=1000
     ax.plot([ai_pre], [y_pre], marker="s", ms=8, color=ORANGE, ls="none", zorder=5,
             label=f"prefill, {n:,}-token prompt")
     if mark:
-        ai_ch = 700.0  # the chapter's "compute-bound at AI ≈ 700" for prefill (§30.3)
+        ai_ch = S30_3.claimed_prefill_intensity  # the chapter's "compute-bound at AI ≈ 700" (§30.3)
         _mark_chapter(ax, ai_ch, float(attainable_flops(peak, bw, ai_ch)) / 1e12,
-                      "chapter §30.3: prefill AI ≈ 700", xytext=(0, -34), ha="center")
+                      f"chapter §30.3: prefill AI ≈ {ai_ch:,.0f}", xytext=(0, -34), ha="center")
     if dropped:
         _note(ax, f"does not fit, not plotted: batch {_listing(dropped)}")
     ax.set_xscale("log")
@@ -433,7 +449,8 @@ def cost_vs_utilization(usd_per_million_at_full=None, utilization=None, apis=("t
     u = np.linspace(0.05, 1.0, 96)
     ax.plot(u, c / u, color=BLUE, lw=2, label=f"{label}: ${c:.2f}/M at 100%")
     if mark and abs(c - ch_full) > 0.01 * ch_full:
-        ax.plot(u, ch_full / u, color=GREY, ls="--", lw=1.2, label="chapter: $2/h, 1,000 tok/s")
+        ax.plot(u, ch_full / u, color=GREY, ls="--", lw=1.2,
+                label=f"chapter: ${CHAPTER_70B['usd_per_hour']:g}/h, {CHAPTER_70B['tokens_per_s']:,.0f} tok/s")
     colors = [ORANGE, PURPLE, SKY, GREEN]
     for i, aid in enumerate(apis or ()):
         a = get_api_price(aid)
@@ -446,8 +463,9 @@ def cost_vs_utilization(usd_per_million_at_full=None, utilization=None, apis=("t
             ax.annotate(f"break-even {be:.0%}", (be, price), xytext=(-6, -14), textcoords="offset points",
                         ha="right", fontsize=8, color=BLACK)
     if mark:
-        c50 = ch_full / 0.5
-        _mark_chapter(ax, 0.5, c50, f"chapter §30.5: 50% → ${c50:.2f}/M", xytext=(14, 22))
+        u5 = S30_5.utilization
+        c50 = ch_full / u5
+        _mark_chapter(ax, u5, c50, f"chapter §30.5: {u5:.0%} → ${c50:.2f}/M", xytext=(14, 22))
     if utilization is not None:
         uu = v.fraction("utilization", utilization)
         _mark_point(ax, uu, c / uu, f"{uu:.0%} → ${c / uu:.2f}/M", xytext=(8, 8))
@@ -542,37 +560,38 @@ def cost_bars(df, log=True, ax=None):
     return ax
 
 
+def _short_gpu(gpu: str) -> str:
+    return gpu.split("-")[0]
+
+
 #: The chapter's §30.5 table and figure: (label, weights, GPU, utilization, its $/M output tokens).
 CHAPTER_30_5_SELF_HOSTED = [
-    ("70B bf16, 1×H100, 30% util", "bf16", "H100-SXM", 0.30, 1.50),
-    ("70B bf16, 1×H100, 80% util", "bf16", "H100-SXM", 0.80, 0.50),
-    ("70B FP8, 1×H100, 80% util", "fp8", "H100-SXM", 0.80, 0.25),
-    ("70B INT4, 1×H100, 80% util", "int4", "H100-SXM", 0.80, 0.20),
-    ("70B FP8, 1×H200, 80% util", "fp8", "H200-SXM", 0.80, 0.20),
-    ("70B INT4, 1×H200, 80% util", "int4", "H200-SXM", 0.80, 0.15),
+    (f"70B {r.weights.upper() if r.weights != 'bf16' else r.weights}, {r.n_gpus}×{_short_gpu(r.gpu)}, "
+     f"{r.utilization:.0%} util", r.weights, r.gpu, r.utilization, r.usd_per_million)
+    for r in S30_5.cost_table
 ]
-#: The APIs of the §30.5 comparison with the chapter's quoted $/M output (for Together: the middle of
-#: its "$0.50-$1" range for hosted Llama 3.3 70B).
-CHAPTER_30_5_APIS = [("gpt-4o-mini", 0.60), ("gpt-4o", 10.0), ("claude-haiku-3", 1.25),
-                     ("claude-sonnet", 15.0), ("together-llama-3.3-70b", (0.50 + 1.00) / 2)]
+#: The APIs of the §30.5 comparison with the chapter's quoted $/M output (for a quoted range such as
+#: hosted Llama 3.3 70B's "$0.50-$1": its middle, shown for the first provider listed).
+CHAPTER_30_5_APIS = [(r.api_ids[0], (r.usd_per_million_low + r.usd_per_million_high) / 2)
+                     for r in S30_5.api_table]
 
 
-def chapter_30_5_table(usd_per_gpu_hour=None, context=2048, batch_cap=256):
+def chapter_30_5_table(usd_per_gpu_hour=None, context=CONTEXT_TOKENS, batch_cap=BATCH_CAP):
     """The §30.5 comparison recomputed: each self-hosted row on one GPU, or "does not fit"; API list prices (§30.5).
 
     Self-hosted rows decode at the largest batch that fits at ``context`` (at most ``batch_cap``)
     with mid-range MBU/MFU; $/M = full-load $/M ÷ utilization. ``usd_per_gpu_hour`` maps GPU id to
-    $/hour; the default is the chapter's $2/h for an H100 (§30.2) and $3/h for an H200 (§30.8).
+    $/hour; the default is the chapter's $2/h for an H100 (§30.5) and $3/h for an H200 (§30.8 table).
     Columns fit :func:`cost_bars`.
     """
     from .deployment import deployment
 
-    prices = {"H100-SXM": 2.0, "H200-SXM": 3.0, **(usd_per_gpu_hour or {})}
+    prices = {**CHAPTER_30_8_USD_PER_HOUR, S30_5.gpu: S30_5.usd_per_hour, **(usd_per_gpu_hour or {})}
     c = v.integer("context", context, low=1)
     cap = v.integer("batch_cap", batch_cap, low=1)
     rows = []
     for label, weights, gpu, util, chapter_usd in CHAPTER_30_5_SELF_HOSTED:
-        dep = deployment("llama-3.1-70b", gpu, 1, weights)
+        dep = deployment(S30_5.model, gpu, 1, weights)
         f = fit(dep, context=c)
         row = {"label": label, "kind": "self-hosted", "chapter_usd_per_million": chapter_usd,
                "usd_per_million": np.nan, "note": "", "batch": 0}
@@ -640,7 +659,9 @@ def hardware_bars(df, mark=True, ax=None):
 
 
 #: The chapter's §30.8 table, "$/M tokens (decode-heavy)" for a 70B model (its prices are mixed bases).
-CHAPTER_30_8_USD_PER_MILLION = {"A100-SXM-80GB": 0.80, "H100-SXM": 0.50, "H200-SXM": 0.45, "B200": 0.45}
+CHAPTER_30_8_USD_PER_MILLION = {r.gpu: r.usd_per_million for r in S30_8.table}
+#: The $/GPU-hour of each GPU in the chapter's §30.8 table.
+CHAPTER_30_8_USD_PER_HOUR = {r.gpu: r.usd_per_hour for r in S30_8.table}
 
 
 # ---------------------------------------------------------------- §30.7 self-host vs API
@@ -654,29 +675,9 @@ def _api_price(api):
             "usd_per_million_output": a["usd_per_million_output"]}
 
 
-def step_crossover_tokens_per_month(api_usd_per_million, tokens_per_s_per_replica, usd_per_gpu_hour,
-                                    gpus_per_replica=1, peak_factor=1.0, headroom=0.0, max_replicas=100_000):
-    """Smallest tokens/month at which the API bill reaches the whole-replica self-host bill; inf if never (§30.7).
-
-    Within a stretch served by n replicas the self-host bill is flat, so the API line (price x
-    tokens) crosses it at n x replica cost / price if that point lies in the stretch.
-    """
-    a = v.number("api_usd_per_million", api_usd_per_million)
-    r = v.number("tokens_per_s_per_replica", tokens_per_s_per_replica)
-    monthly_replica = v.number("usd_per_gpu_hour", usd_per_gpu_hour) * gpus_per_replica * HOURS_PER_MONTH
-    cap = r * HOURS_PER_MONTH * 3600 / (peak_factor * (1 + headroom))  # tokens/month per replica
-    # if a full replica's tokens cost less at the API than the replica itself, the API never loses
-    if a * cap / 1e6 < monthly_replica * (1 - 1e-12):
-        return math.inf
-    for n in range(1, max_replicas + 1):
-        x = n * monthly_replica / a * 1e6
-        if replicas_needed(x, r, peak_factor, headroom) <= n:
-            return float(x)
-    return math.inf
-
-
 @_styled
-def monthly_cost(tokens_per_month_range=(1e7, 1e10), tokens_per_s_per_replica=1000.0, usd_per_gpu_hour=2.0,
+def monthly_cost(tokens_per_month_range=(1e7, 1e10), tokens_per_s_per_replica=S30_5.tokens_per_s,
+                 usd_per_gpu_hour=S30_7.usd_per_hour,
                  gpus_per_replica=1, apis=("together-llama-3.3-70b",), input_share=0.5, peak_factor=1.0,
                  headroom=0.0, current=None, chapter_zone=True, ax=None):
     """Monthly bill vs tokens/month: self-hosting in whole replicas (steps) vs API lines, crossover marked (§30.7).
@@ -715,8 +716,9 @@ def monthly_cost(tokens_per_month_range=(1e7, 1e10), tokens_per_s_per_replica=10
         ax.plot(x[m], y[m], color=cols[i % len(cols)], lw=1.8, ls="-.",
                 label=f"API {a['label']}")
     if chapter_zone:
-        ax.axvspan(100e6, 500e6, color=CHAPTER, alpha=0.10, lw=0)
-        ax.annotate("chapter §30.7:\n100-500M", (math.sqrt(100e6 * 500e6), 0.97),
+        z_lo, z_hi = S30_7.claimed_crossover_tokens_per_month
+        ax.axvspan(z_lo, z_hi, color=CHAPTER, alpha=0.10, lw=0)
+        ax.annotate(f"chapter §30.7:\n{_count(z_lo)}-{_count(z_hi)}", (math.sqrt(z_lo * z_hi), 0.97),
                     xycoords=ax.get_xaxis_transform(), ha="center", va="top", fontsize=8, color=CHAPTER)
     if prices:
         a = prices[0]
@@ -855,7 +857,8 @@ def capacity_waterfall(plan, headroom=None, reference=None, ax=None):
 # ---------------------------------------------------------------- §30.3 memory
 
 #: The chapter's weight sizes for Llama 70B: "140 GB" in bf16 (§30.3), "35 GB" in FP8 (§30.8).
-CHAPTER_70B_WEIGHT_GB = {"bf16": (140.0, "§30.3"), "fp8": (35.0, "§30.8")}
+CHAPTER_70B_WEIGHT_GB = {S30_3.weights: (S30_3.model_bytes / 1e9, S30_3.name),
+                         "fp8": (S30_8.claimed_fp8_weights_gb, S30_8.name)}
 
 
 @_styled
@@ -876,7 +879,7 @@ def memory_use(dep, context=2048, batch=1, mark=True, ax=None):
                 ha="center", va="bottom", color=VERMILLION, fontsize=9, weight="bold")
     else:
         ax.text(use, 0.5, f" headroom {f.headroom_bytes / 1e9:,.1f} GB", va="center", fontsize=8.5)
-    if mark and dep.model.id == "llama-3.1-70b" and dep.weights.name in CHAPTER_70B_WEIGHT_GB:
+    if mark and dep.model.id == S30_3.model and dep.weights.name in CHAPTER_70B_WEIGHT_GB:
         gb, sec = CHAPTER_70B_WEIGHT_GB[dep.weights.name]
         _mark_chapter(ax, gb, 1.0, f"chapter {sec}: {gb:g} GB of {dep.weights.name} weights",
                       xytext=(0, -42), ha="center")
@@ -915,10 +918,11 @@ def procurement_bars(df, highlight=None, mark=True, ax=None):
             ax.errorbar(vals[m], y[m], xerr=[vals[m] - lo[m], hi[m] - vals[m]], fmt="none", ecolor=BLACK,
                         capsize=4, zorder=5)
     if mark:
-        ax.axvline(2.0, color=CHAPTER, ls="--", lw=1.3)
-        ax.annotate("chapter §30.2: $2/hour used throughout", (2.0, 1.0), xycoords=ax.get_xaxis_transform(),
+        ch = S30_2.default_usd_per_hour
+        ax.axvline(ch, color=CHAPTER, ls="--", lw=1.3)
+        ax.annotate(f"chapter §30.2: ${ch:g}/hour used throughout", (ch, 1.0), xycoords=ax.get_xaxis_transform(),
                     xytext=(4, -4), textcoords="offset points", va="top", color=CHAPTER, fontsize=8)
-        ax.set_xlim(right=max(ax.get_xlim()[1], 2.6))
+        ax.set_xlim(right=max(ax.get_xlim()[1], ch * 1.3))
     ax.set_xlabel("price ($ per GPU-hour)")
     ax.set_ylabel("procurement tier (§30.2)")
     ax.set_title("What one GPU-hour costs, by how you buy it")
@@ -949,11 +953,13 @@ def price_ratio_bars(df, mark=True, ax=None):
     _bars(ax, list(df["label"]), np.where(ok, ratio, np.nan), cols, texts, log=False,
           infeasible_texts=["no price"] * len(df))
     ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _: f"{x:g}×"))
-    ax.set_xlim(0, max(float(ratio[ok].max()), 4.0) * 1.6)
+    d_lo, d_hi = S30_6.claimed_input_discount
+    ax.set_xlim(0, max(float(ratio[ok].max()), d_hi) * 1.6)
     if mark:
-        ax.axvspan(2, 4, color=CHAPTER, alpha=0.10, lw=0)
+        ax.axvspan(d_lo, d_hi, color=CHAPTER, alpha=0.10, lw=0)
         ax.set_ylim(top=len(df) + 0.4)
-        ax.annotate("chapter §30.6: input '2-4× cheaper'", (3, 0.99), xycoords=ax.get_xaxis_transform(),
+        ax.annotate(f"chapter §30.6: input '{d_lo:g}-{d_hi:g}× cheaper'", ((d_lo + d_hi) / 2, 0.99),
+                    xycoords=ax.get_xaxis_transform(),
                     ha="center", va="top", fontsize=8, color=CHAPTER)
     ax.axvline(1, color=GREY, lw=1)
     ax.set_xlabel("output price ÷ input price (× per token)")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate as v
+from .catalog import ModelSpec, get_model, get_precision
 from .deployment import Deployment
 from .memory import kv_bytes_per_token, weight_bytes
 
@@ -23,7 +24,7 @@ __all__ = [
     "decode_ceiling_tokens_per_s", "prefill_ceiling_tokens_per_s",
     "weight_bytes_read_per_step", "DecodeStep", "decode_step", "step_time_s", "decode_tokens_per_s",
     "tpot_s", "prefill_time_s", "prefill_tokens_per_s", "ridge_batch", "arithmetic_intensity",
-    "attainable_flops", "decode_estimate",
+    "attainable_flops", "decode_estimate", "prefill_arithmetic_intensity",
 ]
 
 MBU_RANGE = (0.60, 0.85)  # decode memory-bandwidth utilization (§30.4)
@@ -71,12 +72,15 @@ def weight_bytes_read_per_step(dep: Deployment, batch=1):
     """
     v.deployment_arg(dep)
     b = v.number("batch", batch, low=1, low_inclusive=True)
-    m = dep.model
-    bpv = dep.weights.bytes_per_value
+    return _weight_bytes_read(dep.model, dep.weights, b)
+
+
+def _weight_bytes_read(m, weights, b):
+    """Weight bytes read for b tokens at once (b already validated); MoE: only the experts touched."""
     if not m.is_moe:
-        return weight_bytes(m, dep.weights) * np.ones_like(b) if np.ndim(b) else weight_bytes(m, dep.weights)
+        return weight_bytes(m, weights) * np.ones_like(b) if np.ndim(b) else weight_bytes(m, weights)
     touched = m.n_experts * (1 - (1 - m.experts_per_token / m.n_experts) ** b)
-    return (m.shared_params + m.n_layers * touched * m.expert_params) * bpv
+    return (m.shared_params + m.n_layers * touched * m.expert_params) * weights.bytes_per_value
 
 
 def _flops_per_token(dep: Deployment, context):
@@ -180,8 +184,10 @@ def ridge_batch(dep: Deployment, context, mbu=DEFAULT_MBU, mfu=DEFAULT_MFU) -> f
     Solves B * f / (peak * MFU) = (W + B * C * kv) / (bandwidth * MBU) for a dense model.
     """
     v.deployment_arg(dep)
-    c = v.number("context", context, low=0, low_inclusive=True)
-    u_b, u_f = v.fraction("mbu", mbu), v.fraction("mfu", mfu)
+    # one number each: the ridge is a single batch size (an array here ended in a TypeError)
+    c = v.number("context", context, low=0, low_inclusive=True, scalar=True)
+    u_b = v.number("mbu", mbu, low=0.0, high=1.0, scalar=True)
+    u_f = v.number("mfu", mfu, low=0.0, high=1.0, scalar=True)
     g, m = dep.gpu, dep.model
     bw = g.hbm_bytes_per_s * u_b
     pk = g.flops_for(dep.weights) * u_f
@@ -202,6 +208,33 @@ def arithmetic_intensity(dep: Deployment, batch, context):
     flops = b * _flops_per_token(dep, c)
     bytes_ = weight_bytes_read_per_step(dep, b) + b * c * kv_bytes_per_token(dep.model, dep.kv)
     return flops / bytes_
+
+
+def prefill_arithmetic_intensity(dep_or_model, prompt_tokens, weights=None, kv=None):
+    """FLOPs per byte of prefilling one n-token prompt: matmuls + causal attention over weights read + KV written (§30.3).
+
+    FLOPs = 2 x active params x n + 2 x layers x heads x head_dim x n^2; bytes = the weights read
+    once (MoE: the experts the n tokens touch) + n x KV bytes per token. ``dep_or_model`` is a
+    Deployment (its precisions are used) or a model id / ModelSpec with ``weights`` (default bf16)
+    and ``kv`` (default bf16). ``prompt_tokens`` may be an array.
+    """
+    if isinstance(dep_or_model, Deployment):
+        if weights is not None or kv is not None:
+            raise ValueError("weights and kv must be None when dep_or_model is a Deployment (its own precisions "
+                             f"are used); got weights={weights!r}, kv={kv!r}")
+        m, w_p, kv_p = dep_or_model.model, dep_or_model.weights, dep_or_model.kv
+    elif isinstance(dep_or_model, (str, ModelSpec)):
+        m = get_model(dep_or_model) if isinstance(dep_or_model, str) else dep_or_model
+        w_p = get_precision("bf16" if weights is None else weights)
+        kv_p = get_precision("bf16" if kv is None else kv)
+    else:
+        raise ValueError("dep_or_model must be a Deployment, a model id or a ModelSpec, got "
+                         f"{dep_or_model!r}")
+    n = v.number("prompt_tokens", prompt_tokens, low=1, low_inclusive=True)
+    flops = 2 * m.n_active_params * n + 2 * m.n_layers * m.n_heads * m.head_dim * n * n
+    bytes_ = _weight_bytes_read(m, w_p, n) + n * kv_bytes_per_token(m, kv_p)
+    out = flops / bytes_
+    return float(out) if np.ndim(out) == 0 else out
 
 
 def attainable_flops(gpu_flops, gpu_bytes_per_s, intensity):

@@ -35,6 +35,7 @@ from .catalog import (
     model_ids,
     tiers,
 )
+from .chapter import BATCH_CAP, CONTEXT_TOKENS, P4, S30_2, S30_3, S30_5, S30_6, S30_7, S30_10
 from .cost import (
     WORKLOADS,
     NotFeasible,
@@ -45,7 +46,13 @@ from .cost import (
     usd_per_million_tokens,
     workload_cost,
 )
-from .crossover import HOURS_PER_MONTH, api_monthly_usd, replicas_needed, self_host_monthly_usd
+from .crossover import (
+    HOURS_PER_MONTH,
+    api_monthly_usd,
+    replicas_needed,
+    self_host_monthly_usd,
+    step_crossover_tokens_per_month,
+)
 from .deployment import deployment
 from .frontier import default_batches, largest_batch_under_tpot, sweep_batch
 from .hardware import compare_hardware
@@ -57,6 +64,7 @@ from .throughput import (
     decode_ceiling_tokens_per_s,
     decode_step,
     decode_tokens_per_s,
+    prefill_arithmetic_intensity,
     prefill_ceiling_tokens_per_s,
     prefill_tokens_per_s,
     ridge_batch,
@@ -70,12 +78,124 @@ __all__ = [
 ]
 
 DPI = 90
-BATCH_CAP = 256  # "largest batch that fits" is capped here, as in compare_hardware (§30.8)
+# BATCH_CAP (from costlib.chapter): "largest batch that fits" is capped here, as in compare_hardware (§30.8)
 TP_OPTIONS = (1, 2, 4, 8)
-CHAPTER_MODEL = "llama-3.1-70b"
+CHAPTER_MODEL = S30_3.model
+USD_PER_GPU_HOUR = S30_2.default_usd_per_hour  # the chapter's price used throughout (§30.2)
 # The deployment most explorers start from: the chapter's 70B on H100s, in a form that fits with
 # room for a real batch (FP8 weights on TP=2; bf16 on one H100 does not fit at all, §30.3).
 DEFAULT_DEPLOYMENT = {"model": CHAPTER_MODEL, "gpu": "H100-SXM", "weights": "fp8", "kv": "bf16", "tp": 2}
+
+
+# ---------------------------------------------------------------- fast text for redraws
+
+# Drawing text is 75-90% of an explorer's redraw with Agg: every draw lays out each string and
+# renders each glyph with FreeType again, though a redraw shows mostly the same strings. The
+# explorers' canvas keeps both: the layout of each string and each glyph's bitmap, at positions
+# rounded to a quarter pixel (glyph spacing moves by at most 1/8 px). It relies on private parts
+# of matplotlib's Agg backend; if they are missing, the stock renderer is used unchanged.
+_SUBPIXEL = 4
+
+
+def _fast_text_available() -> bool:
+    from matplotlib.backends import backend_agg as ba
+
+    return all(hasattr(ba, n) for n in ("RendererAgg", "get_hinting_flag", "RenderMode")) and all(
+        hasattr(ba.RendererAgg, n) for n in ("_prepare_font", "draw_text"))
+
+
+def _caching_renderer_class():
+    from matplotlib.backends import backend_agg as ba
+
+    class CachingRendererAgg(ba.RendererAgg):
+        """RendererAgg that reuses string layouts and glyph bitmaps between draws (plain text only)."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._layouts = {}
+            self._glyphs = {}
+            self._heights = {}
+
+        def _get_font_height_metrics(self, prop):
+            """(ascent, descent, line gap) of a font in pixels, as Text._get_layout computes them, cached."""
+            key = (prop, self.dpi)
+            hit = self._heights.get(key)
+            if hit is None:
+                from matplotlib.font_manager import fontManager, get_font
+
+                font = get_font(fontManager._find_fonts_by_props(prop))
+                hit = (None, None, None)
+                for table_name, gap, asc, desc in (("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+                                                   ("hhea", "lineGap", "ascent", "descent")):
+                    table = font.get_sfnt_table(table_name)
+                    if table is None:
+                        continue
+                    scale = prop.get_size_in_points() * self.dpi / 72 / font.get_sfnt_table("head")["unitsPerEm"]
+                    hit = (table[asc] * scale, -table[desc] * scale, table[gap] * scale)
+                    break
+                self._heights[key] = hit
+            return hit
+
+        def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+            if ismath or not gc.get_antialiased() or angle not in (0, 90, 0.0, 90.0) or mtext is None:
+                return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+            features, language = mtext.get_fontfeatures(), mtext.get_language()
+            flags = ba.get_hinting_flag()
+            key = (s, prop, self.dpi, features if features is None else tuple(features), language, flags)
+            items = self._layouts.get(key)
+            if items is None:
+                if len(self._layouts) > 4000:  # a long session of slider moves: start afresh
+                    self._layouts.clear()
+                    self._glyphs.clear()
+                font = self._prepare_font(prop)
+                items = [(it.ft_object, it.glyph_index, it.x, it.y)
+                         for it in font._layout(s, flags=flags, features=features, language=language)]
+                self._layouts[key] = items
+            size = prop.get_size_in_points()
+            vertical = angle in (90, 90.0)
+            cos, sin = (0.0, 1.0) if vertical else (1.0, 0.0)
+            q = _SUBPIXEL
+            for ft, glyph, dx, dy in items:  # dy is upwards
+                px = x + dx * cos - dy * sin
+                py = self.height - y + dx * sin + dy * cos  # FreeType's y is upwards
+                qx, qy = round(px * q), round(py * q)
+                ix, fx = divmod(qx, q)
+                iy, fy = divmod(qy, q)
+                gkey = (id(ft), size, self.dpi, glyph, vertical, fx, fy, flags)
+                hit = self._glyphs.get(gkey)
+                if hit is None:
+                    ft.set_size(size, self.dpi)
+                    rot = np.array([[cos, -sin], [sin, cos]])
+                    ft._set_transform((0x10000 * rot).round().astype(int),
+                                      [round(0x40 * fx / q), round(0x40 * fy / q)])
+                    bm = ft._render_glyph(glyph, flags, ba.RenderMode.NORMAL)
+                    hit = (bm.buffer.copy(), bm.left, bm.top, ft)  # ft kept: its id stays unique
+                    self._glyphs[gkey] = hit
+                buf, left, top, _ = hit
+                self._renderer.draw_text_image(buf, ix + left, int(self.height) - (iy + top) + buf.shape[0], 0, gc)
+
+    return CachingRendererAgg
+
+
+class _ExplorerCanvas(FigureCanvasAgg):
+    """Agg canvas whose renderer caches text between redraws (see above)."""
+
+    _renderer_class = None
+
+    def get_renderer(self):
+        cls = type(self)._renderer_class
+        if cls is None:
+            return super().get_renderer()
+        w_px, h_px = self.get_width_height(physical=True)
+        key = w_px, h_px, self.figure.dpi
+        if self._lastKey != key:
+            self.renderer = cls(w_px, h_px, self.figure.dpi)
+            self._lastKey = key
+        return self.renderer
+
+
+if _fast_text_available():
+    _ExplorerCanvas._renderer_class = _caching_renderer_class()
 
 
 # ---------------------------------------------------------------- the explorer
@@ -99,7 +219,7 @@ class Explorer:
         self.ok = True
         self.out = w.HTML(layout=w.Layout(margin="4px 0"))
         self.fig = Figure(figsize=figsize, dpi=DPI)
-        FigureCanvasAgg(self.fig)
+        _ExplorerCanvas(self.fig)
         with plots.style():
             self.ax = self.fig.add_subplot()
         self.image = w.Image(format="png", layout=w.Layout(width=f"{int(figsize[0] * DPI)}px"))
@@ -318,7 +438,8 @@ def _count(x: float) -> str:
 
 # ---------------------------------------------------------------- 00 tour
 
-def tour(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", tp=1, usd_per_gpu_hour=2.0, context=2048):
+def tour(model=CHAPTER_MODEL, gpu=S30_3.gpu, weights=S30_3.weights, tp=S30_3.n_gpus,
+         usd_per_gpu_hour=USD_PER_GPU_HOUR, context=CONTEXT_TOKENS):
     """60-second tour: does it fit, how many tokens/s, what a million tokens cost (§30.1, §30.3, §30.5).
 
     Starts at the chapter's example, 70B in bf16 on one H100, which does not fit. The batch is the
@@ -357,7 +478,7 @@ def tour(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", tp=1, usd_per_gpu_
 
 # ---------------------------------------------------------------- 01 cost model and procurement
 
-def cost_explorer(usd_per_hour=2.0, tokens_per_s=1000, utilization=1.0):
+def cost_explorer(usd_per_hour=S30_5.usd_per_hour, tokens_per_s=int(S30_5.tokens_per_s), utilization=1.0):
     """$/M = $/hour ÷ (tokens/s × utilization × 3600 / 10^6), with the chapter's worked example marked (§30.1)."""
     controls = {
         "usd_per_hour": _float("$ per hour", usd_per_hour, 0.1, 20.0, 0.05),
@@ -368,7 +489,7 @@ def cost_explorer(usd_per_hour=2.0, tokens_per_s=1000, utilization=1.0):
     def compute(v, ax):
         p, t, u = v["usd_per_hour"], v["tokens_per_s"], v["utilization"]
         c = usd_per_million_tokens(p, t, u)
-        plots.cost_vs_throughput(p, (min(100, t / 2), max(5000, t * 2)), utilization=(1.0, 0.5, u),
+        plots.cost_vs_throughput(p, (min(100, t / 2), max(5000, t * 2)), utilization=(1.0, S30_5.utilization, u),
                                  current=(t, u), ax=ax)
         return (f"${p:.2f}/hour ÷ ({t:,} tokens/s × {u:.0%} × 3,600 s ÷ 1M = "
                 f"{million_tokens_per_hour(t, u):.2f}M tokens/hour) = ${c:.2f} per million tokens")
@@ -376,7 +497,11 @@ def cost_explorer(usd_per_hour=2.0, tokens_per_s=1000, utilization=1.0):
     return Explorer("Cost per million tokens (§30.1)", controls, compute)
 
 
-def procurement_explorer(on_demand_usd_per_hour=None, tier="reserved", purchase_usd=35_000, years=3.0,
+_H100_PURCHASE_USD = sum(S30_2.h100_purchase_usd) / 2  # middle of the chapter's $30-40k (§30.2)
+
+
+def procurement_explorer(on_demand_usd_per_hour=None, tier="reserved", purchase_usd=_H100_PURCHASE_USD,
+                         years=float(S30_2.amortization_years),
                          power_w=700, pue=1.3, usd_per_kwh=0.10, ops_overhead=0.15):
     """$/GPU-hour in each procurement tier from an on-demand price, and an owned GPU's amortized cost (§30.2).
 
@@ -420,7 +545,7 @@ def procurement_explorer(on_demand_usd_per_hour=None, tier="reserved", purchase_
 # ---------------------------------------------------------------- 02 throughput and roofline
 
 def throughput_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv="bf16", tp=2, batch=8,
-                        context=2048, mbu=DEFAULT_MBU, mfu=DEFAULT_MFU):
+                        context=CONTEXT_TOKENS, mbu=DEFAULT_MBU, mfu=DEFAULT_MFU):
     """Decode step time (memory, compute, TP traffic), tokens/s, bound and memory wall vs batch (§30.3, §30.4).
 
     Starts at the chapter's 70B bf16 on H100s, on the 2 GPUs it needs to fit at all.
@@ -456,7 +581,7 @@ def throughput_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv=
 
 
 def roofline_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv="bf16", tp=2, batch=8,
-                      context=2048, prompt_tokens=1000):
+                      context=CONTEXT_TOKENS, prompt_tokens=S30_3.prompt_tokens):
     """Where decode and prefill sit on the GPU's roofline, and the batch where decode turns compute-bound (§30.3)."""
     controls = {**deployment_controls(model, gpu, weights, kv, tp),
                 "batch": _int("batch (sequences)", batch, 1, 1024),
@@ -477,7 +602,7 @@ def roofline_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv="b
         else:
             turn = f"decode turns compute-bound at batch ≈ {rb:,.0f}" + (
                 f", but only {mb:,} sequences fit in memory" if rb > mb else "")
-        ai_p = plots.prefill_intensity(dep, n)
+        ai_p = prefill_arithmetic_intensity(dep, n)
         return "\n".join([
             f"ridge point: {peak / 1e12:,.0f} TFLOP/s ÷ {bw / 1e12:.2f} TB/s = {ridge:,.0f} FLOP/byte",
             f"decode at batch {b:,}: {ai:,.1f} FLOP/byte → {'memory' if ai < ridge else 'compute'}-bound{fits}",
@@ -491,9 +616,9 @@ def roofline_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv="b
 
 # ---------------------------------------------------------------- 03 utilization
 
-def utilization_explorer(mbu=DEFAULT_MBU, mfu=DEFAULT_MFU, duty_cycle=0.5, usd_per_gpu_hour=2.0, batch=64,
+def utilization_explorer(mbu=DEFAULT_MBU, mfu=DEFAULT_MFU, duty_cycle=0.5, usd_per_gpu_hour=USD_PER_GPU_HOUR, batch=64,
                          api="together-llama-3.3-70b", model=CHAPTER_MODEL, gpu="H100-SXM", weights="fp8",
-                         kv="bf16", tp=2, context=2048):
+                         kv="bf16", tp=2, context=CONTEXT_TOKENS):
     """MBU, MFU, duty cycle and price → $/M at full load and at the duty cycle, break-even vs an API (§30.4-§30.5).
 
     The deployment (model, GPU, precisions, TP, context) is set by keyword; the controls are the
@@ -540,14 +665,17 @@ def utilization_explorer(mbu=DEFAULT_MBU, mfu=DEFAULT_MFU, duty_cycle=0.5, usd_p
 # ---------------------------------------------------------------- 04 prefill vs decode
 
 def _chapter_30_6_prices() -> tuple[float, float]:
-    """The chapter's own §30.6 math: $2/h, 989 TFLOP/s at 40% MFU, 70e9 params; 3 TB/s at 70% MBU, batch 128, 140 GB."""
-    pre = usd_per_million_tokens(2.0, prefill_ceiling_tokens_per_s(989e12, 70e9, 0.4))
-    dec = usd_per_million_tokens(2.0, decode_ceiling_tokens_per_s(3e12 * 0.7, 140e9, 128))
+    """The chapter's own §30.6 math ($/M input, $/M output): $2/h; 989 TFLOP/s at 40% MFU over 2 x 70e9 FLOP/token;
+    3 TB/s at 70% MBU ÷ 140 GB x batch 128."""
+    s = S30_6
+    pre = usd_per_million_tokens(s.usd_per_hour, prefill_ceiling_tokens_per_s(s.peak_flops, s.n_params, s.mfu))
+    dec = usd_per_million_tokens(s.usd_per_hour,
+                                 decode_ceiling_tokens_per_s(s.hbm_bytes_per_s * s.mbu, s.model_bytes, s.batch))
     return pre, dec
 
 
 def prefill_decode_explorer(workload="chat", prompt_tokens=None, output_tokens=None, batch=64,
-                            usd_per_gpu_hour=2.0, model=CHAPTER_MODEL, gpu="H100-SXM", weights="fp8",
+                            usd_per_gpu_hour=USD_PER_GPU_HOUR, model=CHAPTER_MODEL, gpu="H100-SXM", weights="fp8",
                             kv="bf16", tp=2):
     """Prefill vs decode $/M for a request shape, blended cost, and the output/input price ratio vs APIs (§30.6).
 
@@ -610,8 +738,8 @@ def prefill_decode_explorer(workload="chat", prompt_tokens=None, output_tokens=N
 # ---------------------------------------------------------------- 05 self-host vs API
 
 def self_host_explorer(tokens_per_month=1e9, api="together-llama-3.3-70b", input_share=0.5,
-                       usd_per_gpu_hour=2.0, peak_factor=1.0, headroom=0.0, context=2048,
-                       prompt_tokens=1000, **dep):
+                       usd_per_gpu_hour=USD_PER_GPU_HOUR, peak_factor=1.0, headroom=0.0, context=CONTEXT_TOKENS,
+                       prompt_tokens=S30_3.prompt_tokens, **dep):
     """Monthly bill: self-hosting in whole replicas vs an API's input/output prices, and the crossover (§30.7).
 
     Each replica decodes at the largest batch that fits at ``context`` (at most 256) and prefills
@@ -642,11 +770,13 @@ def self_host_explorer(tokens_per_month=1e9, api="together-llama-3.3-70b", input
         api_bill = api_monthly_usd(t, a["usd_per_million_input"], a["usd_per_million_output"], s)
         n = replicas_needed(t, eff, v["peak_factor"], v["headroom"])
         own = self_host_monthly_usd(t, eff, p, d.tp, v["peak_factor"], v["headroom"])
-        xc = plots.step_crossover_tokens_per_month(blended, eff, p, d.tp, v["peak_factor"], v["headroom"])
+        xc = step_crossover_tokens_per_month(blended, eff, p, d.tp, v["peak_factor"], v["headroom"])
         plots.monthly_cost((min(1e7, t / 3), max(1e10, t * 3)), eff, p, d.tp, apis=[a["id"]], input_share=s,
                            peak_factor=v["peak_factor"], headroom=v["headroom"], current=t, ax=ax)
         cheaper = "the API" if api_bill < own else "self-hosting"
-        cross = (f"crossover ≈ {_count(xc)} tokens/month (chapter §30.7 claims 100-500M)" if math.isfinite(xc)
+        z_lo, z_hi = S30_7.claimed_crossover_tokens_per_month
+        cross = (f"crossover ≈ {_count(xc)} tokens/month (chapter §30.7 claims {_count(z_lo)}-{_count(z_hi)})"
+                 if math.isfinite(xc)
                  else "no crossover: a full replica's tokens cost less at the API than the replica itself")
         cap = eff * HOURS_PER_MONTH * 3600 / (v["peak_factor"] * (1 + v["headroom"]))
         return "\n".join([
@@ -664,7 +794,7 @@ def self_host_explorer(tokens_per_month=1e9, api="together-llama-3.3-70b", input
 
 # ---------------------------------------------------------------- 06 hardware
 
-def hardware_explorer(model=CHAPTER_MODEL, weights="bf16", kv="bf16", context=2048, tier="on_demand"):
+def hardware_explorer(model=CHAPTER_MODEL, weights="bf16", kv="bf16", context=CONTEXT_TOKENS, tier="on_demand"):
     """Every catalog GPU at the smallest TP that fits: tokens/s per GPU and $/M, with the §30.8 table marked (§30.8)."""
     controls = {"model": _pick("model", model_ids(), get_model(model).id),
                 "weights": _pick("weights", list(PRECISIONS), _precision(weights)),
@@ -702,7 +832,8 @@ def hardware_explorer(model=CHAPTER_MODEL, weights="bf16", kv="bf16", context=20
 
 # ---------------------------------------------------------------- 07 latency
 
-def latency_explorer(tpot_target_ms=200.0, context=2048, usd_per_gpu_hour=2.0, **dep):
+def latency_explorer(tpot_target_ms=P4.tpot_targets_s[0] * 1e3, context=CONTEXT_TOKENS,
+                     usd_per_gpu_hour=USD_PER_GPU_HOUR, **dep):
     """Cost vs time per output token over batch sizes, and the largest batch under a TPOT target (§30.9).
 
     The default target is the 200 ms of the chapter's practice problem 4. Deployment keywords:
@@ -743,13 +874,16 @@ def latency_explorer(tpot_target_ms=200.0, context=2048, usd_per_gpu_hour=2.0, *
 # ---------------------------------------------------------------- 08 capacity planning
 
 _GIVEN, _DERIVE = "given", "derive from deployment"
-_CHAPTER_30_10 = {"users": 1e6, "sessions_per_day": 10, "tokens_per_session": 500}
+_CHAPTER_30_10 = {k: S30_10[k] for k in ("users", "sessions_per_day", "tokens_per_session")}
 
 
-def capacity_explorer(users=1e6, sessions_per_day=10.0, tokens_per_session=500, throughput=_GIVEN,
-                      tokens_per_s_per_gpu=1000, peak_factor=3.0, headroom=0.3, usd_per_gpu_hour=2.0,
-                      gpus_per_replica=1, prompt_tokens_per_session=0, prefill_tokens_per_s_per_gpu=2500,
-                      batch=64, context=2048, **dep):
+def capacity_explorer(users=float(S30_10.users), sessions_per_day=float(S30_10.sessions_per_day),
+                      tokens_per_session=S30_10.tokens_per_session, throughput=_GIVEN,
+                      tokens_per_s_per_gpu=int(S30_10.tokens_per_s_per_gpu), peak_factor=S30_10.peak_factor,
+                      headroom=S30_10.headroom, usd_per_gpu_hour=S30_10.usd_per_hour,
+                      gpus_per_replica=1, prompt_tokens_per_session=0,
+                      prefill_tokens_per_s_per_gpu=int(S30_3.claimed_practical_prefill_tokens_per_s),
+                      batch=64, context=CONTEXT_TOKENS, **dep):
     """The §30.10 rubric, step by step: users → tokens → peak tokens/s → GPUs → $/month and $/M (§30.10).
 
     Per-GPU throughput is either given (the chapter's 1000 tokens/s) or derived from a deployment
@@ -801,12 +935,14 @@ def capacity_explorer(users=1e6, sessions_per_day=10.0, tokens_per_session=500, 
                              v["headroom"], v["usd_per_gpu_hour"], g, pt, pre if pt > 0 else None)
         chapter = all(math.isclose(v[k], x) for k, x in _CHAPTER_30_10.items())
         plots.capacity_waterfall(plan, v["headroom"], ax=ax,
-                                 reference=(225, "chapter §30.10: ~225 H100s") if chapter else None)
+                                 reference=(S30_10.claimed_gpus, f"chapter §30.10: ~{S30_10.claimed_gpus:,} H100s")
+                                 if chapter else None)
         lines = [f"{i}. {r.step}: {r.formula} = {r.display}" for i, r in enumerate(plan.steps.itertuples(), 1)]
         lines.append(f"→ {plan.gpus:,} GPUs, ${plan.monthly_usd:,.0f}/month, "
                      f"${plan.usd_per_million_tokens:.2f} per million output tokens ({src})")
         if chapter:
-            lines.append("chapter §30.10 for the same users: ~225 H100s, ~$324k/month, ~$2.16/M")
+            lines.append(f"chapter §30.10 for the same users: ~{S30_10.claimed_gpus:,} H100s, "
+                         f"~${S30_10.claimed_monthly_usd / 1e3:,.0f}k/month, ~${S30_10.claimed_usd_per_million:.2f}/M")
         table = plan.steps[["step", "formula", "display"]].to_html(index=False, border=0)
         return "\n".join(lines), _html(lines[-2] if chapter else lines[-1], True) + table
 
@@ -998,7 +1134,7 @@ _SMALLEST = "smallest that fits"
 
 
 def cheatsheet_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv="bf16", tp=_SMALLEST,
-                        context=2048, usd_per_gpu_hour=2.0):
+                        context=CONTEXT_TOKENS, usd_per_gpu_hour=USD_PER_GPU_HOUR):
     """The cheat sheet recomputed for any model, GPU and precision: weights, KV/token, TP, ceilings, $/M (§30.11).
 
     ``tp`` is a number of GPUs per replica or "smallest that fits" (weights plus one

@@ -340,19 +340,6 @@ def test_monthly_cost_steps_api_line_crossover_and_chapter_zone():
     assert any(m.startswith("chapter §30.7") for m in chapter_marks(ax))
 
 
-def test_step_crossover_by_hand():
-    f = plots.step_crossover_tokens_per_month
-    # within the first replica: 1440 / 0.88
-    assert f(0.88, 1000, 2.0) == pytest.approx(1440 / 0.88 * 1e6)
-    # a replica's full month (2.592B tokens) costs 2.592e9 x 0.40 / 1e6 = $1,037 at the API < $1,440
-    assert math.isinf(f(0.40, 1000, 2.0))
-    # capacity 100 tok/s = 259.2M/month; $10/M API: crossover 1440/10 = 144M, inside replica 1
-    assert f(10.0, 100, 2.0) == pytest.approx(144e6)
-    # peak factor 3 cuts a replica to 86.4M tokens/month, worth only 86.4 x $10 = $864 at the API,
-    # less than the replica's $1,440: the API bill never catches up
-    assert math.isinf(f(10.0, 100, 2.0, peak_factor=3.0))
-
-
 # ---------------------------------------------------------------- §30.9 latency frontier
 
 def test_latency_frontier_target_frontier_and_dropped_rows():

@@ -570,3 +570,25 @@ def test_new_explorers_every_control_extreme(builder):
                 assert ex.message.startswith(("does not fit", "cannot compute")), ex.message
         with ex.hold():
             c.value = start
+
+
+def test_text_caching_canvas_draws_what_stock_agg_draws():
+    """The explorers' canvas reuses glyph bitmaps (positions to 1/4 px): the image must match stock Agg's."""
+    import io
+
+    from PIL import Image
+
+    ex = widgets.throughput_explorer()
+    fast = np.asarray(Image.open(io.BytesIO(ex.image.value)).convert("L"), dtype=int)
+    cls = widgets._ExplorerCanvas._renderer_class
+    try:
+        widgets._ExplorerCanvas._renderer_class = None
+        ex.fig.canvas._lastKey = None  # a fresh stock renderer
+        ex.update()
+    finally:
+        widgets._ExplorerCanvas._renderer_class = cls
+    stock = np.asarray(Image.open(io.BytesIO(ex.image.value)).convert("L"), dtype=int)
+    assert fast.shape == stock.shape
+    differ = np.abs(fast - stock) > 64  # more than a quarter of the grey range
+    assert differ.mean() < 0.002, f"{differ.sum()} pixels differ"
+    assert (fast < 128).sum() == pytest.approx((stock < 128).sum(), rel=0.02)  # same amount of ink
