@@ -506,8 +506,8 @@ register(Question(
     id="cq1", section="Concept check 1 (§30.1)",
     summary=f"$/M tokens for a 70B model on one H100 at ${CQ1.usd_per_hour:g}/hour and "
             f"{CQ1.tokens_per_s:,g} tokens/s",
-    ask=f"A 70B model runs on one H100 at ${CQ1.usd_per_hour:g}/hour and sustains "
-        f"{CQ1.tokens_per_s:,g} tokens/s in total. What is the cost per million output tokens?",
+    ask=f"One H100 rented at ${CQ1.usd_per_hour:g}/hour serves a 70B model at "
+        f"{CQ1.tokens_per_s:,g} tokens/s in total. How much does a million output tokens cost?",
     options=_cq1_options(),
     hints=("Tokens per hour = tokens/s x 3,600.",
            "$/M = $ per hour / millions of tokens per hour."),
@@ -526,8 +526,8 @@ register(Question(
 register(Question(
     id="cq3", section="Concept check 3 (§30.3)",
     summary="Which hardware parameter sets memory-bound decode throughput",
-    ask="In the memory-bound decode regime, which hardware parameter most directly sets the "
-        "maximum tokens per second for a fixed model?",
+    ask="When decode is limited by memory traffic, which property of the GPU most directly caps "
+        "the tokens per second of a given model?",
     options=_cq3_options(),
     hints=("What does one decode step have to read, and from where?",
            "The chapter's ceiling is bandwidth / model bytes x batch (§30.3).")))

@@ -15,7 +15,7 @@
 # %% [markdown]
 # # Start here: the Inference Cost Workbook (Chapter 30, §30.1–§30.11)
 #
-# How much does it cost to serve a large language model, per million tokens — and *why* that much?
+# What does serving a large language model cost per million tokens — and *why* that much?
 # This workbook turns Chapter 30 of the syllabus ("Cost modeling for inference: tokens, GPUs,
 # dollars") into notebooks you can run, poke at and argue with. Every number you see is computed
 # by a small Python package, `costlib`, from catalogs of GPUs, models and prices whose every row

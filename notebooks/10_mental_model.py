@@ -287,7 +287,7 @@ print(f"utilization 30% -> 80%: ${cl.cost_at_utilization(best['usd_per_million']
 # Keep the ranking: first give the replica enough memory to batch, then keep it busy, then shrink
 # the KV cache (FP8 KV, shorter contexts, prefix sharing), and quantize the weights as well.
 #
-# ### 8. Capacity planning is back-of-envelope math with these formulas
+# ### 8. Sizing a fleet is quick arithmetic on the formulas above
 #
 # Correct, provided the per-GPU rate comes from a replica that exists. The §30.10 rubric with the
 # chapter's assumed rate, and with the rate of a 4×H100 bf16 replica at its largest batch:

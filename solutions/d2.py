@@ -9,7 +9,7 @@
 # ---
 
 # %% [markdown]
-# # Drill 2 · Switching to FP8: how many GPUs can we cut?
+# # Drill 2 · Moving to FP8: how many GPUs does it free?
 #
 # *Interview drill 2 (§30.5, §30.8, §30.10): "if we switch to FP8 quantization, how many GPUs
 # can we cut?"*

@@ -13,9 +13,9 @@
 #
 # *Chapter 30, practice problem 7 (§30.2, §30.5).*
 #
-# **Problem.** The chapter asks you to look up current H100 prices at three providers, compute
-# the cost per million tokens of 70B Llama at each (assuming 1,000 tokens/s of realistic
-# throughput), and compare with hosted Llama 70B prices.
+# **Problem.** The chapter wants today's H100 hourly prices from three providers, the \$/M that
+# each implies for 70B Llama (taking 1,000 tokens/s as the realistic rate), and a comparison
+# with what hosted-Llama 70B services charge.
 #
 # A notebook that fetched live prices would give a different answer every week and fail offline,
 # so we compute from the workbook's price catalog (`costlib/data/*.csv`, each row with its source
