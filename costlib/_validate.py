@@ -89,9 +89,9 @@ def integer(name: str, value, *, low: int = 1, high: float = math.inf, scalar: b
     return a.astype(np.int64)
 
 
-def fraction(name: str, value):
+def fraction(name: str, value, *, scalar: bool = False):
     """Check a utilization-like fraction in (0, 1]."""
-    return number(name, value, low=0.0, high=1.0)
+    return number(name, value, low=0.0, high=1.0, scalar=scalar)
 
 
 def deployment_arg(value, name: str = "dep"):

@@ -71,11 +71,11 @@ def crossover_tokens_per_month(api_usd_per_million, usd_per_gpu_hour, gpus=1,
 
     ``self_host_usd_per_million`` is any per-token cost of self-hosting on top of the fixed GPU bill.
     """
-    a = v.number("api_usd_per_million", api_usd_per_million)
-    p = v.number("usd_per_gpu_hour", usd_per_gpu_hour)
-    n = v.integer("gpus", gpus, low=1)
-    h = v.number("hours_per_month", hours_per_month)
-    m = v.number("self_host_usd_per_million", self_host_usd_per_million, low=0, low_inclusive=True)
+    a = v.number("api_usd_per_million", api_usd_per_million, scalar=True)
+    p = v.number("usd_per_gpu_hour", usd_per_gpu_hour, scalar=True)
+    n = v.integer("gpus", gpus, low=1, scalar=True)
+    h = v.number("hours_per_month", hours_per_month, scalar=True)
+    m = v.number("self_host_usd_per_million", self_host_usd_per_million, low=0, low_inclusive=True, scalar=True)
     if a <= m:
         return math.inf
     return n * p * h / (a - m) * TOKENS_PER_MILLION
@@ -93,14 +93,14 @@ def step_crossover_tokens_per_month(api_usd_per_million, tokens_per_s_per_replic
     then never otherwise (the steps rise as fast as the capacity). Beyond the crossover the API can
     be cheaper again just after a step adds a replica.
     """
-    a = v.number("api_usd_per_million", api_usd_per_million)
-    r = v.number("tokens_per_s_per_replica", tokens_per_s_per_replica)
-    p = v.number("usd_per_gpu_hour", usd_per_gpu_hour)
-    g = v.integer("gpus_per_replica", gpus_per_replica, low=1)
-    pk = v.number("peak_factor", peak_factor, low=1, low_inclusive=True)
-    hr = v.number("headroom", headroom, low=0, low_inclusive=True, high=10)
-    mn = v.integer("min_replicas", min_replicas, low=1)
-    h = v.number("hours_per_month", hours_per_month)
+    a = v.number("api_usd_per_million", api_usd_per_million, scalar=True)
+    r = v.number("tokens_per_s_per_replica", tokens_per_s_per_replica, scalar=True)
+    p = v.number("usd_per_gpu_hour", usd_per_gpu_hour, scalar=True)
+    g = v.integer("gpus_per_replica", gpus_per_replica, low=1, scalar=True)
+    pk = v.number("peak_factor", peak_factor, low=1, low_inclusive=True, scalar=True)
+    hr = v.number("headroom", headroom, low=0, low_inclusive=True, high=10, scalar=True)
+    mn = v.integer("min_replicas", min_replicas, low=1, scalar=True)
+    h = v.number("hours_per_month", hours_per_month, scalar=True)
     x = mn * g * p * h / a * TOKENS_PER_MILLION  # the API bill equals mn replicas' bill here
     if replicas_needed(x, r, pk, hr, mn, h) > mn:  # ...but mn replicas cannot carry x
         return math.inf

@@ -40,15 +40,15 @@ class Deployment:
         set_(self, "gpu", get_gpu(self.gpu))
         set_(self, "weights", get_precision(self.weights))
         set_(self, "kv", get_precision(self.kv))
-        tp = v.integer("tp", self.tp, low=1)
+        tp = v.integer("tp", self.tp, low=1, scalar=True)
         if self.model.n_kv_heads % tp:
             raise ValueError(
                 f"tp must divide the KV heads of {self.model.id} ({self.model.n_kv_heads}); got {tp}. "
                 f"Valid: {', '.join(map(str, valid_tp(self.model, self.model.n_kv_heads)))}")
         set_(self, "tp", tp)
-        set_(self, "memory_fraction", v.fraction("memory_fraction", self.memory_fraction))
+        set_(self, "memory_fraction", v.fraction("memory_fraction", self.memory_fraction, scalar=True))
         set_(self, "reserve_bytes", v.number("reserve_bytes", self.reserve_bytes, low=0.0,
-                                             low_inclusive=True))
+                                             low_inclusive=True, scalar=True))
 
     @property
     def label(self) -> str:

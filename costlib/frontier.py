@@ -32,6 +32,8 @@ def sweep_batch(dep: Deployment, usd_per_gpu_hour, context=2048, batches=None, m
     c = v.integer("context", context, low=1, scalar=True)
     mb = fit(dep, context=c).max_batch
     b = default_batches(mb) if batches is None else np.atleast_1d(v.integer("batches", batches, low=1))
+    if b.ndim != 1:
+        raise ValueError(f"batches must be a flat list of batch sizes, got an array of shape {b.shape}")
     s = decode_step(dep, b.astype(float), float(c), mbu, mfu)
     fits = b <= mb
     usd = np.where(fits, usd_per_million_tokens(p * dep.tp, s.tokens_per_s), np.nan)

@@ -52,8 +52,13 @@ def compare_hardware(model, weights="bf16", kv=None, gpus=None, context=2048, ba
     if usd_per_gpu_hour is None:
         prices = {}
     elif isinstance(usd_per_gpu_hour, dict):
-        prices = {get_gpu(g).id: v.number(f"usd_per_gpu_hour[{g}]", p)
-                  for g, p in usd_per_gpu_hour.items()}
+        prices = {}
+        for g, p in usd_per_gpu_hour.items():
+            try:
+                gid = get_gpu(g).id
+            except ValueError as e:
+                raise ValueError(f"usd_per_gpu_hour has a key that is not a GPU: {e}") from None
+            prices[gid] = v.number(f"usd_per_gpu_hour[{g}]", p)
     else:  # one price for every GPU
         one = v.number("usd_per_gpu_hour", usd_per_gpu_hour, scalar=True)
         prices = {gid: one for gid in ids}

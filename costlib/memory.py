@@ -30,8 +30,8 @@ def usable_bytes(gpu, memory_fraction: float = DEFAULT_MEMORY_FRACTION,
                  reserve_bytes: float = DEFAULT_RESERVE_BYTES) -> float:
     """Memory of one GPU available for weights and KV: HBM x fraction - reserve (§30.3)."""
     g = get_gpu(gpu)
-    f = v.fraction("memory_fraction", memory_fraction)
-    r = v.number("reserve_bytes", reserve_bytes, low=0.0, low_inclusive=True)
+    f = v.fraction("memory_fraction", memory_fraction, scalar=True)
+    r = v.number("reserve_bytes", reserve_bytes, low=0.0, low_inclusive=True, scalar=True)
     return max(0.0, g.hbm_bytes * f - r)
 
 
