@@ -79,6 +79,7 @@ from .throughput import (
     decode_ceiling_tokens_per_s,
     decode_step,
     decode_tokens_per_s,
+    prefill_arithmetic_intensity,
     prefill_ceiling_tokens_per_s,
     prefill_tokens_per_s,
 )
@@ -418,14 +419,6 @@ def _smallest(model, gpu, weights="bf16", kv=None, usd_per_gpu_hour=2.0, utiliza
             "deployment": dep, "usd_per_million": usd}
 
 
-def _prefill_intensity(model, weights, prompt_tokens) -> float:
-    """FLOPs per byte of one prefill: matmuls + causal attention, over weights read + KV written."""
-    m = get_model(model)
-    n = float(prompt_tokens)
-    flops = 2 * m.n_active_params * n + 2 * m.n_layers * m.n_heads * m.head_dim * n * n
-    return flops / (weight_bytes(m, weights) + n * kv_bytes_per_token(m))
-
-
 # ---------------------------------------------------------------- formatting for the why column
 
 def _gb(b: float) -> str:
@@ -682,7 +675,7 @@ def _rows_30_3(rows):
             f"{_gb(fb.needed_bytes)} vs {_gb(fb.usable_bytes)} usable; batch {b} needs "
             f"TP={need_tp}.",
             fit_result=fb)
-    ai = _prefill_intensity(s.model, s.weights, s.prompt_tokens)
+    ai = prefill_arithmetic_intensity(s.model, s.prompt_tokens, weights=s.weights)
     ridge = h100.flops_for(s.weights) / bw
     add("s30_3_prefill_intensity", "arithmetic intensity of prefill",
         s.claimed_prefill_intensity, "FLOP/byte", ai,

@@ -38,8 +38,11 @@ class Deployment:
         set_ = object.__setattr__
         set_(self, "model", get_model(self.model))
         set_(self, "gpu", get_gpu(self.gpu))
-        set_(self, "weights", get_precision(self.weights))
-        set_(self, "kv", get_precision(self.kv))
+        for name in ("weights", "kv"):
+            try:
+                set_(self, name, get_precision(getattr(self, name)))
+            except ValueError as e:  # name the parameter, not just "precision"
+                raise ValueError(f"{name}: {e}") from None
         tp = v.integer("tp", self.tp, low=1, scalar=True)
         if self.model.n_kv_heads % tp:
             raise ValueError(
