@@ -186,7 +186,7 @@ print(cheat.to_string(index=False))
 # | `python -m costlib --help` | the same calculator on the command line: `cost`, `fit`, `decode`, `plan`, `crossover`, `catalog` |
 #
 # The command line prints its worked steps, so it doubles as a self-check. For example, the
-# chapter's first worked example (a GPU at $3/hour producing 1,000 tokens/s):
+# chapter's first worked example (a GPU at \$3/hour producing 1,000 tokens/s):
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -116,7 +116,7 @@ print(cl.check("p1", p1.usd_per_hour / (p1.tokens_per_s * 3600)))
 # %% [markdown]
 # ## 1.2 The chapter's figure: throughput and utilization (§30.1)
 #
-# The §30.1 figure takes the reserved price the chapter uses as its default, $2 per hour, at the
+# The §30.1 figure takes the reserved price the chapter uses as its default, \$2 per hour, at the
 # same 1,000 tokens/s, and then halves the utilization. Utilization here means the share of paid
 # hours in which the GPU is actually producing at that rate. An idle hour still costs a full hour,
 # so $/M grows as 1 ÷ utilization:
@@ -145,8 +145,8 @@ plots.cost_vs_throughput(usd_per_hour=fig_price, utilization=(1.0, 0.5, 0.3), ma
 # utilization curves are parallel: no amount of throughput rescues a GPU that sits idle most of the
 # day.
 #
-# **How does this compare with an API?** The chapter sets its $3/hour example against GPT-4o
-# ($10/M output) and Claude Sonnet ($15/M output) and concludes self-hosting is 10–20× cheaper:
+# **How does this compare with an API?** The chapter sets its \$3/hour example against GPT-4o
+# (\$10/M output) and Claude Sonnet (\$15/M output) and concludes self-hosting is 10–20× cheaper:
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -249,7 +249,7 @@ plots.procurement_bars(h100_tiers, highlight="reserved");
 # %% [markdown]
 # The last column shows why the tier matters as much as the engine: at the same throughput, the
 # cost per token scales with the hourly price, so spot costs a fraction of on-demand per token. The
-# chapter settles on **$2 per H100-hour**, the top of its reserved range, for the rest of the
+# chapter settles on **\$2 per H100-hour**, the top of its reserved range, for the rest of the
 # chapter — a sensible, slightly pessimistic default for a company that commits to capacity.
 #
 # Two small inconsistencies in the chapter are worth noticing (they don't change any conclusion):
@@ -271,10 +271,10 @@ print(f"bare metal / owned: §30.1 says about ${ex.capex_usd_per_hour:.2f}/h or 
 # useful life (straight-line depreciation), add the electricity it draws — scaled up by the data
 # centre's PUE, the overhead of cooling and power delivery — and add a share for operations
 # (people, space, networking). `cl.owned_cost` does exactly that, with stated defaults: 700 W
-# board power, PUE 1.3, $0.10/kWh and 15% operations overhead.
+# board power, PUE 1.3, \$0.10/kWh and 15% operations overhead.
 #
 # The chapter gives a purchase price range for an H100 SXM and a 3-year life (`ch.S30_2`), and
-# estimates the result at "roughly $1.50–2 per hour". Ours, at the low end, middle and high end of
+# estimates the result at "roughly \$1.50–2 per hour". Ours, at the low end, middle and high end of
 # its price range:
 
 # %%
@@ -316,7 +316,7 @@ print(f"doubling the electricity price (3 years): "
 # the figure; a configuration that does not fit says so instead of showing a number.
 #
 # **Cost explorer.** Move the price, the throughput and the utilization and watch $/M respond.
-# Try: what throughput does a $4/hour on-demand H100 need to match a $2/hour reserved one at 50%
+# Try: what throughput does a \$4/hour on-demand H100 need to match a \$2/hour reserved one at 50%
 # utilization? Predict first, then check.
 
 # %%

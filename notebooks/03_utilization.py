@@ -261,8 +261,8 @@ print(f"when output dominates, the engine reaches {dec.median():.0%} of the ceil
 # %% [markdown]
 # ## 3.5 The §30.5 cost table, recomputed
 #
-# The chapter prices 70B serving in six configurations. We keep its prices ($2/hour for an H100,
-# the §30.8 table's $3/hour for an H200) and its utilizations (30% "low", 80% "high"), and
+# The chapter prices 70B serving in six configurations. We keep its prices (\$2/hour for an H100,
+# the §30.8 table's \$3/hour for an H200) and its utilizations (30% "low", 80% "high"), and
 # compute throughput with costlib at the largest batch that fits. Memory is checked first: a
 # configuration that doesn't fit gets no price.
 
@@ -340,7 +340,7 @@ print(f"chapter: fp8 ~{s5.claimed_fp8_speedup:g}×, int4 {s5.claimed_int4_speedu
 # Whatever the configuration, the price per token at full load is divided by the duty cycle. The
 # plot uses the cost-optimal bf16 deployment from 3.2, with two hosted-Llama API prices for
 # reference; where the curve crosses an API line is the utilization self-hosting needs to break
-# even. The grey dashed line and the star are the chapter's $2/hour at 1,000 tokens/s.
+# even. The grey dashed line and the star are the chapter's \$2/hour at 1,000 tokens/s.
 
 # %%
 plots.cost_vs_utilization(full_load, utilization=duty,

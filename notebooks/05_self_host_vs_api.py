@@ -100,8 +100,8 @@ for volume in (s.claimed_api_cheaper_below_tokens_per_month, lo, hi):
 # The chapter's other claim, that below ~50M tokens a month the API is almost always cheaper, is
 # true with a wide margin: there the API bill is tiny next to the GPU floor.
 #
-# The figure reproduces the chapter's §30.7 picture with its own inputs: one GPU at its $2/hour,
-# the chapter's "realistic" 1,000 tokens/s per replica (§30.4), and the $0.88/M API. The shaded
+# The figure reproduces the chapter's §30.7 picture with its own inputs: one GPU at its \$2/hour,
+# the chapter's "realistic" 1,000 tokens/s per replica (§30.4), and the \$0.88/M API. The shaded
 # band is the chapter's crossover zone; the ✕ is where the lines really cross. We count output
 # tokens on both sides (`input_share=0`), since the self-hosted throughput is a decode rate.
 
@@ -222,10 +222,10 @@ plots.monthly_cost(tokens_per_month_range=(1e8, 1e11), tokens_per_s_per_replica=
 # %%
 cross_steady = cl.crossover_tokens_per_month(api, s.usd_per_hour, int(big["GPUs"]))
 peak3 = bursty.loc[3.0]
-Markdown(f"With steady traffic one 4×H100 replica beats the ${api:.2f}/M API from "
+Markdown(f"With steady traffic one 4×H100 replica beats the \\${api:.2f}/M API from "
          f"**{cross_steady / 1e9:.2f}B** tokens a month. At {volume / 1e9:.0f}B tokens with a peak "
          f"factor of 3 the fleet needs **{peak3['replicas']:.0f}** replicas and costs "
-         f"**${peak3['self-host $/M']:.2f}/M**, against the API's ${api:.2f}/M.")
+         f"**\\${peak3['self-host $/M']:.2f}/M**, against the API's \\${api:.2f}/M.")
 
 # %% [markdown]
 # ## 5. Explore

@@ -50,7 +50,7 @@ from costlib import plots, widgets
 # no longer makes tokens cheaper.
 #
 # We sweep the batch for the 70B model in bf16 on four H100s: the smallest replica with room for
-# real batches (notebook 04), at the chapter's $2/GPU-hour and the workbook's 2,048-token
+# real batches (notebook 04), at the chapter's \$2/GPU-hour and the workbook's 2,048-token
 # sequences. `cl.sweep_batch` returns TPOT, throughput and $/M for each batch.
 
 # %%
@@ -161,7 +161,7 @@ pd.DataFrame(rows).set_index("replica").round(3)
 # ## 4. Quality tiers: model size vs cost
 #
 # The chapter's first trade-off is quality against cost: a small model is much cheaper per token,
-# a big one is needed for hard tasks. We put three Llama 3.1 sizes on H100s at $2/GPU-hour, each
+# a big one is needed for hard tasks. We put three Llama 3.1 sizes on H100s at \$2/GPU-hour, each
 # at the **smallest TP** that holds it and at its **cost-optimal TP**, each at the largest batch
 # that fits (at most 256). 405B in bf16 does not fit even on eight H100s, so it runs in FP8:
 
