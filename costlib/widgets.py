@@ -9,9 +9,11 @@ as a message, never as a traceback or an empty plot. Keyword arguments preset th
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
-import io
 import math
+import struct
+import zlib
 
 import ipywidgets as w
 import numpy as np
@@ -91,7 +93,8 @@ DEFAULT_DEPLOYMENT = {"model": CHAPTER_MODEL, "gpu": "H100-SXM", "weights": "fp8
 
 # Drawing text is 75-90% of an explorer's redraw with Agg: every draw lays out each string and
 # renders each glyph with FreeType again, though a redraw shows mostly the same strings. The
-# explorers' canvas keeps both: the layout of each string and each glyph's bitmap, at positions
+# explorers' canvas keeps the layout of each string, each glyph's bitmap and each string's
+# composed bitmap (one blit per string, not per glyph), at positions
 # rounded to a quarter pixel (glyph spacing moves by at most 1/8 px). It relies on private parts
 # of matplotlib's Agg backend; if they are missing, the stock renderer is used unchanged.
 _SUBPIXEL = 4
@@ -114,6 +117,7 @@ def _caching_renderer_class():
             super().__init__(*args, **kwargs)
             self._layouts = {}
             self._glyphs = {}
+            self._strings = {}
             self._heights = {}
 
         def _get_font_height_metrics(self, prop):
@@ -147,20 +151,33 @@ def _caching_renderer_class():
                 if len(self._layouts) > 4000:  # a long session of slider moves: start afresh
                     self._layouts.clear()
                     self._glyphs.clear()
+                    self._strings.clear()
                 font = self._prepare_font(prop)
                 items = [(it.ft_object, it.glyph_index, it.x, it.y)
                          for it in font._layout(s, flags=flags, features=features, language=language)]
                 self._layouts[key] = items
             size = prop.get_size_in_points()
             vertical = angle in (90, 90.0)
+            q = _SUBPIXEL
+            x0, y0 = round(x * q), round((self.height - y) * q)  # origin on the quarter-pixel grid
+            skey = (key, size, vertical, x0 % q, y0 % q)
+            hit = self._strings.get(skey)
+            if hit is None:
+                hit = self._strings[skey] = self._string_image(items, size, vertical, x0 % q, y0 % q, flags)
+            img, col, row = hit
+            if img is not None:
+                top = int(self.height) - y0 // q + row
+                self._renderer.draw_text_image(img, x0 // q + col, top + img.shape[0], 0, gc)
+
+        def _string_image(self, items, size, vertical, fx0, fy0, flags):
+            """One bitmap for a whole string whose origin sits at (fx0, fy0) quarter pixels: one blit per
+            string instead of one per glyph. Returns (image or None, column, row of its top-left corner)."""
             cos, sin = (0.0, 1.0) if vertical else (1.0, 0.0)
             q = _SUBPIXEL
+            parts = []
             for ft, glyph, dx, dy in items:  # dy is upwards
-                px = x + dx * cos - dy * sin
-                py = self.height - y + dx * sin + dy * cos  # FreeType's y is upwards
-                qx, qy = round(px * q), round(py * q)
-                ix, fx = divmod(qx, q)
-                iy, fy = divmod(qy, q)
+                ix, fx = divmod(fx0 + round((dx * cos - dy * sin) * q), q)
+                iy, fy = divmod(fy0 + round((dx * sin + dy * cos) * q), q)  # FreeType's y is upwards
                 gkey = (id(ft), size, self.dpi, glyph, vertical, fx, fy, flags)
                 hit = self._glyphs.get(gkey)
                 if hit is None:
@@ -172,7 +189,19 @@ def _caching_renderer_class():
                     hit = (bm.buffer.copy(), bm.left, bm.top, ft)  # ft kept: its id stays unique
                     self._glyphs[gkey] = hit
                 buf, left, top, _ = hit
-                self._renderer.draw_text_image(buf, ix + left, int(self.height) - (iy + top) + buf.shape[0], 0, gc)
+                if buf.size:
+                    parts.append((buf, ix + left, -(iy + top)))  # column, row of the glyph's top-left
+            if not parts:
+                return None, 0, 0
+            c0 = min(c for _, c, _ in parts)
+            r0 = min(r for _, _, r in parts)
+            c1 = max(c + b.shape[1] for b, c, _ in parts)
+            r1 = max(r + b.shape[0] for b, _, r in parts)
+            img = np.zeros((r1 - r0, c1 - c0), np.uint8)
+            for b, c, r in parts:
+                view = img[r - r0:r - r0 + b.shape[0], c - c0:c - c0 + b.shape[1]]
+                np.maximum(view, b, out=view)
+            return img, c0, r0
 
     return CachingRendererAgg
 
@@ -303,13 +332,7 @@ class Explorer:
             self._layout_due = False
 
     def _png(self) -> bytes:
-        from PIL import Image
-
-        buf = io.BytesIO()
-        w_px, h_px = self.fig.canvas.get_width_height()
-        Image.frombuffer("RGBA", (w_px, h_px), self.fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1) \
-            .convert("RGB").save(buf, format="png", compress_level=1)
-        return buf.getvalue()
+        return _png_rgb(np.asarray(self.fig.canvas.buffer_rgba()))
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         data = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
@@ -325,6 +348,24 @@ class Explorer:
 
     def __repr__(self) -> str:
         return f"<Explorer {self.title!r}: {self.message.splitlines()[0] if self.message else ''}>"
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _png_rgb(rgba) -> bytes:
+    """An RGBA canvas buffer (h, w, 4) as an 8-bit RGB PNG: no row filters, zlib level 1.
+
+    Twice as fast as PIL's encoder on an explorer's figure (which tries row filters) and no larger:
+    the figures are mostly flat colour, which zlib packs well without filtering.
+    """
+    h_px, w_px = rgba.shape[:2]
+    rows = np.zeros((h_px, 3 * w_px + 1), np.uint8)  # each row: filter byte 0 (none), then RGB
+    rows[:, 1:] = rgba[:, :, :3].reshape(h_px, -1)
+    header = struct.pack(">IIBBBBB", w_px, h_px, 8, 2, 0, 0, 0)  # 8 bits, truecolour, no interlace
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
+            + _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + _png_chunk(b"IEND", b""))
 
 
 def _reset_axes(ax):
@@ -500,6 +541,12 @@ def cost_explorer(usd_per_hour=S30_5.usd_per_hour, tokens_per_s=int(S30_5.tokens
 _H100_PURCHASE_USD = sum(S30_2.h100_purchase_usd) / 2  # middle of the chapter's $30-40k (§30.2)
 
 
+@functools.lru_cache(maxsize=64)
+def _tier_fraction(tier: str, point: str) -> float:
+    """A tier's price as a fraction of on-demand (tier prices are on-demand × this), read from the catalog once (§30.2)."""
+    return tier_usd_per_hour(1.0, tier, point)
+
+
 def procurement_explorer(on_demand_usd_per_hour=None, tier="reserved", purchase_usd=_H100_PURCHASE_USD,
                          years=float(S30_2.amortization_years),
                          power_w=700, pue=1.3, usd_per_kwh=0.10, ops_overhead=0.15):
@@ -522,8 +569,8 @@ def procurement_explorer(on_demand_usd_per_hour=None, tier="reserved", purchase_
 
     def compute(v, ax):
         base = v["on_demand_usd_per_hour"]
-        rows = [{"tier": t, "usd_per_gpu_hour": tier_usd_per_hour(base, t, "mid"),
-                 "low": tier_usd_per_hour(base, t, "low"), "high": tier_usd_per_hour(base, t, "high")}
+        rows = [{"tier": t, **{k: base * _tier_fraction(t, pt) for k, pt in
+                               (("usd_per_gpu_hour", "mid"), ("low", "low"), ("high", "high"))}}
                 for t in tier_names[:-1]]
         oc = owned_cost(v["purchase_usd"], v["years"], v["power_w"], v["pue"], v["usd_per_kwh"], v["ops_overhead"])
         rows.append({"tier": "owned", "usd_per_gpu_hour": oc.usd_per_gpu_hour, "low": np.nan, "high": np.nan})
@@ -794,6 +841,33 @@ def self_host_explorer(tokens_per_month=1e9, api="together-llama-3.3-70b", input
 
 # ---------------------------------------------------------------- 06 hardware
 
+@functools.lru_cache(maxsize=16)
+def _tier_prices(tier: str) -> tuple:
+    """((gpu id, $/GPU-hour), ...) for every catalog GPU priced in ``tier``; looked up once per tier (§30.8)."""
+    out = []
+    for gid in gpu_ids():
+        try:
+            out.append((gid, gpu_usd_per_hour(gid, tier)))
+        except ValueError:  # no price in this tier: compare_hardware says so in its row
+            pass
+    return tuple(out)
+
+
+def _table_html(df) -> str:
+    """A small DataFrame as an HTML table (floats to 2 decimals, missing as —), cheaper than DataFrame.to_html."""
+    def cell(x):
+        if x is None or (isinstance(x, float) and x != x):
+            return "—"
+        if isinstance(x, float):
+            return f"{x:,.2f}"
+        return html.escape(f"{x:,}" if isinstance(x, int) else str(x))
+
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
+    body = "".join("<tr>" + "".join(f"<td>{cell(x)}</td>" for x in row) + "</tr>"
+                   for row in df.itertuples(index=False, name=None))
+    return f'<table class="dataframe"><thead><tr style="text-align: right;">{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
 def hardware_explorer(model=CHAPTER_MODEL, weights="bf16", kv="bf16", context=CONTEXT_TOKENS, tier="on_demand"):
     """Every catalog GPU at the smallest TP that fits: tokens/s per GPU and $/M, with the §30.8 table marked (§30.8)."""
     controls = {"model": _pick("model", model_ids(), get_model(model).id),
@@ -803,7 +877,8 @@ def hardware_explorer(model=CHAPTER_MODEL, weights="bf16", kv="bf16", context=CO
                 "tier": _pick("price tier", list(tiers()["tier"]) + ["owned"], tier)}
 
     def compute(v, ax):
-        df = compare_hardware(v["model"], v["weights"], v["kv"], context=v["context"], tier=v["tier"])
+        df = compare_hardware(v["model"], v["weights"], v["kv"], context=v["context"], tier=v["tier"],
+                              usd_per_gpu_hour=dict(_tier_prices(v["tier"])) or None)
         plots.hardware_bars(df, mark=v["model"] == CHAPTER_MODEL, ax=ax)
         lines = []
         for r in df.itertuples():
@@ -824,7 +899,7 @@ def hardware_explorer(model=CHAPTER_MODEL, weights="bf16", kv="bf16", context=CO
             head = "no GPU in the catalog both fits this model and has a price in this tier"
         cols = ["gpu", "hbm_gb", "usd_per_gpu_hour", "min_tp", "batch", "tokens_per_s_per_gpu",
                 "usd_per_million", "note"]
-        table = df[cols].to_html(index=False, float_format=lambda x: f"{x:,.2f}", na_rep="—", border=0)
+        table = _table_html(df[cols])
         return "\n".join([head] + lines), _html(head, True) + table
 
     return Explorer("Comparing GPUs (§30.8)", controls, compute)

@@ -592,3 +592,33 @@ def test_text_caching_canvas_draws_what_stock_agg_draws():
     differ = np.abs(fast - stock) > 64  # more than a quarter of the grey range
     assert differ.mean() < 0.002, f"{differ.sum()} pixels differ"
     assert (fast < 128).sum() == pytest.approx((stock < 128).sum(), rel=0.02)  # same amount of ink
+
+
+def test_png_encoder_round_trips_the_canvas_pixels():
+    """The explorers' own PNG writer: PIL must decode it to exactly the canvas's RGB pixels."""
+    import io
+
+    from PIL import Image
+
+    ex = widgets.cost_explorer()
+    canvas = np.asarray(ex.fig.canvas.buffer_rgba())[:, :, :3]
+    png = Image.open(io.BytesIO(ex.image.value))
+    png.load()
+    assert png.format == "PNG" and png.mode == "RGB"
+    assert np.array_equal(np.asarray(png), canvas)
+    odd = np.zeros((3, 5, 4), np.uint8)
+    odd[1, 2] = (10, 200, 30, 255)
+    back = np.asarray(Image.open(io.BytesIO(widgets._png_rgb(odd))))
+    assert back.shape == (3, 5, 3) and tuple(back[1, 2]) == (10, 200, 30) and back.sum() == 240
+
+
+def test_hardware_explorer_prices_follow_the_tier_after_caching():
+    """Prices are looked up once per tier: switching tiers and back must still show each tier's prices."""
+    ex = widgets.hardware_explorer()
+    assert "$3.75/GPU-hour" in ex.message  # H100-SXM on demand: middle of $3.00-4.50
+    ex.controls["tier"].value = "owned"
+    assert "A100-SXM-40GB: TP=4" in ex.message and "no owned price" in ex.message
+    assert "<td>A100-SXM-40GB</td><td>40.00</td><td>—</td>" in ex.out.value  # no price: a dash, not nan
+    assert "nan" not in ex.out.value.lower()
+    ex.controls["tier"].value = "on_demand"
+    assert "$3.75/GPU-hour" in ex.message
