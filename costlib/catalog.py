@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -365,32 +364,40 @@ def get_api_price(name) -> dict:
             "source": row["source"], "as_of": str(row["as_of"])}
 
 
+@functools.lru_cache(maxsize=None)
+def _tier_fractions() -> dict[str, tuple[float, float]]:
+    """tier -> (low, high) fraction of the on-demand price, read once."""
+    return {r.tier: (float(r.fraction_of_on_demand_low), float(r.fraction_of_on_demand_high))
+            for r in _tiers().itertuples()}
+
+
+@functools.lru_cache(maxsize=None)
+def _price_ranges() -> dict[tuple[str, str], tuple[float, float]]:
+    """(gpu id, tier) -> (low, high) $/hour, read once."""
+    return {(r.gpu, r.tier): (float(r.usd_per_hour_low), float(r.usd_per_hour_high))
+            for r in _gpu_prices().itertuples()}
+
+
 def gpu_usd_per_hour(gpu, tier: str = "on_demand", point: str = "mid") -> float:
     """A GPU's $/hour for a procurement tier; tiers without a listed price derive from on-demand (§30.2).
 
     ``point`` is ``"low"``, ``"mid"`` or ``"high"`` within the published range.
     """
     g = get_gpu(gpu)
-    t = v.choice("tier", tier, list(_tiers()["tier"]) + ["owned"])
+    t = v.choice("tier", tier, list(_tier_fractions()) + ["owned"])
     pt = v.choice("point", point, ["low", "mid", "high"])
-    prices = _gpu_prices()
-    rows = prices[(prices["gpu"] == g.id) & (prices["tier"] == t)]
+    ranges = _price_ranges()
 
     def pick(lo, hi):
         return {"low": lo, "mid": (lo + hi) / 2, "high": hi}[pt]
 
-    if len(rows):
-        r = rows.iloc[0]
-        return pick(float(r["usd_per_hour_low"]), float(r["usd_per_hour_high"]))
-    od = prices[(prices["gpu"] == g.id) & (prices["tier"] == "on_demand")]
-    if not len(od):
+    if (g.id, t) in ranges:
+        return pick(*ranges[(g.id, t)])
+    if (g.id, "on_demand") not in ranges:
         raise ValueError(f"gpu {g.id!r} has no on-demand price in the catalog")
     if t == "owned":
         raise ValueError(f"gpu {g.id!r} has no owned-cost row; use cost.owned_usd_per_gpu_hour()")
-    tr = _tiers().set_index("tier").loc[t]
-    lo = float(od.iloc[0]["usd_per_hour_low"]) * float(tr["fraction_of_on_demand_low"])
-    hi = float(od.iloc[0]["usd_per_hour_high"]) * float(tr["fraction_of_on_demand_high"])
+    od_lo, od_hi = ranges[(g.id, "on_demand")]
+    f_lo, f_hi = _tier_fractions()[t]
+    lo, hi = od_lo * f_lo, od_hi * f_hi
     return pick(min(lo, hi), max(lo, hi))
-
-
-_ = math  # keep import for doctest users

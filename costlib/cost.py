@@ -59,13 +59,13 @@ def required_tokens_per_s(usd_per_hour, usd_per_million, utilization=1.0):
 
 def tier_usd_per_hour(on_demand_usd_per_hour, tier: str, point: str = "mid"):
     """Price in a procurement tier from the on-demand price: reserved 1/2, spot 1/4, bare metal 0.5-0.7 (§30.2)."""
-    from .catalog import tiers
+    from .catalog import _tier_fractions
 
     od = v.number("on_demand_usd_per_hour", on_demand_usd_per_hour)
-    t = tiers().set_index("tier")
-    key = v.choice("tier", tier, list(t.index))
+    fractions = _tier_fractions()
+    key = v.choice("tier", tier, list(fractions))
     pt = v.choice("point", point, ["low", "mid", "high"])
-    lo, hi = float(t.loc[key, "fraction_of_on_demand_low"]), float(t.loc[key, "fraction_of_on_demand_high"])
+    lo, hi = fractions[key]
     frac = {"low": lo, "mid": (lo + hi) / 2, "high": hi}[pt]
     return od * frac
 
