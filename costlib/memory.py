@@ -132,11 +132,14 @@ def fit(dep: Deployment, context: int = 2048, batch: int = 1) -> FitResult:
     w, k = _needed(dep, c, b)
     usable = _total_usable(dep)
     need = w + k
+    fits = bool(need <= usable)
+    cap = kv_capacity_tokens(dep)
+    # when this TP fits, no larger TP can be the smallest one: stop the search here
+    search_to = dep.tp if fits else max(8, dep.tp)
     return FitResult(
-        fits=bool(need <= usable), weight_bytes=w, kv_bytes=k, needed_bytes=need,
+        fits=fits, weight_bytes=w, kv_bytes=k, needed_bytes=need,
         usable_bytes=usable, shortfall_bytes=max(0.0, need - usable),
-        headroom_bytes=max(0.0, usable - need), kv_capacity_tokens=kv_capacity_tokens(dep),
-        max_batch=kv_capacity_tokens(dep) // c,
-        min_tp=min_tp(dep.model, dep.gpu, dep.weights, dep.kv, c, b, max(8, dep.tp),
+        headroom_bytes=max(0.0, usable - need), kv_capacity_tokens=cap, max_batch=cap // c,
+        min_tp=min_tp(dep.model, dep.gpu, dep.weights, dep.kv, c, b, search_to,
                       dep.memory_fraction, dep.reserve_bytes),
         context=c, batch=b, label=dep.label)
