@@ -16,11 +16,10 @@ GB = 1e9
 H100 = "H100-SXM"
 L70 = "llama-3.1-70b"
 
-# Llama 3.1 70B parameter count written out from config.json (see test_catalog.py):
-N70 = 2 * 128256 * 8192 + 80 * (8192 * 64 * 128 * 2 + 2 * 8192 * 8 * 128 + 3 * 8192 * 28672
-                                + 2 * 8192) + 8192
-# KV bytes per token: 2 (K, V) x 80 layers x 8 KV heads x 128 head_dim x 2 bytes (bf16)
-KV70 = 2 * 80 * 8 * 128 * 2
+# Llama 3.1 70B parameter count and KV bytes per token, written out in tests/reference.py
+from reference import KV70_BF16 as KV70  # noqa: E402
+from reference import N70  # noqa: E402
+
 # Usable memory per H100 with costlib's defaults: 95% of 80 GB minus a 1 GB reserve
 USABLE_H100 = 0.95 * 80e9 - 1e9
 

@@ -6,13 +6,11 @@ import math
 import numpy as np
 import pytest
 
+# Llama 3.1 70B, written out by hand from its config.json (tests/reference.py)
+from reference import KV70_BF16, N70  # noqa: E402
+
 import costlib as cl
 
-# Llama 3.1 70B from its config.json: 80 layers, hidden 8192, 64 heads, 8 KV heads, head_dim 128,
-# ffn 28672, vocab 128256, untied embeddings (same hand count as tests/test_physics.py)
-N70 = 2 * 128256 * 8192 + 80 * (8192 * 64 * 128 * 2 + 2 * 8192 * 8 * 128 + 3 * 8192 * 28672
-                                + 2 * 8192) + 8192
-KV70_BF16 = 2 * 80 * 8 * 128 * 2  # K and V x layers x KV heads x head_dim x 2 bytes
 # Mixtral 8x7B: 32 layers, hidden 4096, 32 heads, 8 KV heads, 8 experts (ffn 14336), top-2
 MIX_EXPERT = 3 * 4096 * 14336
 MIX_SHARED = 2 * 32000 * 4096 + 32 * (4096 * 32 * 128 * 2 + 2 * 4096 * 8 * 128 + 2 * 4096

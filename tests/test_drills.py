@@ -17,15 +17,10 @@ from costlib import grading
 DRILLS = [f"d{i}" for i in range(1, 11)]
 
 # ------------------------------------------------------------------ published inputs
-# Llama 3.1 70B config.json: 80 layers, hidden 8192, 64 heads, 8 KV heads, head dim 128,
-# FFN 28672, vocab 128256, untied embeddings, no biases.
-L, D, H, KVH, HD, F, V = 80, 8192, 64, 8, 128, 28672, 128256
-N70 = (2 * V * D                                               # embeddings + output head
-       + L * (D * H * HD + 2 * D * KVH * HD + H * HD * D        # q, k, v, o projections
-              + 3 * D * F                                       # gate, up, down
-              + 2 * D)                                          # two RMSNorms
-       + D)                                                     # final norm
-KV = 2 * L * KVH * HD * 2                                       # bytes/token: K and V, bf16
+# Llama 3.1 70B, written out by hand from its config.json (tests/reference.py)
+from reference import HD, KVH, N70, D, F, H, L, V  # noqa: E402,F401
+from reference import KV70_BF16 as KV  # noqa: E402
+
 # Qwen2.5-72B config.json: 80 layers, hidden 8192, 64 heads, 8 KV heads, head dim 128,
 # FFN 29568, vocab 152064, untied embeddings, bias on q, k and v.
 QL, QD, QH, QKVH, QHD, QF, QV = 80, 8192, 64, 8, 128, 29568, 152064

@@ -22,15 +22,10 @@ PRACTICE = [f"p{i}" for i in range(1, 8)]
 CONCEPT = [f"cq{i}" for i in range(1, 5)]
 
 # ------------------------------------------------------------------ hand derivations
-# Llama 3.1 70B config.json: 80 layers, hidden 8192, 64 heads, 8 KV heads, head dim 128,
-# FFN 28672, vocab 128256, untied embeddings, no biases.
-L, D, H, KVH, HD, F, V = 80, 8192, 64, 8, 128, 28672, 128256
-N70 = (2 * V * D                                              # embeddings + output head
-       + L * (D * H * HD + 2 * D * KVH * HD + H * HD * D       # q, k, v, o projections
-              + 3 * D * F                                      # gate, up, down
-              + 2 * D)                                         # two RMSNorms
-       + D)                                                    # final norm
-KV_PER_TOKEN = 2 * L * KVH * HD * 2                            # K and V, bf16 = 2 bytes
+# Llama 3.1 70B, written out by hand from its config.json (tests/reference.py)
+from reference import HD, KVH, N70, D, F, H, L, V  # noqa: E402,F401
+from reference import KV70_BF16 as KV_PER_TOKEN  # noqa: E402
+
 H100_BW, H100_BF16, H100_FP8 = 3.35e12, 989e12, 1979e12         # datasheet, dense
 H100_USABLE = 80e9 * 0.95 - 1e9                                # 95% of HBM minus 1 GB runtime
 NVLINK = 450e9                                                 # per direction

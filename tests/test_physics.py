@@ -16,8 +16,8 @@ USABLE_H100 = 0.95 * 80e9 - 1e9  # costlib's default: 95% of HBM minus a 1 GB re
 # q/k/v/o + gated MLP + two norms, final norm); the catalog tests compare them with published counts.
 N8 = 2 * 128256 * 4096 + 32 * (4096 * 32 * 128 * 2 + 2 * 4096 * 8 * 128 + 3 * 4096 * 14336
                                + 2 * 4096) + 4096
-N70 = 2 * 128256 * 8192 + 80 * (8192 * 64 * 128 * 2 + 2 * 8192 * 8 * 128 + 3 * 8192 * 28672
-                                + 2 * 8192) + 8192
+from reference import N70  # noqa: E402  (Llama 3.1 70B, written out in tests/reference.py)
+
 N405 = 2 * 128256 * 16384 + 126 * (16384 * 128 * 128 * 2 + 2 * 16384 * 8 * 128
                                    + 3 * 16384 * 53248 + 2 * 16384) + 16384
 # Mixtral 8x7B: 32 layers, hidden 4096, 32 heads, 8 KV heads, 8 experts of ffn 14336, top-2,
