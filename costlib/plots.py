@@ -105,12 +105,21 @@ def style():
     inline backend switches on when pyplot is first imported inside the block; keep that flag,
     or every figure after the first one in a kernel would silently not be shown.
     """
+    global _STYLE_DEPTH
+    if _STYLE_DEPTH:  # nested (an explorer's redraw calling a plot function): the style is already in force
+        yield
+        return
     with mpl.rc_context(STYLE):
+        _STYLE_DEPTH += 1
         try:
             yield
         finally:
+            _STYLE_DEPTH -= 1
             keep = mpl.is_interactive()
     mpl.interactive(keep)
+
+
+_STYLE_DEPTH = 0  # how many style() blocks are open (only the outermost applies and restores rcParams)
 
 
 def _styled(fn):
@@ -155,6 +164,8 @@ _COUNT_FMT = ticker.FuncFormatter(lambda x, _: _count(x) if x > 0 else "0")
 
 class _LogTicks(ticker.LogLocator):
     """Ticks at 1-2-5 x 10^k over short spans, at powers of ten over long ones (about 4-10 labels)."""
+
+    _subs_from_span = True  # subs are picked per view span: two instances with equal settings are equal
 
     def tick_values(self, vmin, vmax):
         lo, hi = sorted((vmin, vmax))

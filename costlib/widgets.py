@@ -23,6 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from . import plots
+from ._retained import Layers, Scene
 from .capacity import capacity_plan
 from .catalog import (
     PRECISIONS,
@@ -119,6 +120,8 @@ def _caching_renderer_class():
             self._glyphs = {}
             self._strings = {}
             self._heights = {}
+            self._metrics = {}
+            self._glyph_metrics = {}
 
         def _get_font_height_metrics(self, prop):
             """(ascent, descent, line gap) of a font in pixels, as Text._get_layout computes them, cached."""
@@ -140,11 +143,8 @@ def _caching_renderer_class():
                 self._heights[key] = hit
             return hit
 
-        def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
-            if ismath or not gc.get_antialiased() or angle not in (0, 90, 0.0, 90.0) or mtext is None:
-                return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-            features, language = mtext.get_fontfeatures(), mtext.get_language()
-            flags = ba.get_hinting_flag()
+        def _layout_items(self, s, prop, features, language, flags):
+            """(cache key, [(font, glyph index, x, y), ...]) of one line of text, laid out once per string."""
             key = (s, prop, self.dpi, features if features is None else tuple(features), language, flags)
             items = self._layouts.get(key)
             if items is None:
@@ -152,10 +152,54 @@ def _caching_renderer_class():
                     self._layouts.clear()
                     self._glyphs.clear()
                     self._strings.clear()
+                    self._metrics.clear()
                 font = self._prepare_font(prop)
                 items = [(it.ft_object, it.glyph_index, it.x, it.y)
                          for it in font._layout(s, flags=flags, features=features, language=language)]
                 self._layouts[key] = items
+            return key, items
+
+        def get_text_width_height_descent(self, s, prop, ismath):
+            """Stock Agg lays each new string out twice, once to measure it (FT2Font.set_text) and once
+            to draw it; here the measure comes from the drawing layout: width = pen position after
+            the last glyph, height and descent from the union of the glyphs' boxes (a test checks
+            this against stock Agg on thousands of strings)."""
+            if ismath or not s:
+                return super().get_text_width_height_descent(s, prop, ismath)
+            flags = ba.get_hinting_flag()
+            key, items = self._layout_items(s, prop, None, None, flags)
+            hit = self._metrics.get(key)
+            if hit is None:
+                hit = self._measure(items, prop, flags) or super().get_text_width_height_descent(s, prop, ismath)
+                self._metrics[key] = hit
+            return hit
+
+        def _measure(self, items, prop, flags):
+            font = self._prepare_font(prop)
+            size = prop.get_size_in_points()
+            y0, y1, pen, adv = 1 << 60, -(1 << 60), 0, 0
+            for ft, glyph, x, _y in items:
+                if ft is not font:  # a fallback font: let stock Agg measure it
+                    return None
+                gkey = (id(font), size, self.dpi, glyph, flags)
+                g = self._glyph_metrics.get(gkey)
+                if g is None:
+                    loaded = font.load_glyph(glyph, flags)
+                    g = self._glyph_metrics[gkey] = (loaded.horiAdvance, loaded.bbox[1], loaded.bbox[3], font)
+                adv, gy0, gy1, _ = g
+                pen = round(x * 64)  # layout positions are whole 1/64 px
+                y0, y1 = min(y0, gy0), max(y1, gy1)
+            if not items:
+                return None
+            return (pen + adv) / 64.0, (y1 - y0) / 64.0, -y0 / 64.0
+
+        def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+            if ismath or not gc.get_antialiased() or angle not in (0, 90, 0.0, 90.0):
+                return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+            # mtext is None for each line of a multi-line text: stock Agg then lays it out without features
+            features, language = (None, None) if mtext is None else (mtext.get_fontfeatures(), mtext.get_language())
+            flags = ba.get_hinting_flag()
+            key, items = self._layout_items(s, prop, features, language, flags)
             size = prop.get_size_in_points()
             vertical = angle in (90, 90.0)
             q = _SUBPIXEL
@@ -234,6 +278,8 @@ class Explorer:
 
     ``compute(values, ax)`` draws on ``ax`` and returns the message (str) or (message, html).
     ``message`` holds the last text shown; ``ok`` is False when costlib refused the inputs.
+    Redraws are retained (costlib._retained): ``compute`` gets a stand-in for the Axes that reuses
+    the last run's artists, and only the layers above the first changed artist are painted again.
     """
 
     def __init__(self, title, controls, compute, *, link=None, figsize=(7.5, 4.3)):
@@ -251,6 +297,8 @@ class Explorer:
         _ExplorerCanvas(self.fig)
         with plots.style():
             self.ax = self.fig.add_subplot()
+        self._scene = Scene(self.ax, _reset_axes)
+        self._layers = Layers(self.fig, self.ax)
         self.image = w.Image(format="png", layout=w.Layout(width=f"{int(figsize[0] * DPI)}px"))
         grid = w.GridBox(list(self.controls.values()),
                          layout=w.Layout(grid_template_columns="repeat(2, max-content)", grid_gap="2px 18px"))
@@ -303,33 +351,39 @@ class Explorer:
         """Recompute from the controls, redraw the figure and refresh the text."""
         was_ok = self.ok
         with plots.style():
-            _reset_axes(self.ax)
             try:
-                shown = self._compute(self.values(), self.ax)
+                shown = self._scene.run(self._compute, self.values())
                 self.ok = True
             except ValueError as e:  # bad input or NotFeasible: say so inside the explorer
                 shown, self.ok = _error_text(e), False
-                self.ax.clear()
-                plots.message_axes(shown, ax=self.ax)
+                self._show_message(shown)
             except Exception as e:  # a bug: still no traceback in the widget, but never hidden
                 shown, self.ok = f"internal error ({type(e).__name__}): {e}. Please report it.", False
-                self.ax.clear()
-                plots.message_axes(shown, ax=self.ax)
+                self._show_message(shown)
             self._draw(relayout=self._layout_due or self.ok != was_ok)
         text, extra = shown if isinstance(shown, tuple) else (shown, None)
         self.message = text
         self.out.value = _html(text, self.ok and not text.startswith("does not fit")) + (extra or "")
         self.image.value = self._png()
 
+    def _show_message(self, text):
+        self._scene.forget()  # the axes no longer hold the last run's artists
+        self.ax.clear()
+        plots.message_axes(text, ax=self.ax)
+
     def _draw(self, relayout: bool):
         # Constrained layout costs more than the rest of a redraw, so it runs only when labels may
-        # have changed width (first draw, a dropdown, error <-> plot); slider moves keep the layout.
+        # have changed width (first draw, a dropdown, error <-> plot); slider moves keep the layout
+        # and repaint only the layers above the first artist the change touched.
         if relayout:
             self.fig.set_layout_engine("constrained")
-        self.fig.canvas.draw()
-        if relayout:
+            self._layers.draw(None)
             self.fig.set_layout_engine("none")
             self._layout_due = False
+        elif self.ok:
+            self._layers.draw(self._scene.dirty, self._scene.axes_same)
+        else:
+            self._layers.draw(None)
 
     def _png(self) -> bytes:
         return _png_rgb(np.asarray(self.fig.canvas.buffer_rgba()))
@@ -371,12 +425,12 @@ def _png_rgb(rgba) -> bytes:
 def _reset_axes(ax):
     """Empty the axes for the next plot but keep their tick objects (ax.clear() rebuilds them: slow).
 
-    After a centred message (ticks removed, spines recoloured) a full ``ax.clear()`` is used.
+    After a centred message (ticks removed, spines recoloured) a full ``ax.clear()`` comes first;
+    either way the axes end in the same state, so a figure never depends on what was shown before.
     """
     if getattr(ax, "_costlib_message", False):
         ax.clear()
         ax._costlib_message = False
-        return
     for group in (ax.lines, ax.patches, ax.collections, ax.texts, ax.images, ax.artists, ax.tables):
         for artist in list(group):
             artist.remove()
