@@ -382,7 +382,11 @@ class Scene:
                 self._calls.append(prev)
                 return prev.result
         elif prev is not None and not (same(args, prev.args) and same(kwargs, prev.kwargs)):
-            self.axes_same = False  # a limit, scale, label or ticker call with new arguments
+            if name == "set_title" and target is self.ax:  # the titles are artists drawn like any other
+                ax = self.ax
+                self.dirty.update((ax.title, ax._left_title, ax._right_title))
+            else:
+                self.axes_same = False  # a limit, scale, label or ticker call with new arguments
         call = self._real(site, target, name, method, args, kwargs)
         if prev is None and not call.made:
             self.axes_same = False  # a limit, scale, label or ticker call the last run did not make
@@ -751,10 +755,10 @@ class Layers:
         simple = dirty is not None and self._simple()
         order = _draw_order(ax) if simple else []
         if simple:
-            own = set(ax._children)
+            own = set(ax._children)  # artists made by the plot calls: a stale flag means changed since drawn
             if ax.legend_ is not None:
                 own.add(ax.legend_)
-            changed = [i for i, a in enumerate(order) if a in own and (a in dirty or a.stale)]
+            changed = [i for i, a in enumerate(order) if a in dirty or (a in own and a.stale)]
             first = changed[0] if changed else len(order)
             leg = ax.legend_
             if leg is not None and changed and getattr(leg, "_loc", None) == 0:  # loc="best" follows the data

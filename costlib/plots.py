@@ -494,6 +494,18 @@ def cost_vs_utilization(usd_per_million_at_full=None, utilization=None, apis=("t
 
 # ---------------------------------------------------------------- bar charts with "does not fit"
 
+_NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def _nice_ceiling(x: float) -> float:
+    """The smallest 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k at or above x: an axis end that stays put
+    while an explorer's slider moves the bars (x itself when not positive and finite)."""
+    if not (x > 0 and math.isfinite(x)):
+        return x
+    scale = 10.0 ** math.floor(math.log10(x))
+    return next(step * scale for step in _NICE_STEPS if step * scale >= x * (1 - 1e-12))
+
+
 def _bars(ax, labels, values, colors, texts, *, log, infeasible_texts, text_x=None):
     """Horizontal bars top-to-bottom; NaN values become hatched grey bars saying why, without a price."""
     vals = np.asarray(values, dtype=float)
@@ -504,7 +516,7 @@ def _bars(ax, labels, values, colors, texts, *, log, infeasible_texts, text_x=No
     else:
         vmin, vmax = (0.1, 1.0) if log else (0.0, 1.0)
     left = vmin / 3 if log else 0.0
-    right = vmax * (4 if log else 1.6)
+    right = vmax * 4 if log else _nice_ceiling(vmax * 1.6)  # room for the value labels right of the bars
     tx = vals if text_x is None else np.where(np.isfinite(text_x), text_x, vals)
     if ok.any():  # one call for all priced bars (a call per bar is slow)
         ax.barh(y[ok], vals[ok] - left, left=left, color=[c for c, o in zip(colors, ok, strict=True) if o], height=0.65,
@@ -965,7 +977,7 @@ def price_ratio_bars(df, mark=True, ax=None):
           infeasible_texts=["no price"] * len(df))
     ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _: f"{x:g}×"))
     d_lo, d_hi = S30_6.claimed_input_discount
-    ax.set_xlim(0, max(float(ratio[ok].max()), d_hi) * 1.6)
+    ax.set_xlim(0, _nice_ceiling(max(float(ratio[ok].max()), d_hi) * 1.6))
     if mark:
         ax.axvspan(d_lo, d_hi, color=CHAPTER, alpha=0.10, lw=0)
         ax.set_ylim(top=len(df) + 0.4)

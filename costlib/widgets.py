@@ -12,6 +12,7 @@ import contextlib
 import functools
 import html
 import math
+import os
 import struct
 import zlib
 
@@ -102,13 +103,23 @@ _SUBPIXEL = 4
 
 
 def _fast_text_available() -> bool:
+    from matplotlib import ft2font
     from matplotlib.backends import backend_agg as ba
 
     return all(hasattr(ba, n) for n in ("RendererAgg", "get_hinting_flag", "RenderMode")) and all(
-        hasattr(ba.RendererAgg, n) for n in ("_prepare_font", "draw_text"))
+        hasattr(ba.RendererAgg, n) for n in ("_prepare_font", "draw_text")) and all(
+        hasattr(ft2font.FT2Font, n) for n in ("_layout", "load_glyph", "get_char_index"))
+
+
+# Characters whose layout _pair_layout reproduces (checked against FreeType in tests/test_retained.py):
+# ASCII and the symbols the workbook prints; the font's ligatures are the only context it has for them.
+_PAIR_CHARS = frozenset(" !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
+                        "abcdefghijklmnopqrstuvwxyz{|}~×÷→←≈≤≥±µ§·—–…°")
+_LIGATURES = ("ff", "fi", "fl")
 
 
 def _caching_renderer_class():
+    from matplotlib import ft2font
     from matplotlib.backends import backend_agg as ba
 
     class CachingRendererAgg(ba.RendererAgg):
@@ -122,6 +133,8 @@ def _caching_renderer_class():
             self._heights = {}
             self._metrics = {}
             self._glyph_metrics = {}
+            self._char_glyphs = {}
+            self._kerning = {}
 
         def _get_font_height_metrics(self, prop):
             """(ascent, descent, line gap) of a font in pixels, as Text._get_layout computes them, cached."""
@@ -153,11 +166,58 @@ def _caching_renderer_class():
                     self._glyphs.clear()
                     self._strings.clear()
                     self._metrics.clear()
-                font = self._prepare_font(prop)
-                items = [(it.ft_object, it.glyph_index, it.x, it.y)
-                         for it in font._layout(s, flags=flags, features=features, language=language)]
+                items = self._pair_layout(s, prop, flags) if features is None and language is None else None
+                if items is None:
+                    font = self._prepare_font(prop)
+                    items = [(it.ft_object, it.glyph_index, it.x, it.y)
+                             for it in font._layout(s, flags=flags, features=features, language=language)]
                 self._layouts[key] = items
             return key, items
+
+        def _glyph(self, font, size, glyph, flags):
+            """(advance, bottom, top) of one glyph in 1/64 px, loaded once per font size."""
+            gkey = (id(font), size, self.dpi, glyph, flags)
+            g = self._glyph_metrics.get(gkey)
+            if g is None:
+                loaded = font.load_glyph(glyph, flags)
+                g = self._glyph_metrics[gkey] = (loaded.horiAdvance, loaded.bbox[1], loaded.bbox[3], font)
+            return g
+
+        def _pair_layout(self, s, prop, flags):
+            """FT2Font._layout's result for a new string without laying it out: each glyph sits at the
+            previous one's pen position plus its advance plus the kerning of the pair, which is
+            looked up once per pair (as FreeType applies it for the font's default features). Only
+            for unhinted DejaVu Sans in the characters of _PAIR_CHARS without the f-ligatures (ff,
+            fi, fl), where a test finds the result identical to FT2Font._layout; None otherwise."""
+            if flags != ft2font.LoadFlags.NO_HINTING or not _PAIR_CHARS.issuperset(s) or any(p in s for p in _LIGATURES):
+                return None
+            font = self._prepare_font(prop)
+            if not os.path.basename(font.fname).startswith("DejaVuSans"):  # the fonts the check covers
+                return None
+            size = prop.get_size_in_points()
+            fkey = (id(font), size, self.dpi)
+            items, pen, adv, prev = [], 0, 0, None
+            for c in s:
+                ckey = (fkey, c)
+                glyph = self._char_glyphs.get(ckey)
+                if glyph is None:
+                    glyph = self._char_glyphs[ckey] = font.get_char_index(ord(c))
+                if not glyph:  # not in this font: FreeType would look in a fallback font
+                    return None
+                if prev is not None:
+                    pkey = (fkey, prev, c)
+                    kern = self._kerning.get(pkey)
+                    if kern is None:
+                        pair = font._layout(prev + c, flags=flags)
+                        if len(pair) != 2 or pair[1].y or pair[0].ft_object is not font:
+                            return None
+                        first = self._glyph(font, size, pair[0].glyph_index, flags)[0]
+                        kern = self._kerning[pkey] = round(pair[1].x * 64) - first
+                    pen += adv + kern
+                adv = self._glyph(font, size, glyph, flags)[0]
+                items.append((font, glyph, pen / 64, 0.0))
+                prev = c
+            return items
 
         def get_text_width_height_descent(self, s, prop, ismath):
             """Stock Agg lays each new string out twice, once to measure it (FT2Font.set_text) and once
@@ -181,12 +241,7 @@ def _caching_renderer_class():
             for ft, glyph, x, _y in items:
                 if ft is not font:  # a fallback font: let stock Agg measure it
                     return None
-                gkey = (id(font), size, self.dpi, glyph, flags)
-                g = self._glyph_metrics.get(gkey)
-                if g is None:
-                    loaded = font.load_glyph(glyph, flags)
-                    g = self._glyph_metrics[gkey] = (loaded.horiAdvance, loaded.bbox[1], loaded.bbox[3], font)
-                adv, gy0, gy1, _ = g
+                adv, gy0, gy1, _ = self._glyph(font, size, glyph, flags)
                 pen = round(x * 64)  # layout positions are whole 1/64 px
                 y0, y1 = min(y0, gy0), max(y1, gy1)
             if not items:

@@ -306,3 +306,33 @@ def test_text_metrics_match_stock_agg_exactly():
                     s = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 40)))
                     assert fast.get_text_width_height_descent(s, prop, False) == \
                         stock.get_text_width_height_descent(s, prop, False), repr(s)
+
+
+def test_pair_layout_matches_freetype_exactly():
+    """New strings are laid out from cached glyph advances and pair kerning: FT2Font._layout's result, exactly."""
+    from matplotlib.backends.backend_agg import get_hinting_flag
+    from matplotlib.font_manager import FontProperties
+
+    cls = widgets._ExplorerCanvas._renderer_class
+    if cls is None:
+        pytest.skip("matplotlib without the private Agg parts: the stock renderer is used")
+    rnd = random.Random(5)
+    chars = sorted(widgets._PAIR_CHARS) + ["f", "f", "i", "l"]  # more chances of the ligatures it must refuse
+    used = 0
+    with plots.style():
+        flags = get_hinting_flag()
+        r = cls(400, 300, 90)
+        for size, weight, style in ((7.5, "normal", "normal"), (8, "bold", "normal"), (9.5, "normal", "italic"),
+                                    (10.5, "normal", "normal")):
+            prop = FontProperties(family="DejaVu Sans", size=size, weight=weight, style=style)
+            for _ in range(250):
+                s = "".join(rnd.choice(chars) for _ in range(rnd.randint(1, 40)))
+                fast = r._pair_layout(s, prop, flags)
+                stock = [(it.ft_object, it.glyph_index, it.x, it.y) for it in r._prepare_font(prop)._layout(s, flags=flags)]
+                if fast is None:
+                    assert any(lig in s for lig in widgets._LIGATURES)
+                    continue
+                used += 1
+                assert fast == stock, repr(s)
+    assert used > 500
+    assert r._pair_layout("ƒ€", prop, flags) is None  # outside the checked characters: FreeType lays it out
