@@ -67,6 +67,9 @@ def _same_function(a, b) -> bool:
     return len(ca) == len(cb) and all(same(x.cell_contents, y.cell_contents) for x, y in zip(ca, cb, strict=True))
 
 
+_SEQUENCES = (list, tuple, range)
+
+
 def same(a, b) -> bool:
     """True when two call arguments would give the same artists: values, arrays, dicts, tickers, lambdas.
 
@@ -81,10 +84,10 @@ def same(a, b) -> bool:
     if isinstance(a, dict) or isinstance(b, dict):
         return (isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys()
                 and all(same(a[k], b[k]) for k in a))
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+    if isinstance(a, _SEQUENCES) and isinstance(b, _SEQUENCES):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if hasattr(a, "__array__") or hasattr(b, "__array__") or isinstance(a, (list, tuple)) \
-            or isinstance(b, (list, tuple)):
+    if hasattr(a, "__array__") or hasattr(b, "__array__") or isinstance(a, _SEQUENCES) \
+            or isinstance(b, _SEQUENCES):
         try:
             x, y = np.asarray(a), np.asarray(b)
         except Exception:  # noqa: BLE001 - not comparable as arrays: not the same

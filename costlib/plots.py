@@ -838,24 +838,24 @@ def capacity_waterfall(plan, headroom=None, reference=None, ax=None):
     optional (gpus, label) drawn as a line, e.g. the chapter's example.
     """
     steps = plan.steps.set_index("step")["value"]
-    parts = []
+    parts = []  # (step, GPUs it adds, what to add to the value label)
     dec = float(steps.get("GPUs at peak (decode)", plan.gpus_at_peak))
-    parts.append(("decode at peak", dec))
+    parts.append(("decode at peak", dec, ""))
     if "GPUs at peak (prefill)" in steps:
-        parts.append(("prefill at peak", float(steps["GPUs at peak (prefill)"])))
+        parts.append(("prefill at peak", float(steps["GPUs at peak (prefill)"]), ""))
     base = float(plan.gpus_at_peak)
     if headroom is not None:
         hr = v.number("headroom", headroom, low=0, low_inclusive=True, high=10)
-        parts.append((f"headroom {hr:.0%}", base * hr))
-        parts.append(("round up to\nwhole replicas", plan.gpus - base * (1 + hr)))
+        parts.append(("headroom", base * hr, f" ({hr:.0%})"))
+        parts.append(("round up to\nwhole replicas", plan.gpus - base * (1 + hr), ""))
     else:
-        parts.append(("headroom and\nrounding", plan.gpus - base))
+        parts.append(("headroom and\nrounding", plan.gpus - base, ""))
     ax = _axes(ax)
     cum = 0.0
     cols = [BLUE, ORANGE, GREEN, PURPLE]
-    for i, (_, val) in enumerate(parts):
+    for i, (_, val, note) in enumerate(parts):
         ax.bar(i, val, bottom=cum, color=cols[i % len(cols)], width=0.6, zorder=3)
-        ax.text(i, cum + val, f"+{val:,.1f}" if i else f"{val:,.1f}", ha="center", va="bottom", fontsize=8)
+        ax.text(i, cum + val, (f"+{val:,.1f}" if i else f"{val:,.1f}") + note, ha="center", va="bottom", fontsize=8)
         cum += val
     i_tot = len(parts)
     ax.bar(i_tot, plan.gpus, color=BLACK, width=0.6, zorder=3)
@@ -868,7 +868,7 @@ def capacity_waterfall(plan, headroom=None, reference=None, ax=None):
         ax.annotate(rl, (0.0, rv), xycoords=("axes fraction", "data"), xytext=(2, 3),
                     textcoords="offset points", ha="left", va="bottom", color=CHAPTER, fontsize=8)
         top = max(top, rv)
-    ax.set_ylim(0, top * 1.15)
+    ax.set_ylim(0, _nice_ceiling(top * 1.15))  # a round top that stays put while a slider moves the bars
     ax.grid(False, axis="x")
     ax.set_xlabel("rubric step (§30.10)")
     ax.set_ylabel("GPUs (count)")

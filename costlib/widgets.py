@@ -470,8 +470,11 @@ def _png_rgb(rgba) -> bytes:
     the figures are mostly flat colour, which zlib packs well without filtering.
     """
     h_px, w_px = rgba.shape[:2]
-    rows = np.zeros((h_px, 3 * w_px + 1), np.uint8)  # each row: filter byte 0 (none), then RGB
-    rows[:, 1:] = rgba[:, :, :3].reshape(h_px, -1)
+    rows = np.empty((h_px, 3 * w_px + 1), np.uint8)  # each row: filter byte 0 (none), then RGB
+    rows[:, 0] = 0
+    src, dst = rgba.reshape(h_px, 4 * w_px), rows[:, 1:]
+    for c in range(3):  # one channel at a time: 8x faster than copying (h, w, 3) out of (h, w, 4)
+        dst[:, c::3] = src[:, c::4]
     header = struct.pack(">IIBBBBB", w_px, h_px, 8, 2, 0, 0, 0)  # 8 bits, truecolour, no interlace
     return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
             + _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + _png_chunk(b"IEND", b""))
@@ -927,7 +930,8 @@ def self_host_explorer(tokens_per_month=1e9, api="together-llama-3.3-70b", input
         n = replicas_needed(t, eff, v["peak_factor"], v["headroom"])
         own = self_host_monthly_usd(t, eff, p, d.tp, v["peak_factor"], v["headroom"])
         xc = step_crossover_tokens_per_month(blended, eff, p, d.tp, v["peak_factor"], v["headroom"])
-        plots.monthly_cost((min(1e7, t / 3), max(1e10, t * 3)), eff, p, d.tp, apis=[a["id"]], input_share=s,
+        lo, hi = min(1e7, 10 ** math.floor(math.log10(t / 3))), max(1e10, 10 ** math.ceil(math.log10(t * 3)))
+        plots.monthly_cost((lo, hi), eff, p, d.tp, apis=[a["id"]], input_share=s,
                            peak_factor=v["peak_factor"], headroom=v["headroom"], current=t, ax=ax)
         cheaper = "the API" if api_bill < own else "self-hosting"
         z_lo, z_hi = S30_7.claimed_crossover_tokens_per_month

@@ -237,7 +237,7 @@ def test_an_artist_changed_behind_the_scenes_is_repainted():
 
 def test_same_compares_values_not_objects():
     same = _retained.same
-    assert same([1, 2.0, "a"], (1, 2, "a")) and not same([1, 2], [1, 2, 3])
+    assert same([1, 2.0, "a"], (1, 2, "a")) and not same([1, 2], [1, 2, 3]) and same(range(3), [0, 1, 2])
     assert same(np.array([1.0, np.nan]), [1.0, float("nan")]) and not same(np.array([1.0, 2.0]), [1.0, 2.5])
     assert same({"fc": "white", "pad": 0.2}, {"pad": 0.2, "fc": "white"}) and not same({"fc": "w"}, {"fc": "k"})
     assert not same("1", 1) and not same(True, 1) and not same(None, 0)
