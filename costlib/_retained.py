@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import numbers
 import sys
-import warnings
 from operator import attrgetter
 
 import numpy as np
@@ -291,16 +290,11 @@ class Scene:
         """Call ``fn(*args, ax)`` with the recording stand-in for the Axes; return what it returns."""
         if self._prev is not None:
             try:
-                with warnings.catch_warnings(record=True) as caught:  # held back until the run completes
-                    warnings.simplefilter("always")
-                    out = self._run(fn, args, retained=True)
+                out = self._run(fn, args, retained=True)
+                self.stats["retained"] += 1
+                return out
             except _Restart:
                 self.stats["restarts"] += 1
-            else:
-                self.stats["retained"] += 1
-                for m in caught:
-                    warnings.warn_explicit(m.message, m.category, m.filename, m.lineno, source=m.source)
-                return out
         self._reset(self.ax)
         out = self._run(fn, args, retained=False)
         self.stats["fresh"] += 1
