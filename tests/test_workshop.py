@@ -335,6 +335,13 @@ def test_no_typed_figures(doc):
     assert typed_figures(_read(doc)) == []
 
 
+def test_readme_points_to_the_kit():
+    section = _section(_read(ROOT / "README.md"), "For instructors")
+    assert "workshop/README.md" in section and "workshop/interview_prep.md" in section
+    assert link_problems(section, ROOT) == []
+    assert reference_problems(section) == []
+
+
 def test_pending_entries_are_still_referenced():
     text = "\n".join(_read(d) for d in DOCS)
     for (kind, name), why in PENDING.items():
