@@ -5,7 +5,7 @@ inference: tokens, GPUs, dollars" (§30.1-§30.11): catalog, memory, throughput,
 hardware, frontier, capacity, plus plots, widgets and grading for the notebooks.
 """
 
-from .calibrate import (  # noqa: I001 (after validate: it builds on it)
+from .calibration import (  # noqa: I001 (after validate: it builds on it)
     DEFAULT_PROFILE,
     CrossValidation,
     EfficiencyProfile,

@@ -6,7 +6,7 @@ generated tokens, the engine batching as many requests as memory allows; the fig
 output tokens/s of all GPUs. For each row costlib predicts:
 
 * **ceiling** -- a physical upper bound (see :func:`ceiling_tokens_per_s` for the argument);
-* **low / mid / high** -- a realistic estimate from an :class:`~costlib.calibrate.EfficiencyProfile`
+* **low / mid / high** -- a realistic estimate from an :class:`~costlib.calibration.EfficiencyProfile`
   (MBU, MFU, usable memory, per-step overhead, link efficiency) and that profile's error band.
 
 :func:`read_measurements` reads any CSV (or DataFrame) of the schema and skips bad rows with a
@@ -377,12 +377,12 @@ class Prediction:
 
 
 def _profile(profile):
-    from .calibrate import DEFAULT_PROFILE, EfficiencyProfile
+    from .calibration import DEFAULT_PROFILE, EfficiencyProfile
 
     if profile is None:
         return DEFAULT_PROFILE
     if not isinstance(profile, EfficiencyProfile):
-        raise ValueError(f"profile must be an EfficiencyProfile (from costlib.calibrate), got {profile!r}")
+        raise ValueError(f"profile must be an EfficiencyProfile (from costlib.calibration), got {profile!r}")
     return profile
 
 
@@ -509,7 +509,7 @@ def validate(measurements, profile=None) -> ValidationReport:
     """Read a measurement table (CSV path or DataFrame), predict every row, compare (§30.4).
 
     ``profile`` (an EfficiencyProfile) sets low/mid/high; default: costlib's profile calibrated on
-    the bundled TensorRT-LLM data (:data:`costlib.calibrate.DEFAULT_PROFILE`).
+    the bundled TensorRT-LLM data (:data:`costlib.calibration.DEFAULT_PROFILE`).
     """
     ms = read_measurements(measurements)
     p = _profile(profile)
