@@ -32,7 +32,7 @@ from .catalog import get_gpu, get_model, get_precision
 __all__ = [
     "REQUIRED_COLUMNS", "Measurement", "MeasurementSet", "Prediction", "ValidationReport",
     "read_measurements", "physical_hbm_bytes", "ceiling_peak_flops", "ceiling_tokens_per_s",
-    "predict_row", "predict", "validate",
+    "predict_row", "predict", "validate", "explain",
 ]
 
 REQUIRED_COLUMNS = ("gpu", "n_gpus", "tp", "model", "weight_dtype", "kv_dtype", "input_len",
@@ -326,8 +326,8 @@ def ceiling_tokens_per_s(m: Measurement) -> float:
     return float(_ceiling(_stack([m]))[0])
 
 
-def _mid(F: dict, p) -> np.ndarray:
-    """Vectorised realistic estimate of total output tokens/s at profile ``p`` (see EfficiencyProfile)."""
+def _mid_parts(F: dict, p) -> dict:
+    """Per-request seconds of the realistic model, part by part (vectorised)."""
     tp, o = F["tp"], F["output_len"]
     cap = (p.memory_fraction * tp * F["hbm_physical_bytes"] - F["weight_bytes"]) / F["kv_bytes_per_token"]
     batch = np.maximum(cap / F["avg_context"], 1.0)  # at least one sequence: the run happened
@@ -335,14 +335,45 @@ def _mid(F: dict, p) -> np.ndarray:
         1 - (1 - F["experts_per_token"] / F["n_experts"]) ** batch)  # uniform routing
     w_read = np.where(F["is_moe"] > 0, moe, F["weight_read_min_bytes"])
     steps = (o - 1) / batch
-    mem = steps * w_read + F["kv_bytes_moved"]
-    t = np.maximum(mem / (tp * F["hbm_bytes_per_s"] * p.mbu), F["flops"] / (tp * F["peak_real"] * p.mfu))
+    memory_s = (steps * w_read + F["kv_bytes_moved"]) / (tp * F["hbm_bytes_per_s"] * p.mbu)
+    compute_s = F["flops"] / (tp * F["peak_real"] * p.mfu)
     link = F["link_bytes_per_s"] * p.link_efficiency
     ring = 2 * (tp - 1) / tp * F["hidden_size"] * 2  # bytes per token per all-reduce (bf16 activations)
     comm_step = np.where(tp > 1, 2 * F["n_layers"] * (p.allreduce_latency_s + ring * batch / link), 0.0)
     comm_prefill = np.where(tp > 1, 2 * F["n_layers"] * ring * F["input_len"] / link, 0.0)
-    t = t + steps * (p.step_overhead_s + comm_step) + comm_prefill
-    return o / t * F["replicas"]
+    return {"batch": batch, "decode_steps": steps, "memory_s": memory_s, "compute_s": compute_s,
+            "overhead_s": steps * p.step_overhead_s, "comm_s": steps * comm_step + comm_prefill}
+
+
+def _mid(F: dict, p) -> np.ndarray:
+    """Vectorised realistic estimate of total output tokens/s at profile ``p`` (see EfficiencyProfile)."""
+    q = _mid_parts(F, p)
+    t = np.maximum(q["memory_s"], q["compute_s"]) + q["overhead_s"] + q["comm_s"]
+    return F["output_len"] / t * F["replicas"]
+
+
+def explain(measurements, profile=None) -> pd.DataFrame:
+    """Where the time goes in each row's realistic estimate: seconds per request and replica, by part (§30.4).
+
+    Columns: row, batch (sequences in flight), decode_steps (per request), memory_s, compute_s
+    (the larger of the two counts, as they overlap), overhead_s (per-step overhead), comm_s (TP
+    all-reduces), bound ("memory" or "compute"), prefill_flop_share (of the request's FLOPs).
+    """
+    ms = read_measurements(measurements)
+    cols = ["row", "batch", "decode_steps", "memory_s", "compute_s", "overhead_s", "comm_s", "bound",
+            "prefill_flop_share"]
+    if not len(ms):
+        return pd.DataFrame(columns=cols)
+    F = _stack(ms.measurements)
+    q = _mid_parts(F, _profile(profile))
+    i = F["input_len"]
+    prefill = 2 * F["body_params"] * i + 2 * F["head_params"] + 2 * F["attn_width"] * i * (i + 1)
+    df = pd.DataFrame({k: q[k] for k in ("batch", "decode_steps", "memory_s", "compute_s", "overhead_s",
+                                         "comm_s")})
+    df.insert(0, "row", [m.row for m in ms.measurements])
+    df["bound"] = np.where(q["memory_s"] >= q["compute_s"], "memory", "compute")
+    df["prefill_flop_share"] = prefill / F["flops"]
+    return df[cols]
 
 
 # ---------------------------------------------------------------- predictions
