@@ -144,7 +144,8 @@ questions[["id", "section", "summary", "tolerance"]]
 # | 80–90 min | debrief: where the chapter was wrong and why it matters | `09_checking_the_chapter` |
 #
 # For a half-day version add `04_prefill_vs_decode_cost`, `05_self_host_vs_api`, `06_hardware` and
-# `07_latency_frontier` (one block each), and let the pairs present their fleet. On a projector,
+# `07_latency_frontier` (one block each), close with `11_how_wrong_is_the_roofline` (how far
+# these estimates are from measured runs, and why), and let the pairs present their fleet. On a projector,
 # the explorers are the fastest way to answer "what if?" questions from the room.
 
 # %% [markdown]
