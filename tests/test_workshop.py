@@ -38,8 +38,6 @@ DOCS = sorted(WORKSHOP.glob("*.md"))
 # Things another open branch adds. Each may be missing only while it is absent; once it exists it is
 # checked like everything else (and must then, e.g., have objectives). Remove an entry when merged.
 PENDING = {
-    ("notebook", "11_how_wrong_is_the_roofline"): "branch validate (issue 5): notebook 11",
-    ("cli", "validate"): "branch validate (issue 5): python -m costlib validate",
     ("make", "app"): "branch browser (issue 6): the Voila calculator app",
 }
 
