@@ -1037,8 +1037,10 @@ def error_by(df, by, ax=None):
     ax.set_xticklabels(groups, rotation=30 if len(groups) > 4 else 0, ha="right" if len(groups) > 4 else "center",
                        fontsize=8)
     ax.set_ylabel("mid error (%), + = too optimistic")
-    ax.set_xlabel({"gpu": "GPU", "model": "model", "shape": "input/output tokens per request"}.get(by, by))
-    ax.set_title(f"Error of the calibrated estimate by {by} (orange: median)")
+    label = {"gpu": "GPU", "model": "model", "shape": "input/output tokens per request"}.get(by, by)
+    ax.set_xlabel(label)
+    # short: three of these sit side by side in notebook 11
+    ax.set_title(f"by {'shape' if by == 'shape' else label} (orange bar: median)")
     return ax
 
 

@@ -125,6 +125,7 @@ print(f"band = mid x {DEFAULT_PROFILE.band_low:.2f} to mid x {DEFAULT_PROFILE.ba
 fig, axes = plt.subplots(1, 3, figsize=(13, 4), layout="constrained")
 for by, ax in zip(["gpu", "model", "shape"], axes, strict=True):
     plots.error_by(df, by, ax=ax)
+fig.suptitle("Error of the calibrated estimate (mid) against each published run");
 
 # %% [markdown]
 # To explain the misses we need to know where the time goes. `V.explain` splits each run's
