@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # What does my deployment cost? (§30.1–§30.7)
+# # Inference cost calculator (§30.1–§30.7)
 #
 # Pick a model, a GPU, the precisions of the weights and of the KV cache, and how many GPUs share
 # the model (tensor parallelism). Then size the batch, either directly or as the largest batch

@@ -241,8 +241,10 @@ def quote_table_html(q: Quote) -> str:
                     f"<td style='text-align:right'>{_usd(a.usd_per_million_output)}</td>"
                     f"<td style='text-align:right'>{a.ratio:.2f}x</td><td>{verdict}</td>"
                     f"<td style='text-align:right'>{be}</td></tr>")
-    head = ("<tr><th>API</th><th>$/M output</th><th>self-hosted ÷ API</th><th>at this utilization</th>"
-            "<th>break-even utilization</th></tr>")
+    head = "".join(f"<th style='padding:1px 8px;text-align:{al}'>{h}</th>" for h, al in (
+        ("API", "left"), ("$/M output", "right"), ("self-hosted ÷ API", "right"), ("at this utilization", "left"),
+        ("break-even utilization", "right")))
+    head = f"<tr>{head}</tr>"
     return ("<table class='costlib-api-table' style='border-collapse:collapse;font-size:12px;margin-top:4px'>"
             f"{head}{''.join(rows)}</table>").replace("<td", "<td style='padding:1px 8px'").replace(
                 "style='padding:1px 8px' style='", "style='padding:1px 8px;")
@@ -289,7 +291,7 @@ def calculator_app(model="llama-3.1-70b", gpu="H100-SXM", weights="fp8", kv="bf1
 
     controls["batch"].disabled = mode != BATCH
     controls["tpot_target_ms"].disabled = mode == BATCH
-    return Explorer("What does my deployment cost?", controls, compute, link=link, figsize=(7.5, 3.6))
+    return Explorer("What does my deployment cost?", controls, compute, link=link, figsize=(8.5, 4.3))
 
 
 def _draw_quote(q: Quote, ax):
@@ -302,18 +304,22 @@ def _draw_quote(q: Quote, ax):
     labels = [f"{a.provider} {a.model}" + (" *" if a.same_model else "") for a in q.apis]
     prices = [a.usd_per_million_output for a in q.apis]
     y = list(range(len(labels)))[::-1]
-    ax.barh(y, prices, color=[plots.ORANGE if a.same_model else plots.SKY for a in q.apis], height=0.6, zorder=3)
+    lo = min(min(prices), m.low) / 2
+    ax.barh(y, [p - lo for p in prices], left=lo, color=[plots.ORANGE if a.same_model else plots.SKY for a in q.apis],
+            height=0.6, zorder=3)
+    for yi, p in zip(y, prices, strict=True):
+        ax.text(p, yi, f" {_usd(p)}", va="center", ha="left", fontsize=8, zorder=5)
     ax.axvspan(m.low, m.high, color=plots.BLUE, alpha=0.18, zorder=1, label=f"self-hosted range {_usd(m.low)}-{_usd(m.high)}")
     ax.axvline(m.mid, color=plots.BLUE, lw=2, zorder=4, label=f"self-hosted mid {_usd(m.mid)}/M")
     ax.set_yticks(y, labels)
     ax.grid(False, axis="y")
     ax.set_xscale("log")
-    lo = min(min(prices), m.low) / 2
-    hi = max(max(prices), m.high) * 2
+    hi = max(max(prices), m.high) * 4
     if not (math.isfinite(lo) and math.isfinite(hi)):
         lo, hi = 0.01, 100
     ax.set_xlim(lo, hi)
     ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _: plots._usd(x) if x > 0 else "$0"))
     ax.set_xlabel("$ per million output tokens (log scale); * = same model as quoted")
-    ax.set_title(f"{q.label}: {_usd(m.mid)}/M at {q.utilization:.0%} utilization vs API output prices")
-    ax.legend(loc="lower right")
+    ax.set_title(f"Self-hosted {_usd(m.mid)}/M ({_usd(m.low)}-{_usd(m.high)}) at {q.utilization:.0%} utilization "
+                 "vs API output prices")
+    ax.legend(loc="upper right")
