@@ -47,10 +47,11 @@ def truthy(value: str | None) -> bool:
 
 
 def chromium_path(env=None) -> str | None:
-    """The Chromium to drive: $CHROMIUM if set, else Debian's /usr/bin/chromium."""
+    """The Chromium to drive: $CHROMIUM if set (and only that one), else Debian's /usr/bin/chromium."""
     env = os.environ if env is None else env
-    for cand in ([env["CHROMIUM"]] if env.get("CHROMIUM") else []) + list(CHROMIUM_CANDIDATES):
-        if cand and Path(cand).is_file() and os.access(cand, os.X_OK):
+    cands = [env["CHROMIUM"]] if env.get("CHROMIUM") else list(CHROMIUM_CANDIDATES)
+    for cand in cands:
+        if Path(cand).is_file() and os.access(cand, os.X_OK):
             return cand
     return None
 
@@ -64,24 +65,28 @@ def missing_reason(env=None, have_playwright=None) -> str | None:
             have_playwright = True
         except ImportError:
             have_playwright = False
+    env = os.environ if env is None else env
     missing = []
     if not have_playwright:
         missing.append("the Python package playwright (pip install -e '.[test]')")
     if chromium_path(env) is None:
-        missing.append("Chromium at /usr/bin/chromium (apt-get install chromium, or set $CHROMIUM)")
+        where = env.get("CHROMIUM") or "/usr/bin/chromium"
+        missing.append(f"Chromium at {where} (apt-get install chromium, or set $CHROMIUM)")
     if not missing:
         return None
     return "real-browser tests need " + " and ".join(missing)
 
 
 def policy(env=None, have_playwright=None) -> tuple[str, str | None]:
-    """("run", None), ("skip", reason) outside CI, or ("fail", reason) when CI=true: CI must run them."""
+    """("run", None); ("skip", reason) outside CI; ("fail", reason) with CI=true (or COSTLIB_REQUIRE_BROWSER=1,
+    which `make screenshots` sets): there the browser tests must run, never skip."""
     env = os.environ if env is None else env
     reason = missing_reason(env, have_playwright)
     if reason is None:
         return "run", None
-    if truthy(env.get("CI")):
-        return "fail", f"CI=true but {reason}: in CI the browser tests must run, not skip"
+    for var in ("CI", "COSTLIB_REQUIRE_BROWSER"):
+        if truthy(env.get(var)):
+            return "fail", f"{var}={env[var]} but {reason}: here the browser tests must run, not skip"
     return "skip", reason
 
 
