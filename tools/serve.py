@@ -99,11 +99,11 @@ def isolated_env(directory, base=None) -> dict:
     return env
 
 
-def command(what: str, root=ROOT, port=None, token=None, open_browser=True, extra=()) -> list[str]:
+def command(what: str, root=ROOT, port=None, token=None, open_browser=True, extra=(), start=None) -> list[str]:
     if what == "lab":
-        return lab_argv(root, port, token, open_browser, extra=extra)
+        return lab_argv(root, port, token, open_browser, start=start or START_NOTEBOOK, extra=extra)
     if what == "app":
-        return app_argv(root, port, token, open_browser, extra=extra)
+        return app_argv(root, port, token, open_browser, notebook=start or APP_NOTEBOOK, extra=extra)
     raise ValueError(f"what must be 'lab' or 'app', got {what!r}")
 
 
@@ -119,11 +119,14 @@ def main(argv=None) -> int:
     ap.add_argument("--port", type=int, default=None)
     ap.add_argument("--token", default=None, help="default: a random token chosen by jupyter/voila")
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--start", default=None, metavar="PATH",
+                    help=f"lab: notebook opened first (default {START_NOTEBOOK}); app: the notebook served "
+                         f"(default {APP_NOTEBOOK})")
     ap.add_argument("--isolate", default=None, metavar="DIR",
                     help="keep Jupyter config/runtime/settings/workspaces in DIR")
     ap.add_argument("--dry-run", action="store_true", help="print the command and exit")
     a = ap.parse_args(args_in)
-    argv_out = command(a.what, a.root, a.port, a.token, not a.no_browser, extra)
+    argv_out = command(a.what, a.root, a.port, a.token, not a.no_browser, extra, a.start)
     env = isolated_env(a.isolate) if a.isolate else dict(os.environ)
     if a.dry_run:
         print(" ".join(argv_out))
