@@ -102,7 +102,7 @@ def test_start_here_tour(page, lab):
     assert wk.readout(box, "$ per GPU-hour") == "2.05"
     assert number(out.inner_text(), r"\$([\d.]+)/hour") == pytest.approx(4.10)
     finish(page, "00", box)
-    bk.save_screenshot(box, "lab_00_tour", readme_name="lab_tour.png")
+    bk.save_screenshot(box, "lab_00_tour")
 
 
 def test_throughput_explorer(page, lab):
