@@ -40,13 +40,20 @@ def open_and_run(page, lab, path: str):
             if attempt == 2:
                 raise
     menu(page, "Run", "Run All Cells")
+    # done when every code cell has an execution number, or early when a cell failed (run-all
+    # stops there, leaving the cells below unnumbered)
     page.wait_for_function(
         """() => {
-            const p = [...document.querySelectorAll(
-                '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-CodeCell .jp-InputPrompt')];
+            const nb = '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook';
+            const err = [...document.querySelectorAll(
+                nb + ' .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')];
+            if (err.some(e => e.textContent.includes('Traceback'))) return true;
+            const p = [...document.querySelectorAll(nb + ' .jp-CodeCell .jp-InputPrompt')];
             return p.length > 0 && p.every(e => /^\\[\\d+\\]:$/.test(e.textContent.trim()));
         }""", timeout=wk.RUN_TIMEOUT_MS)
     assert_no_traceback(page)
+    prompts = page.locator(f"{NB} .jp-CodeCell .jp-InputPrompt").all_text_contents()
+    assert all(re.fullmatch(r"\[\d+\]:", p.strip()) for p in prompts), f"cells not run: {prompts}"
 
 
 def menu(page, top: str, item: str):
@@ -57,9 +64,9 @@ def menu(page, top: str, item: str):
 def assert_no_traceback(page):
     nb = page.locator(NB)
     errors = page.locator(f"{NB} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-    texts = [t for t in errors.all_inner_texts() if "Traceback" in t or "Error" in t]
+    texts = [t for t in errors.all_text_contents() if "Traceback" in t]  # text of offscreen cells too
     assert not texts, f"a cell shows an error: {texts[0][:2000]}"
-    body = nb.inner_text()
+    body = nb.text_content()
     assert "Traceback (most recent call last)" not in body
     assert "internal error" not in body
 
@@ -74,6 +81,19 @@ def finish(page, name: str, box):
     bk.save_screenshot(box, f"lab_{name}_explorer")
     bk.save_screenshot(page, f"lab_{name}_page")
     assert not page.requests.failed, f"local requests failed: {page.requests.failed}"
+
+
+def test_a_failing_cell_is_reported(page, lab, served_root):
+    """The checks above can fail: a notebook whose second cell raises is reported with its error."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}})
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("x / 0"),
+                nbformat.v4.new_code_cell("print('never reached')")]
+    nbformat.write(nb, served_root / "notebooks" / "zz_selftest_error.ipynb")
+    with pytest.raises(AssertionError, match="ZeroDivisionError"):
+        open_and_run(page, lab, "notebooks/zz_selftest_error.ipynb")
 
 
 def test_start_here_tour(page, lab):
