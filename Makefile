@@ -38,7 +38,7 @@ NBVAL  := env -u MPLBACKEND $(PYTEST) --nbval-current-env --nbval-cell-timeout=$
 
 help:
 	@echo "make lab        install into $(VENV) and open the workbook in JupyterLab"
-	@echo "make test       install into $(VENV) and run ruff, unit tests and nbval"
+	@echo "make test       install into $(VENV) and run ruff, unit and browser tests, and nbval"
 	@echo "make app        serve the calculator app (Voilà, code hidden) on 127.0.0.1:8866"
 	@echo "make screenshots  run the browser tests and refresh the README screenshots in docs/img/"
 	@echo "make bench      run every benchmarks/*.py"

@@ -5,6 +5,7 @@ inference: tokens, GPUs, dollars" (§30.1-§30.11): catalog, memory, throughput,
 hardware, frontier, capacity, plus plots, widgets and grading for the notebooks.
 """
 
+from .calculator import Quote, quote
 from .capacity import CapacityPlan, capacity_plan, gpus_saved, users_supported
 from .catalog import (
     PRECISIONS,

@@ -33,7 +33,8 @@ from .frontier import largest_batch_under_tpot
 from .memory import FitResult, fit
 from .throughput import decode_step, realism
 
-__all__ = ["Range", "ApiComparison", "Quote", "quote", "price_tiers", "calculator_app", "BATCH", "TPOT"]
+__all__ = ["Range", "ApiComparison", "Quote", "quote", "price_tiers", "quote_text", "quote_table_html",
+           "calculator_app", "BATCH", "TPOT"]
 
 BATCH = "batch"  # size the batch directly
 TPOT = "TPOT target"  # size the batch as the largest that meets a time-per-output-token target
@@ -46,7 +47,7 @@ def price_tiers() -> list[str]:
 
 @dataclass(frozen=True)
 class Range:
-    """A lowest, middle and highest value (low <= mid <= high)."""
+    """A lowest, middle and highest value (low <= mid <= high) of an estimate (§30.4)."""
 
     low: float
     mid: float
@@ -208,7 +209,7 @@ def _usd(x: float) -> str:
 
 
 def quote_text(q: Quote) -> str:
-    """The quote as the app's plain-text summary: one line per result."""
+    """The quote as the app's plain-text summary, one line per result (§30.1-§30.7)."""
     if not q.ok:
         return q.message
     p, t, s, m, mo = q.usd_per_gpu_hour, q.tokens_per_s, q.tpot_s, q.usd_per_million, q.monthly_usd
@@ -227,27 +228,28 @@ def quote_text(q: Quote) -> str:
 
 
 def quote_table_html(q: Quote) -> str:
-    """The API comparison as a small HTML table (output tokens; same-model APIs first)."""
+    """The API comparison as a small HTML table: output tokens, same-model APIs first (§30.7)."""
     import html
 
     if not q.ok:
         return ""
+
+    def cell(text, align="left", tag="td"):
+        return f"<{tag} style='padding:1px 8px;text-align:{align}'>{text}</{tag}>"
+
     rows = []
     for a in q.apis:
         be = "never (above 100%)" if a.breakeven_utilization > 1 else f"{a.breakeven_utilization:.0%}"
         verdict = "self-hosting cheaper" if a.cheaper else "API cheaper"
         same = " (same model)" if a.same_model else ""
-        rows.append(f"<tr><td>{html.escape(a.provider)} {html.escape(a.model)}{same}</td>"
-                    f"<td style='text-align:right'>{_usd(a.usd_per_million_output)}</td>"
-                    f"<td style='text-align:right'>{a.ratio:.2f}x</td><td>{verdict}</td>"
-                    f"<td style='text-align:right'>{be}</td></tr>")
-    head = "".join(f"<th style='padding:1px 8px;text-align:{al}'>{h}</th>" for h, al in (
+        rows.append("<tr>" + cell(f"{html.escape(a.provider)} {html.escape(a.model)}{same}")
+                    + cell(_usd(a.usd_per_million_output), "right") + cell(f"{a.ratio:.2f}x", "right")
+                    + cell(verdict) + cell(be, "right") + "</tr>")
+    head = "".join(cell(h, al, "th") for h, al in (
         ("API", "left"), ("$/M output", "right"), ("self-hosted ÷ API", "right"), ("at this utilization", "left"),
         ("break-even utilization", "right")))
-    head = f"<tr>{head}</tr>"
     return ("<table class='costlib-api-table' style='border-collapse:collapse;font-size:12px;margin-top:4px'>"
-            f"{head}{''.join(rows)}</table>").replace("<td", "<td style='padding:1px 8px'").replace(
-                "style='padding:1px 8px' style='", "style='padding:1px 8px;")
+            f"<tr>{head}</tr>{''.join(rows)}</table>")
 
 
 def calculator_app(model="llama-3.1-70b", gpu="H100-SXM", weights="fp8", kv="bf16", tp=2, mode=BATCH,
