@@ -12,6 +12,7 @@ from .calibration import (  # noqa: I001 (after validate: it builds on it)
     calibrate,
     cross_validate,
 )
+from .calculator import Quote, quote
 from .capacity import CapacityPlan, capacity_plan, gpus_saved, users_supported
 from .catalog import (
     PRECISIONS,
