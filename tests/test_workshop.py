@@ -35,11 +35,6 @@ INTERVIEW = WORKSHOP / "interview_prep.md"
 SCRIPT = WORKSHOP / "script.md"
 DOCS = sorted(WORKSHOP.glob("*.md"))
 
-# Things another open branch adds. Each may be missing only while it is absent; once it exists it is
-# checked like everything else (and must then, e.g., have objectives). Remove an entry when merged.
-PENDING = {
-}
-
 MEASURABLE_VERBS = {
     "calibrate", "check", "compare", "compute", "convert", "decide", "decompose", "define",
     "derive", "distinguish", "estimate", "explain", "find", "identify", "judge", "locate", "model",
@@ -129,10 +124,6 @@ def _time_range(cell: str) -> tuple[int, int]:
     return _clock(m.group(1)), _clock(m.group(2))
 
 
-def _pending(kind: str, name: str, exists: bool) -> bool:
-    return not exists and (kind, name) in PENDING
-
-
 # ---------------------------------------------------------------- checks (return lists of problems)
 
 
@@ -161,13 +152,13 @@ def reference_problems(text: str) -> list[str]:
     ids = set(grading.question_ids())
     for stem in sorted(set(re.findall(r"\b(\d\d_[a-z0-9_]+)\b", text))):
         exists = (ROOT / "notebooks" / f"{stem}.ipynb").exists()
-        if not exists and not _pending("notebook", stem, exists):
+        if not exists:
             problems.append(f"notebook {stem} does not exist")
     for folder, name in re.findall(r"\b(notebooks|exercises|solutions)/([\w.-]+)", text):
         p = ROOT / folder / name
         candidates = [p] if p.suffix else [p.with_suffix(".ipynb"), p.with_suffix(".py")]
         exists = any(c.exists() for c in candidates)
-        if not exists and not _pending("notebook", Path(name).stem, exists):
+        if not exists:
             problems.append(f"{folder}/{name} does not exist")
     for qid in sorted(set(re.findall(r"\b((?:p|cq|d)\d+)\b", text))):
         if qid not in ids:
@@ -189,11 +180,11 @@ def reference_problems(text: str) -> list[str]:
     commands = {c for span in spans for c in re.findall(r"python -m costlib\s+([a-z]\w*)", span)}
     for target in sorted(targets):
         exists = re.search(rf"^{re.escape(target)}:", makefile, flags=re.M) is not None
-        if not exists and not _pending("make", target, exists):
+        if not exists:
             problems.append(f"make {target}: no such Makefile target")
     for cmd in sorted(commands):
         exists = cmd in cli.COMMANDS
-        if not exists and not _pending("cli", cmd, exists):
+        if not exists:
             problems.append(f"python -m costlib {cmd}: no such command")
     return problems
 
@@ -339,20 +330,9 @@ def test_readme_points_to_the_kit():
     assert reference_problems(section) == []
 
 
-def test_pending_entries_are_still_referenced():
-    text = "\n".join(_read(d) for d in DOCS)
-    for (kind, name), why in PENDING.items():
-        assert name in text, f"PENDING entry {kind} {name} ({why}) is no longer used: remove it"
-
-
 def test_every_notebook_has_objectives(guide):
     stems = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
     assert len(stems) >= 11  # 00-10 at least
-    assert objective_problems(guide, stems) == []
-
-
-def test_pending_notebooks_have_objectives_too(guide):
-    stems = [name for kind, name in PENDING if kind == "notebook"]
     assert objective_problems(guide, stems) == []
 
 
@@ -479,13 +459,6 @@ def test_reference_check_accepts_real_things():
     text = ("`notebooks/01_cost_model.ipynb`, p1, cq4, d10, `widgets.tour`, `cl.fit`, "
             "`costlib.grading.results()`, `make lab`, `python -m costlib plan`")
     assert reference_problems(text) == []
-
-
-def test_pending_items_are_exempt_only_while_absent(monkeypatch):
-    monkeypatch.setitem(PENDING, ("notebook", "01_cost_model"), "test")
-    assert not _pending("notebook", "01_cost_model", exists=True)
-    assert _pending("notebook", "01_cost_model", exists=False)
-    assert not _pending("notebook", "77_unknown", exists=False)
 
 
 def test_link_check_catches_missing_files_and_anchors(tmp_path):
