@@ -1069,12 +1069,26 @@ def shape_band(labels, predictions, measured=None, highlight=None, ax=None):
         ax.axvspan(highlight - 0.4, highlight + 0.4, color=OKABE_ITO["yellow"], alpha=0.3, lw=0)
     ax.set_yscale("log")
     _log_axis(ax.yaxis, _COUNT_FMT)
+    # y limits on a 1-2-5 grid, with room above for the legend: they stay put while a slider moves
+    # one shape, so the axes need no new layout
+    values = np.concatenate([low, ceil] + ([mv[ok]] if measured is not None else []))
+    values = values[_finite(values, positive=True)]
+    if len(values):
+        ax.set_ylim(_log_125(values.min() / 1.2, down=True), _log_125(values.max() * 6))
+    ax.set_xlim(-0.6, len(predictions) - 0.4)
     ax.set_xticks(x)
     ax.set_xticklabels(labels, rotation=30, ha="right", fontsize=8)
     ax.set_xlabel("input/output tokens per request")
     ax.set_ylabel("output tokens/s (all GPUs)")
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="upper left", ncols=4, fontsize=8)
     return ax
+
+
+def _log_125(x: float, down: bool = False) -> float:
+    """The nearest 1, 2 or 5 x 10^k at or above x (at or below with ``down``): a log-axis end that stays put."""
+    k = math.floor(math.log10(x))
+    steps = [m * 10.0 ** e for e in (k - 1, k, k + 1) for m in (1, 2, 5)]
+    return max(s for s in steps if s <= x * (1 + 1e-12)) if down else min(s for s in steps if s >= x * (1 - 1e-12))
 
 
 __all__ += ["predicted_vs_measured", "error_by", "shape_band"]
