@@ -1,7 +1,8 @@
 # Inference Cost Workbook — the two commands of the README:
 #   make lab    install everything into .venv and open the workbook in JupyterLab
 #   make test   install everything into .venv and run every check (what CI runs)
-# Other targets: make bench, make exercises, make clean, make distclean, make venv.
+# Other targets: make app, make screenshots, make bench, make exercises, make clean, make distclean,
+# make venv.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -12,10 +13,13 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-# Jupyter refuses to start as root unless told so.
-ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
-START_NOTEBOOK ?= notebooks/00_start_here.ipynb
+# tools/serve.py builds the JupyterLab and Voilà command lines (127.0.0.1, a token, no news
+# fetching, --allow-root when run as root); the browser tests start the servers with the same script.
+SERVE := $(PY) tools/serve.py
+# Extra arguments, e.g. LAB_ARGS="--no-browser --port 8899" (serve.py's options; put jupyter's own
+# options after "--", e.g. LAB_ARGS="-- --ServerApp.iopub_data_rate_limit=1e10").
 LAB_ARGS ?=
+APP_ARGS ?=
 
 # Extra arguments for the unit-test run, e.g. make test PYTEST_ARGS="-n 2" or "-k packaging".
 PYTEST_ARGS ?=
@@ -29,12 +33,14 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 NBVAL  := env -u MPLBACKEND $(PYTEST) --nbval-current-env --nbval-cell-timeout=$(NBVAL_TIMEOUT) \
           --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help venv lab test lint unit nbval nbval-notebooks nbval-solutions bench exercises \
-        clean distclean
+.PHONY: help venv lab app test lint unit nbval nbval-notebooks nbval-solutions bench exercises \
+        screenshots clean distclean
 
 help:
 	@echo "make lab        install into $(VENV) and open the workbook in JupyterLab"
-	@echo "make test       install into $(VENV) and run ruff, unit tests and nbval"
+	@echo "make test       install into $(VENV) and run ruff, unit and browser tests, and nbval"
+	@echo "make app        serve the calculator app (Voilà, code hidden) on 127.0.0.1:8866"
+	@echo "make screenshots  run the browser tests and refresh the README screenshots in docs/img/"
 	@echo "make bench      run every benchmarks/*.py"
 	@echo "make exercises  regenerate the student notebooks in exercises/"
 	@echo "make clean      remove caches and build files (keeps $(VENV))"
@@ -54,11 +60,19 @@ $(STAMP): pyproject.toml | $(PY)
 venv: $(STAMP)
 
 # Serves the whole repository (so solutions/ and exercises/ are reachable too) and opens the
-# start notebook; token authentication is jupyter's default. E.g. LAB_ARGS="--no-browser --port=8899".
+# start notebook; token authentication is jupyter's default. E.g. LAB_ARGS="--no-browser --port 8899".
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 $(ALLOW_ROOT) --ServerApp.root_dir="$(CURDIR)" \
-	    $(if $(wildcard $(START_NOTEBOOK)),--LabApp.default_url=/lab/tree/$(START_NOTEBOOK),) \
-	    $(LAB_ARGS)
+	$(SERVE) lab --root "$(CURDIR)" $(LAB_ARGS)
+
+# The calculator (app/calculator.ipynb) as a Voilà page: code hidden, 127.0.0.1, a token.
+app: $(STAMP)
+	$(SERVE) app --root "$(CURDIR)" $(APP_ARGS)
+
+# Runs the browser tests (they must run: a missing Chromium fails here) and copies the chosen
+# screenshots into docs/img/ for the README. Other screenshots stay in artifacts/browser/.
+screenshots: $(STAMP)
+	COSTLIB_REQUIRE_BROWSER=1 COSTLIB_SCREENSHOTS_DIR="$(CURDIR)/docs/img" $(PYTEST) tests/browser
+	@ls -l docs/img/*.png
 
 # -k: run every step even if an earlier one failed (still exits non-zero); -j1: in this order.
 test: $(STAMP)
@@ -108,7 +122,7 @@ exercises: $(STAMP)
 	$(PY) -m costlib.exercises
 
 clean:
-	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis artifacts
 	find . -path ./$(VENV) -prune -o \
 	    \( -name __pycache__ -o -name .ipynb_checkpoints \) -type d -print0 | xargs -0 rm -rf
 

@@ -52,6 +52,7 @@ CHANGES = {
     "hardware_explorer": ("context", lambda i: 1024 + 128 * i),
     "latency_explorer": ("tpot_target_ms", lambda i: 15.0 + i),
     "capacity_explorer": ("headroom", lambda i: 0.05 * (i % 20)),
+    "validation_explorer": ("input_len", lambda i: 256 + 64 * i),
 }
 
 

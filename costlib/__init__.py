@@ -5,6 +5,14 @@ inference: tokens, GPUs, dollars" (§30.1-§30.11): catalog, memory, throughput,
 hardware, frontier, capacity, plus plots, widgets and grading for the notebooks.
 """
 
+from .calibration import (  # noqa: I001 (after validate: it builds on it)
+    DEFAULT_PROFILE,
+    CrossValidation,
+    EfficiencyProfile,
+    calibrate,
+    cross_validate,
+)
+from .calculator import Quote, quote
 from .capacity import CapacityPlan, capacity_plan, gpus_saved, users_supported
 from .catalog import (
     PRECISIONS,
@@ -88,6 +96,16 @@ from .throughput import (
     step_time_s,
     tpot_s,
     weight_bytes_read_per_step,
+)
+from .validation import (
+    Measurement,
+    MeasurementSet,
+    Prediction,
+    ValidationReport,
+    ceiling_tokens_per_s,
+    predict_row,
+    read_measurements,
+    validate,
 )
 
 __version__ = "0.1.0"

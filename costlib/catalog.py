@@ -132,6 +132,9 @@ def get_precision(name, *, group_size: int | None = None, scale_bytes: float = 2
 
 # ---------------------------------------------------------------- GPUs
 
+# Next wider compute formats to try, in order, when a GPU lacks a precision's tensor cores.
+_COMPUTE_FALLBACK = {"fp4_tflops": ("fp8_tflops",)}
+
 @dataclass(frozen=True)
 class GPUSpec:
     """One accelerator: memory, bandwidth, dense peak rates and interconnect, in SI units (§30.8)."""
@@ -149,9 +152,17 @@ class GPUSpec:
     as_of: str = ""
 
     def flops_for(self, precision) -> float:
-        """Dense peak FLOP/s for matmuls in this precision, falling back to bf16 if unsupported."""
+        """Dense peak FLOP/s for matmuls in this precision, or the next wider format the GPU has (§30.8).
+
+        Without the precision's own tensor cores the weights are widened before the matmul: fp4
+        falls back to fp8 (then bf16), as 4-bit weights run with 8-bit activations on Hopper or
+        Ada; every other format falls back to bf16 (e.g. fp8 weights on an A100).
+        """
         p = get_precision(precision)
-        return self.peak_flops.get(p.flops_column, self.peak_flops["bf16_tflops"])
+        for col in (p.flops_column, *_COMPUTE_FALLBACK.get(p.flops_column, ())):
+            if col in self.peak_flops:
+                return self.peak_flops[col]
+        return self.peak_flops["bf16_tflops"]
 
     def supports(self, precision) -> bool:
         """Whether the GPU has native tensor-core support for this precision's matmuls."""

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 import costlib as cl
+from costlib import validation as _validate_module
 
 __all__ = ["main", "build_parser"]
 
@@ -82,7 +83,7 @@ def _catalog(lookup):
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m costlib", allow_abbrev=False, epilog=EPILOG,
                 description="Inference cost workbook calculator: $/M tokens, memory fit, decode speed, "
-                            "fleet plan, API crossover.")
+                            "fleet plan, API crossover, validation against measured runs.")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of worked steps")
     sub = p.add_subparsers(dest="command", metavar="SUBCOMMAND", parser_class=_Parser, required=True)
 
@@ -159,6 +160,14 @@ def build_parser() -> argparse.ArgumentParser:
                     help="per-token self-hosting cost on top of the GPU bill (default 0)")
     sp.add_argument("--tokens-per-s-per-gpu", type=POSITIVE, default=None,
                     help="check the fleet can actually produce the crossover volume")
+
+    sp = add("validate", "predict every run of a measurement CSV: ceiling and low/mid/high vs measured (§30.4)")
+    sp.add_argument("file", metavar="FILE.csv",
+                    help="CSV with columns " + ", ".join(_validate_module.REQUIRED_COLUMNS)
+                    + " (as costlib/data/measured.csv); bad rows are skipped with a reason")
+    sp.add_argument("--calibrate", action="store_true",
+                    help="first calibrate the efficiencies on FILE itself (in-sample) instead of using "
+                         "costlib's default profile")
 
     sp = add("catalog", "list catalog ids: gpus, models, apis or precisions")
     sp.add_argument("kind", choices=["gpus", "models", "apis", "precisions"])
@@ -360,8 +369,46 @@ def _catalog_cmd(a):
     return out, df.astype(object).fillna("-").to_string(index=False).splitlines()
 
 
+def _validate_cmd(a):
+    ms = cl.read_measurements(a.file)  # ValueError (missing file, missing columns) -> exit 2
+    profile = cl.calibrate(ms) if a.calibrate else cl.DEFAULT_PROFILE
+    report = cl.validate(ms, profile)
+    out = report.to_dict()
+    pct = lambda x: "-" if x is None else f"{100 * x:.0f}%"  # noqa: E731
+    which = (f"calibrated on this file ({profile.n_rows} rows, in-sample)" if a.calibrate else
+             "costlib's default profile (calibrated on the bundled TensorRT-LLM v0.17 runs)")
+    lines = [f"Validation of {a.file}: {report.rows:,} rows read, {report.predicted:,} predicted, "
+             f"{len(report.skipped):,} skipped",
+             f"Profile: {which}: MBU {profile.mbu:.2f}, MFU {profile.mfu:.2f}, memory fraction "
+             f"{profile.memory_fraction:.2f}, step overhead {profile.step_overhead_s * 1e3:.1f} ms, "
+             f"link efficiency {profile.link_efficiency:.2f}; band x{profile.band_low:.2f} to "
+             f"x{profile.band_high:.2f} of mid"]
+    if report.predicted:
+        s = report.summary(("gpu", "model")).reset_index()
+        table = pd.DataFrame({
+            "gpu": s["gpu"], "model": s["model"], "rows": s["rows"],
+            "measured/ceiling (median, max)": [f"{a_:.2f}, {b_:.2f}" for a_, b_ in
+                                               zip(s["median_measured_over_ceiling"],
+                                                   s["max_measured_over_ceiling"], strict=True)],
+            "in band": [pct(x) for x in s["in_band"]],
+            "median |mid error|": [pct(x) for x in s["median_abs_error"]]})
+        lines += [""] + table.to_string(index=False).splitlines() + [
+            "",
+            f"under the ceiling: {pct(report.under_ceiling)} of predicted rows (measured <= ceiling)",
+            f"in the low-high band: {pct(report.in_band)}",
+            f"median |mid - measured| / measured: {pct(report.median_abs_error)}"]
+    else:
+        lines.append("No row could be predicted.")
+    if report.skipped:
+        lines += ["", "Skipped rows (row = 0-based data row):"]
+        lines += [f"  row {s_['row']}: {s_['reason']}" for s_ in report.skipped[:20]]
+        if len(report.skipped) > 20:
+            lines.append(f"  ... and {len(report.skipped) - 20} more (see --json)")
+    return out, lines
+
+
 COMMANDS = {"cost": _cost, "fit": _fit, "decode": _decode, "plan": _plan, "crossover": _crossover,
-            "catalog": _catalog_cmd}
+            "validate": _validate_cmd, "catalog": _catalog_cmd}
 
 
 # ---------------------------------------------------------------- output
@@ -395,7 +442,9 @@ def main(argv=None) -> int:
         print(f"costlib {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps({"command": args.command, **out}, allow_nan=False))
+        # validate prints exactly the keys (no "command" key)
+        head = {} if args.command == "validate" else {"command": args.command}
+        print(json.dumps({**head, **out}, allow_nan=False))
     else:
         print("\n".join(lines))
     return 0

@@ -1397,3 +1397,81 @@ EXPLORERS = {f.__name__: f for f in (tour, cost_explorer, procurement_explorer, 
                                       roofline_explorer, utilization_explorer, prefill_decode_explorer,
                                       self_host_explorer, hardware_explorer, latency_explorer,
                                       capacity_explorer, claims_explorer, cheatsheet_explorer)}
+
+
+# ---------------------------------------------------------------- 11 how wrong is the roofline?
+
+_STANDARD_SHAPES = ((128, 128), (128, 2048), (128, 4096), (500, 2000), (1000, 1000), (2048, 128),
+                    (2048, 2048), (5000, 500), (20000, 2000))
+
+
+def validation_explorer(model="llama-3.1-70b", gpu="H100-SXM", weights="fp8", kv="fp8", tp=2,
+                        input_len=1000, output_len=1000):
+    """Ceiling, band and mid for any deployment and request shape, next to the published runs (§30.4).
+
+    The standard TensorRT-LLM shapes plus the reader's own are predicted with costlib's default
+    calibrated profile; where the bundled data has a run of the same deployment, it is marked.
+    """
+    from .calibration import DEFAULT_PROFILE
+    from .catalog import measured
+    from .validation import predict_row
+
+    controls = {
+        **deployment_controls(model, gpu, weights, kv, tp),
+        "input_len": _int("input tokens", input_len, 16, 32_768, 16),
+        "output_len": _int("output tokens", output_len, 16, 8_192, 16),
+    }
+    data = measured()
+
+    @functools.lru_cache(maxsize=64)
+    def standard(gpu_id, model_id, tp_, weights_, kv_):
+        """Predictions and published runs at the standard shapes: they change only with the deployment."""
+        preds, labels = [], []
+        for i, o in _STANDARD_SHAPES:
+            try:
+                preds.append(predict_row(gpu_id, model_id, tp=tp_, weights=weights_, kv=kv_,
+                                         input_len=i, output_len=o))
+                labels.append(f"{i}/{o}")
+            except ValueError:  # a standard shape beyond this model's context or memory: leave it out
+                continue
+        sel = data[(data["gpu"] == gpu_id) & (data["model"] == model_id) & (data["tp"] == tp_)
+                   & (data["weight_dtype"] == weights_) & (data["kv_dtype"] == kv_)]
+        pub = {f"{r.input_len}/{r.output_len}": r.output_tokens_per_s for r in sel.itertuples()}
+        return tuple(preds), tuple(labels), pub
+
+    def compute(v, ax):
+        gpu_id, model_id = get_gpu(v["gpu"]).id, get_model(v["model"]).id
+        mine = (int(v["input_len"]), int(v["output_len"]))
+        mine_label = f"{mine[0]}/{mine[1]}"
+        kw = dict(tp=int(v["tp"]), weights=v["weights"], kv=v["kv"])
+        p = predict_row(gpu_id, model_id, input_len=mine[0], output_len=mine[1], **kw)
+        preds, labels, pub = standard(gpu_id, model_id, kw["tp"], kw["weights"], kw["kv"])
+        meas = [pub.get(lab, float("nan")) for lab in labels]
+        # the reader's shape always takes the last slot, labelled "yours" (its numbers are in the
+        # title), so moving a slider changes the points, not the axis
+        plots.shape_band([*labels, "yours"], [*preds, p], [*meas, pub.get(mine_label, float("nan"))],
+                         highlight=len(labels), ax=ax)
+        ax.set_title(f"{model_id} {v['weights']} on {kw['tp']}x{gpu_id}; yours: "
+                     f"{mine[0]:,} in / {mine[1]:,} out")
+        lines = [f"{mine[0]:,} in / {mine[1]:,} out per request: ceiling {p.ceiling:,.0f} tokens/s; "
+                 f"expected {p.low:,.0f} to {p.high:,.0f} (mid {p.mid:,.0f}) — "
+                 f"mid is {p.mid / p.ceiling:.0%} of the ceiling",
+                 f"default profile: MBU {DEFAULT_PROFILE.mbu:.2f}, MFU {DEFAULT_PROFILE.mfu:.2f}, "
+                 f"step overhead {DEFAULT_PROFILE.step_overhead_s * 1e3:.0f} ms, band ×{DEFAULT_PROFILE.band_low:.2f}"
+                 f"–×{DEFAULT_PROFILE.band_high:.2f}"]
+        if pub:
+            runs = [(m, preds[i]) for i, m in enumerate(meas) if m == m]
+            inside = sum(1 for m, q in runs if q.low <= m <= q.high)
+            above = sum(1 for m, q in runs if m > q.ceiling)
+            lines.append(f"{len(runs)} published runs of this deployment (×): {inside} inside the band, "
+                         + ("all under the ceiling" if not above else
+                            f"{above} ABOVE the ceiling (the physics would be wrong: please report)"))
+        else:
+            lines.append("no published run of this exact deployment in the bundled data")
+        return "\n".join(lines)
+
+    return Explorer("How wrong is the roofline? Ceiling, band and published runs (§30.4)", controls, compute)
+
+
+EXPLORERS["validation_explorer"] = validation_explorer
+__all__ += ["validation_explorer"]

@@ -130,22 +130,14 @@ questions[["id", "section", "summary", "tolerance"]]
 # - Work the interview drills (`d1`, `d2`, … in the map: the rubric in reverse, an fp8 migration, a
 #   KV-cache wall...) and the practice problems `p1`–`p7` under time pressure.
 #
-# ### 3. Workshop (a 90-minute session for 10–30 people)
-# Ask participants to run `make lab` (or start the repository on Binder, see the README) *before*
-# the session. A plan that works:
-#
-# | time | block | material |
-# |---|---|---|
-# | 0–10 min | the question, and the 60-second tour below, everyone on their own laptop | `00_start_here` |
-# | 10–25 min | cost = price ÷ tokens per hour; the unit slips; procurement tiers | `01_cost_model`, exercise cq1 |
-# | 25–45 min | why decode is bandwidth-bound; the memory wall (70B on one H100?) | `02_throughput_ceiling`, explorers |
-# | 45–60 min | peak vs real: MBU, MFU, duty cycle; published measurements | `03_utilization`, exercise p1 |
-# | 60–80 min | pairs: size a fleet for the §30.10 interview question, then run it in reverse | `08_capacity_rubric`, drill d1 |
-# | 80–90 min | debrief: where the chapter was wrong and why it matters | `09_checking_the_chapter` |
-#
-# For a half-day version add `04_prefill_vs_decode_cost`, `05_self_host_vs_api`, `06_hardware` and
-# `07_latency_frontier` (one block each), and let the pairs present their fleet. On a projector,
-# the explorers are the fastest way to answer "what if?" questions from the room.
+# ### 3. Workshop (90 minutes or a half day, 10–30 people)
+# Instructors: everything is in the instructor kit, [`workshop/README.md`](../workshop/README.md):
+# learning objectives for every notebook, a timed 90-minute and a half-day agenda, which exercises
+# to assign when, the mistakes the checks recognise and what to say about each, and how to get a
+# room running (`make lab`, conda or Binder). Participants should run `make lab` the day before.
+# The shape of the short session: this tour, the cost formula (`01`), the memory wall (`02`),
+# utilization (`03`), pairs sizing a fleet (`08`), and a debrief on where the chapter is wrong (`09`).
+# On a projector, the explorers are the fastest way to answer "what if?" questions from the room.
 
 # %% [markdown]
 # ## Cheat sheet: the numbers to know cold

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDERS = ["notebooks", "solutions"]
+FOLDERS = ["notebooks", "solutions", "app"]
 PAIRS = sorted(p for f in FOLDERS for p in (ROOT / f).glob("*.py") if not p.name.startswith("_"))
 
 

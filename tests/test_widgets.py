@@ -127,7 +127,8 @@ def test_every_builder_returns_a_displayable_explorer():
     assert set(widgets.EXPLORERS) == {
         "tour", "cost_explorer", "procurement_explorer", "throughput_explorer", "roofline_explorer",
         "utilization_explorer", "prefill_decode_explorer", "self_host_explorer", "hardware_explorer",
-        "latency_explorer", "capacity_explorer", "claims_explorer", "cheatsheet_explorer"}
+        "latency_explorer", "capacity_explorer", "claims_explorer", "cheatsheet_explorer",
+        "validation_explorer"}
     ex = widgets.cost_explorer()
     assert isinstance(ex.widget, w.VBox)
     assert ex.image in ex.widget.children and ex.out in ex.widget.children

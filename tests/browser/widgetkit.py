@@ -1,0 +1,49 @@
+"""Driving ipywidgets explorers in a real page (JupyterLab or Voilà) with Playwright."""
+from __future__ import annotations
+
+import re
+
+RUN_TIMEOUT_MS = 240_000  # run-all of a notebook on a busy 2-core machine
+UPDATE_TIMEOUT_MS = 30_000  # one control change -> kernel -> redrawn explorer
+
+
+def exact(text: str):
+    return re.compile(rf"^\s*{re.escape(text)}\s*$")
+
+
+def explorer(page, title: str):
+    """The explorer widget whose bold header is ``title``."""
+    box = page.locator(".widget-vbox").filter(has=page.locator("b", has_text=exact(title)))
+    box.first.wait_for(state="visible", timeout=RUN_TIMEOUT_MS)
+    return box.first
+
+
+def output(box):
+    """The explorer's text result (the HTML widget under the controls)."""
+    return box.locator(".widget-html").nth(1)
+
+
+def dropdown(box, label: str):
+    return box.locator(".widget-dropdown").filter(has=box.page.locator("label", has_text=exact(label))).locator(
+        "select")
+
+
+def choose(box, label: str, option: str):
+    """Pick an option of a dropdown by its visible label, as a mouse user would."""
+    dropdown(box, label).select_option(label=option)
+
+
+def slider(box, label: str):
+    return box.locator(".widget-slider").filter(has=box.page.locator("label", has_text=exact(label)))
+
+
+def nudge(box, label: str, key: str = "ArrowRight", times: int = 1):
+    """Focus a slider's handle and press a key (one step per press), as a keyboard user would."""
+    handle = slider(box, label).locator(".noUi-handle")
+    handle.focus()
+    for _ in range(times):
+        handle.press(key)
+
+
+def readout(box, label: str) -> str:
+    return slider(box, label).locator(".widget-readout").inner_text().strip()
