@@ -42,7 +42,19 @@ WALKS = {
     "capacity_explorer": ("headroom", [0.0, 0.05, 0.1, 0.9]),
     "claims_explorer": ("verdict", ["all", "wrong", "rounded"]),
     "cheatsheet_explorer": ("context", [1024, 1152, 30_000]),
+    "validation_explorer": ("input_len", [256, 320, 384, 30_000]),
+    "calculator_app": ("batch", [64, 65, 66, 1024]),
 }
+
+
+def builder(name):
+    from costlib import calculator
+
+    return widgets.EXPLORERS[name] if name in widgets.EXPLORERS else getattr(calculator, name)
+
+
+def test_every_explorer_has_a_walk():
+    assert set(WALKS) == set(widgets.EXPLORERS) | {"calculator_app"}
 
 
 def pixels(ex) -> np.ndarray:
@@ -64,7 +76,7 @@ class Twins:
 
     def __init__(self, name):
         self.name = name
-        self.a, self.b = widgets.EXPLORERS[name](), widgets.EXPLORERS[name]()
+        self.a, self.b = builder(name)(), builder(name)()
         self.checked = 0
 
     def move(self, key, value):
@@ -132,7 +144,7 @@ def test_updated_figure_is_the_fresh_figure(name):
     for v in values:
         t.move(key, v)
     for i, (k, c) in enumerate(t.a.controls.items()):  # to one end of every control and back
-        if c.layout.display == "none":
+        if c.layout.display == "none" or c.disabled:
             continue
         start = c.value
         t.move(k, extremes(c)[i % 2])
@@ -141,7 +153,7 @@ def test_updated_figure_is_the_fresh_figure(name):
     # the comparisons exercised the retained paths, not only fresh draws
     assert t.a._scene.stats["retained"] > 0 and t.a._layers.stats["partial"] + t.a._layers.stats["full"] > 0
     # and the final artists hold what an explorer built afresh with these values holds
-    fresh = widgets.EXPLORERS[name]()
+    fresh = builder(name)()
     fresh._scene.forget()
     fresh.set(**t.a.values())
     assert fresh._scene.stats["retained"] == 0  # built (and set) without reusing anything
