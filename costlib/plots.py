@@ -649,7 +649,7 @@ def hardware_bars(df, mark=True, ax=None):
     vals = df["usd_per_million"].astype(float).to_numpy()
     feasible = df["feasible"].to_numpy(bool) if "feasible" in df else np.isfinite(vals)
     texts, bad = [], []
-    for _, r in df.iterrows():
+    for r in df.to_dict("records"):  # plain dicts: much faster than iterrows() on a redraw
         t = int(r["min_tp"]) if "min_tp" in df and r["min_tp"] == r["min_tp"] and r["min_tp"] else None
         tb = f" (TP={t}, batch {int(r['batch']):,})" if t and "batch" in df else ""
         texts.append(f"{_usd(float(r['usd_per_million']))}/M{tb}" if r["usd_per_million"] == r["usd_per_million"]
@@ -795,7 +795,7 @@ def latency_frontier(df, tpot_target_s=None, ax=None):
             label="batches that fit")
     ax.plot(front["tpot_s"] * 1e3, front["usd_per_million"], marker="o", ms=6, color=BLUE, lw=2,
             label="Pareto frontier")
-    for _, r in front.iterrows():
+    for r in front.to_dict("records"):
         ax.annotate(f"{int(r['batch']):,}", (r["tpot_s"] * 1e3, r["usd_per_million"]), xytext=(4, 4),
                     textcoords="offset points", fontsize=7.5, color=BLUE)
     right = float(d["tpot_s"].max()) * 1e3 * 1.15

@@ -966,8 +966,9 @@ def _tier_prices(tier: str) -> tuple:
     return tuple(out)
 
 
-def _table_html(df) -> str:
-    """A small DataFrame as an HTML table (floats to 2 decimals, missing as —), cheaper than DataFrame.to_html."""
+def _table_html(columns, rows) -> str:
+    """A small table (column names, rows of values) as HTML: floats to 2 decimals, missing as —; cheaper than
+    DataFrame.to_html."""
     def cell(x):
         if x is None or (isinstance(x, float) and x != x):
             return "—"
@@ -975,9 +976,8 @@ def _table_html(df) -> str:
             return f"{x:,.2f}"
         return html.escape(f"{x:,}" if isinstance(x, int) else str(x))
 
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    body = "".join("<tr>" + "".join(f"<td>{cell(x)}</td>" for x in row) + "</tr>"
-                   for row in df.itertuples(index=False, name=None))
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{cell(x)}</td>" for x in row) + "</tr>" for row in rows)
     return f'<table class="dataframe"><thead><tr style="text-align: right;">{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
@@ -993,26 +993,28 @@ def hardware_explorer(model=CHAPTER_MODEL, weights="bf16", kv="bf16", context=CO
         df = compare_hardware(v["model"], v["weights"], v["kv"], context=v["context"], tier=v["tier"],
                               usd_per_gpu_hour=dict(_tier_prices(v["tier"])) or None)
         plots.hardware_bars(df, mark=v["model"] == CHAPTER_MODEL, ax=ax)
+        rows = df.to_dict("records")  # plain dicts: a redraw reads them several times
         lines = []
-        for r in df.itertuples():
-            if not r.feasible:
-                lines.append(f"{r.gpu}: does not fit ({r.note})")
-            elif r.usd_per_million != r.usd_per_million:
-                lines.append(f"{r.gpu}: TP={int(r.min_tp)}, batch {r.batch:,}, "
-                             f"{r.tokens_per_s_per_gpu:,.0f} tokens/s per GPU; no {v['tier']} price")
+        for r in rows:
+            if not r["feasible"]:
+                lines.append(f"{r['gpu']}: does not fit ({r['note']})")
+            elif r["usd_per_million"] != r["usd_per_million"]:
+                lines.append(f"{r['gpu']}: TP={int(r['min_tp'])}, batch {r['batch']:,}, "
+                             f"{r['tokens_per_s_per_gpu']:,.0f} tokens/s per GPU; no {v['tier']} price")
             else:
-                lines.append(f"{r.gpu}: TP={int(r.min_tp)}, batch {r.batch:,}, {r.tokens_per_s_per_gpu:,.0f} "
-                             f"tokens/s per GPU, ${r.usd_per_million:.2f}/M at ${r.usd_per_gpu_hour:.2f}/GPU-hour")
-        priced = df[df["feasible"] & df["usd_per_million"].notna()]
-        if len(priced):
-            best = priced.loc[priced["usd_per_million"].idxmin()]
+                lines.append(f"{r['gpu']}: TP={int(r['min_tp'])}, batch {r['batch']:,}, "
+                             f"{r['tokens_per_s_per_gpu']:,.0f} tokens/s per GPU, ${r['usd_per_million']:.2f}/M at "
+                             f"${r['usd_per_gpu_hour']:.2f}/GPU-hour")
+        priced = [r for r in rows if r["feasible"] and r["usd_per_million"] == r["usd_per_million"]]
+        if priced:
+            best = min(priced, key=lambda r: r["usd_per_million"])  # the first of equals, as idxmin
             head = (f"cheapest per token: {best['gpu']} at ${best['usd_per_million']:.2f}/M "
                     f"(TP={int(best['min_tp'])}, batch {int(best['batch']):,}, {v['tier']} prices)")
         else:
             head = "no GPU in the catalog both fits this model and has a price in this tier"
         cols = ["gpu", "hbm_gb", "usd_per_gpu_hour", "min_tp", "batch", "tokens_per_s_per_gpu",
                 "usd_per_million", "note"]
-        table = _table_html(df[cols])
+        table = _table_html(cols, [[r[c] for c in cols] for r in rows])
         return "\n".join([head] + lines), _html(head, True) + table
 
     return Explorer("Comparing GPUs (§30.8)", controls, compute)
