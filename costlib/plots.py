@@ -105,12 +105,21 @@ def style():
     inline backend switches on when pyplot is first imported inside the block; keep that flag,
     or every figure after the first one in a kernel would silently not be shown.
     """
+    global _STYLE_DEPTH
+    if _STYLE_DEPTH:  # nested (an explorer's redraw calling a plot function): the style is already in force
+        yield
+        return
     with mpl.rc_context(STYLE):
+        _STYLE_DEPTH += 1
         try:
             yield
         finally:
+            _STYLE_DEPTH -= 1
             keep = mpl.is_interactive()
     mpl.interactive(keep)
+
+
+_STYLE_DEPTH = 0  # how many style() blocks are open (only the outermost applies and restores rcParams)
 
 
 def _styled(fn):
@@ -155,6 +164,8 @@ _COUNT_FMT = ticker.FuncFormatter(lambda x, _: _count(x) if x > 0 else "0")
 
 class _LogTicks(ticker.LogLocator):
     """Ticks at 1-2-5 x 10^k over short spans, at powers of ten over long ones (about 4-10 labels)."""
+
+    _subs_from_span = True  # subs are picked per view span: two instances with equal settings are equal
 
     def tick_values(self, vmin, vmax):
         lo, hi = sorted((vmin, vmax))
@@ -483,6 +494,18 @@ def cost_vs_utilization(usd_per_million_at_full=None, utilization=None, apis=("t
 
 # ---------------------------------------------------------------- bar charts with "does not fit"
 
+_NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def _nice_ceiling(x: float) -> float:
+    """The smallest 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k at or above x: an axis end that stays put
+    while an explorer's slider moves the bars (x itself when not positive and finite)."""
+    if not (x > 0 and math.isfinite(x)):
+        return x
+    scale = 10.0 ** math.floor(math.log10(x))
+    return next(step * scale for step in _NICE_STEPS if step * scale >= x * (1 - 1e-12))
+
+
 def _bars(ax, labels, values, colors, texts, *, log, infeasible_texts, text_x=None):
     """Horizontal bars top-to-bottom; NaN values become hatched grey bars saying why, without a price."""
     vals = np.asarray(values, dtype=float)
@@ -493,7 +516,7 @@ def _bars(ax, labels, values, colors, texts, *, log, infeasible_texts, text_x=No
     else:
         vmin, vmax = (0.1, 1.0) if log else (0.0, 1.0)
     left = vmin / 3 if log else 0.0
-    right = vmax * (4 if log else 1.6)
+    right = vmax * 4 if log else _nice_ceiling(vmax * 1.6)  # room for the value labels right of the bars
     tx = vals if text_x is None else np.where(np.isfinite(text_x), text_x, vals)
     if ok.any():  # one call for all priced bars (a call per bar is slow)
         ax.barh(y[ok], vals[ok] - left, left=left, color=[c for c, o in zip(colors, ok, strict=True) if o], height=0.65,
@@ -626,7 +649,7 @@ def hardware_bars(df, mark=True, ax=None):
     vals = df["usd_per_million"].astype(float).to_numpy()
     feasible = df["feasible"].to_numpy(bool) if "feasible" in df else np.isfinite(vals)
     texts, bad = [], []
-    for _, r in df.iterrows():
+    for r in df.to_dict("records"):  # plain dicts: much faster than iterrows() on a redraw
         t = int(r["min_tp"]) if "min_tp" in df and r["min_tp"] == r["min_tp"] and r["min_tp"] else None
         tb = f" (TP={t}, batch {int(r['batch']):,})" if t and "batch" in df else ""
         texts.append(f"{_usd(float(r['usd_per_million']))}/M{tb}" if r["usd_per_million"] == r["usd_per_million"]
@@ -772,7 +795,7 @@ def latency_frontier(df, tpot_target_s=None, ax=None):
             label="batches that fit")
     ax.plot(front["tpot_s"] * 1e3, front["usd_per_million"], marker="o", ms=6, color=BLUE, lw=2,
             label="Pareto frontier")
-    for _, r in front.iterrows():
+    for r in front.to_dict("records"):
         ax.annotate(f"{int(r['batch']):,}", (r["tpot_s"] * 1e3, r["usd_per_million"]), xytext=(4, 4),
                     textcoords="offset points", fontsize=7.5, color=BLUE)
     right = float(d["tpot_s"].max()) * 1e3 * 1.15
@@ -815,24 +838,24 @@ def capacity_waterfall(plan, headroom=None, reference=None, ax=None):
     optional (gpus, label) drawn as a line, e.g. the chapter's example.
     """
     steps = plan.steps.set_index("step")["value"]
-    parts = []
+    parts = []  # (step, GPUs it adds, what to add to the value label)
     dec = float(steps.get("GPUs at peak (decode)", plan.gpus_at_peak))
-    parts.append(("decode at peak", dec))
+    parts.append(("decode at peak", dec, ""))
     if "GPUs at peak (prefill)" in steps:
-        parts.append(("prefill at peak", float(steps["GPUs at peak (prefill)"])))
+        parts.append(("prefill at peak", float(steps["GPUs at peak (prefill)"]), ""))
     base = float(plan.gpus_at_peak)
     if headroom is not None:
         hr = v.number("headroom", headroom, low=0, low_inclusive=True, high=10)
-        parts.append((f"headroom {hr:.0%}", base * hr))
-        parts.append(("round up to\nwhole replicas", plan.gpus - base * (1 + hr)))
+        parts.append(("headroom", base * hr, f" ({hr:.0%})"))
+        parts.append(("round up to\nwhole replicas", plan.gpus - base * (1 + hr), ""))
     else:
-        parts.append(("headroom and\nrounding", plan.gpus - base))
+        parts.append(("headroom and\nrounding", plan.gpus - base, ""))
     ax = _axes(ax)
     cum = 0.0
     cols = [BLUE, ORANGE, GREEN, PURPLE]
-    for i, (_, val) in enumerate(parts):
+    for i, (_, val, note) in enumerate(parts):
         ax.bar(i, val, bottom=cum, color=cols[i % len(cols)], width=0.6, zorder=3)
-        ax.text(i, cum + val, f"+{val:,.1f}" if i else f"{val:,.1f}", ha="center", va="bottom", fontsize=8)
+        ax.text(i, cum + val, (f"+{val:,.1f}" if i else f"{val:,.1f}") + note, ha="center", va="bottom", fontsize=8)
         cum += val
     i_tot = len(parts)
     ax.bar(i_tot, plan.gpus, color=BLACK, width=0.6, zorder=3)
@@ -845,7 +868,7 @@ def capacity_waterfall(plan, headroom=None, reference=None, ax=None):
         ax.annotate(rl, (0.0, rv), xycoords=("axes fraction", "data"), xytext=(2, 3),
                     textcoords="offset points", ha="left", va="bottom", color=CHAPTER, fontsize=8)
         top = max(top, rv)
-    ax.set_ylim(0, top * 1.15)
+    ax.set_ylim(0, _nice_ceiling(top * 1.15))  # a round top that stays put while a slider moves the bars
     ax.grid(False, axis="x")
     ax.set_xlabel("rubric step (§30.10)")
     ax.set_ylabel("GPUs (count)")
@@ -954,7 +977,7 @@ def price_ratio_bars(df, mark=True, ax=None):
           infeasible_texts=["no price"] * len(df))
     ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _: f"{x:g}×"))
     d_lo, d_hi = S30_6.claimed_input_discount
-    ax.set_xlim(0, max(float(ratio[ok].max()), d_hi) * 1.6)
+    ax.set_xlim(0, _nice_ceiling(max(float(ratio[ok].max()), d_hi) * 1.6))
     if mark:
         ax.axvspan(d_lo, d_hi, color=CHAPTER, alpha=0.10, lw=0)
         ax.set_ylim(top=len(df) + 0.4)

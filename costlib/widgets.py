@@ -12,6 +12,7 @@ import contextlib
 import functools
 import html
 import math
+import os
 import struct
 import zlib
 
@@ -23,6 +24,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from . import plots
+from ._retained import Layers, Scene
 from .capacity import capacity_plan
 from .catalog import (
     PRECISIONS,
@@ -101,13 +103,23 @@ _SUBPIXEL = 4
 
 
 def _fast_text_available() -> bool:
+    from matplotlib import ft2font
     from matplotlib.backends import backend_agg as ba
 
     return all(hasattr(ba, n) for n in ("RendererAgg", "get_hinting_flag", "RenderMode")) and all(
-        hasattr(ba.RendererAgg, n) for n in ("_prepare_font", "draw_text"))
+        hasattr(ba.RendererAgg, n) for n in ("_prepare_font", "draw_text")) and all(
+        hasattr(ft2font.FT2Font, n) for n in ("_layout", "load_glyph", "get_char_index"))
+
+
+# Characters whose layout _pair_layout reproduces (checked against FreeType in tests/test_retained.py):
+# ASCII and the symbols the workbook prints; the font's ligatures are the only context it has for them.
+_PAIR_CHARS = frozenset(" !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
+                        "abcdefghijklmnopqrstuvwxyz{|}~×÷→←≈≤≥±µ§·—–…°")
+_LIGATURES = ("ff", "fi", "fl")
 
 
 def _caching_renderer_class():
+    from matplotlib import ft2font
     from matplotlib.backends import backend_agg as ba
 
     class CachingRendererAgg(ba.RendererAgg):
@@ -119,6 +131,10 @@ def _caching_renderer_class():
             self._glyphs = {}
             self._strings = {}
             self._heights = {}
+            self._metrics = {}
+            self._glyph_metrics = {}
+            self._char_glyphs = {}
+            self._kerning = {}
 
         def _get_font_height_metrics(self, prop):
             """(ascent, descent, line gap) of a font in pixels, as Text._get_layout computes them, cached."""
@@ -140,11 +156,8 @@ def _caching_renderer_class():
                 self._heights[key] = hit
             return hit
 
-        def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
-            if ismath or not gc.get_antialiased() or angle not in (0, 90, 0.0, 90.0) or mtext is None:
-                return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-            features, language = mtext.get_fontfeatures(), mtext.get_language()
-            flags = ba.get_hinting_flag()
+        def _layout_items(self, s, prop, features, language, flags):
+            """(cache key, [(font, glyph index, x, y), ...]) of one line of text, laid out once per string."""
             key = (s, prop, self.dpi, features if features is None else tuple(features), language, flags)
             items = self._layouts.get(key)
             if items is None:
@@ -152,10 +165,96 @@ def _caching_renderer_class():
                     self._layouts.clear()
                     self._glyphs.clear()
                     self._strings.clear()
-                font = self._prepare_font(prop)
-                items = [(it.ft_object, it.glyph_index, it.x, it.y)
-                         for it in font._layout(s, flags=flags, features=features, language=language)]
+                    self._metrics.clear()
+                items = self._pair_layout(s, prop, flags) if features is None and language is None else None
+                if items is None:
+                    font = self._prepare_font(prop)
+                    items = [(it.ft_object, it.glyph_index, it.x, it.y)
+                             for it in font._layout(s, flags=flags, features=features, language=language)]
                 self._layouts[key] = items
+            return key, items
+
+        def _glyph(self, font, size, glyph, flags):
+            """(advance, bottom, top) of one glyph in 1/64 px, loaded once per font size."""
+            gkey = (id(font), size, self.dpi, glyph, flags)
+            g = self._glyph_metrics.get(gkey)
+            if g is None:
+                loaded = font.load_glyph(glyph, flags)
+                g = self._glyph_metrics[gkey] = (loaded.horiAdvance, loaded.bbox[1], loaded.bbox[3], font)
+            return g
+
+        def _pair_layout(self, s, prop, flags):
+            """FT2Font._layout's result for a new string without laying it out: each glyph sits at the
+            previous one's pen position plus its advance plus the kerning of the pair, which is
+            looked up once per pair (as FreeType applies it for the font's default features). Only
+            for unhinted DejaVu Sans in the characters of _PAIR_CHARS without the f-ligatures (ff,
+            fi, fl), where a test finds the result identical to FT2Font._layout; None otherwise."""
+            if flags != ft2font.LoadFlags.NO_HINTING or not _PAIR_CHARS.issuperset(s) or any(p in s for p in _LIGATURES):
+                return None
+            font = self._prepare_font(prop)
+            if not os.path.basename(font.fname).startswith("DejaVuSans"):  # the fonts the check covers
+                return None
+            size = prop.get_size_in_points()
+            fkey = (id(font), size, self.dpi)
+            items, pen, adv, prev = [], 0, 0, None
+            for c in s:
+                ckey = (fkey, c)
+                glyph = self._char_glyphs.get(ckey)
+                if glyph is None:
+                    glyph = self._char_glyphs[ckey] = font.get_char_index(ord(c))
+                if not glyph:  # not in this font: FreeType would look in a fallback font
+                    return None
+                if prev is not None:
+                    pkey = (fkey, prev, c)
+                    kern = self._kerning.get(pkey)
+                    if kern is None:
+                        pair = font._layout(prev + c, flags=flags)
+                        if len(pair) != 2 or pair[1].y or pair[0].ft_object is not font:
+                            return None
+                        first = self._glyph(font, size, pair[0].glyph_index, flags)[0]
+                        kern = self._kerning[pkey] = round(pair[1].x * 64) - first
+                    pen += adv + kern
+                adv = self._glyph(font, size, glyph, flags)[0]
+                items.append((font, glyph, pen / 64, 0.0))
+                prev = c
+            return items
+
+        def get_text_width_height_descent(self, s, prop, ismath):
+            """Stock Agg lays each new string out twice, once to measure it (FT2Font.set_text) and once
+            to draw it; here the measure comes from the drawing layout: width = pen position after
+            the last glyph, height and descent from the union of the glyphs' boxes (a test checks
+            this against stock Agg on thousands of strings)."""
+            if ismath or not s:
+                return super().get_text_width_height_descent(s, prop, ismath)
+            flags = ba.get_hinting_flag()
+            key, items = self._layout_items(s, prop, None, None, flags)
+            hit = self._metrics.get(key)
+            if hit is None:
+                hit = self._measure(items, prop, flags) or super().get_text_width_height_descent(s, prop, ismath)
+                self._metrics[key] = hit
+            return hit
+
+        def _measure(self, items, prop, flags):
+            font = self._prepare_font(prop)
+            size = prop.get_size_in_points()
+            y0, y1, pen, adv = 1 << 60, -(1 << 60), 0, 0
+            for ft, glyph, x, _y in items:
+                if ft is not font:  # a fallback font: let stock Agg measure it
+                    return None
+                adv, gy0, gy1, _ = self._glyph(font, size, glyph, flags)
+                pen = round(x * 64)  # layout positions are whole 1/64 px
+                y0, y1 = min(y0, gy0), max(y1, gy1)
+            if not items:
+                return None
+            return (pen + adv) / 64.0, (y1 - y0) / 64.0, -y0 / 64.0
+
+        def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+            if ismath or not gc.get_antialiased() or angle not in (0, 90, 0.0, 90.0):
+                return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+            # mtext is None for each line of a multi-line text: stock Agg then lays it out without features
+            features, language = (None, None) if mtext is None else (mtext.get_fontfeatures(), mtext.get_language())
+            flags = ba.get_hinting_flag()
+            key, items = self._layout_items(s, prop, features, language, flags)
             size = prop.get_size_in_points()
             vertical = angle in (90, 90.0)
             q = _SUBPIXEL
@@ -234,6 +333,8 @@ class Explorer:
 
     ``compute(values, ax)`` draws on ``ax`` and returns the message (str) or (message, html).
     ``message`` holds the last text shown; ``ok`` is False when costlib refused the inputs.
+    Redraws are retained (costlib._retained): ``compute`` gets a stand-in for the Axes that reuses
+    the last run's artists, and only the layers above the first changed artist are painted again.
     """
 
     def __init__(self, title, controls, compute, *, link=None, figsize=(7.5, 4.3)):
@@ -251,6 +352,8 @@ class Explorer:
         _ExplorerCanvas(self.fig)
         with plots.style():
             self.ax = self.fig.add_subplot()
+        self._scene = Scene(self.ax, _reset_axes)
+        self._layers = Layers(self.fig, self.ax)
         self.image = w.Image(format="png", layout=w.Layout(width=f"{int(figsize[0] * DPI)}px"))
         grid = w.GridBox(list(self.controls.values()),
                          layout=w.Layout(grid_template_columns="repeat(2, max-content)", grid_gap="2px 18px"))
@@ -303,33 +406,39 @@ class Explorer:
         """Recompute from the controls, redraw the figure and refresh the text."""
         was_ok = self.ok
         with plots.style():
-            _reset_axes(self.ax)
             try:
-                shown = self._compute(self.values(), self.ax)
+                shown = self._scene.run(self._compute, self.values())
                 self.ok = True
             except ValueError as e:  # bad input or NotFeasible: say so inside the explorer
                 shown, self.ok = _error_text(e), False
-                self.ax.clear()
-                plots.message_axes(shown, ax=self.ax)
+                self._show_message(shown)
             except Exception as e:  # a bug: still no traceback in the widget, but never hidden
                 shown, self.ok = f"internal error ({type(e).__name__}): {e}. Please report it.", False
-                self.ax.clear()
-                plots.message_axes(shown, ax=self.ax)
+                self._show_message(shown)
             self._draw(relayout=self._layout_due or self.ok != was_ok)
         text, extra = shown if isinstance(shown, tuple) else (shown, None)
         self.message = text
         self.out.value = _html(text, self.ok and not text.startswith("does not fit")) + (extra or "")
         self.image.value = self._png()
 
+    def _show_message(self, text):
+        self._scene.forget()  # the axes no longer hold the last run's artists
+        self.ax.clear()
+        plots.message_axes(text, ax=self.ax)
+
     def _draw(self, relayout: bool):
         # Constrained layout costs more than the rest of a redraw, so it runs only when labels may
-        # have changed width (first draw, a dropdown, error <-> plot); slider moves keep the layout.
+        # have changed width (first draw, a dropdown, error <-> plot); slider moves keep the layout
+        # and repaint only the layers above the first artist the change touched.
         if relayout:
             self.fig.set_layout_engine("constrained")
-        self.fig.canvas.draw()
-        if relayout:
+            self._layers.draw(None)
             self.fig.set_layout_engine("none")
             self._layout_due = False
+        elif self.ok:
+            self._layers.draw(self._scene.dirty, self._scene.axes_same)
+        else:
+            self._layers.draw(None)
 
     def _png(self) -> bytes:
         return _png_rgb(np.asarray(self.fig.canvas.buffer_rgba()))
@@ -361,8 +470,11 @@ def _png_rgb(rgba) -> bytes:
     the figures are mostly flat colour, which zlib packs well without filtering.
     """
     h_px, w_px = rgba.shape[:2]
-    rows = np.zeros((h_px, 3 * w_px + 1), np.uint8)  # each row: filter byte 0 (none), then RGB
-    rows[:, 1:] = rgba[:, :, :3].reshape(h_px, -1)
+    rows = np.empty((h_px, 3 * w_px + 1), np.uint8)  # each row: filter byte 0 (none), then RGB
+    rows[:, 0] = 0
+    src, dst = rgba.reshape(h_px, 4 * w_px), rows[:, 1:]
+    for c in range(3):  # one channel at a time: 8x faster than copying (h, w, 3) out of (h, w, 4)
+        dst[:, c::3] = src[:, c::4]
     header = struct.pack(">IIBBBBB", w_px, h_px, 8, 2, 0, 0, 0)  # 8 bits, truecolour, no interlace
     return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
             + _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + _png_chunk(b"IEND", b""))
@@ -371,12 +483,12 @@ def _png_rgb(rgba) -> bytes:
 def _reset_axes(ax):
     """Empty the axes for the next plot but keep their tick objects (ax.clear() rebuilds them: slow).
 
-    After a centred message (ticks removed, spines recoloured) a full ``ax.clear()`` is used.
+    After a centred message (ticks removed, spines recoloured) a full ``ax.clear()`` comes first;
+    either way the axes end in the same state, so a figure never depends on what was shown before.
     """
     if getattr(ax, "_costlib_message", False):
         ax.clear()
         ax._costlib_message = False
-        return
     for group in (ax.lines, ax.patches, ax.collections, ax.texts, ax.images, ax.artists, ax.tables):
         for artist in list(group):
             artist.remove()
@@ -818,7 +930,8 @@ def self_host_explorer(tokens_per_month=1e9, api="together-llama-3.3-70b", input
         n = replicas_needed(t, eff, v["peak_factor"], v["headroom"])
         own = self_host_monthly_usd(t, eff, p, d.tp, v["peak_factor"], v["headroom"])
         xc = step_crossover_tokens_per_month(blended, eff, p, d.tp, v["peak_factor"], v["headroom"])
-        plots.monthly_cost((min(1e7, t / 3), max(1e10, t * 3)), eff, p, d.tp, apis=[a["id"]], input_share=s,
+        lo, hi = min(1e7, 10 ** math.floor(math.log10(t / 3))), max(1e10, 10 ** math.ceil(math.log10(t * 3)))
+        plots.monthly_cost((lo, hi), eff, p, d.tp, apis=[a["id"]], input_share=s,
                            peak_factor=v["peak_factor"], headroom=v["headroom"], current=t, ax=ax)
         cheaper = "the API" if api_bill < own else "self-hosting"
         z_lo, z_hi = S30_7.claimed_crossover_tokens_per_month
@@ -853,8 +966,9 @@ def _tier_prices(tier: str) -> tuple:
     return tuple(out)
 
 
-def _table_html(df) -> str:
-    """A small DataFrame as an HTML table (floats to 2 decimals, missing as —), cheaper than DataFrame.to_html."""
+def _table_html(columns, rows) -> str:
+    """A small table (column names, rows of values) as HTML: floats to 2 decimals, missing as —; cheaper than
+    DataFrame.to_html."""
     def cell(x):
         if x is None or (isinstance(x, float) and x != x):
             return "—"
@@ -862,9 +976,8 @@ def _table_html(df) -> str:
             return f"{x:,.2f}"
         return html.escape(f"{x:,}" if isinstance(x, int) else str(x))
 
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    body = "".join("<tr>" + "".join(f"<td>{cell(x)}</td>" for x in row) + "</tr>"
-                   for row in df.itertuples(index=False, name=None))
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{cell(x)}</td>" for x in row) + "</tr>" for row in rows)
     return f'<table class="dataframe"><thead><tr style="text-align: right;">{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
@@ -880,26 +993,28 @@ def hardware_explorer(model=CHAPTER_MODEL, weights="bf16", kv="bf16", context=CO
         df = compare_hardware(v["model"], v["weights"], v["kv"], context=v["context"], tier=v["tier"],
                               usd_per_gpu_hour=dict(_tier_prices(v["tier"])) or None)
         plots.hardware_bars(df, mark=v["model"] == CHAPTER_MODEL, ax=ax)
+        rows = df.to_dict("records")  # plain dicts: a redraw reads them several times
         lines = []
-        for r in df.itertuples():
-            if not r.feasible:
-                lines.append(f"{r.gpu}: does not fit ({r.note})")
-            elif r.usd_per_million != r.usd_per_million:
-                lines.append(f"{r.gpu}: TP={int(r.min_tp)}, batch {r.batch:,}, "
-                             f"{r.tokens_per_s_per_gpu:,.0f} tokens/s per GPU; no {v['tier']} price")
+        for r in rows:
+            if not r["feasible"]:
+                lines.append(f"{r['gpu']}: does not fit ({r['note']})")
+            elif r["usd_per_million"] != r["usd_per_million"]:
+                lines.append(f"{r['gpu']}: TP={int(r['min_tp'])}, batch {r['batch']:,}, "
+                             f"{r['tokens_per_s_per_gpu']:,.0f} tokens/s per GPU; no {v['tier']} price")
             else:
-                lines.append(f"{r.gpu}: TP={int(r.min_tp)}, batch {r.batch:,}, {r.tokens_per_s_per_gpu:,.0f} "
-                             f"tokens/s per GPU, ${r.usd_per_million:.2f}/M at ${r.usd_per_gpu_hour:.2f}/GPU-hour")
-        priced = df[df["feasible"] & df["usd_per_million"].notna()]
-        if len(priced):
-            best = priced.loc[priced["usd_per_million"].idxmin()]
+                lines.append(f"{r['gpu']}: TP={int(r['min_tp'])}, batch {r['batch']:,}, "
+                             f"{r['tokens_per_s_per_gpu']:,.0f} tokens/s per GPU, ${r['usd_per_million']:.2f}/M at "
+                             f"${r['usd_per_gpu_hour']:.2f}/GPU-hour")
+        priced = [r for r in rows if r["feasible"] and r["usd_per_million"] == r["usd_per_million"]]
+        if priced:
+            best = min(priced, key=lambda r: r["usd_per_million"])  # the first of equals, as idxmin
             head = (f"cheapest per token: {best['gpu']} at ${best['usd_per_million']:.2f}/M "
                     f"(TP={int(best['min_tp'])}, batch {int(best['batch']):,}, {v['tier']} prices)")
         else:
             head = "no GPU in the catalog both fits this model and has a price in this tier"
         cols = ["gpu", "hbm_gb", "usd_per_gpu_hour", "min_tp", "batch", "tokens_per_s_per_gpu",
                 "usd_per_million", "note"]
-        table = _table_html(df[cols])
+        table = _table_html(cols, [[r[c] for c in cols] for r in rows])
         return "\n".join([head] + lines), _html(head, True) + table
 
     return Explorer("Comparing GPUs (§30.8)", controls, compute)

@@ -374,6 +374,8 @@ def test_capacity_waterfall_chapter_rubric():
     assert heights[1] == pytest.approx(peak_gpus * 0.3)
     assert heights[2] == pytest.approx(math.ceil(peak_gpus * 1.3) - peak_gpus * 1.3)
     assert heights[-1] == math.ceil(peak_gpus * 1.3) == 226
+    assert f"+{peak_gpus * 0.3:,.1f} (30%)" == "+52.1 (30%)" and "+52.1 (30%)" in [t.get_text() for t in ax.texts]
+    assert ax.get_ylim() == (0, 300)  # 226 x 1.15 = 260, rounded up to a round 300
     assert chapter_marks(ax) == ["chapter §30.10: ~225 H100s"]
     assert "$2.17/M" in ax.get_title()  # 226 x $2 x 720 h / (5B x 30 / 1M)
 
