@@ -5,20 +5,24 @@ artist (``plot()``, ``annotate()``, ``legend()``, ...) and redrawing all of them
 computing the new numbers. Two pieces make a redraw cheap without a second code path for updates:
 
 * :class:`Scene` hands the plot function a stand-in for its Axes that records every call. On the
-  next run, a call at the same position reuses the artists of the last run: lines, texts,
-  annotations and axhline/axvline lines take their new data in place; a legend is kept when its
-  handles are the same (its labels are updated in place); any other call that made artists keeps
-  them when its arguments are identical and makes new ones otherwise. If the sequence of calls
-  differs (another branch of the plot function ran), the run starts again on emptied axes, so the
-  figure is always the one a fresh call would draw.
+  next run, the k-th call made from a given line of code reuses the artists of that line's k-th
+  call last time: lines, texts, annotations, axhline/axvline lines and bars take their new data
+  and style in place; a legend is kept when its handles look the same (its labels are rewritten
+  in place); any other call that made artists keeps them when its arguments are identical and
+  makes new ones otherwise. Artist-making calls that are new are made; ones that did not come
+  back are dropped. A call that sets up the axes (limits, scales, ticks, labels...) and is new or
+  did not come back means another branch of the plot function ran: the run starts again on
+  emptied axes, so the figure is always the one a fresh call would draw.
 * :class:`Layers` draws the figure. Artists are painted in z-order; the pixels painted before the
   first artist that changed are kept, and the next redraw restores them and paints only the rest,
   provided nothing before that point changed (same artists, same Axes-level calls with the same
   arguments, same view limits, same layout). Anything else gets a full draw.
 
 Both rely on a few private parts of matplotlib (``Axes._children``, ``_update_*_limits``,
-``_request_autoscale_view``, ``Artist._animated``); tests compare every explorer's updated picture
-pixel for pixel with a full redraw from empty axes.
+``_request_autoscale_view``, ``_convert_dx``, ``Artist._animated``); tests compare every explorer's
+updated picture pixel for pixel with a full redraw from empty axes. Changes made to the axes
+outside the plot function (e.g. ``ex.ax.spines[...]`` by hand) are seen only on artists the plot
+function made; ``Explorer.redraw()`` draws everything afresh.
 """
 from __future__ import annotations
 

@@ -421,6 +421,12 @@ class Explorer:
         self.out.value = _html(text, self.ok and not text.startswith("does not fit")) + (extra or "")
         self.image.value = self._png()
 
+    def redraw(self):
+        """Recompute and draw everything from empty axes (e.g. after changing ``ax`` by hand)."""
+        self._scene.forget()
+        self._layers.invalidate()
+        self.update()
+
     def _show_message(self, text):
         self._scene.forget()  # the axes no longer hold the last run's artists
         self.ax.clear()

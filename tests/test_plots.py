@@ -320,6 +320,26 @@ def test_procurement_and_price_ratio_bars():
     assert_good_axes(ax)
     assert any(t.get_text().strip().startswith(f"{10 / 2.5:.2f}×") for t in ax.texts)
     assert any("chapter §30.6" in t.get_text() for t in ax.texts)
+    # value axis: 1.6 x the largest of 4x (GPT-4o) and the chapter's 4x = 6.4, rounded up to a round 8
+    assert ax.get_xlim() == (0, 8)
+
+
+@pytest.mark.parametrize("x, want", [(3.68, 4.0), (6.4, 8.0), (6.42, 8.0), (1.0, 1.0), (1.01, 1.2), (10.0, 10.0),
+                                     (12.5, 15.0), (0.0072, 0.008), (2.6e6, 3e6)])
+def test_bar_axes_end_on_a_round_number(x, want):
+    """1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k: the smallest at or above x."""
+    assert plots._nice_ceiling(x) == pytest.approx(want, rel=1e-12)
+
+
+def test_procurement_axis_stays_put_while_prices_move():
+    """The bar moves with the price; the value axis keeps its round end: 1.6 x $3.8-$4.4 = $6.08-$7.04 -> $8."""
+    ends = set()
+    for od in (3.8, 3.9, 4.1, 4.4):
+        df = pd.DataFrame({"tier": ["on_demand"], "usd_per_gpu_hour": [od], "low": [od * 0.8], "high": [od * 1.2]})
+        ax = plots.procurement_bars(df, mark=False)
+        ends.add(ax.get_xlim()[1])
+        plt.close("all")
+    assert ends == {8.0}
 
 
 # ---------------------------------------------------------------- §30.7 monthly cost

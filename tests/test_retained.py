@@ -233,6 +233,15 @@ def test_the_comparison_catches_an_artist_left_stale():
         _retained._REUSE["annotate"] = real
 
 
+def test_redraw_starts_from_empty_axes():
+    ex = widgets.throughput_explorer()
+    ex.controls["batch"].value = 9
+    before = pixels(ex)
+    fresh = dict(ex._scene.stats)
+    ex.redraw()
+    assert ex._scene.stats["fresh"] == fresh["fresh"] + 1 and np.array_equal(pixels(ex), before)
+
+
 def test_an_artist_changed_behind_the_scenes_is_repainted():
     """A change made directly on an artist (not through a plot call) marks it stale: it is painted again."""
     ex = widgets.throughput_explorer()
