@@ -284,21 +284,32 @@ class Scene:
         self.dirty = set()
         self.style_changed = set()
         self.axes_same = False
-        self.stats = {"retained": 0, "fresh": 0, "restarts": 0}
+        self.enabled = True  # False after a retained run failed on matplotlib internals: fresh runs only
+        self.stats = {"retained": 0, "fresh": 0, "restarts": 0, "fallbacks": 0}
 
     def forget(self):
         """Drop the record of the last run: the next run starts on empty axes."""
         self._prev = None
 
     def run(self, fn, *args):
-        """Call ``fn(*args, ax)`` with the recording stand-in for the Axes; return what it returns."""
-        if self._prev is not None:
+        """Call ``fn(*args, ax)`` with the recording stand-in for the Axes; return what it returns.
+
+        If a retained run fails for any reason but a ValueError (costlib's answer to bad input), for
+        example because a matplotlib release changed the private parts this module uses, retained
+        runs are switched off for good and the run is repeated fresh: slower, never wrong.
+        """
+        if self._prev is not None and self.enabled:
             try:
                 out = self._run(fn, args, retained=True)
                 self.stats["retained"] += 1
                 return out
             except _Restart:
                 self.stats["restarts"] += 1
+            except ValueError:
+                raise
+            except Exception:
+                self.enabled = False
+                self.stats["fallbacks"] += 1
         self._reset(self.ax)
         out = self._run(fn, args, retained=False)
         self.stats["fresh"] += 1
@@ -734,7 +745,8 @@ class Layers:
     def __init__(self, fig, ax):
         self.fig, self.ax = fig, ax
         self._bg = None
-        self.stats = {"full": 0, "partial": 0}
+        self.enabled = True  # False after a failure of matplotlib internals: whole draws only
+        self.stats = {"full": 0, "partial": 0, "fallbacks": 0}
 
     def invalidate(self):
         self._bg = None
@@ -751,6 +763,21 @@ class Layers:
                 tuple(ax.viewLim.bounds), ax.get_xscale(), ax.get_yscale())
 
     def draw(self, dirty=None, axes_same=False):
+        """Paint the figure: only the layers above the first changed artist when possible.
+
+        Should the private matplotlib parts it relies on have changed (an AttributeError or
+        TypeError), it switches itself off and draws the whole figure from then on.
+        """
+        if self.enabled:
+            try:
+                return self._draw(dirty, axes_same)
+            except (AttributeError, TypeError):
+                self.enabled, self._bg = False, None
+                self.stats["fallbacks"] += 1
+        self.fig.canvas.draw()
+        self.stats["full"] += 1
+
+    def _draw(self, dirty, axes_same):
         canvas, ax = self.fig.canvas, self.ax
         renderer = canvas.get_renderer()
         simple = dirty is not None and self._simple()

@@ -203,7 +203,7 @@ def test_a_setting_call_that_goes_missing_restarts_on_empty_axes():
     scene.run(draw, 1)
     line = ax.lines[0]
     scene.run(draw, 3)  # the same calls: the line is reused
-    assert scene.stats == {"retained": 1, "fresh": 1, "restarts": 0} and ax.lines[0] is line
+    assert scene.stats == {"retained": 1, "fresh": 1, "restarts": 0, "fallbacks": 0} and ax.lines[0] is line
     scene.run(draw, 10)  # a setting call the last run did not make: another branch, start afresh
     assert scene.stats["restarts"] == 1 and ax.get_yscale() == "log"
     scene.run(draw, 11)
@@ -240,6 +240,37 @@ def test_redraw_starts_from_empty_axes():
     fresh = dict(ex._scene.stats)
     ex.redraw()
     assert ex._scene.stats["fresh"] == fresh["fresh"] + 1 and np.array_equal(pixels(ex), before)
+
+
+def test_broken_matplotlib_internals_fall_back_to_whole_draws(monkeypatch):
+    """If the private parts of matplotlib the retained path uses change, explorers stay right (just slower)."""
+    ex = widgets.throughput_explorer()
+    ex.controls["batch"].value = 5
+
+    def broken(*args, **kwargs):
+        raise AttributeError("'Axes' object has no attribute '_children'")  # what a new matplotlib could do
+
+    monkeypatch.setattr(_retained.Scene, "_detach", broken)
+    monkeypatch.setattr(_retained, "_draw_order", broken)
+    ex.controls["batch"].value = 9
+    ex.controls["batch"].value = 12
+    assert not ex._scene.enabled and not ex._layers.enabled
+    assert ex._scene.stats["fallbacks"] == 1 and ex._layers.stats["fallbacks"] == 1
+    assert ex.ok and "12" in ex.message
+    fresh = widgets.throughput_explorer()
+    fresh.controls["batch"].value = 12
+    fresh.redraw()
+    assert np.array_equal(pixels(ex), pixels(fresh))
+
+
+def test_bad_input_is_not_taken_for_broken_internals():
+    """A ValueError from costlib is the explorer's message, and keeps the retained path on."""
+    ex = widgets.throughput_explorer()
+    ex.controls["batch"].value = 5
+    ex.controls["tp"].value = 1
+    ex.controls["weights"].value = "bf16"  # 70B bf16 on one H100: does not fit
+    assert "does not fit" in ex.message
+    assert ex._scene.enabled and ex._scene.stats["fallbacks"] == 0
 
 
 def test_an_artist_changed_behind_the_scenes_is_repainted():
