@@ -49,16 +49,6 @@ def test_hand_parameter_counts_match_published_figures():
 # ---------------------------------------------------------------- harness
 
 @pytest.fixture
-def cli(capsys):
-    """Run main(argv) in-process; return (exit status, stdout, stderr)."""
-    def run(*argv):
-        code = main([str(a) for a in argv])
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
-
-
-@pytest.fixture
 def cli_json(cli):
     def run(*argv):
         code, out, err = cli(*argv, "--json")

@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 import costlib as cl
 from costlib import validation as V
 from costlib.calibration import DEFAULT_PROFILE, EfficiencyProfile
-from costlib.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "costlib" / "data" / "measured.csv"
@@ -294,15 +293,6 @@ def test_ceiling_tokens_per_s_needs_a_measurement():
 
 
 # ---------------------------------------------------------------- the command line
-
-@pytest.fixture
-def cli(capsys):
-    def run(*argv):
-        code = main([str(a) for a in argv])
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
-
 
 def test_cli_json_has_exactly_the_issue_keys(cli):
     code, out, err = cli("validate", DATA, "--json")
