@@ -519,8 +519,9 @@ class ValidationReport:
                                      "output_len", "shape"])
         df = meta.merge(df, on="row", how="right") if len(meta) else df
         df["measured_over_ceiling"] = df["measured"] / df["ceiling"]
-        df["error"] = (df["mid"] - df["measured"]) / df["measured"]
-        df["in_band"] = (df["low"] <= df["measured"]) & (df["measured"] <= df["high"])
+        # a right merge keeps the predictions' order: the rows line up with self.predictions
+        df["error"] = [p.error for p in self.predictions]
+        df["in_band"] = [p.in_band for p in self.predictions]
         return df
 
     def summary(self, by=("gpu", "model")) -> pd.DataFrame:
