@@ -39,9 +39,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import costlib as cl
-from costlib import plots, widgets
-from costlib import validation as V
-from costlib.calibration import DEFAULT_FIT, DEFAULT_PROFILE
+from costlib.estimate.profiles import DEFAULT_FIT, DEFAULT_PROFILE
+from costlib.evidence import validate as V
+from costlib.ui import plots, widgets
 
 pd.set_option("display.precision", 3)
 

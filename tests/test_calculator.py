@@ -16,7 +16,8 @@ matplotlib.use("Agg")  # this module only
 import pytest  # noqa: E402
 from reference import KV70_BF16, N70  # noqa: E402
 
-from costlib import calculator as calc  # noqa: E402
+from costlib.economics import quote as calc  # noqa: E402
+from costlib.ui import app  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -185,7 +186,7 @@ def _numbers(text: str, unit: str) -> float:
 
 
 def test_app_widget_recomputes_on_every_control():
-    ex = calc.calculator_app()
+    ex = app.calculator_app()
     assert ex.ok and "fits:" in ex.message
     b = 64
     assert _numbers(ex.message, "tokens/s") == round(b / step_s(b, 2048, 2, 1.0, FP8))
@@ -196,7 +197,7 @@ def test_app_widget_recomputes_on_every_control():
     assert "<table" not in ex.out.value  # no API table for a deployment that does not fit
     ex.set(weights="fp8", tp=2)
     assert ex.ok and "costlib-api-table" in ex.out.value
-    ex.controls["mode"].value = calc.TPOT
+    ex.controls["mode"].value = app.TPOT
     assert ex.controls["batch"].disabled and not ex.controls["tpot_target_ms"].disabled
     assert "largest batch with TPOT" in ex.message
     ex.controls["tpot_target_ms"].value = 5
@@ -206,7 +207,7 @@ def test_app_widget_recomputes_on_every_control():
 @pytest.mark.parametrize("model", ["llama-3.1-8b", "mixtral-8x7b", "llama-3.1-405b"])
 @pytest.mark.parametrize("gpu", ["H100-SXM", "A100-SXM-40GB", "B200"])
 def test_app_never_shows_an_internal_error(model, gpu):
-    ex = calc.calculator_app(model=model, gpu=gpu, weights="fp8", tp=1)
+    ex = app.calculator_app(model=model, gpu=gpu, weights="fp8", tp=1)
     for tier in calc.price_tiers():
         for tp in (1, 8):
             ex.set(tier=tier, tp=tp)

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 import costlib as cl
-from costlib import calibration as C
-from costlib import validation as V
+from costlib.estimate import predict as V
+from costlib.estimate import profiles as C
 
 MEASURED = cl.measured()
 MS = cl.read_measurements(MEASURED)

@@ -12,7 +12,7 @@ import re
 import pytest
 
 import costlib as cl
-from costlib import grading
+from costlib.teaching import grading
 
 DRILLS = [f"d{i}" for i in range(1, 11)]
 

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import costlib as cl
-from costlib import validation as V
-from costlib.calibration import DEFAULT_PROFILE, EfficiencyProfile
+from costlib.estimate import features, measurements
+from costlib.estimate import predict as V
+from costlib.estimate.profiles import DEFAULT_PROFILE, EfficiencyProfile
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "costlib" / "data" / "measured.csv"
@@ -141,9 +142,9 @@ def test_fp4_weights_without_fp4_tensor_cores_compute_in_fp8():
     assert cl.get_gpu("A100-SXM-80GB").flops_for("fp4") == 312e12
     assert cl.get_gpu("B200").flops_for("fp4") == 9000e12
     assert cl.get_gpu("A100-SXM-80GB").flops_for("fp8") == 312e12  # unchanged: widened to bf16
-    assert V.ceiling_peak_flops("H100-SXM", "fp4", "fp8") == 1979e12
-    assert V.ceiling_peak_flops("B200", "fp4", "fp8") == 9000e12
-    assert V.ceiling_peak_flops("A100-SXM-80GB", "fp16") == 312e12
+    assert features.ceiling_peak_flops("H100-SXM", "fp4", "fp8") == 1979e12
+    assert features.ceiling_peak_flops("B200", "fp4", "fp8") == 9000e12
+    assert features.ceiling_peak_flops("A100-SXM-80GB", "fp16") == 312e12
 
 
 def test_faster_hardware_raises_the_ceiling():
@@ -175,7 +176,7 @@ def test_no_engine_model_beats_the_ceiling(gpu, model, w, kv, tp, i, o):
     except ValueError as e:
         assert str(e).startswith("does not fit")
         return
-    raw = V._mid(V._stack([V._measurement(0, {"gpu": gpu, "model": model, "tp": tp, "n_gpus": tp,
+    raw = V.mid_tokens_per_s(features.stack_features([measurements.parse_measurement(0, {"gpu": gpu, "model": model, "tp": tp, "n_gpus": tp,
                                               "weight_dtype": w, "kv_dtype": kv, "input_len": i,
                                               "output_len": o, "output_tokens_per_s": 1})]), PERFECT)[0]
     assert raw <= p.ceiling * (1 + 1e-9)

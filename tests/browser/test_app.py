@@ -42,7 +42,7 @@ def test_calculator_app_offline(page, app):
                                 f"(range ${usd[0]:,.2f}-${usd[2]:,.2f})")
     expect(out).to_contain_text(f"monthly: ${monthly:,.0f} for the replica")
     expect(box.locator("table.costlib-api-table")).to_contain_text("Together AI")
-    assert "from costlib.calculator import" not in page.content(), "Voilà must hide the code"
+    assert "from costlib.ui.app import" not in page.content(), "Voilà must hide the code"
 
     wk.nudge(box, "batch (sequences)")  # slider: 64 -> 65
     tps, usd, _ = expected(dep, 65, 0.50)

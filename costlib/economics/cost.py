@@ -5,10 +5,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as v
-from .deployment import Deployment
-from .memory import fit
-from .throughput import DEFAULT_MBU, DEFAULT_MFU, decode_tokens_per_s, prefill_tokens_per_s
+from costlib.catalog.deployment import Deployment, deployment_arg
+from costlib.common import checks as v
+from costlib.physics.memory import fit
+from costlib.physics.step import DEFAULT_MBU, DEFAULT_MFU, decode_tokens_per_s, prefill_tokens_per_s
 
 __all__ = [
     "SECONDS_PER_HOUR", "HOURS_PER_YEAR", "usd_per_million_tokens", "breakeven_usd_per_hour",
@@ -59,7 +59,7 @@ def required_tokens_per_s(usd_per_hour, usd_per_million, utilization=1.0):
 
 def tier_usd_per_hour(on_demand_usd_per_hour, tier: str, point: str = "mid"):
     """Price in a procurement tier from the on-demand price: reserved 1/2, spot 1/4, bare metal 0.5-0.7 (§30.2)."""
-    from .catalog import _tier_fractions
+    from costlib.catalog.tables import _tier_fractions
 
     od = v.number("on_demand_usd_per_hour", on_demand_usd_per_hour)
     fractions = _tier_fractions()
@@ -133,7 +133,7 @@ def decode_usd_per_million(dep: Deployment, usd_per_gpu_hour, batch, context, ut
 def prefill_usd_per_million(dep: Deployment, usd_per_gpu_hour, prompt_tokens=1000, utilization=1.0,
                             mfu=DEFAULT_MFU, check_fit=True):
     """$/million prompt tokens of a replica prefilling prompts of this length (§30.6)."""
-    v.deployment_arg(dep)
+    deployment_arg(dep)
     p = v.number("usd_per_gpu_hour", usd_per_gpu_hour)
     n = v.number("prompt_tokens", prompt_tokens, low=1, low_inclusive=True, high=dep.model.max_context)
     if check_fit:
@@ -176,7 +176,7 @@ def workload_cost(dep: Deployment, usd_per_gpu_hour, prompt_tokens, output_token
     GPU-seconds per request = TP x (prompt / prefill tokens/s + output / decode tokens/s), where decode
     runs at ``batch`` with the average context prompt + output/2. Raises NotFeasible if it does not fit.
     """
-    v.deployment_arg(dep)
+    deployment_arg(dep)
     p = v.number("usd_per_gpu_hour", usd_per_gpu_hour)
     n_in = v.number("prompt_tokens", prompt_tokens, low=1, low_inclusive=True, scalar=True)
     n_out = v.number("output_tokens", output_tokens, low=1, low_inclusive=True, scalar=True)

@@ -8,7 +8,7 @@ from importlib import resources
 
 import pandas as pd
 
-from . import _validate as v
+from costlib.common import checks as v
 
 __all__ = [
     "GPUSpec", "ModelSpec", "Precision", "PRECISIONS",

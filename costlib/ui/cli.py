@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 import costlib as cl
-from costlib import validation as _validate_module
+from costlib.estimate.measurements import REQUIRED_COLUMNS
 
 __all__ = ["main", "build_parser"]
 
@@ -163,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("validate", "predict every run of a measurement CSV: ceiling and low/mid/high vs measured (§30.4)")
     sp.add_argument("file", metavar="FILE.csv",
-                    help="CSV with columns " + ", ".join(_validate_module.REQUIRED_COLUMNS)
+                    help="CSV with columns " + ", ".join(REQUIRED_COLUMNS)
                     + " (as costlib/data/measured.csv); bad rows are skipped with a reason")
     sp.add_argument("--calibrate", action="store_true",
                     help="first calibrate the efficiencies on FILE itself (in-sample) instead of using "

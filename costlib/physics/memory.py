@@ -5,9 +5,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as v
-from .catalog import get_gpu, get_model, get_precision
-from .deployment import DEFAULT_MEMORY_FRACTION, DEFAULT_RESERVE_BYTES, Deployment, valid_tp
+from costlib.catalog.deployment import (
+    DEFAULT_MEMORY_FRACTION,
+    DEFAULT_RESERVE_BYTES,
+    Deployment,
+    deployment_arg,
+    valid_tp,
+)
+from costlib.catalog.tables import get_gpu, get_model, get_precision
+from costlib.common import checks as v
 
 __all__ = ["weight_bytes", "kv_bytes_per_token", "usable_bytes", "FitResult", "fit",
            "kv_capacity_tokens", "max_batch", "min_tp", "GB"]
@@ -41,14 +47,14 @@ def _total_usable(dep: Deployment) -> float:
 
 def kv_capacity_tokens(dep: Deployment):
     """Tokens of KV cache that fit beside the weights across the replica's GPUs (0 if none) (§30.3)."""
-    v.deployment_arg(dep)
+    deployment_arg(dep)
     free = _total_usable(dep) - weight_bytes(dep.model, dep.weights)
     return int(max(0.0, free) // kv_bytes_per_token(dep.model, dep.kv))
 
 
 def max_batch(dep: Deployment, context):
     """Largest number of sequences of ``context`` tokens whose KV cache fits (0 if none) (§30.3)."""
-    v.deployment_arg(dep)
+    deployment_arg(dep)
     c = v.integer("context", context, low=1, high=dep.model.max_context)
     return np.asarray(kv_capacity_tokens(dep)) // c if np.ndim(c) else kv_capacity_tokens(dep) // c
 
@@ -126,7 +132,7 @@ def fit(dep: Deployment, context: int = 2048, batch: int = 1) -> FitResult:
 
     Returns a :class:`FitResult` saying whether it fits and, if not, by how many bytes it misses.
     """
-    v.deployment_arg(dep)
+    deployment_arg(dep)
     c = v.integer("context", context, low=1, high=dep.model.max_context, scalar=True)
     b = v.integer("batch", batch, low=1, scalar=True)
     w, k = _needed(dep, c, b)

@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["number", "integer", "fraction", "choice", "deployment_arg"]
+__all__ = ["number", "integer", "fraction", "choice"]
 
 # No quantity in this workbook (bytes, FLOP/s, tokens, dollars, seconds) is beyond 1e30 in size
 # or, unless zero, below 1e-30: outside that window an input is a units slip, and letting it
@@ -92,16 +92,6 @@ def integer(name: str, value, *, low: int = 1, high: float = math.inf, scalar: b
 def fraction(name: str, value, *, scalar: bool = False):
     """Check a utilization-like fraction in (0, 1]."""
     return number(name, value, low=0.0, high=1.0, scalar=scalar)
-
-
-def deployment_arg(value, name: str = "dep"):
-    """Check a Deployment was passed (not an id string, a dict or None)."""
-    from .deployment import Deployment
-
-    if not isinstance(value, Deployment):
-        raise ValueError(f"{name} must be a Deployment, built with costlib.deployment(model, gpu, tp, "
-                         f"weights, kv); got {value!r}")
-    return value
 
 
 def choice(name: str, value, options):

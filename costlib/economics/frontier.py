@@ -4,11 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import _validate as v
-from .cost import usd_per_million_tokens
-from .deployment import Deployment
-from .memory import fit
-from .throughput import DEFAULT_MBU, DEFAULT_MFU, decode_step
+from costlib.catalog.deployment import Deployment
+from costlib.common import checks as v
+from costlib.economics.cost import usd_per_million_tokens
+from costlib.physics.memory import fit
+from costlib.physics.step import DEFAULT_MBU, DEFAULT_MFU, decode_step
 
 __all__ = ["sweep_batch", "largest_batch_under_tpot", "pareto_frontier", "default_batches"]
 

@@ -6,13 +6,26 @@ Every expected answer is computed with costlib from those inputs.
 """
 from __future__ import annotations
 
-from . import chapter as ch
-from .catalog import get_gpu, get_model, gpu_usd_per_hour, tiers
-from .cost import cost_at_utilization, million_tokens_per_hour, usd_per_million_tokens
-from .crossover import HOURS_PER_MONTH, api_monthly_usd, replicas_needed
-from .deployment import deployment, valid_tp
-from .frontier import largest_batch_under_tpot
-from .grading import (
+from costlib.catalog.deployment import deployment, valid_tp
+from costlib.catalog.tables import get_gpu, get_model, gpu_usd_per_hour, tiers
+from costlib.economics.cost import (
+    cost_at_utilization,
+    million_tokens_per_hour,
+    usd_per_million_tokens,
+)
+from costlib.economics.crossover import HOURS_PER_MONTH, api_monthly_usd, replicas_needed
+from costlib.economics.frontier import largest_batch_under_tpot
+from costlib.physics.memory import fit, kv_bytes_per_token, usable_bytes, weight_bytes
+from costlib.physics.step import (
+    DEFAULT_MBU,
+    DEFAULT_MFU,
+    arithmetic_intensity,
+    decode_ceiling_tokens_per_s,
+    decode_step,
+    decode_tokens_per_s,
+)
+from costlib.teaching import chapter as ch
+from costlib.teaching.grading import (
     MSG_BYTES,
     MSG_KV_HEADS,
     MSG_NOT_FIT,
@@ -21,15 +34,6 @@ from .grading import (
     Option,
     Question,
     register,
-)
-from .memory import fit, kv_bytes_per_token, usable_bytes, weight_bytes
-from .throughput import (
-    DEFAULT_MBU,
-    DEFAULT_MFU,
-    arithmetic_intensity,
-    decode_ceiling_tokens_per_s,
-    decode_step,
-    decode_tokens_per_s,
 )
 
 __all__ = ["ASSUMPTIONS", "P1", "P2", "P3", "P4", "P5", "P6", "P7", "CQ1", "CQ2", "CQ3", "CQ4",
@@ -370,7 +374,7 @@ register(Question(
     ),
     hints=("Tokens per month = 10M x busy hours x 30 days; the fleet must carry 10M tokens/hour "
            "(plus headroom) whenever it is busy.",
-           "Size the cheapest fleet like Practice 3 (fleet_options in costlib.questions_practice "
+           "Size the cheapest fleet like Practice 3 (fleet_options in costlib.teaching.questions_practice "
            "does it), always on: 720 hours a month.",
            "Effective $/M = monthly bill / (tokens per month / 1e6); compare it with $0.88/M."),
     inputs=P6))

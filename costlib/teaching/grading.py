@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import html
 import importlib
 import importlib.util
 import math
@@ -30,15 +29,15 @@ from fractions import Fraction
 
 import numpy as np
 
-from .chapter import Inputs  # read-only named inputs, shared with costlib.chapter
+from costlib.teaching.chapter import Inputs  # read-only named inputs, shared with costlib.chapter
 
 __all__ = ["Question", "Option", "Mistake", "Inputs", "CheckResult", "Hint", "register",
            "get_question", "question_ids", "questions", "check", "hint", "results",
-           "reset_results", "choice_widget", "expected_value", "UNIT_MISTAKES",
+           "reset_results", "expected_value", "UNIT_MISTAKES",
            "MSG_BYTES", "MSG_SPARSE", "MSG_KV_HEADS", "MSG_TP_PRICE", "MSG_NOT_FIT"]
 
 # Modules that define questions, imported on first use (a missing drills module is fine).
-QUESTION_MODULES = ("costlib.questions_practice", "costlib.questions_drills")
+QUESTION_MODULES = ("costlib.teaching.questions_practice", "costlib.teaching.questions_drills")
 SOLUTIONS_DIR = "solutions"
 EXERCISES_DIR = "exercises"
 ID_PATTERN = re.compile(r"^(p[1-7]|cq[1-4]|d[1-9][0-9]*)$")
@@ -580,32 +579,3 @@ def results() -> dict[str, CheckResult]:
 def reset_results() -> None:
     """Forget every recorded check result of this session."""
     _RESULTS.clear()
-
-
-# ---------------------------------------------------------------- multiple-choice widget
-
-
-def choice_widget(question_id):
-    """Radio buttons for a multiple-choice question; picking an option shows check()'s feedback."""
-    import ipywidgets as w
-
-    q = get_question(question_id)
-    if not q.is_choice:
-        raise ValueError(f"question {q.id!r} is not multiple choice; use cl.check({q.id!r}, "
-                         "answer)")
-    title = w.HTML(f"<b>{html.escape(q.id)}.</b> {html.escape(q.ask)}")
-    radio = w.RadioButtons(options=[(f"({o.key}) {o.text}", o.key) for o in q.options],
-                           value=None, layout=w.Layout(width="max-content"))
-    feedback = w.HTML("<i>Pick an option.</i>")
-
-    def on_change(change):
-        if change["new"] is None:
-            return
-        r = check(q.id, change["new"])
-        color = "#1a7f37" if r.passed else "#b42318"
-        feedback.value = f'<span style="color:{color}">{html.escape(r.message)}</span>'
-
-    radio.observe(on_change, names="value")
-    box = w.VBox([title, radio, feedback])
-    box.radio, box.feedback = radio, feedback  # handles for tests and for the curious
-    return box

@@ -4,12 +4,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import _validate as v
-from .catalog import GPUSpec, get_gpu, get_model, get_precision, gpu_ids, gpu_usd_per_hour, tiers
-from .cost import usd_per_million_tokens
-from .deployment import Deployment
-from .memory import fit, min_tp, weight_bytes
-from .throughput import DEFAULT_MBU, DEFAULT_MFU, decode_tokens_per_s
+from costlib.catalog.deployment import Deployment
+from costlib.catalog.tables import (
+    GPUSpec,
+    get_gpu,
+    get_model,
+    get_precision,
+    gpu_ids,
+    gpu_usd_per_hour,
+    tiers,
+)
+from costlib.common import checks as v
+from costlib.economics.cost import usd_per_million_tokens
+from costlib.physics.memory import fit, min_tp, weight_bytes
+from costlib.physics.step import DEFAULT_MBU, DEFAULT_MFU, decode_tokens_per_s
 
 __all__ = ["compare_hardware"]
 

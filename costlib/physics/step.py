@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as v
-from .catalog import ModelSpec, get_model, get_precision
-from .deployment import Deployment
-from .memory import kv_bytes_per_token, weight_bytes
+from costlib.catalog.deployment import Deployment, deployment_arg
+from costlib.catalog.tables import ModelSpec, get_model, get_precision
+from costlib.common import checks as v
+from costlib.physics.memory import kv_bytes_per_token, weight_bytes
 
 __all__ = [
     "MBU_RANGE", "MFU_RANGE", "DEFAULT_MBU", "DEFAULT_MFU", "DEFAULT_ALLREDUCE_LATENCY_S", "realism",
@@ -70,7 +70,7 @@ def weight_bytes_read_per_step(dep: Deployment, batch=1):
     With E experts and k routed per token, B tokens touch on average E (1 - (1 - k/E)^B) experts
     per layer (uniform routing).
     """
-    v.deployment_arg(dep)
+    deployment_arg(dep)
     b = v.number("batch", batch, low=1, low_inclusive=True)
     return _weight_bytes_read(dep.model, dep.weights, b)
 
@@ -111,9 +111,9 @@ def decode_step(dep: Deployment, batch, context, mbu=DEFAULT_MBU, mfu=DEFAULT_MF
     """Roofline time of one decode step at batch B and context C, with KV reads and TP traffic (§30.3).
 
     ``batch`` and ``context`` may be numpy arrays (broadcast together). Capacity is not checked
-    here: use :func:`costlib.memory.fit` first (the CLI and the widgets do).
+    here: use :func:`costlib.physics.memory.fit` first (the CLI and the widgets do).
     """
-    v.deployment_arg(dep)
+    deployment_arg(dep)
     b = v.number("batch", batch, low=1, low_inclusive=True)
     c = v.number("context", context, low=0, low_inclusive=True)
     u_b = v.fraction("mbu", mbu)
@@ -155,7 +155,7 @@ def decode_tokens_per_s(dep, batch, context, mbu=DEFAULT_MBU, mfu=DEFAULT_MFU, *
 def prefill_time_s(dep: Deployment, prompt_tokens, mfu=DEFAULT_MFU, mbu=DEFAULT_MBU,
                    allreduce_latency_s=DEFAULT_ALLREDUCE_LATENCY_S):
     """Time to prefill one prompt (TTFT without queueing): compute-bound, with causal attention (§30.3)."""
-    v.deployment_arg(dep)
+    deployment_arg(dep)
     n = v.number("prompt_tokens", prompt_tokens, low=1, low_inclusive=True)
     u_f = v.fraction("mfu", mfu)
     u_b = v.fraction("mbu", mbu)
@@ -183,7 +183,7 @@ def ridge_batch(dep: Deployment, context, mbu=DEFAULT_MBU, mfu=DEFAULT_MFU) -> f
 
     Solves B * f / (peak * MFU) = (W + B * C * kv) / (bandwidth * MBU) for a dense model.
     """
-    v.deployment_arg(dep)
+    deployment_arg(dep)
     # one number each: the ridge is a single batch size (an array here ended in a TypeError)
     c = v.number("context", context, low=0, low_inclusive=True, scalar=True)
     u_b = v.number("mbu", mbu, low=0.0, high=1.0, scalar=True)
@@ -202,7 +202,7 @@ def ridge_batch(dep: Deployment, context, mbu=DEFAULT_MBU, mfu=DEFAULT_MFU) -> f
 
 def arithmetic_intensity(dep: Deployment, batch, context):
     """FLOPs per byte of one decode step (x axis of the roofline plot) (§30.6)."""
-    v.deployment_arg(dep)
+    deployment_arg(dep)
     b = v.number("batch", batch, low=1, low_inclusive=True)
     c = v.number("context", context, low=0, low_inclusive=True)
     flops = b * _flops_per_token(dep, c)

@@ -12,7 +12,7 @@ How a claim is re-derived
   same inputs through costlib's formula functions. The verdict then says whether the arithmetic
   holds, nothing more.
 * **Configuration claims** name a model, a precision and a number of GPUs ("70B on a single
-  H100"). Memory is checked first (:func:`costlib.memory.fit`); a configuration that does not fit
+  H100"). Memory is checked first (:func:`costlib.physics.memory.fit`); a configuration that does not fit
   is ``"physically impossible"`` whatever its arithmetic. ``recomputed_value`` is then either the
   chapter's own arithmetic (for formula outputs) or costlib's value on the *smallest* tensor-
   parallel degree that does fit; ``why`` says which.
@@ -47,9 +47,16 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from .capacity import capacity_plan
-from .catalog import get_api_price, get_gpu, get_model, gpu_usd_per_hour
-from .cost import (
+from costlib.catalog.deployment import (
+    DEFAULT_MEMORY_FRACTION,
+    DEFAULT_RESERVE_BYTES,
+    Deployment,
+    deployment,
+    valid_tp,
+)
+from costlib.catalog.tables import get_api_price, get_gpu, get_model, gpu_usd_per_hour
+from costlib.economics.capacity import capacity_plan
+from costlib.economics.cost import (
     cost_at_utilization,
     decode_usd_per_million,
     million_tokens_per_hour,
@@ -58,22 +65,15 @@ from .cost import (
     tier_usd_per_hour,
     usd_per_million_tokens,
 )
-from .crossover import (
+from costlib.economics.crossover import (
     DAYS_PER_MONTH,
     HOURS_PER_MONTH,
     crossover_tokens_per_month,
     monthly_capacity_tokens,
     self_host_monthly_usd,
 )
-from .deployment import (
-    DEFAULT_MEMORY_FRACTION,
-    DEFAULT_RESERVE_BYTES,
-    Deployment,
-    deployment,
-    valid_tp,
-)
-from .memory import fit, kv_bytes_per_token, min_tp, usable_bytes, weight_bytes
-from .throughput import (
+from costlib.physics.memory import fit, kv_bytes_per_token, min_tp, usable_bytes, weight_bytes
+from costlib.physics.step import (
     MBU_RANGE,
     MFU_RANGE,
     decode_ceiling_tokens_per_s,

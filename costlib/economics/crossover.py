@@ -5,8 +5,8 @@ import math
 
 import numpy as np
 
-from . import _validate as v
-from .cost import SECONDS_PER_HOUR, TOKENS_PER_MILLION
+from costlib.common import checks as v
+from costlib.economics.cost import SECONDS_PER_HOUR, TOKENS_PER_MILLION
 
 __all__ = ["DAYS_PER_MONTH", "HOURS_PER_MONTH", "api_monthly_usd", "replicas_needed",
            "self_host_monthly_usd", "crossover_tokens_per_month", "breakeven_utilization",

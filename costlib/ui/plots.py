@@ -18,9 +18,28 @@ import numpy as np
 from matplotlib import ticker
 from matplotlib.patches import Patch
 
-from . import _validate as v
-from .catalog import get_api_price
-from .chapter import (
+from costlib.catalog.tables import get_api_price
+from costlib.common import checks as v
+from costlib.economics.cost import usd_per_million_tokens
+from costlib.economics.crossover import (
+    HOURS_PER_MONTH,
+    api_monthly_usd,
+    self_host_monthly_usd,
+    step_crossover_tokens_per_month,
+)
+from costlib.economics.frontier import pareto_frontier
+from costlib.physics.memory import fit, weight_bytes
+from costlib.physics.step import (
+    MBU_RANGE,
+    MFU_RANGE,
+    arithmetic_intensity,
+    attainable_flops,
+    decode_ceiling_tokens_per_s,
+    decode_tokens_per_s,
+    prefill_arithmetic_intensity,
+    prefill_ceiling_tokens_per_s,
+)
+from costlib.teaching.chapter import (
     BATCH_CAP,
     CONTEXT_TOKENS,
     S30_1,
@@ -31,25 +50,6 @@ from .chapter import (
     S30_6,
     S30_7,
     S30_8,
-)
-from .cost import usd_per_million_tokens
-from .crossover import (
-    HOURS_PER_MONTH,
-    api_monthly_usd,
-    self_host_monthly_usd,
-    step_crossover_tokens_per_month,
-)
-from .frontier import pareto_frontier
-from .memory import fit, weight_bytes
-from .throughput import (
-    MBU_RANGE,
-    MFU_RANGE,
-    arithmetic_intensity,
-    attainable_flops,
-    decode_ceiling_tokens_per_s,
-    decode_tokens_per_s,
-    prefill_arithmetic_intensity,
-    prefill_ceiling_tokens_per_s,
 )
 
 __all__ = [
@@ -607,7 +607,7 @@ def chapter_30_5_table(usd_per_gpu_hour=None, context=CONTEXT_TOKENS, batch_cap=
     $/hour; the default is the chapter's $2/h for an H100 (§30.5) and $3/h for an H200 (§30.8 table).
     Columns fit :func:`cost_bars`.
     """
-    from .deployment import deployment
+    from costlib.catalog.deployment import deployment
 
     prices = {**CHAPTER_30_8_USD_PER_HOUR, S30_5.gpu: S30_5.usd_per_hour, **(usd_per_gpu_hour or {})}
     c = v.integer("context", context, low=1)

@@ -2,7 +2,7 @@
 
 Each drill trains one skill and checks one quantity. Its inputs are named here (``D1`` ... ``D10``,
 plus the drill-wide ``ASSUMPTIONS``) with the place they come from; where a drill reuses a figure
-of the chapter it reads it from :mod:`costlib.chapter` (``S30_2``, ``S30_10``, ...). The solution
+of the chapter it reads it from :mod:`costlib.teaching.chapter` (``S30_2``, ``S30_10``, ...). The solution
 notebooks import the inputs by name. Every expected answer is computed with costlib from these
 inputs, and so is every "likely mistake" the checker recognises.
 
@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import math
 
-from .capacity import SECONDS_PER_DAY, capacity_plan, gpus_saved, users_supported
-from .catalog import get_api_price, get_gpu, get_model, gpu_ids, gpu_usd_per_hour
-from .chapter import CONTEXT_TOKENS, S30_2, S30_3, S30_10
-from .cost import (
+from costlib.catalog.deployment import deployment
+from costlib.catalog.tables import get_api_price, get_gpu, get_model, gpu_ids, gpu_usd_per_hour
+from costlib.economics.capacity import SECONDS_PER_DAY, capacity_plan, gpus_saved, users_supported
+from costlib.economics.cost import (
     HOURS_PER_YEAR,
     SECONDS_PER_HOUR,
     WORKLOADS,
@@ -34,7 +34,7 @@ from .cost import (
     owned_usd_per_gpu_hour,
     workload_cost,
 )
-from .crossover import (
+from costlib.economics.crossover import (
     DAYS_PER_MONTH,
     HOURS_PER_MONTH,
     api_monthly_usd,
@@ -42,9 +42,11 @@ from .crossover import (
     replicas_needed,
     self_host_monthly_usd,
 )
-from .deployment import deployment
-from .frontier import largest_batch_under_tpot
-from .grading import (
+from costlib.economics.frontier import largest_batch_under_tpot
+from costlib.physics.memory import fit, kv_bytes_per_token, usable_bytes, weight_bytes
+from costlib.physics.step import DEFAULT_MBU, DEFAULT_MFU, MBU_RANGE, MFU_RANGE, decode_tokens_per_s
+from costlib.teaching.chapter import CONTEXT_TOKENS, S30_2, S30_3, S30_10
+from costlib.teaching.grading import (
     MSG_BYTES,
     MSG_KV_HEADS,
     MSG_TP_PRICE,
@@ -54,8 +56,6 @@ from .grading import (
     Question,
     register,
 )
-from .memory import fit, kv_bytes_per_token, usable_bytes, weight_bytes
-from .throughput import DEFAULT_MBU, DEFAULT_MFU, MBU_RANGE, MFU_RANGE, decode_tokens_per_s
 
 __all__ = ["ASSUMPTIONS", "D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8", "D9", "D10",
            "per_gpu_tokens_per_s", "replica_tokens_per_s", "years_to_break_even"]

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import _validate as v
-from .crossover import DAYS_PER_MONTH
+from costlib.common import checks as v
+from costlib.economics.crossover import DAYS_PER_MONTH
 
 __all__ = ["CapacityPlan", "capacity_plan", "users_supported", "gpus_saved"]
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import _validate as v
-from .catalog import GPUSpec, ModelSpec, Precision, get_gpu, get_model, get_precision
+from costlib.catalog.tables import GPUSpec, ModelSpec, Precision, get_gpu, get_model, get_precision
+from costlib.common import checks as v
 
-__all__ = ["Deployment", "deployment", "valid_tp"]
+__all__ = ["Deployment", "deployment", "valid_tp", "deployment_arg"]
 
 DEFAULT_MEMORY_FRACTION = 0.95  # share of HBM the serving engine may use (TensorRT-LLM/vLLM style)
 DEFAULT_RESERVE_BYTES = 1e9  # per GPU, for activations, CUDA context and workspaces
@@ -80,3 +80,11 @@ def deployment(model, gpu, tp: int = 1, weights="bf16", kv=None, *,
     return Deployment(model=model, gpu=g, tp=tp, weights=weights,
                       kv="bf16" if kv is None else kv,
                       memory_fraction=memory_fraction, reserve_bytes=reserve_bytes)
+
+
+def deployment_arg(value, name: str = "dep"):
+    """Check a Deployment was passed (not an id string, a dict or None)."""
+    if not isinstance(value, Deployment):
+        raise ValueError(f"{name} must be a Deployment, built with costlib.deployment(model, gpu, tp, "
+                         f"weights, kv); got {value!r}")
+    return value

@@ -23,10 +23,8 @@ from matplotlib import ticker
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from . import plots
-from ._retained import Layers, Scene
-from .capacity import capacity_plan
-from .catalog import (
+from costlib.catalog.deployment import deployment
+from costlib.catalog.tables import (
     PRECISIONS,
     api_ids,
     api_prices,
@@ -39,8 +37,8 @@ from .catalog import (
     model_ids,
     tiers,
 )
-from .chapter import BATCH_CAP, CONTEXT_TOKENS, P4, S30_2, S30_3, S30_5, S30_6, S30_7, S30_10
-from .cost import (
+from costlib.economics.capacity import capacity_plan
+from costlib.economics.cost import (
     WORKLOADS,
     NotFeasible,
     cost_at_utilization,
@@ -50,18 +48,17 @@ from .cost import (
     usd_per_million_tokens,
     workload_cost,
 )
-from .crossover import (
+from costlib.economics.crossover import (
     HOURS_PER_MONTH,
     api_monthly_usd,
     replicas_needed,
     self_host_monthly_usd,
     step_crossover_tokens_per_month,
 )
-from .deployment import deployment
-from .frontier import default_batches, largest_batch_under_tpot, sweep_batch
-from .hardware import compare_hardware
-from .memory import fit
-from .throughput import (
+from costlib.economics.frontier import default_batches, largest_batch_under_tpot, sweep_batch
+from costlib.economics.hardware import compare_hardware
+from costlib.physics.memory import fit
+from costlib.physics.step import (
     DEFAULT_MBU,
     DEFAULT_MFU,
     arithmetic_intensity,
@@ -73,6 +70,19 @@ from .throughput import (
     prefill_tokens_per_s,
     ridge_batch,
 )
+from costlib.teaching.chapter import (
+    BATCH_CAP,
+    CONTEXT_TOKENS,
+    P4,
+    S30_2,
+    S30_3,
+    S30_5,
+    S30_6,
+    S30_7,
+    S30_10,
+)
+from costlib.ui import plots
+from costlib.ui.retained import Layers, Scene
 
 __all__ = [
     "Explorer", "deployment_controls", "tour", "cost_explorer", "procurement_explorer",
@@ -82,7 +92,7 @@ __all__ = [
 ]
 
 DPI = 90
-# BATCH_CAP (from costlib.chapter): "largest batch that fits" is capped here, as in compare_hardware (§30.8)
+# BATCH_CAP (from costlib.teaching.chapter): "largest batch that fits" is capped here, as in compare_hardware (§30.8)
 TP_OPTIONS = (1, 2, 4, 8)
 CHAPTER_MODEL = S30_3.model
 USD_PER_GPU_HOUR = S30_2.default_usd_per_hour  # the chapter's price used throughout (§30.2)
@@ -333,7 +343,7 @@ class Explorer:
 
     ``compute(values, ax)`` draws on ``ax`` and returns the message (str) or (message, html).
     ``message`` holds the last text shown; ``ok`` is False when costlib refused the inputs.
-    Redraws are retained (costlib._retained): ``compute`` gets a stand-in for the Axes that reuses
+    Redraws are retained (costlib.ui.retained): ``compute`` gets a stand-in for the Axes that reuses
     the last run's artists, and only the layers above the first changed artist are painted again.
     """
 
@@ -1156,7 +1166,7 @@ _VERDICT_COLOURS = {"correct": plots.GREEN, "rounded": plots.SKY, "inconsistent"
 
 def _claims_filtered(section, verdict):
     """The claims table of one section and/or one verdict ("all" keeps every row) (§30.1-§30.11)."""
-    from . import chapter
+    from costlib.teaching import chapter
 
     df = chapter.claims()
     if section != _ALL:
@@ -1180,7 +1190,7 @@ def _claims_dotplot(df, selected, ax):
     """Chapter value ÷ recomputed value per claim (log x), coloured by verdict, the picked claim starred."""
     from matplotlib import ticker
 
-    from . import chapter
+    from costlib.teaching import chapter
 
     rec = df["recomputed_value"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -1245,7 +1255,7 @@ def claims_explorer(section=_ALL, verdict=_ALL, claim=None):
     text gives the picked claim's chapter and recomputed values, verdict and reason, and below it
     the filtered table. ``section`` accepts "30.8", "§30.8" or "CQ4".
     """
-    from . import chapter
+    from costlib.teaching import chapter
 
     table = chapter.claims()
     sec = section.strip() if isinstance(section, str) else section
@@ -1337,7 +1347,7 @@ def cheatsheet_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv=
     ``context``-token sequence). Throughput and price are given only for a replica that fits: the
     batch is the largest that fits (at most 256), at mid-range MBU/MFU.
     """
-    from .memory import kv_bytes_per_token, min_tp, usable_bytes, weight_bytes
+    from costlib.physics.memory import kv_bytes_per_token, min_tp, usable_bytes, weight_bytes
 
     controls = {
         "model": _pick("model", model_ids(), get_model(model).id),
@@ -1420,9 +1430,9 @@ def validation_explorer(model="llama-3.1-70b", gpu="H100-SXM", weights="fp8", kv
     The standard TensorRT-LLM shapes plus the reader's own are predicted with costlib's default
     calibrated profile; where the bundled data has a run of the same deployment, it is marked.
     """
-    from .calibration import DEFAULT_PROFILE
-    from .catalog import measured
-    from .validation import predict_row
+    from costlib.catalog.tables import measured
+    from costlib.estimate.predict import predict_row
+    from costlib.estimate.profiles import DEFAULT_PROFILE
 
     controls = {
         **deployment_controls(model, gpu, weights, kv, tp),
