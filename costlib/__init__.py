@@ -33,14 +33,20 @@ _PUBLIC = {
     "prefill_tokens_per_s", "realism", "ridge_batch", "step_time_s", "tpot_s",
     "weight_bytes_read_per_step",
     ),
-    "costlib.estimate.measurements": (
-    "Measurement", "MeasurementSet", "read_measurements",
+    "costlib.physics.engine": (
+    "Efficiency", "EngineLimits", "step_parts",
     ),
-    "costlib.estimate.predict": (
-    "ceiling_tokens_per_s", "predict_row", "Prediction",
+    "costlib.physics.replica": (
+    "ReplicaSpec", "replica_spec",
     ),
     "costlib.estimate.profiles": (
-    "DEFAULT_PROFILE", "EfficiencyProfile",
+    "Profile", "get_profile", "load_profile",
+    ),
+    "costlib.estimate.predict": (
+    "Band", "Estimate", "predict", "prefill_ttft_s", "batch_for_tpot", "estimate",
+    ),
+    "costlib.evidence.measurements": (
+    "Measurement", "MeasurementSet", "read_measurements",
     ),
     "costlib.economics.cost": (
     "breakeven_usd_per_hour", "cost_at_utilization", "decode_usd_per_million",
@@ -66,7 +72,7 @@ _PUBLIC = {
     "Quote", "quote",
     ),
     "costlib.evidence.validate": (
-    "validate", "ValidationReport",
+    "validate", "ValidationReport", "Prediction",
     ),
     "costlib.evidence.calibrate": (
     "calibrate", "cross_validate", "CrossValidation",

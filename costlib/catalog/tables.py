@@ -146,6 +146,7 @@ class GPUSpec:
     link_bytes_per_s: float  # per-GPU, per-direction TP interconnect bandwidth
     interconnect: str
     tdp_w: float
+    family: str = ""  # architecture (Ampere, Ada, Hopper, Blackwell, ...): validation groups by it
     # precision column -> dense FLOP/s; formats the chip lacks are absent
     peak_flops: dict = field(default_factory=dict, hash=False)
     source: str = ""
@@ -236,7 +237,7 @@ def _gpu(gid: str) -> GPUSpec:
         id=gid, name=row["name"], hbm_bytes=float(row["hbm_gb"]) * 1e9,
         hbm_bytes_per_s=float(row["hbm_tb_per_s"]) * 1e12, peak_flops=flops,
         link_bytes_per_s=float(row["link_gb_per_s"]) * 1e9, interconnect=row["interconnect"],
-        tdp_w=float(row["tdp_w"]), source=row["source"], as_of=str(row["as_of"]),
+        tdp_w=float(row["tdp_w"]), family=str(row["family"]), source=row["source"], as_of=str(row["as_of"]),
     )
 
 

@@ -1,136 +1,165 @@
-"""Efficiency profiles: how close real serving gets to the roofline, and the calibrated default (§30.4)."""
+"""Named efficiency profiles: calibrated (the default), chapter and ceiling, or one fitted to your own runs (§30.4).
+
+A :class:`Profile` says how close a serving engine gets to the hardware (an :class:`Efficiency` for the
+low, mid and high estimate), how it shares memory and schedules steps (:class:`EngineLimits`), the
+fixed front-end cost of a first token, and an error band. Three are built in:
+
+* ``calibrated`` (the default): fitted by :func:`costlib.evidence.calibrate.calibrate` to the bundled
+  published runs; its band is the spread of held-out errors (``costlib/data/profiles/calibrated.json``);
+* ``chapter``: the chapter's textbook efficiencies (MBU 0.60-0.85, MFU 0.30-0.50, §30.4) with no
+  overheads, so a notebook can show "what the chapter's numbers say" next to "what measurements say";
+* ``ceiling``: the physics limit (efficiencies of 1, no overhead, all of memory, the loosest
+  precision plan): no engine can beat it.
+
+A profile saved with :meth:`Profile.save` loads with :func:`load_profile` ("FILE.json").
+"""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+import functools
+import json
+import os
+from dataclasses import dataclass, field
+from importlib import resources
 
-from costlib.common import checks as v
-from costlib.estimate.features import physical_hbm_bytes
+from ..common import checks as v
+from ..physics.engine import Efficiency, EngineLimits
 
-__all__ = ['EfficiencyProfile', 'DEFAULT_PROFILE', 'FITTED_PARAMETERS', 'DEFAULT_FIT', 'START_PROFILE', 'FRACTION_PARAMETERS', 'BAND_QUANTILES']
+__all__ = ["Profile", "PROFILE_NAMES", "load_profile", "get_profile", "chapter_profile", "ceiling_profile"]
 
-FITTED_PARAMETERS = ("mbu", "mfu", "memory_fraction", "step_overhead_s", "link_efficiency")
-
-
-# MBU is held at 0.85 (the top of the chapter's 0.60-0.85 range) by default: on the bundled data it
-# trades off against the per-step overhead -- the in-sample median error moves by less than 0.3
-# points between MBU 0.75 and 1.0 -- so the rows cannot pin it down. Pass fit=FITTED_PARAMETERS to
-# fit it anyway.
-DEFAULT_FIT = ("mfu", "memory_fraction", "step_overhead_s", "link_efficiency")
-
-
-FRACTION_PARAMETERS = {"mbu", "mfu", "memory_fraction", "link_efficiency"}
-
-
-BAND_QUANTILES = (0.05, 0.95)
+PROFILE_NAMES = ("calibrated", "chapter", "ceiling")
+# The chapter's textbook ranges (§30.4): decode MBU 60-85%, prefill MFU 30-50%.
+CHAPTER_MBU = (0.60, 0.85)
+CHAPTER_MFU = (0.30, 0.50)
 
 
 @dataclass(frozen=True)
-class EfficiencyProfile:
-    """How close real serving gets to the roofline: a handful of physical efficiencies and an error band (§30.4).
+class Profile:
+    """Efficiencies (low, mid, high), engine limits, first-token overhead and error band of one profile (§30.4)."""
 
-    * ``mbu`` / ``mfu``: achieved share of HBM bandwidth / dense peak FLOP/s over a whole run;
-    * ``memory_fraction``: share of HBM (read as GiB) holding weights + KV cache;
-    * ``step_overhead_s``: fixed time per decode step (scheduling, launches, sampling);
-    * ``link_efficiency``: achieved share of the per-direction link bandwidth in TP all-reduces;
-    * ``band_low`` / ``band_high``: factors on mid giving the low/high estimates.
-
-    Use it with costlib's estimates: :meth:`deployment` builds a Deployment with this usable
-    memory, :meth:`decode_kwargs` gives ``mbu``/``mfu`` for decode_step / decode_tokens_per_s /
-    prefill_time_s, :meth:`tokens_per_s` and :meth:`usd_per_million` predict a whole workload.
-    """
-
-    mbu: float
-    mfu: float
-    memory_fraction: float
-    step_overhead_s: float
-    link_efficiency: float
-    band_low: float = 1.0
+    name: str
+    mid: Efficiency
+    limits: EngineLimits
+    low: Efficiency | None = None  # None: the mid efficiency, scaled by band_low
+    high: Efficiency | None = None
+    band_low: float = 1.0  # factor on mid tokens/s giving the low estimate
     band_high: float = 1.0
-    allreduce_latency_s: float = 5e-6
+    ttft_overhead_s: float = 0.0  # front end: tokenising, scheduling, the first sampling step
+    ideal: bool = False  # the ceiling's loosest precision plan
+    fitted: tuple = ()
     n_rows: int = 0
-    in_sample_median_abs_error: float | None = None
-    informed: tuple = FITTED_PARAMETERS  # parameters the data could move (the rest kept their start)
     source: str = ""
     as_of: str = ""
+    notes: dict = field(default_factory=dict, hash=False, compare=False)
 
     def __post_init__(self):
-        for name in ("mbu", "mfu", "memory_fraction", "link_efficiency"):
-            v.fraction(name, getattr(self, name), scalar=True)
-        v.number("step_overhead_s", self.step_overhead_s, low=0.0, low_inclusive=True, high=10.0, scalar=True)
-        v.number("allreduce_latency_s", self.allreduce_latency_s, low=0.0, low_inclusive=True, high=1.0,
-                 scalar=True)
         v.number("band_low", self.band_low, high=1.0, scalar=True)
         v.number("band_high", self.band_high, low=1.0, low_inclusive=True, high=100.0, scalar=True)
+        v.number("ttft_overhead_s", self.ttft_overhead_s, low=0.0, low_inclusive=True, high=60.0, scalar=True)
+        for name in ("mid", "low", "high"):
+            val = getattr(self, name)
+            if val is not None and not isinstance(val, Efficiency):
+                raise ValueError(f"{name} must be an Efficiency, got {val!r}")
+        if not isinstance(self.limits, EngineLimits):
+            raise ValueError(f"limits must be an EngineLimits, got {self.limits!r}")
 
-    def with_(self, **changes) -> EfficiencyProfile:
-        """A copy with some fields replaced, e.g. ``profile.with_(mbu=0.7)``."""
+    def efficiency(self, point: str) -> Efficiency:
+        """The Efficiency behind the low, mid or high estimate."""
+        p = v.choice("point", point, ["low", "mid", "high"])
+        return getattr(self, p) or self.mid
+
+    def factor(self, point: str) -> float:
+        """The band factor on tokens/s of the low, mid or high estimate."""
+        p = v.choice("point", point, ["low", "mid", "high"])
+        return {"low": self.band_low, "mid": 1.0, "high": self.band_high}[p]
+
+    def with_(self, **changes) -> Profile:
+        """A copy with some fields replaced, e.g. ``profile.with_(band_low=0.8)``."""
         names = {f.name for f in dataclasses.fields(self)}
         unknown = sorted(set(changes) - names)
         if unknown:
-            raise ValueError(f"unknown EfficiencyProfile field(s) {', '.join(unknown)}; valid: {', '.join(sorted(names))}")
+            raise ValueError(f"unknown Profile field(s) {', '.join(unknown)}; valid: {', '.join(sorted(names))}")
         return dataclasses.replace(self, **changes)
 
-    def as_dict(self) -> dict:
-        return dataclasses.asdict(self)
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["fitted"] = list(self.fitted)
+        return d
 
-    # ------------------------------------------------------------ use it with costlib
+    def save(self, path) -> None:
+        """Write the profile as JSON (load it with ``load_profile(path)``)."""
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump(self.to_dict(), fh, indent=2, sort_keys=True)
+            fh.write("\n")
 
-    def deployment(self, model, gpu, tp: int = 1, weights="bf16", kv=None):
-        """A costlib Deployment whose usable memory is this profile's share of HBM (read as GiB) (§30.3)."""
-        from costlib.catalog.deployment import deployment
-
-        return deployment(model, gpu, tp, weights, kv, memory_fraction=self.memory_fraction, reserve_bytes=0.0,
-                          hbm_bytes=physical_hbm_bytes(gpu))
-
-    def decode_kwargs(self) -> dict:
-        """``mbu`` and ``mfu`` for decode_step, decode_tokens_per_s, step_time_s, prefill_time_s (§30.4)."""
-        return {"mbu": self.mbu, "mfu": self.mfu}
-
-    def decode_tokens_per_s(self, dep, batch, context) -> float:
-        """Decode tokens/s of a replica at this profile: roofline step at MBU/MFU plus the step overhead (§30.3)."""
-        from costlib.physics.step import decode_step
-
-        s = decode_step(dep, batch, context, self.mbu, self.mfu, allreduce_latency_s=self.allreduce_latency_s)
-        return s.batch / (s.step_time_s + self.step_overhead_s)
-
-    def tokens_per_s(self, model, gpu, tp: int = 1, weights="bf16", kv=None, input_len=1000, output_len=1000,
-                     n_gpus=None) -> dict:
-        """Total output tokens/s of a max-throughput run: ceiling, low, mid, high (§30.4)."""
-        from costlib.estimate.predict import predict_row
-
-        p = predict_row(gpu, model, tp=tp, n_gpus=n_gpus, weights=weights, kv=kv, input_len=input_len,
-                        output_len=output_len, profile=self)
-        return {"ceiling": p.ceiling, "low": p.low, "mid": p.mid, "high": p.high}
-
-    def usd_per_million(self, usd_per_gpu_hour, model, gpu, tp: int = 1, weights="bf16", kv=None,
-                        input_len=1000, output_len=1000, n_gpus=None, utilization=1.0) -> dict:
-        """$ per million output tokens at low/mid/high throughput ("low" is the cheapest) and at the ceiling (§30.1, §30.4).
-
-        The GPUs are paid for every hour; prompts are served in the same hours (their cost is inside).
-        """
-        from costlib.economics.cost import usd_per_million_tokens
-
-        price = v.number("usd_per_gpu_hour", usd_per_gpu_hour, scalar=True)
-        n = tp if n_gpus is None else n_gpus
-        t = self.tokens_per_s(model, gpu, tp, weights, kv, input_len, output_len, n_gpus)
-        fleet = price * v.integer("n_gpus", n, low=1, scalar=True)
-        return {"low": usd_per_million_tokens(fleet, t["high"], utilization),
-                "mid": usd_per_million_tokens(fleet, t["mid"], utilization),
-                "high": usd_per_million_tokens(fleet, t["low"], utilization),
-                "at_ceiling": usd_per_million_tokens(fleet, t["ceiling"], utilization)}
+    @classmethod
+    def from_dict(cls, d: dict) -> Profile:
+        """Build a profile from the dict :meth:`to_dict` wrote; unknown keys are refused by name."""
+        if not isinstance(d, dict):
+            raise ValueError(f"a profile must be a JSON object, got {type(d).__name__}")
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise ValueError(f"unknown profile key(s) {', '.join(unknown)}; valid: {', '.join(sorted(names))}")
+        kw = dict(d)
+        try:
+            for key in ("mid", "low", "high"):
+                if kw.get(key) is not None:
+                    kw[key] = Efficiency(**kw[key])
+            kw["limits"] = EngineLimits(**kw.get("limits", {}))
+        except TypeError as e:
+            raise ValueError(f"profile: {e}") from None
+        kw["fitted"] = tuple(kw.get("fitted", ()))
+        return cls(**kw)
 
 
-# Where calibrate() starts when asked to reproduce DEFAULT_PROFILE: generic values, MBU at 0.85.
-START_PROFILE = EfficiencyProfile(mbu=0.85, mfu=0.4, memory_fraction=0.9, step_overhead_s=1e-3,
-                                  link_efficiency=0.5)
+def chapter_profile() -> Profile:
+    """The chapter's textbook efficiencies (§30.4): MBU 0.60/0.725/0.85, MFU 0.30/0.40/0.50, no overheads."""
+    lo, hi = Efficiency(CHAPTER_MBU[0], CHAPTER_MFU[0]), Efficiency(CHAPTER_MBU[1], CHAPTER_MFU[1])
+    mid = Efficiency(sum(CHAPTER_MBU) / 2, sum(CHAPTER_MFU) / 2)
+    return Profile("chapter", mid=mid, low=lo, high=hi, limits=EngineLimits(reserve_whole_request=False),
+                   source="Chapter 30, section 30.4 (MBU 60-85%, MFU 30-50%)", as_of="2025-11")
 
 
-# calibrate(costlib.measured(), start=START_PROFILE) on the 230 bundled rows (NVIDIA TensorRT-LLM
-# v0.17 performance overview); tests/test_calibrate.py re-runs it and checks these constants.
-DEFAULT_PROFILE = EfficiencyProfile(
-    mbu=0.85, mfu=0.5134, memory_fraction=0.9325, step_overhead_s=0.02783, link_efficiency=0.4067,
-    band_low=0.7378, band_high=1.523, n_rows=230, in_sample_median_abs_error=0.1006,
-    informed=DEFAULT_FIT,
-    source="calibrate() on the NVIDIA TensorRT-LLM v0.17 performance overview (costlib/data/measured.csv)",
-    as_of="2025-01")
+def ceiling_profile() -> Profile:
+    """The physics limit: efficiencies of 1, no overheads or batch limits, every byte of memory (§30.3)."""
+    inf = float("inf")
+    eff = Efficiency(overlap=True)
+    return Profile("ceiling", mid=eff, limits=EngineLimits(kv_fraction=1.0, reserve_whole_request=False,
+                                                          max_batch=inf, max_tokens=inf),
+                   ideal=True, source="physics: datasheet peaks and bandwidth, no overhead")
+
+
+@functools.lru_cache(maxsize=None)
+def _bundled(name: str) -> Profile:
+    with resources.files("costlib.data").joinpath(f"profiles/{name}.json").open("r", encoding="utf-8") as fh:
+        return Profile.from_dict(json.load(fh))
+
+
+def load_profile(path) -> Profile:
+    """Read a profile saved as JSON (e.g. by ``python -m costlib validate FILE --calibrate --save P.json``)."""
+    p = os.fspath(path)
+    if not os.path.isfile(p):
+        raise ValueError(f"profile file not found: {p!r}; give calibrated, chapter, ceiling or a .json file")
+    try:
+        with open(p, encoding="utf-8") as fh:
+            d = json.load(fh)
+    except (OSError, json.JSONDecodeError) as e:
+        raise ValueError(f"cannot read profile {p!r}: {e}") from None
+    return Profile.from_dict(d)
+
+
+def get_profile(profile="calibrated") -> Profile:
+    """A Profile from a name (calibrated, chapter, ceiling), a JSON file path, or a Profile (§30.4)."""
+    if isinstance(profile, Profile):
+        return profile
+    if profile is None:
+        profile = "calibrated"
+    if isinstance(profile, (str, os.PathLike)) and str(profile).lower().endswith(".json"):
+        return load_profile(profile)
+    name = v.choice("profile", profile, PROFILE_NAMES)
+    if name == "chapter":
+        return chapter_profile()
+    if name == "ceiling":
+        return ceiling_profile()
+    return _bundled("calibrated")

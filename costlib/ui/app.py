@@ -14,10 +14,12 @@ from costlib.economics.quote import Quote, price_tiers, quote
 from costlib.ui import plots
 from costlib.ui.widgets import Explorer, _float, _int, _pick, _precision
 
-__all__ = ["quote_text", "quote_table_html", "calculator_app", "BATCH", "TPOT"]
+__all__ = ["quote_text", "quote_table_html", "calculator_app", "MEMORY", "BATCH", "TPOT"]
 
-BATCH = "batch"  # size the batch directly
+MEMORY = "memory (max throughput)"  # the largest batch memory allows, requests arriving all the time
+BATCH = "batch"  # size the batch directly: requests started together
 TPOT = "TPOT target"  # size the batch as the largest that meets a time-per-output-token target
+PROFILES = ("calibrated", "chapter", "ceiling")
 
 
 def _usd(x: float) -> str:
@@ -29,11 +31,13 @@ def quote_text(q: Quote) -> str:
     if not q.ok:
         return q.message
     p, t, s, m, mo = q.usd_per_gpu_hour, q.tokens_per_s, q.tpot_s, q.usd_per_million, q.monthly_usd
+    f = q.ttft_s
     price = _usd(p.mid) if p.low == p.high else f"{_usd(p.mid)} ({_usd(p.low)}-{_usd(p.high)})"
     lines = [
         q.message,
-        f"throughput: {t.mid:,.0f} tokens/s (range {t.low:,.0f}-{t.high:,.0f}); TPOT {s.mid * 1e3:.1f} ms "
-        f"({s.low * 1e3:.1f}-{s.high * 1e3:.1f} ms)",
+        f"throughput: {t.mid:,.0f} tokens/s (range {t.low:,.0f}-{t.high:,.0f}; physics ceiling {t.ceiling:,.0f}); "
+        f"TPOT {s.mid * 1e3:.1f} ms ({s.low * 1e3:.1f}-{s.high * 1e3:.1f} ms); "
+        f"first token {f.mid * 1e3:.0f} ms ({f.low * 1e3:.0f}-{f.high * 1e3:.0f} ms)",
         f"price: {price} per GPU-hour ({q.tier.replace('_', ' ')}) x {q.gpus} GPU(s)",
         f"cost: {_usd(m.mid)} per million output tokens at {q.utilization:.0%} utilization "
         f"(range {_usd(m.low)}-{_usd(m.high)})",
@@ -67,8 +71,9 @@ def quote_table_html(q: Quote) -> str:
 
 
 def calculator_app(model="llama-3.1-70b", gpu="H100-SXM", weights="fp8", kv="bf16", tp=2, mode=BATCH,
-                   batch=64, context=2048, tpot_target_ms=50.0, tier="on_demand", utilization=0.5):
-    """The "what does my deployment cost" explorer: deployment, batch or TPOT target, tier, utilization (§30.1-§30.7).
+                   batch=64, input_len=1000, output_len=1000, tpot_target_ms=50.0, profile="calibrated",
+                   tier="on_demand", utilization=0.5):
+    """The "what does my deployment cost" explorer: deployment, request shape, batch, profile, tier, utilization (§30.1-§30.7).
 
     Returns a :class:`costlib.ui.widgets.Explorer`: its text shows :func:`quote_text`, the table the
     API comparison and the figure the $/M range against every catalog API's output price.
@@ -79,10 +84,12 @@ def calculator_app(model="llama-3.1-70b", gpu="H100-SXM", weights="fp8", kv="bf1
         "weights": _pick("weights", list(PRECISIONS), _precision(weights)),
         "kv": _pick("KV cache", list(PRECISIONS), _precision(kv)),
         "tp": _pick("tensor parallel (TP)", (1, 2, 4, 8), int(tp)),
-        "mode": _pick("size the batch by", [BATCH, TPOT], mode),
-        "batch": _int("batch (sequences)", batch, 1, 1024),
+        "input_len": _int("input tokens", input_len, 16, 131_072, 16),
+        "output_len": _int("output tokens", output_len, 1, 32_768, 1),
+        "mode": _pick("size the batch by", [MEMORY, BATCH, TPOT], mode),
+        "batch": _int("batch (sequences)", batch, 1, 2048),
         "tpot_target_ms": _float("TPOT target (ms)", tpot_target_ms, 5.0, 500.0, 1.0, ".0f"),
-        "context": _int("context (tokens)", context, 128, 131_072, 128),
+        "profile": _pick("efficiency profile", PROFILES, v.choice("profile", profile, PROFILES)),
         "tier": _pick("price tier", price_tiers(), v.choice("tier", tier, price_tiers())),
         "utilization": _float("utilization", utilization, 0.05, 1.0, 0.01),
     }
@@ -90,21 +97,22 @@ def calculator_app(model="llama-3.1-70b", gpu="H100-SXM", weights="fp8", kv="bf1
     def link(ex, name, new):
         if name == "mode":
             ex.controls["batch"].disabled = new != BATCH
-            ex.controls["tpot_target_ms"].disabled = new == BATCH
+            ex.controls["tpot_target_ms"].disabled = new != TPOT
 
     def compute(vals, ax):
-        by_batch = vals["mode"] == BATCH
-        q = quote(vals["model"], vals["gpu"], vals["tp"], vals["weights"], vals["kv"], context=vals["context"],
-                  batch=vals["batch"] if by_batch else None,
-                  tpot_target_s=None if by_batch else vals["tpot_target_ms"] / 1e3,
-                  tier=vals["tier"], utilization=vals["utilization"])
+        mode_ = vals["mode"]
+        q = quote(vals["model"], vals["gpu"], vals["tp"], vals["weights"], vals["kv"],
+                  input_len=vals["input_len"], output_len=vals["output_len"],
+                  batch=vals["batch"] if mode_ == BATCH else None,
+                  tpot_target_s=vals["tpot_target_ms"] / 1e3 if mode_ == TPOT else None,
+                  profile=vals["profile"], tier=vals["tier"], utilization=vals["utilization"])
         if not q.ok:  # shown by the explorer as a message, with the figure replaced by it
             raise NotFeasible(SimpleNamespace(message=q.message))
         _draw_quote(q, ax)
         return quote_text(q), quote_table_html(q)
 
     controls["batch"].disabled = mode != BATCH
-    controls["tpot_target_ms"].disabled = mode == BATCH
+    controls["tpot_target_ms"].disabled = mode != TPOT
     return Explorer("What does my deployment cost?", controls, compute, link=link, figsize=(8.5, 4.3))
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 import costlib as cl
-from costlib.estimate.measurements import REQUIRED_COLUMNS
+from costlib.evidence.measurements import REQUIRED_COLUMNS
 
 __all__ = ["main", "build_parser"]
 
@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print one JSON object instead of worked steps")
         return sp
 
-    def deployment_args(sp):
+    def replica_args(sp):
         sp.add_argument("--model", required=True, type=_catalog(cl.get_model), metavar="ID",
                         help="model id or alias (python -m costlib catalog models)")
         sp.add_argument("--gpu", required=True, type=_catalog(cl.get_gpu), metavar="ID",
@@ -102,6 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="tensor-parallel GPUs per replica; must divide the model's KV heads")
         sp.add_argument("--weights", required=True, type=_catalog(cl.get_precision), metavar="DTYPE",
                         help="weight precision: bf16, fp16, fp8, int8, int4, fp4")
+
+    def deployment_args(sp):
+        replica_args(sp)
         sp.add_argument("--kv", default=cl.get_precision("bf16"), type=_catalog(cl.get_precision),
                         metavar="DTYPE", help="KV-cache precision (default bf16)")
         sp.add_argument("--memory-fraction", type=FRACTION, default=0.95, metavar="F",
@@ -135,6 +138,28 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--usd-per-gpu-hour", type=POSITIVE, default=None,
                     help="also price the output tokens at this $/GPU-hour")
 
+    sp = add("quote", "one deployment on the one engine: tokens/s, TTFT, TPOT, $/M output tokens, fit (§30.1-§30.7)")
+    replica_args(sp)
+    sp.add_argument("--kv", required=True, type=_catalog(cl.get_precision), metavar="DTYPE",
+                    help="KV-cache precision: bf16, fp16, fp8 (fp4 is stored as fp8)")
+    sp.add_argument("--input-len", required=True, type=COUNT, metavar="N", help="prompt tokens per request")
+    sp.add_argument("--output-len", required=True, type=COUNT, metavar="N", help="output tokens per request")
+    sp.add_argument("--n-gpus", type=COUNT, default=None, metavar="N",
+                    help="GPUs in all, a multiple of --tp (default: one replica, --tp GPUs)")
+    sp.add_argument("--batch", type=COUNT, default=None, metavar="N",
+                    help="requests started together (default: the memory-limited batch of a "
+                         "max-throughput run, as validate uses)")
+    sp.add_argument("--profile", default="calibrated", metavar="NAME|FILE.json",
+                    help="calibrated (default), chapter, ceiling, or a profile saved by "
+                         "'validate FILE --calibrate --save FILE.json'")
+    price = sp.add_mutually_exclusive_group()
+    price.add_argument("--tier", default="on_demand", metavar="T",
+                       help="price tier from the catalog: on_demand (default), reserved, spot, bare_metal, owned")
+    price.add_argument("--usd-per-gpu-hour", type=POSITIVE, default=None, metavar="X",
+                       help="your own $/GPU-hour instead of the catalog's tier price")
+    sp.add_argument("--utilization", type=FRACTION, default=1.0, metavar="U",
+                    help="share of paid hours doing useful work, in (0, 1] (default 1)")
+
     sp = add("plan", "size a fleet: users -> tokens/day -> peak tokens/s -> GPUs -> $/month (§30.10)")
     sp.add_argument("--users", required=True, type=POSITIVE)
     sp.add_argument("--sessions-per-day", required=True, type=POSITIVE, help="sessions per user per day")
@@ -167,7 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
                     + " (as costlib/data/measured.csv); bad rows are skipped with a reason")
     sp.add_argument("--calibrate", action="store_true",
                     help="first calibrate the efficiencies on FILE itself (in-sample) instead of using "
-                         "costlib's default profile")
+                         "costlib's calibrated profile")
+    sp.add_argument("--profile", default="calibrated", metavar="NAME|FILE.json",
+                    help="calibrated (default), chapter, ceiling, or a saved profile (ignored with --calibrate)")
+    sp.add_argument("--save", default=None, metavar="FILE.json",
+                    help="with --calibrate: write the fitted profile here (use it with quote --profile)")
 
     sp = add("catalog", "list catalog ids: gpus, models, apis or precisions")
     sp.add_argument("kind", choices=["gpus", "models", "apis", "precisions"])
@@ -371,31 +400,37 @@ def _catalog_cmd(a):
 
 def _validate_cmd(a):
     ms = cl.read_measurements(a.file)  # ValueError (missing file, missing columns) -> exit 2
-    profile = cl.calibrate(ms) if a.calibrate else cl.DEFAULT_PROFILE
+    if a.save and not a.calibrate:
+        raise CLIError("argument --save: only with --calibrate (it writes the profile fitted on FILE)")
+    profile = cl.calibrate(ms) if a.calibrate else cl.get_profile(a.profile)
+    if a.save:
+        profile.save(a.save)
     report = cl.validate(ms, profile)
     out = report.to_dict()
     pct = lambda x: "-" if x is None else f"{100 * x:.0f}%"  # noqa: E731
+    e = profile.mid
     which = (f"calibrated on this file ({profile.n_rows} rows, in-sample)" if a.calibrate else
-             "costlib's default profile (calibrated on the bundled TensorRT-LLM v0.17 runs)")
+             f"'{profile.name}'")
     lines = [f"Validation of {a.file}: {report.rows:,} rows read, {report.predicted:,} predicted, "
              f"{len(report.skipped):,} skipped",
-             f"Profile: {which}: MBU {profile.mbu:.2f}, MFU {profile.mfu:.2f}, memory fraction "
-             f"{profile.memory_fraction:.2f}, step overhead {profile.step_overhead_s * 1e3:.1f} ms, "
-             f"link efficiency {profile.link_efficiency:.2f}; band x{profile.band_low:.2f} to "
+             f"Profile {which}: MBU {e.mbu:.2f}, MFU {e.mfu:.2f}, link efficiency {e.link_efficiency:.2f}, "
+             f"{e.sequence_overhead_s * 1e6:.1f} us per sequence per step, engine reserve "
+             f"{profile.limits.reserve_bytes_per_gpu / 1e9:.1f} GB per GPU; band x{profile.band_low:.2f} to "
              f"x{profile.band_high:.2f} of mid"]
+    if a.save:
+        lines.append(f"Profile written to {a.save} (use it with: python -m costlib quote ... --profile {a.save})")
     if report.predicted:
-        s = report.summary(("gpu", "model")).reset_index()
+        s_ = report.summary(("family", "gpu", "kind")).reset_index()
         table = pd.DataFrame({
-            "gpu": s["gpu"], "model": s["model"], "rows": s["rows"],
-            "measured/ceiling (median, max)": [f"{a_:.2f}, {b_:.2f}" for a_, b_ in
-                                               zip(s["median_measured_over_ceiling"],
-                                                   s["max_measured_over_ceiling"], strict=True)],
-            "in band": [pct(x) for x in s["in_band"]],
-            "median |mid error|": [pct(x) for x in s["median_abs_error"]]})
+            "family": s_["family"], "gpu": s_["gpu"], "kind": s_["kind"], "rows": s_["rows"],
+            "median |mid error|": [pct(x) for x in s_["median_abs_error"]],
+            "within 15%": [pct(x) for x in s_["within_15"]],
+            "in band": [pct(x) for x in s_["in_band"]],
+            "band high/low": [f"{x:.2f}" for x in s_["band_width"]]})
         lines += [""] + table.to_string(index=False).splitlines() + [
             "",
-            f"under the ceiling: {pct(report.under_ceiling)} of predicted rows (measured <= ceiling)",
-            f"in the low-high band: {pct(report.in_band)}",
+            f"not beyond the physics ceiling: {pct(report.under_ceiling)} of predicted rows",
+            f"in the low-high band: {pct(report.in_band)} (median band width high/low {report.band_width:.2f})",
             f"median |mid - measured| / measured: {pct(report.median_abs_error)}"]
     else:
         lines.append("No row could be predicted.")
@@ -407,8 +442,29 @@ def _validate_cmd(a):
     return out, lines
 
 
+def _quote_cmd(a):
+    q = cl.quote(a.model, a.gpu, a.tp, a.weights, a.kv, input_len=a.input_len, output_len=a.output_len,
+                 n_gpus=a.n_gpus, batch=a.batch, profile=a.profile, tier=a.tier,
+                 usd_per_gpu_hour=a.usd_per_gpu_hour, utilization=a.utilization)
+    out = q.as_dict()
+    lines = [f"Quote: {q.label}, {q.n_gpus} GPU(s), {a.input_len:,} input + {a.output_len:,} output tokens "
+             f"per request, profile '{q.profile}'", f"  {q.message}"]
+    if not q.ok:
+        lines.append("No speed or price: it cannot run as configured." if not q.fits else "No price.")
+        return out, lines
+    t, ft, tp_, m = q.tokens_per_s, q.ttft_s, q.tpot_s, q.usd_per_million
+    lines += [
+        f"  output tokens/s: {_n(t.mid)} (low {_n(t.low)}, high {_n(t.high)}; physics ceiling {_n(t.ceiling)})",
+        f"  time to first token: {_ms(ft.mid)} ({_ms(ft.low)}-{_ms(ft.high)})",
+        f"  time per output token: {_ms(tp_.mid)} ({_ms(tp_.low)}-{_ms(tp_.high)})",
+        f"  $/M output tokens at {q.utilization:.0%} utilization: ${_n(m.mid)} (${_n(m.low)}-${_n(m.high)}), "
+        f"{q.n_gpus} GPU(s) at ${_n(q.usd_per_gpu_hour.mid)}/GPU-hour ({q.tier.replace('_', ' ')})",
+    ]
+    return out, lines
+
+
 COMMANDS = {"cost": _cost, "fit": _fit, "decode": _decode, "plan": _plan, "crossover": _crossover,
-            "validate": _validate_cmd, "catalog": _catalog_cmd}
+            "validate": _validate_cmd, "quote": _quote_cmd, "catalog": _catalog_cmd}
 
 
 # ---------------------------------------------------------------- output
@@ -442,8 +498,8 @@ def main(argv=None) -> int:
         print(f"costlib {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return 2
     if args.json:
-        # validate prints exactly the issue's keys (no "command" key)
-        head = {} if args.command == "validate" else {"command": args.command}
+        # validate and quote print exactly the issues' keys (no "command" key)
+        head = {} if args.command in ("validate", "quote") else {"command": args.command}
         print(json.dumps({**head, **out}, allow_nan=False))
     else:
         print("\n".join(lines))

@@ -15,6 +15,7 @@ import math
 import os
 import struct
 import zlib
+from types import SimpleNamespace
 
 import ipywidgets as w
 import numpy as np
@@ -1427,12 +1428,13 @@ def validation_explorer(model="llama-3.1-70b", gpu="H100-SXM", weights="fp8", kv
                         input_len=1000, output_len=1000):
     """Ceiling, band and mid for any deployment and request shape, next to the published runs (§30.4).
 
-    The standard TensorRT-LLM shapes plus the reader's own are predicted with costlib's default
-    calibrated profile; where the bundled data has a run of the same deployment, it is marked.
+    The standard TensorRT-LLM shapes plus the reader's own are predicted on the one engine with the
+    calibrated profile (:func:`costlib.estimate.predict.predict`, what ``validate`` uses); where the
+    bundled data has a run of the same deployment, it is marked.
     """
     from costlib.catalog.tables import measured
-    from costlib.estimate.predict import predict_row
-    from costlib.estimate.profiles import DEFAULT_PROFILE
+    from costlib.estimate.predict import predict
+    from costlib.estimate.profiles import get_profile
 
     controls = {
         **deployment_controls(model, gpu, weights, kv, tp),
@@ -1440,43 +1442,49 @@ def validation_explorer(model="llama-3.1-70b", gpu="H100-SXM", weights="fp8", kv
         "output_len": _int("output tokens", output_len, 16, 8_192, 16),
     }
     data = measured()
+    prof = get_profile("calibrated")
+
+    def band(dep_, i, o):
+        e = predict(dep_, i, o, profile=prof)
+        if not e.fits:
+            raise NotFeasible(SimpleNamespace(message=e.message))
+        return e.output_tokens_per_s
 
     @functools.lru_cache(maxsize=64)
-    def standard(gpu_id, model_id, tp_, weights_, kv_):
+    def standard(dep_):
         """Predictions and published runs at the standard shapes: they change only with the deployment."""
         preds, labels = [], []
         for i, o in _STANDARD_SHAPES:
-            try:
-                preds.append(predict_row(gpu_id, model_id, tp=tp_, weights=weights_, kv=kv_,
-                                         input_len=i, output_len=o))
-                labels.append(f"{i}/{o}")
-            except ValueError:  # a standard shape beyond this model's context or memory: leave it out
+            if i + o > dep_.model.max_context:
                 continue
-        sel = data[(data["gpu"] == gpu_id) & (data["model"] == model_id) & (data["tp"] == tp_)
-                   & (data["weight_dtype"] == weights_) & (data["kv_dtype"] == kv_)]
+            e = predict(dep_, i, o, profile=prof)
+            if e.fits:  # a standard shape beyond this deployment's memory is left out
+                preds.append(e.output_tokens_per_s)
+                labels.append(f"{i}/{o}")
+        sel = data[(data["gpu"] == dep_.gpu.id) & (data["model"] == dep_.model.id) & (data["tp"] == dep_.tp)
+                   & (data["weight_dtype"] == dep_.weights.name) & (data["kv_dtype"] == dep_.kv.name)]
         pub = {f"{r.input_len}/{r.output_len}": r.output_tokens_per_s for r in sel.itertuples()}
         return tuple(preds), tuple(labels), pub
 
     def compute(v, ax):
-        gpu_id, model_id = get_gpu(v["gpu"]).id, get_model(v["model"]).id
+        d = _dep(v)
         mine = (int(v["input_len"]), int(v["output_len"]))
         mine_label = f"{mine[0]}/{mine[1]}"
-        kw = dict(tp=int(v["tp"]), weights=v["weights"], kv=v["kv"])
-        p = predict_row(gpu_id, model_id, input_len=mine[0], output_len=mine[1], **kw)
-        preds, labels, pub = standard(gpu_id, model_id, kw["tp"], kw["weights"], kw["kv"])
+        p = band(d, *mine)
+        preds, labels, pub = standard(d)
         meas = [pub.get(lab, float("nan")) for lab in labels]
         # the reader's shape always takes the last slot, labelled "yours" (its numbers are in the
         # title), so moving a slider changes the points, not the axis
         plots.shape_band([*labels, "yours"], [*preds, p], [*meas, pub.get(mine_label, float("nan"))],
                          highlight=len(labels), ax=ax)
-        ax.set_title(f"{model_id} {v['weights']} on {kw['tp']}x{gpu_id}; yours: "
+        ax.set_title(f"{d.model.id} {d.weights.name} on {d.tp}x{d.gpu.id}; yours: "
                      f"{mine[0]:,} in / {mine[1]:,} out")
+        e = prof.mid
         lines = [f"{mine[0]:,} in / {mine[1]:,} out per request: ceiling {p.ceiling:,.0f} tokens/s; "
                  f"expected {p.low:,.0f} to {p.high:,.0f} (mid {p.mid:,.0f}) — "
                  f"mid is {p.mid / p.ceiling:.0%} of the ceiling",
-                 f"default profile: MBU {DEFAULT_PROFILE.mbu:.2f}, MFU {DEFAULT_PROFILE.mfu:.2f}, "
-                 f"step overhead {DEFAULT_PROFILE.step_overhead_s * 1e3:.0f} ms, band ×{DEFAULT_PROFILE.band_low:.2f}"
-                 f"–×{DEFAULT_PROFILE.band_high:.2f}"]
+                 f"calibrated profile: MBU {e.mbu:.2f}, MFU {e.mfu:.2f}, link efficiency {e.link_efficiency:.2f}, "
+                 f"band ×{prof.band_low:.2f}–×{prof.band_high:.2f}"]
         if pub:
             runs = [(m, preds[i]) for i, m in enumerate(meas) if m == m]
             inside = sum(1 for m, q in runs if q.low <= m <= q.high)
