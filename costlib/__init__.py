@@ -45,7 +45,7 @@ _PUBLIC = {
     "costlib.economics.cost": (
     "breakeven_usd_per_hour", "cost_at_utilization", "decode_usd_per_million",
     "million_tokens_per_hour", "NotFeasible", "owned_cost", "owned_usd_per_gpu_hour", "OwnedCost",
-    "prefill_usd_per_million", "required_tokens_per_s", "tier_usd_per_hour",
+    "prefill_usd_per_million", "profile_usd_per_million", "required_tokens_per_s", "tier_usd_per_hour",
     "usd_per_million_tokens", "workload_cost", "WorkloadCost", "WORKLOADS",
     ),
     "costlib.economics.crossover": (

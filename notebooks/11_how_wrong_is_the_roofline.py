@@ -295,9 +295,9 @@ print(f"your MFU {my_profile.mfu:.3f} (default {DEFAULT_PROFILE.mfu:.3f}), step 
 usd_h = cl.gpu_usd_per_hour("H100-SXM")
 kw = dict(model="mixtral-8x7b", gpu="H100-SXM", tp=2, weights="fp8", kv="fp8", input_len=1000,
           output_len=500, n_gpus=8)
-tps = my_profile.tokens_per_s(**kw)
-usd = my_profile.usd_per_million(usd_h, **kw)
-print(f"output tokens/s: {tps['low']:,.0f} to {tps['high']:,.0f} (mid {tps['mid']:,.0f}); ceiling {tps['ceiling']:,.0f}")
+tps = cl.predict_row(**kw, profile=my_profile)
+usd = cl.profile_usd_per_million(usd_h, **kw, profile=my_profile)
+print(f"output tokens/s: {tps.low:,.0f} to {tps.high:,.0f} (mid {tps.mid:,.0f}); ceiling {tps.ceiling:,.0f}")
 print(f"at ${usd_h:.2f}/GPU-hour: ${usd['low']:.3f} to ${usd['high']:.3f} per million output tokens "
       f"(mid ${usd['mid']:.3f}); no engine gets below ${usd['at_ceiling']:.3f}")
 

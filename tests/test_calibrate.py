@@ -167,17 +167,17 @@ def test_profile_decode_kwargs_and_tokens_per_s():
 
 def test_profile_cost_per_million_tokens_by_hand():
     p = C.DEFAULT_PROFILE
-    t = p.tokens_per_s("llama-3.1-70b", "H100-SXM", tp=2, weights="fp8", kv="fp8", input_len=1000,
-                       output_len=1000, n_gpus=8)
-    usd = p.usd_per_million(2.5, "llama-3.1-70b", "H100-SXM", tp=2, weights="fp8", kv="fp8", input_len=1000,
-                            output_len=1000, n_gpus=8)
+    t = V.predict_row("H100-SXM", "llama-3.1-70b", tp=2, weights="fp8", kv="fp8", input_len=1000,
+                      output_len=1000, n_gpus=8, profile=p)
+    usd = cl.profile_usd_per_million(2.5, "llama-3.1-70b", "H100-SXM", tp=2, weights="fp8", kv="fp8",
+                                     input_len=1000, output_len=1000, n_gpus=8, profile=p)
     # 8 GPUs x $2.50/h over (tokens/s x 3,600 / 1e6) million tokens per hour
-    assert usd["mid"] == pytest.approx(8 * 2.5 / (t["mid"] * 3600 / 1e6))
-    assert usd["low"] == pytest.approx(8 * 2.5 / (t["high"] * 3600 / 1e6))
-    assert usd["high"] == pytest.approx(8 * 2.5 / (t["low"] * 3600 / 1e6))
+    assert usd["mid"] == pytest.approx(8 * 2.5 / (t.mid * 3600 / 1e6))
+    assert usd["low"] == pytest.approx(8 * 2.5 / (t.high * 3600 / 1e6))
+    assert usd["high"] == pytest.approx(8 * 2.5 / (t.low * 3600 / 1e6))
     assert usd["at_ceiling"] < usd["low"] < usd["mid"] < usd["high"]
     with pytest.raises(ValueError, match="usd_per_gpu_hour"):
-        p.usd_per_million(-1, "llama-3.1-70b", "H100-SXM")
+        cl.profile_usd_per_million(-1, "llama-3.1-70b", "H100-SXM")
 
 
 def test_calibrated_profile_changes_the_estimate():
@@ -185,8 +185,8 @@ def test_calibrated_profile_changes_the_estimate():
     p = cl.calibrate(slow, start=C.START_PROFILE)
     assert p.mfu == pytest.approx(0.25, rel=0.01)
     kw = dict(weights="fp8", kv="fp8", input_len=128, output_len=128)  # compute-bound: MFU matters
-    fast = TRUE.tokens_per_s("llama-3.1-8b", "H100-SXM", **kw)["mid"]
-    slow_mid = p.tokens_per_s("llama-3.1-8b", "H100-SXM", **kw)["mid"]
+    fast = V.predict_row("H100-SXM", "llama-3.1-8b", **kw, profile=TRUE).mid
+    slow_mid = V.predict_row("H100-SXM", "llama-3.1-8b", **kw, profile=p).mid
     assert math.isfinite(fast) and slow_mid < 0.7 * fast
 
 

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from costlib.catalog.deployment import Deployment, deployment_arg
+from costlib.catalog.tables import tier_fractions
 from costlib.common import checks as v
+from costlib.estimate.predict import predict_row
 from costlib.physics.memory import fit
 from costlib.physics.step import DEFAULT_MBU, DEFAULT_MFU, decode_tokens_per_s, prefill_tokens_per_s
 
@@ -14,7 +16,7 @@ __all__ = [
     "SECONDS_PER_HOUR", "HOURS_PER_YEAR", "usd_per_million_tokens", "breakeven_usd_per_hour",
     "required_tokens_per_s", "million_tokens_per_hour", "tier_usd_per_hour", "owned_usd_per_gpu_hour",
     "OwnedCost", "owned_cost", "decode_usd_per_million", "prefill_usd_per_million", "WorkloadCost",
-    "workload_cost", "cost_at_utilization", "WORKLOADS", "NotFeasible",
+    "workload_cost", "cost_at_utilization", "WORKLOADS", "NotFeasible", "profile_usd_per_million",
 ]
 
 SECONDS_PER_HOUR = 3600
@@ -59,10 +61,8 @@ def required_tokens_per_s(usd_per_hour, usd_per_million, utilization=1.0):
 
 def tier_usd_per_hour(on_demand_usd_per_hour, tier: str, point: str = "mid"):
     """Price in a procurement tier from the on-demand price: reserved 1/2, spot 1/4, bare metal 0.5-0.7 (§30.2)."""
-    from costlib.catalog.tables import _tier_fractions
-
     od = v.number("on_demand_usd_per_hour", on_demand_usd_per_hour)
-    fractions = _tier_fractions()
+    fractions = tier_fractions()
     key = v.choice("tier", tier, list(fractions))
     pt = v.choice("point", point, ["low", "mid", "high"])
     lo, hi = fractions[key]
@@ -204,3 +204,22 @@ def cost_at_utilization(usd_per_million_at_full, utilization):
     c = v.number("usd_per_million_at_full", usd_per_million_at_full)
     u = v.fraction("utilization", utilization)
     return c / u
+
+
+def profile_usd_per_million(usd_per_gpu_hour, model, gpu, tp: int = 1, weights="bf16", kv=None, input_len=1000,
+                            output_len=1000, n_gpus=None, utilization=1.0, profile=None) -> dict:
+    """$ per million output tokens of a max-throughput run at a profile's low/mid/high and at the ceiling (§30.1, §30.4).
+
+    "low" is the cheapest (it pairs with the high throughput). The GPUs are paid for every hour;
+    prompts are served in the same hours (their cost is inside). ``profile`` defaults to the
+    calibrated profile (:data:`costlib.estimate.profiles.DEFAULT_PROFILE`).
+    """
+    price = v.number("usd_per_gpu_hour", usd_per_gpu_hour, scalar=True)
+    n = tp if n_gpus is None else n_gpus
+    t = predict_row(gpu, model, tp=tp, n_gpus=n_gpus, weights=weights, kv=kv, input_len=input_len,
+                    output_len=output_len, profile=profile)
+    fleet = price * v.integer("n_gpus", n, low=1, scalar=True)
+    return {"low": usd_per_million_tokens(fleet, t.high, utilization),
+            "mid": usd_per_million_tokens(fleet, t.mid, utilization),
+            "high": usd_per_million_tokens(fleet, t.low, utilization),
+            "at_ceiling": usd_per_million_tokens(fleet, t.ceiling, utilization)}

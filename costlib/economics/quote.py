@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from costlib.catalog.deployment import deployment
 from costlib.catalog.tables import (
     api_ids,
+    api_self_hostable_model,
     get_api_price,
     tiers,
 )
@@ -170,7 +171,7 @@ def quote(model, gpu, tp: int = 1, weights="bf16", kv="bf16", *, context: int = 
     for aid in api_ids():
         a = get_api_price(aid)
         out = a["usd_per_million_output"]
-        row = _api_row(aid)
+        row = api_self_hostable_model(aid)
         apis.append(ApiComparison(
             id=aid, provider=a["provider"], model=a["model"], usd_per_million_output=out,
             same_model=row == dep.model.id, ratio=usd_m.mid / out,
@@ -182,10 +183,3 @@ def quote(model, gpu, tp: int = 1, weights="bf16", kv="bf16", *, context: int = 
     return Quote(status="ok", message=msg, fit=f, batch=b, **common, usd_per_gpu_hour=price,
                  tokens_per_s=tps, tpot_s=tpot, usd_per_million=usd_m, monthly_usd=monthly,
                  tokens_per_month=per_month, apis=tuple(apis))
-
-
-def _api_row(aid: str) -> str | None:
-    from costlib.catalog.tables import _api_prices
-
-    val = _api_prices().set_index("id").loc[aid, "self_hostable_model"]
-    return val if isinstance(val, str) and val else None

@@ -4,8 +4,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from costlib.catalog.deployment import deployment
 from costlib.common import checks as v
 from costlib.estimate.features import physical_hbm_bytes
+from costlib.physics.step import decode_step
 
 __all__ = ['EfficiencyProfile', 'DEFAULT_PROFILE', 'FITTED_PARAMETERS', 'DEFAULT_FIT', 'START_PROFILE', 'FRACTION_PARAMETERS', 'BAND_QUANTILES']
 
@@ -78,8 +80,6 @@ class EfficiencyProfile:
 
     def deployment(self, model, gpu, tp: int = 1, weights="bf16", kv=None):
         """A costlib Deployment whose usable memory is this profile's share of HBM (read as GiB) (§30.3)."""
-        from costlib.catalog.deployment import deployment
-
         return deployment(model, gpu, tp, weights, kv, memory_fraction=self.memory_fraction, reserve_bytes=0.0,
                           hbm_bytes=physical_hbm_bytes(gpu))
 
@@ -89,36 +89,8 @@ class EfficiencyProfile:
 
     def decode_tokens_per_s(self, dep, batch, context) -> float:
         """Decode tokens/s of a replica at this profile: roofline step at MBU/MFU plus the step overhead (§30.3)."""
-        from costlib.physics.step import decode_step
-
         s = decode_step(dep, batch, context, self.mbu, self.mfu, allreduce_latency_s=self.allreduce_latency_s)
         return s.batch / (s.step_time_s + self.step_overhead_s)
-
-    def tokens_per_s(self, model, gpu, tp: int = 1, weights="bf16", kv=None, input_len=1000, output_len=1000,
-                     n_gpus=None) -> dict:
-        """Total output tokens/s of a max-throughput run: ceiling, low, mid, high (§30.4)."""
-        from costlib.estimate.predict import predict_row
-
-        p = predict_row(gpu, model, tp=tp, n_gpus=n_gpus, weights=weights, kv=kv, input_len=input_len,
-                        output_len=output_len, profile=self)
-        return {"ceiling": p.ceiling, "low": p.low, "mid": p.mid, "high": p.high}
-
-    def usd_per_million(self, usd_per_gpu_hour, model, gpu, tp: int = 1, weights="bf16", kv=None,
-                        input_len=1000, output_len=1000, n_gpus=None, utilization=1.0) -> dict:
-        """$ per million output tokens at low/mid/high throughput ("low" is the cheapest) and at the ceiling (§30.1, §30.4).
-
-        The GPUs are paid for every hour; prompts are served in the same hours (their cost is inside).
-        """
-        from costlib.economics.cost import usd_per_million_tokens
-
-        price = v.number("usd_per_gpu_hour", usd_per_gpu_hour, scalar=True)
-        n = tp if n_gpus is None else n_gpus
-        t = self.tokens_per_s(model, gpu, tp, weights, kv, input_len, output_len, n_gpus)
-        fleet = price * v.integer("n_gpus", n, low=1, scalar=True)
-        return {"low": usd_per_million_tokens(fleet, t["high"], utilization),
-                "mid": usd_per_million_tokens(fleet, t["mid"], utilization),
-                "high": usd_per_million_tokens(fleet, t["low"], utilization),
-                "at_ceiling": usd_per_million_tokens(fleet, t["ceiling"], utilization)}
 
 
 # Where calibrate() starts when asked to reproduce DEFAULT_PROFILE: generic values, MBU at 0.85.
