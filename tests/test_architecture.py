@@ -104,3 +104,46 @@ def test_layers_contract_names_every_subpackage():
 def test_there_is_a_cycle_contract():
     cycles = [c for c in _contracts() if c["type"] == "acyclic_siblings"]
     assert cycles and "costlib" in cycles[0]["ancestors"]
+
+
+def _private_uses(path: Path) -> list[str]:
+    """``from costlib.x import _name`` and ``module._name`` where module is a costlib module."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules, hits = set(), []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("costlib"):
+            for a in node.names:
+                if a.name.startswith("_") and not a.name.startswith("__"):
+                    hits.append(f"{path.name}:{node.lineno}: from {node.module} import {a.name}")
+                modules.add(a.asname or a.name)
+        elif isinstance(node, ast.Import):
+            modules |= {a.asname or a.name for a in node.names if a.name.startswith("costlib")}
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules
+                and node.attr.startswith("_") and not node.attr.startswith("__")):
+            hits.append(f"{path.name}:{node.lineno}: {node.value.id}.{node.attr}")
+    return hits
+
+
+def test_no_module_uses_another_modules_private_names():
+    hits = [h for f in sorted((ROOT / "costlib").rglob("*.py")) for h in _private_uses(f)]
+    assert not hits, hits
+
+
+def test_the_private_name_check_can_fail(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("from costlib.ui import plots\nfrom costlib.catalog.tables import _gpus\nplots._x\n")
+    assert len(_private_uses(bad)) == 2
+
+
+def test_no_module_is_over_600_lines():
+    sizes = {str(f.relative_to(ROOT)): len(f.read_text(encoding="utf-8").splitlines())
+             for f in (ROOT / "costlib").rglob("*.py")}
+    # pending elsewhere: the teaching modules are split (and their data moved to YAML) in a change
+    # of their own; ui/retained.py is to be deleted (issue #17)
+    pending = {"costlib/teaching/chapter.py", "costlib/teaching/questions_drills.py",
+               "costlib/ui/retained.py"}
+    over = {f: n for f, n in sizes.items() if n > 600 and f not in pending}
+    assert not over, over

@@ -1,4 +1,4 @@
-"""costlib.calculator: quote() against hand-derived numbers, its refusals, and the app's widget without a browser.
+"""costlib.economics.quote and costlib.ui.app: quote() against hand-derived numbers, its refusals, and the app's widget without a browser.
 
 Expected values are written out below from the architecture (tests/reference.py), the H100 SXM
 datasheet, the catalog's published prices and the chapter's MBU/MFU ranges, never by calling quote().

@@ -8,6 +8,7 @@ import numpy as np
 from costlib.catalog.deployment import Deployment, deployment_arg
 from costlib.catalog.tables import tier_fractions
 from costlib.common import checks as v
+from costlib.common.units import HOURS_PER_YEAR, SECONDS_PER_HOUR, TOKENS_PER_MILLION
 from costlib.estimate.predict import predict_row
 from costlib.physics.memory import fit
 from costlib.physics.step import DEFAULT_MBU, DEFAULT_MFU, decode_tokens_per_s, prefill_tokens_per_s
@@ -19,9 +20,6 @@ __all__ = [
     "workload_cost", "cost_at_utilization", "WORKLOADS", "NotFeasible", "profile_usd_per_million",
 ]
 
-SECONDS_PER_HOUR = 3600
-HOURS_PER_YEAR = 8760
-TOKENS_PER_MILLION = 1e6
 
 
 class NotFeasible(ValueError):

@@ -1,4 +1,4 @@
-"""How wrong is the roofline? Predict published max-throughput runs and compare (§30.3, §30.4).
+"""The prediction of a max-throughput run: a physical ceiling and a realistic low/mid/high (§30.3, §30.4).
 
 A *measurement* is one row of the schema of ``costlib/data/measured.csv``: ``n_gpus`` GPUs as
 ``n_gpus / tp`` replicas, every request exactly ``input_len`` prompt tokens and ``output_len``
@@ -9,9 +9,10 @@ output tokens/s of all GPUs. For each row costlib predicts:
 * **low / mid / high** -- a realistic estimate from an :class:`~costlib.estimate.profiles.EfficiencyProfile`
   (MBU, MFU, usable memory, per-step overhead, link efficiency) and that profile's error band.
 
-:func:`read_measurements` reads any CSV (or DataFrame) of the schema and skips bad rows with a
-reason; :func:`validate` predicts every good row and returns a :class:`ValidationReport` whose
-``to_dict()`` is the JSON object of ``python -m costlib validate FILE --json``.
+:func:`predict_row` predicts one deployment and request shape; :func:`predict` every usable row of
+a table (:func:`costlib.estimate.measurements.read_measurements` reads one and skips bad rows with
+a reason); :func:`costlib.evidence.validate.validate` compares the predictions with the measured
+figures.
 Row numbers are 0-based indices of the data rows (the first line after the header is row 0), as
 in ``pandas.read_csv(FILE).index``.
 """
