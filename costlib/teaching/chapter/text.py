@@ -1,0 +1,84 @@
+"""Number formatting for the claims table's "why" column (§30.1-§30.11)."""
+from __future__ import annotations
+
+import inspect
+import math
+
+from costlib.catalog.deployment import DEFAULT_MEMORY_FRACTION, DEFAULT_RESERVE_BYTES
+from costlib.catalog.tables import get_gpu, get_model
+from costlib.economics.cost import owned_usd_per_gpu_hour
+from costlib.teaching.chapter.verdicts import judge_value
+
+__all__ = ["gb", "usd", "num", "num_range", "times", "pct", "usable_rule", "owned_assumptions",
+           "params", "usd_range", "factor_words", "slip"]
+
+
+def gb(b: float) -> str:
+    return f"{b / 1e9:,.1f} GB"
+
+
+def usd(x: float) -> str:
+    return f"${x:,.2f}" if abs(x) < 1000 else f"${x:,.0f}"
+
+
+def num(x: float) -> str:
+    ax = abs(x)
+    for div, suf in ((1e12, " trillion"), (1e9, " billion"), (1e6, " million")):
+        if ax >= div:
+            return f"{x / div:,.3g}{suf}"
+    return f"{x:,.0f}" if ax >= 100 else f"{x:,.3g}"
+
+
+def num_range(lo: float, hi: float) -> str:
+    a, b = num(lo).split(" "), num(hi).split(" ")
+    if len(a) == len(b) == 2 and a[1] == b[1]:
+        return f"{a[0]}-{b[0]} {a[1]}"
+    return f"{num(lo)}-{num(hi)}"
+
+
+def times(r: float) -> str:
+    return f"{r:.2f}x"
+
+
+def pct(f: float) -> str:
+    return f"{100 * f:.0f}%"
+
+
+def usable_rule(gpu) -> str:
+    """How costlib's usable memory comes out of the HBM size, in words."""
+    return (f"{get_gpu(gpu).hbm_gb:.0f} GB x {pct(DEFAULT_MEMORY_FRACTION)} - "
+            f"{DEFAULT_RESERVE_BYTES / 1e9:g} GB")
+
+
+def owned_assumptions(purchase_usd=None, years=None) -> str:
+    """costlib's owned-GPU defaults, read from its signature so the text follows the code."""
+    d = {k: p.default for k, p in inspect.signature(owned_usd_per_gpu_hour).parameters.items()}
+    cap = d["purchase_usd"] if purchase_usd is None else purchase_usd
+    yrs = d["years"] if years is None else years
+    return (f"{usd(cap)} over {yrs:g} years, {d['power_w']:g} W at PUE {d['pue']:g} and "
+            f"${d['usd_per_kwh']:.2f}/kWh, +{pct(d['ops_overhead'])} operations")
+
+
+def params(model) -> str:
+    return f"{get_model(model).n_params / 1e9:.2f}B parameters"
+
+
+def usd_range(lo: float, hi: float) -> str:
+    return usd(lo) if lo == hi else f"{usd(lo)}-{usd(hi)}"
+
+
+def factor_words(r: float) -> str:
+    """A ratio as words: a power of ten when it is one (a slipped unit), else 3 figures."""
+    k = round(math.log10(r)) if r > 0 else 0
+    if k >= 3 and abs(r / 10 ** k - 1) < 0.05:
+        return {3: "a thousand", 6: "a million", 9: "a billion"}.get(k, f"10^{k}")
+    return f"{r:,.3g}"
+
+
+def slip(claimed: float, recomputed: float) -> str:
+    """Sentence end for a tokens-per-hour figure: agreement, or the size of the unit slip."""
+    if judge_value(claimed, recomputed) in ("correct", "rounded"):
+        return f", as stated ({num(claimed)})."
+    return (f", not {num(claimed)}: the unit word is off by a factor of "
+            f"{factor_words(claimed / recomputed)} (the dollar figure below uses the right magnitude).")
+
