@@ -245,9 +245,8 @@ def scratch_question():
                  mistakes=(Mistake(grading.MSG_SPARSE, factor=2),), hints=("think",))
     grading.register(q)
     yield q
-    grading._REGISTRY.pop("d99", None)
-    grading._RESULTS.pop("d99", None)
-    grading._expected_cached.cache_clear()
+    grading.unregister("d99")
+    grading.forget_result("d99")
 
 
 def test_sparse_instead_of_dense(scratch_question):
@@ -260,7 +259,7 @@ def test_messages_never_print_the_expected_value():
         exp = grading.expected_value(qid)
         for wrong in (x * 1.05, x * 3, x / 3, x * 3600):
             msg = cl.check(qid, wrong).message
-            rest = msg.replace(grading._fmt(wrong, grading.get_question(qid).integer), " ")
+            rest = msg.replace(grading.format_number(wrong, grading.get_question(qid).integer), " ")
             for shown in {f"{exp:.2f}", f"{exp:.3f}", f"{exp:,.0f}", f"{exp:.4g}"}:
                 if len(shown.strip("0.,")) >= 2:
                     pattern = r"(?<![\d.,])" + re.escape(shown) + r"(?![\d])"

@@ -48,6 +48,8 @@ from costlib.teaching.chapter.claims import (
     claim_ids,
     claims,
     claims_markdown,
+    format_chapter_figure,
+    format_claim_number,
     verdict_counts,
 )
 from costlib.teaching.chapter.configs import cheapest_deployment
@@ -102,5 +104,6 @@ __all__ = [
     "P1", "P2", "P3", "P4", "P5", "P6", "P7", "CQ1", "CQ2", "CQ3", "CQ4", "SECTIONS", "EXERCISES",
     "CONTEXT_TOKENS", "BATCH_CAP", "REL_TOL_CORRECT", "REL_TOL_ROUNDED", "VERDICTS", "COLUMNS",
     "relative_error", "judge_value", "judge_range", "cheapest_deployment",
-    "claims", "claim", "claim_ids", "claims_markdown", "verdict_counts",
+    "claims", "claim", "claim_ids", "claims_markdown", "verdict_counts", "format_claim_number",
+    "format_chapter_figure",
 ]

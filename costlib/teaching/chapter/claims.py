@@ -10,7 +10,8 @@ from costlib.teaching.chapter import rows_early, rows_late
 from costlib.teaching.chapter.inputs import unknown_name
 from costlib.teaching.chapter.verdicts import COLUMNS, VERDICTS, Recorder, claim_data
 
-__all__ = ["claims", "claim", "claim_ids", "claims_markdown", "verdict_counts"]
+__all__ = ["claims", "claim", "claim_ids", "claims_markdown", "verdict_counts",
+           "format_claim_number", "format_chapter_figure"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -71,7 +72,8 @@ def verdict_counts() -> pd.Series:
     return _table()["verdict"].value_counts().reindex(list(VERDICTS), fill_value=0)
 
 
-def _fmt_number(x: float) -> str:
+def format_claim_number(x: float) -> str:
+    """A claim's number to 3 significant figures with k/M/B/T suffixes (§30.1-§30.11)."""
     if not math.isfinite(x):
         return str(x)
     ax = abs(x)
@@ -88,10 +90,11 @@ def _fmt_number(x: float) -> str:
     return f"{x:.3g}"
 
 
-def _fmt_chapter(row) -> str:
+def format_chapter_figure(row) -> str:
+    """The chapter's figure of a claims row: one number or a low-high range (§30.1-§30.11)."""
     if row["chapter_low"] != row["chapter_high"]:
-        return f"{_fmt_number(row['chapter_low'])}-{_fmt_number(row['chapter_high'])}"
-    return _fmt_number(row["chapter_value"])
+        return f"{format_claim_number(row['chapter_low'])}-{format_claim_number(row['chapter_high'])}"
+    return format_claim_number(row["chapter_value"])
 
 
 def claims_markdown(section=None, why: bool = True, verdicts=None) -> str:
@@ -110,8 +113,8 @@ def claims_markdown(section=None, why: bool = True, verdicts=None) -> str:
     head += ["why"] if why else []
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for _, r in df.iterrows():
-        cells = [f"`{r['id']}`", r["section"], r["claim"], _fmt_chapter(r),
-                 _fmt_number(r["recomputed_value"]), r["unit"], f"**{r['verdict']}**"]
+        cells = [f"`{r['id']}`", r["section"], r["claim"], format_chapter_figure(r),
+                 format_claim_number(r["recomputed_value"]), r["unit"], f"**{r['verdict']}**"]
         cells += [r["why"]] if why else []
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines).replace("$", r"\$")
