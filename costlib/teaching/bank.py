@@ -16,15 +16,16 @@ from importlib import resources
 import numpy as np
 import yaml
 
-from costlib.teaching import questions_drills, questions_practice
-from costlib.teaching.question import Mistake, Option, Question
+from costlib.teaching import questions_drills, questions_practice, questions_scale
+from costlib.teaching.question import Alternative, Mistake, Option, Question
 
 __all__ = ["MESSAGES", "UNIT_MISTAKES", "register", "unregister", "get_question", "question_ids",
            "all_questions", "find_question", "expected_value", "unknown_message", "norm_id", "sort_key",
            "clear_cache", "load_questions"]
 
 SOURCES = (("questions_practice.yaml", questions_practice),
-           ("questions_drills.yaml", questions_drills))
+           ("questions_drills.yaml", questions_drills),
+           ("questions_scale.yaml", questions_scale))
 
 
 def _read(name: str) -> dict:
@@ -58,7 +59,16 @@ def _build(entry: dict, module) -> Question:
     for m in entry.get("mistakes", ()):
         v = slips[m["slip"]]
         how = {"value": v} if callable(v) else {"factor": v}
-        mistakes.append(Mistake(text(m["message"]), rel_tol=m.get("rel_tol"), **how))
+        mistakes.append(Mistake(text(m["message"]), rel_tol=m.get("rel_tol"), slip=m["slip"],
+                                **how))
+    computed = getattr(module, "ALTERNATIVES", {}).get(qid, {})
+    listed = [a["name"] for a in entry.get("alternatives", ())]
+    if sorted(listed) != sorted(computed):
+        raise ValueError(f"{qid}: the data lists alternatives {sorted(listed)} but the answer "
+                         f"module computes {sorted(computed)}")
+    alternatives = tuple(Alternative(a["name"], text(a["message"]), computed[a["name"]],
+                                     accept=a.get("accept", False), also=tuple(a.get("also", ())))
+                         for a in entry.get("alternatives", ()))
     options = entry.get("options", ())
     if qid in getattr(module, "OPTION_PICKS", {}):
         by_name = {o["name"]: o for o in options}
@@ -72,7 +82,8 @@ def _build(entry: dict, module) -> Question:
         options=tuple(Option("abcdefgh"[i], text(o["text"]), o["correct"], text(o["why"]))
                       for i, o in enumerate(options)),
         inputs=module.INPUTS.get(entry.get("inputs")), integer=entry.get("integer", False),
-        unit_mistakes=entry.get("unit_mistakes", True))
+        unit_mistakes=entry.get("unit_mistakes", True), alternatives=alternatives,
+        edge_reason=getattr(module, "EDGE_REASONS", {}).get(qid))
 
 
 def load_questions() -> list[Question]:

@@ -229,6 +229,29 @@ def _tail(q: Question) -> str:
     return f"Try cl.hint('{q.id}'); worked solution: {q.solution}"
 
 
+def _unit(q: Question) -> str:
+    return q.unit if q.unit in ("", "x", "×") else f" {q.unit}"
+
+
+def _alternative_tol(q: Question) -> tuple[float, float]:
+    """How near an alternative convention's value an answer must be: the nearest whole number for
+    an exact count, else 0.2% (or the question's tolerance if tighter), so that the band just
+    outside the tolerance stays "close" rather than "accepted"."""
+    return (0.0, 0.5) if q.integer and q.rel_tol == 0 else (min(q.rel_tol, 0.002), 0.0)
+
+
+def _alternative(q: Question, x: float, exp: float):
+    """The alternative convention this answer follows, if any (one that differs from exp)."""
+    rel, abs_ = _alternative_tol(q)
+    for alt in q.alternatives:
+        target = float(alt.value())
+        if _close(target, exp, q.rel_tol, q.abs_tol):
+            continue  # under this convention the answer is the same
+        if _close(x, target, rel, abs_):
+            return alt
+    return None
+
+
 def _diagnose(q: Question, x: float, exp: float) -> str:
     tol = q.tolerance_text
 
@@ -251,6 +274,8 @@ def _diagnose(q: Question, x: float, exp: float) -> str:
     found = known_slip(UNIT_MISTAKES) if q.unit_mistakes else None
     if found:
         return found
+    if q.edge_reason is not None and x != 0 and 1 / CLOSE_FACTOR <= x / exp <= CLOSE_FACTOR:
+        return q.edge_reason(x)
     if x == 0:
         return "0 cannot be right here"
     if exp != 0 and 1 / CLOSE_FACTOR <= x / exp <= CLOSE_FACTOR:
@@ -316,11 +341,19 @@ def _judge(q: Question, exp, answer) -> CheckResult:
                               f"[{q.id}] ✗ cannot check: the answer is infinite, usually a "
                               "division by zero (a throughput or a price of 0?).")
         elif _close(x, exp, q.rel_tol, q.abs_tol):
-            unit = q.unit if q.unit in ("", "x", "×") else f" {q.unit}"
             res = CheckResult(q.id, True, "correct",
-                              f"[{q.id}] ✓ correct: {format_number(x, q.integer)}{unit} is "
+                              f"[{q.id}] ✓ correct: {format_number(x, q.integer)}{_unit(q)} is "
                               f"{q.tolerance_text} of the expected answer. Worked solution: "
                               f"{q.solution}")
+        elif (alt := _alternative(q, x, exp)) is not None and alt.accept:
+            res = CheckResult(q.id, True, "correct",
+                              f"[{q.id}] ✓ accepted: {format_number(x, q.integer)}{_unit(q)} "
+                              f"{alt.message}. Worked solution: {q.solution}")
+        elif alt is not None:
+            res = CheckResult(q.id, False, "wrong",
+                              f"[{q.id}] ✗ not yet: {format_number(x, q.integer)} "
+                              f"{alt.message} (the check accepts answers {q.tolerance_text}). "
+                              f"{_tail(q)}")
         else:
             res = CheckResult(q.id, False, "wrong",
                               f"[{q.id}] ✗ not yet: {_diagnose(q, x, exp)} (the check accepts "

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from costlib.teaching.chapter.inputs import Inputs
 
-__all__ = ["Question", "Option", "Mistake", "Inputs", "ID_PATTERN", "SOLUTIONS_DIR",
+__all__ = ["Question", "Option", "Mistake", "Alternative", "Inputs", "ID_PATTERN", "SOLUTIONS_DIR",
            "EXERCISES_DIR", "percent", "format_number"]
 
 SOLUTIONS_DIR = "solutions"
@@ -49,6 +49,7 @@ class Mistake:
     factor: float | None = None
     value: Callable[[], float] | None = None
     rel_tol: float | None = None  # default: max(the question's tolerance, 2%)
+    slip: str = ""  # its name in the question's slip table
 
     def __post_init__(self):
         if (self.factor is None) == (self.value is None):
@@ -58,6 +59,21 @@ class Mistake:
 
     def target(self, expected: float) -> float:
         return expected * self.factor if self.factor is not None else float(self.value())
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """An answer under another defensible convention: accepted with a note, or refused by name."""
+
+    name: str
+    message: str
+    value: Callable[[], float]
+    accept: bool = False
+    also: tuple = ()  # slips of the table that give the same number (the message covers them)
+
+    def __post_init__(self):
+        if not self.message or not callable(self.value):
+            raise ValueError(f"Alternative {self.name!r} needs a message and a value function")
 
 
 @dataclass(frozen=True)
@@ -88,6 +104,9 @@ class Question:
       options   Option tuple for multiple choice (exactly one correct)
       inputs    the question's named Inputs (for reference; notebooks import them by name)
       integer   the answer is a count (shown without decimals)
+      alternatives  Alternative answers under other conventions, checked before the slips
+      edge_reason   for a hard-edge count: why a nearby wrong count fails (e.g. "684 sequences
+                do not fit: 0.6 GB short")
     """
 
     id: str
@@ -104,6 +123,8 @@ class Question:
     inputs: Inputs | None = field(default=None, compare=False)
     integer: bool = False
     unit_mistakes: bool = True
+    alternatives: tuple = ()
+    edge_reason: Callable[[float], str] | None = field(default=None, compare=False)
 
     def __post_init__(self):
         if not isinstance(self.id, str) or not ID_PATTERN.match(self.id):

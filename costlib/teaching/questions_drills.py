@@ -46,13 +46,20 @@ from costlib.economics.crossover import (
 )
 from costlib.economics.frontier import largest_batch_under_tpot
 from costlib.physics.memory import fit, kv_bytes_per_token, usable_bytes, weight_bytes
-from costlib.physics.step import DEFAULT_MBU, DEFAULT_MFU, MBU_RANGE, MFU_RANGE, decode_tokens_per_s
+from costlib.physics.step import (
+    DEFAULT_MBU,
+    DEFAULT_MFU,
+    MBU_RANGE,
+    MFU_RANGE,
+    decode_step,
+    decode_tokens_per_s,
+)
 from costlib.teaching.chapter import CONTEXT_TOKENS, S30_2, S30_3, S30_10
 from costlib.teaching.chapter.inputs import Inputs
 
 __all__ = ["ASSUMPTIONS", "D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8", "D9", "D10",
            "per_gpu_tokens_per_s", "replica_tokens_per_s", "years_to_break_even", "INPUTS",
-           "EXPECTED", "SLIPS", "TEXT_VALUES", "OPTION_PICKS"]
+           "EXPECTED", "SLIPS", "TEXT_VALUES", "OPTION_PICKS", "EDGE_REASONS"]
 
 _H100 = "H100-SXM"
 _70B = "llama-3.1-70b"
@@ -268,11 +275,34 @@ def _d4_batch(target=D4.tpot_target_s, mbu=D4.mbu, mfu=D4.mfu, weights=D4.weight
     return float(largest_batch_under_tpot(_d4_dep(weights), target, D4.context, mbu, mfu))
 
 
+def _d4_edge(x: float) -> str:
+    """Why a batch next to the answer fails the target, or is not the largest."""
+    if not float(x).is_integer():
+        return f"{x:g} is not a whole number of sequences"
+    n = int(x)
+    dep = _d4_dep()
+    if n > fit(dep, context=D4.context).max_batch:
+        return f"{n:,} sequences do not fit in memory"
+    step = decode_step(dep, n, D4.context, D4.mbu, D4.mfu).step_time_s
+    if step > D4.tpot_target_s:
+        return (f"at batch {n:,} a decode step takes {step * 1e3:.2f} ms, over the "
+                f"{D4.tpot_target_s * 1e3:g} ms target (a hard edge, checked exactly)")
+    return (f"batch {n:,} meets the target, but larger batches do too: the question asks for the "
+            "largest (a hard edge, checked exactly)")
+
+
 # d5 ---------------------------------------------------------------
 
 def _d5_cost(shape, batch=D5.batch, mfu=ASSUMPTIONS.mfu):
     dep = deployment(D5.model, D5.gpu, tp=D5.tp, weights=D5.weights)
     return workload_cost(dep, D5.usd_per_gpu_hour, shape[0], shape[1], batch, mfu=mfu)
+
+
+def _d5_share_prefill_scaled(prefill_scale: float) -> float:
+    """The RAG prefill share with prefill's GPU time scaled (0.5: P instead of 2P FLOPs/token)."""
+    w = _d5_cost(D5.rag)
+    pre = w.prefill_gpu_s_per_request * prefill_scale
+    return pre / (pre + w.decode_gpu_s_per_request)
 
 
 # d6 ---------------------------------------------------------------
@@ -489,6 +519,7 @@ SLIPS = {
         "reasoning": lambda: _d5_cost(D5.reasoning).prefill_share,
         "batch_1": lambda: _d5_cost(D5.rag, batch=1).prefill_share,
         "mfu_100": lambda: _d5_cost(D5.rag, mfu=1.0).prefill_share,
+        "flops_p_not_2p": lambda: _d5_share_prefill_scaled(0.5),
     },
     "d6": {
         "all_output_price": lambda: _d6_saving(api=_d6_api(p_in=D6.api_usd_per_million_output)),
@@ -538,6 +569,9 @@ TEXT_VALUES = {
     "d8": lambda: {"d8_peak_million_tokens_per_hour": D8.peak_tokens_per_hour / 1e6,
                    "d8_off_peak_million_tokens_per_hour": D8.off_peak_tokens_per_hour / 1e6},
 }
+
+# hard-edge counts: why a nearby wrong count fails
+EDGE_REASONS = {"d4": _d4_edge}
 
 # multiple-choice questions whose options depend on the catalog: the candidates to show
 OPTION_PICKS = {"d7": _d7_picks}

@@ -12,6 +12,8 @@ from __future__ import annotations
 from costlib.catalog.deployment import deployment, valid_tp
 from costlib.catalog.tables import get_gpu, get_model, gpu_usd_per_hour, tiers
 from costlib.economics.cost import (
+    HOURS_PER_YEAR,
+    SECONDS_PER_HOUR,
     cost_at_utilization,
     million_tokens_per_hour,
     usd_per_million_tokens,
@@ -20,6 +22,7 @@ from costlib.economics.crossover import HOURS_PER_MONTH, api_monthly_usd, replic
 from costlib.economics.frontier import largest_batch_under_tpot
 from costlib.physics.memory import fit, kv_bytes_per_token, usable_bytes, weight_bytes
 from costlib.physics.step import (
+    DEFAULT_ALLREDUCE_LATENCY_S,
     DEFAULT_MBU,
     DEFAULT_MFU,
     arithmetic_intensity,
@@ -28,9 +31,9 @@ from costlib.physics.step import (
     decode_tokens_per_s,
 )
 from costlib.teaching import chapter as ch
-from costlib.teaching.chapter.inputs import Inputs
+from costlib.teaching.chapter.inputs import S30_8, Inputs
 
-__all__ = ["ASSUMPTIONS", "P1", "P2", "P3", "P4", "P5", "P6", "P7", "CQ1", "CQ2", "CQ3", "CQ4",
+__all__ = ["VLLM_MEMORY_FRACTION", "ALTERNATIVES", "EDGE_REASONS", "ASSUMPTIONS", "P1", "P2", "P3", "P4", "P5", "P6", "P7", "CQ1", "CQ2", "CQ3", "CQ4",
            "fleet_options", "serving_tiers", "INPUTS", "EXPECTED", "SLIPS", "TEXT_VALUES"]
 
 # ---------------------------------------------------------------- inputs
@@ -98,7 +101,7 @@ CQ4 = Inputs("Concept check 4 (§30.8): the bandwidths the question states; the 
 
 
 def fleet_options(model, gpu, weights, tokens_per_month, usd_per_gpu_hour, peak_factor,
-                  headroom, context=ASSUMPTIONS.context):
+                  headroom, context=ASSUMPTIONS.context, kv=None):
     """For each TP that fits: batch, tokens/s per replica, whole replicas for the peak, monthly $.
 
     Each replica decodes at the largest batch of ``context``-token sequences its memory holds.
@@ -107,7 +110,7 @@ def fleet_options(model, gpu, weights, tokens_per_month, usd_per_gpu_hour, peak_
 
     rows = []
     for tp in valid_tp(model):
-        dep = deployment(model, gpu, tp=tp, weights=weights)
+        dep = deployment(model, gpu, tp=tp, weights=weights, kv=kv)
         batch = fit(dep, context).max_batch
         if batch < 1:
             continue  # weights (plus one sequence) do not fit at this TP
@@ -129,9 +132,15 @@ def _p3_month_tokens():
     return P3.tokens_per_day * ASSUMPTIONS.days_per_month
 
 
-def _p3_fleets(peak_factor=ASSUMPTIONS.peak_factor, headroom=ASSUMPTIONS.headroom):
-    return fleet_options(P3.model, P3.gpu, P3.weights, _p3_month_tokens(), P3.usd_per_gpu_hour,
-                         peak_factor, headroom)
+def _p3_fleets(peak_factor=ASSUMPTIONS.peak_factor, headroom=ASSUMPTIONS.headroom,
+               weights=P3.weights, kv=None):
+    return fleet_options(P3.model, P3.gpu, weights, _p3_month_tokens(), P3.usd_per_gpu_hour,
+                         peak_factor, headroom, kv=kv)
+
+
+def _p3_cheapest_gpus() -> int:
+    df = _p3_fleets()
+    return int(df.loc[df["monthly_usd"].idxmin(), "gpus"])
 
 
 def _p3_expected():
@@ -151,12 +160,47 @@ def _p4_expected():
     return largest_batch_under_tpot(_p4_dep(), P4.tpot_target_s, ASSUMPTIONS.context)
 
 
+def _p4_free_bytes() -> float:
+    """KV-cache room of the 8 GPUs: usable memory minus the weights."""
+    return P4.tp * usable_bytes(P4.gpu) - weight_bytes(P4.model, P4.weights)
+
+
+def _p4_kv_bytes_per_sequence() -> float:
+    return kv_bytes_per_token(P4.model, _p4_dep().kv) * ASSUMPTIONS.context
+
+
+def _p4_by_hand(kv_scale=1.0):
+    """The memory limit written out, with the KV bytes per token scaled by a slip."""
+    return float(_p4_free_bytes() // (kv_bytes_per_token(P4.model, _p4_dep().kv) * kv_scale)
+                 // ASSUMPTIONS.context)
+
+
 def _p4_with_attention_heads():
     m = get_model(P4.model)
-    dep = _p4_dep()
-    free = P4.tp * usable_bytes(P4.gpu) - weight_bytes(m, P4.weights)
-    per_token = kv_bytes_per_token(m, dep.kv) * m.n_heads / m.n_kv_heads
-    return float(free // per_token // ASSUMPTIONS.context)
+    return _p4_by_hand(kv_scale=m.n_heads / m.n_kv_heads)
+
+
+def _p4_chapter(tpot_s):
+    """The chapter's answer: every GPU at its 'realistic' tokens/s for one TPOT (§30.5, §30.9)."""
+    return float(P4.n_gpus * P3.chapter_tokens_per_s_per_gpu * tpot_s)
+
+
+def _p4_edge(x: float) -> str:
+    """Why a count next to the answer fails: it does not fit, misses the target, or is not the
+    largest."""
+    if not float(x).is_integer():
+        return f"{x:g} is not a whole number of sequences"
+    n, c = int(x), ASSUMPTIONS.context
+    short = n * _p4_kv_bytes_per_sequence() - _p4_free_bytes()
+    if short > 0:
+        return (f"{n:,} sequences do not fit: their KV cache is {short / 1e9:.1f} GB more than "
+                "the memory left beside the weights (the answer is a hard edge: check it exactly)")
+    step = decode_step(_p4_dep(), n, c).step_time_s
+    if step > P4.tpot_target_s:
+        return (f"at {n:,} sequences a decode step takes {step * 1e3:.0f} ms, over the "
+                f"{P4.tpot_target_s * 1e3:g} ms target")
+    return (f"{n:,} sequences fit and meet the target, but more do too: the question asks for the "
+            "largest (a hard edge, checked exactly)")
 
 
 def _p4_tpot_only():
@@ -190,6 +234,20 @@ def _p5_ceiling_ratio():
             / decode_ceiling_tokens_per_s(bw, weight_bytes(P5.model, "bf16"), P5.batch))
 
 
+def _p5_ratio(fp8_weight_bytes=None, allreduce_latency_s=None):
+    """fp8/bf16 tokens/s at batch 1 from the step's parts, with one part swapped for a slip."""
+    bf16, fp8 = _p5_deps()
+    c = ASSUMPTIONS.context
+    kw = {} if allreduce_latency_s is None else {"allreduce_latency_s": allreduce_latency_s}
+    sb, sf = decode_step(bf16, P5.batch, c, **kw), decode_step(fp8, P5.batch, c, **kw)
+    mem = sf.memory_s
+    if fp8_weight_bytes is not None:  # the same bandwidth, other bytes
+        mem = mem * (1 - (weight_bytes(P5.model, "fp8") - fp8_weight_bytes)
+                     / (weight_bytes(P5.model, "fp8") + P5.batch * c
+                        * kv_bytes_per_token(P5.model, fp8.kv)))
+    return sb.step_time_s / (max(mem, sf.compute_s) + sf.comm_s)
+
+
 def _p5_at_max_batch():
     c = ASSUMPTIONS.context
     bf16, fp8 = _p5_deps()
@@ -201,18 +259,18 @@ def _p6_month_tokens():
     return P6.peak_tokens_per_hour * P6.busy_hours_per_day * ASSUMPTIONS.days_per_month
 
 
-def _p6_fleets():
+def _p6_fleets(weights=P6.weights):
     peak_factor = 24 / P6.busy_hours_per_day  # peak rate / 24-hour average rate
-    return fleet_options(P6.model, P6.gpu, P6.weights, _p6_month_tokens(), P6.usd_per_gpu_hour,
+    return fleet_options(P6.model, P6.gpu, weights, _p6_month_tokens(), P6.usd_per_gpu_hour,
                          peak_factor, ASSUMPTIONS.headroom)
 
 
-def _p6_monthly():
-    return float(_p6_fleets()["monthly_usd"].min())
+def _p6_monthly(weights=P6.weights):
+    return float(_p6_fleets(weights)["monthly_usd"].min())
 
 
-def _p6_expected():
-    return _p6_monthly() / (_p6_month_tokens() / 1e6)
+def _p6_expected(weights=P6.weights):
+    return _p6_monthly(weights) / (_p6_month_tokens() / 1e6)
 
 
 def _p6_full_load():
@@ -270,6 +328,8 @@ def _cq4_values() -> dict:
 
 # ---------------------------------------------------------------- what the question data names
 
+VLLM_MEMORY_FRACTION = 0.9  # vLLM's default gpu_memory_utilization (its engine arguments)
+
 INPUTS = {"ASSUMPTIONS": ASSUMPTIONS, "P1": P1, "P2": P2, "P3": P3, "P4": P4, "P5": P5, "P6": P6,
           "P7": P7, "CQ1": CQ1, "CQ2": CQ2, "CQ3": CQ3, "CQ4": CQ4}
 
@@ -285,6 +345,11 @@ EXPECTED = {
 
 # slip name -> a factor of the expected answer, or a function computing the slipped answer
 SLIPS = {
+    "p1": {
+        "no_conversions": lambda: P1.usd_per_gpu_hour / P1.tokens_per_s,
+        "per_token": lambda: P1.usd_per_gpu_hour / (P1.tokens_per_s * SECONDS_PER_HOUR),
+        "no_hours": lambda: P1.usd_per_gpu_hour / (P1.tokens_per_s / 1e6),
+    },
     "p2": {"node_price_times_8": 8, "per_gpu_price": 1 / 8},
     "p3": {
         "one_gpu_not_fit": lambda: P3.usd_per_gpu_hour * HOURS_PER_MONTH,
@@ -293,19 +358,25 @@ SLIPS = {
         "tp2_fleet": lambda: _p3_fleet_cost(2),
         "average_not_peak": lambda: float(_p3_fleets(1.0, 0.0)["monthly_usd"].min()),
         "chapter_1000_tps": lambda: 2 * P3.usd_per_gpu_hour * HOURS_PER_MONTH,
+        "per_hour": lambda: _p3_cheapest_gpus() * P3.usd_per_gpu_hour,
+        "hours_twice": lambda: _p3_cheapest_gpus() * P3.usd_per_gpu_hour * HOURS_PER_MONTH ** 2,
+        "per_year": lambda: _p3_cheapest_gpus() * P3.usd_per_gpu_hour * HOURS_PER_YEAR,
     },
     "p4": {
         "all_80gb": lambda: float(fit(_p4_dep(memory_fraction=1.0, reserve_bytes=0.0),
                                       ASSUMPTIONS.context).max_batch),
         "attention_heads": _p4_with_attention_heads,
-        "kv_1_byte": 2,
-        "kv_4_bytes": 0.5,
+        "kv_1_byte": lambda: _p4_by_hand(kv_scale=0.5),
+        "kv_4_bytes": lambda: _p4_by_hand(kv_scale=2.0),
         "tpot_only": _p4_tpot_only,
+        "chapter_tpot": lambda: _p4_chapter(P4.tpot_target_s),
+        "chapter_tpot_relaxed": lambda: _p4_chapter(P4.tpot_target_relaxed_s),
     },
     "p5": {
         "weights_only_ceiling": _p5_ceiling_ratio,
         "upside_down": lambda: 1 / _p5_expected(),
         "own_max_batch": _p5_at_max_batch,
+        "fp8_35gb": lambda: _p5_ratio(fp8_weight_bytes=S30_8.claimed_fp8_weights_gb * 1e9),
     },
     "p6": {
         "overnight_off": lambda: _p6_expected() * P6.busy_hours_per_day / 24,
@@ -324,10 +395,49 @@ SLIPS = {
     },
 }
 
+# answers under other defensible conventions: accepted with a note, or refused by name
+ALTERNATIVES = {
+    "p3": {
+        "hours_730": lambda: _p3_cheapest_gpus() * P3.usd_per_gpu_hour * HOURS_PER_YEAR / 12,
+        "fp8_kv_fleet": lambda: float(_p3_fleets(weights="fp8", kv="fp8")["monthly_usd"].min()),
+    },
+    "p4": {
+        "hbm_gib": lambda: float(fit(_p4_dep(hbm_bytes=get_gpu(P4.gpu).hbm_gb * 2**30),
+                                     ASSUMPTIONS.context).max_batch),
+        "hbm_decimal_gb": lambda: float(fit(_p4_dep(hbm_bytes=get_gpu(P4.gpu).hbm_gb * 1e9),
+                                            ASSUMPTIONS.context).max_batch),
+        "vllm_fraction": lambda: float(fit(_p4_dep(memory_fraction=VLLM_MEMORY_FRACTION,
+                                                   reserve_bytes=0.0),
+                                           ASSUMPTIONS.context).max_batch),
+    },
+    "p5": {"no_allreduce": lambda: _p5_ratio(allreduce_latency_s=0.0)},
+    "p6": {"fp8_fleet": lambda: _p6_expected(weights="fp8")},
+}
+
+# hard-edge counts: why a nearby wrong count fails
+EDGE_REASONS = {"p4": _p4_edge}
+
+
+def _p4_values() -> dict:
+    kv_seq = _p4_kv_bytes_per_sequence()
+    return {"p4_tpot_target_ms": P4.tpot_target_s * 1e3,
+            "p4_kv_bytes_per_token": kv_bytes_per_token(P4.model, _p4_dep().kv),
+            "p4_free_tb": _p4_free_bytes() / 1e12,
+            "p4_chapter_seqs": _p4_chapter(P4.tpot_target_s),
+            "p4_chapter_kv_tb": _p4_chapter(P4.tpot_target_s) * kv_seq / 1e12,
+            "p4_relaxed_seqs": _p4_chapter(P4.tpot_target_relaxed_s),
+            "p4_relaxed_kv_tb": _p4_chapter(P4.tpot_target_relaxed_s) * kv_seq / 1e12,
+            "p4_vllm_fraction": VLLM_MEMORY_FRACTION,
+            "p4_hbm_gib_in_gb": get_gpu(P4.gpu).hbm_gb * 2**30 / 1e9}
+
+
 # values the question texts show that are not plain inputs
 TEXT_VALUES = {
-    "p3": lambda: {"p3_million_tokens_per_day": P3.tokens_per_day / 1e6},
-    "p4": lambda: {"p4_tpot_target_ms": P4.tpot_target_s * 1e3},
+    "p3": lambda: {"p3_million_tokens_per_day": P3.tokens_per_day / 1e6,
+                   "hours_per_year": HOURS_PER_YEAR},
+    "p4": _p4_values,
+    "p5": lambda: {"allreduce_us": DEFAULT_ALLREDUCE_LATENCY_S * 1e6,
+                   "fp8_claimed_gb": S30_8.claimed_fp8_weights_gb},
     "p6": lambda: {"p6_million_tokens_per_hour": P6.peak_tokens_per_hour / 1e6},
     "cq1": _cq1_values,
     "cq2": lambda: {"half": cost_at_utilization(1.0, 0.5)},
