@@ -102,6 +102,11 @@ def rows_30_1(add):
             f"{t.usd(api)}/M / {t.usd(usd)}/M = {t.times(r)} (claimed {s.claimed_cheaper_than_api[0]:g}-"
             f"{s.claimed_cheaper_than_api[1]:g}x). Paying for the {tp} H100s that bf16 70B really "
             f"needs at the same {s.tokens_per_s:,.0f} tokens/s cuts it to {t.times(api / two)}.")
+    lo_r, hi_r = s.h100_reserved_usd_per_hour
+    add("s30_1_capex_cheapest", owned / lo_r,
+        f"Owned H100 {t.usd(owned)}/hour ({t.owned_assumptions()}) against reserved "
+        f"{t.usd(lo_r)}-{t.usd(hi_r)}: inside the reserved range, not below it, and that leaves out "
+        "the GPU's share of the server, network and chassis it sits in (notebook 01, 1.5).")
 
 
 def rows_30_2(add):
@@ -311,6 +316,25 @@ def rows_30_5(add):
         add(f"s30_5_api_{a.key}", val,
             f"Catalog (providers' pricing pages, {get_api_price(a.api_ids[0])['as_of']}): "
             f"{names}.{extra}")
+    frontier = [get_api_price(i)["usd_per_million_output"] for i in ("gpt-4o", "claude-sonnet")]
+    gaps = [p / usd for p in frontier]
+    best = cheapest_deployment(s.model, s.gpu, "bf16", usd_per_gpu_hour=s.usd_per_hour)
+    add("s30_5_frontier_gap", max(gaps),
+        f"GPT-4o {t.usd(frontier[0])}/M and Claude Sonnet {t.usd(frontier[1])}/M over the section's "
+        f"realistic {t.usd(usd)}/M: {t.times(gaps[0])} and {t.times(gaps[1])}; over costlib's "
+        f"cost-optimal bf16 70B ({t.usd(best['usd_per_million'])}/M, TP={best['tp']}): "
+        f"{t.times(frontier[0] / best['usd_per_million'])}-"
+        f"{t.times(frontier[1] / best['usd_per_million'])}. Frontier models are not the same "
+        "product as a self-hosted 70B.")
+    together = get_api_price("together-llama-3.3-70b")["usd_per_million_output"]
+    own = [r.usd_per_million for r in s.cost_table
+           if r.gpu == _H100 and r.utilization == s.high_utilization] + [usd]
+    add("s30_5_same_model_gap", together / usd,
+        f"Together serves the same Llama 70B weights at {t.usd(together)}/M: "
+        f"{t.times(together / usd)} the section's realistic {t.usd(usd)}/M, and "
+        f"{t.times(together / max(own))}-{t.times(together / min(own))} against the chapter's own "
+        f"H100 figures at high utilization ({t.usd(min(own))}-{t.usd(max(own))}/M). Against the same model the gap "
+        "is a few times, not 10-20x.")
 
 
 BUILDERS = (("§30.1", rows_30_1), ("§30.2", rows_30_2), ("§30.3", rows_30_3), ("§30.4", rows_30_4),

@@ -305,6 +305,14 @@ def rows_30_10(add):
         f"tokens/month, {monthly_tokens / S30_7.claimed_crossover_tokens_per_month[1]:,.0f}x past "
         "the top of §30.7's crossover.",
         reason_args={"claimed_range": t.num_range(*S30_7.claimed_crossover_tokens_per_month)})
+    implied_u = S30_5.claimed_usd_per_million / s.claimed_usd_per_million
+    add("s30_10_peak_utilization_word", 1 / (1 + s.headroom),
+        f"The rubric's {t.usd(s.claimed_usd_per_million)}/M against §30.5's "
+        f"{t.usd(S30_5.claimed_usd_per_million)}/M implies the fleet is busy {t.pct(implied_u)} of "
+        f"the time: that is its AVERAGE utilization, 1 / (peak factor {s.peak_factor:g} x headroom "
+        f"{1 + s.headroom:g}). At the peak it runs at 1 / {1 + s.headroom:g} = "
+        f"{t.pct(1 / (1 + s.headroom))}: 'peak utilization is lower' should read 'average "
+        "utilization is lower'.")
 
 
 def rows_30_11(add):
