@@ -470,17 +470,19 @@ EXPECTED = {
     "d10": lambda: _d10_u(),
 }
 
-# slip name -> a factor of the expected answer, or a function computing the slipped answer
+# slip name -> a function computing the answer with the slip applied to the drill's inputs
 SLIPS = {
     "d1": {
-        "average_not_peak": D1.peak_factor,
-        "no_headroom": 1 + D1.headroom,
-        "neither": D1.peak_factor * (1 + D1.headroom),
-        "replica_rate_per_gpu": D1.tp,
+        "average_not_peak": lambda: _d1_users(_d1_rate(), peak_factor=1.0),
+        "no_headroom": lambda: _d1_users(_d1_rate(), headroom=0.0),
+        "neither": lambda: _d1_users(_d1_rate(), peak_factor=1.0, headroom=0.0),
+        "replica_rate_per_gpu": lambda: _d1_users(_d1_rate() * D1.tp),
         "tp1": lambda: _d1_users(_d1_rate(tp=1), gpus_per_replica=1),
         "chapter_1000_tps": lambda: _d1_users(S30_10.tokens_per_s_per_gpu),
         "bf16_rate": lambda: _d1_users(_d1_rate(weights="bf16")),
-        "per_day_not_per_s": 1 / SECONDS_PER_DAY,
+        "per_day_not_per_s": lambda: users_supported(
+            D1.n_gpus, _d1_rate(), D1.sessions_per_day, D1.tokens_per_session * SECONDS_PER_DAY,
+            D1.peak_factor, D1.headroom, D1.tp),
     },
     "d2": {
         "halves": lambda: _d2_plan(D2.tp_before)["gpus_before"] / 2,
@@ -511,7 +513,7 @@ SLIPS = {
         "mid_mbu": lambda: _d4_batch(mbu=DEFAULT_MBU, mfu=DEFAULT_MFU),
         "high_mbu": lambda: _d4_batch(mbu=MBU_RANGE[1], mfu=MFU_RANGE[1]),
         "bf16": lambda: _d4_batch(weights="bf16"),
-        "per_gpu": 1 / D4.tp,
+        "per_gpu": lambda: _d4_batch() / D4.tp,
     },
     "d5": {
         "token_share": lambda: D5.rag[0] / (D5.rag[0] + D5.rag[1]),
@@ -545,8 +547,8 @@ SLIPS = {
         "no_ops": lambda: _d9_years(ops_overhead=0.0),
         "no_power": lambda: _d9_years(power_w=0.0),
         "on_demand": lambda: _d9_years(target=ASSUMPTIONS.on_demand_usd_per_gpu_hour),
-        "months": 12,
-        "hours": HOURS_PER_YEAR,
+        "months": lambda: 12 * _d9_years(),
+        "hours": lambda: HOURS_PER_YEAR * _d9_years(),
     },
     "d10": {
         "one_gpu_price": lambda: _d10_u(usd_per_hour=D10.usd_per_gpu_hour),
@@ -565,9 +567,9 @@ TEXT_VALUES = {
     "d6": lambda: {"d6_billion_tokens_per_month": D6.tokens_per_month / 1e9,
                    "d6_tokens_per_request": D6.prompt_tokens + D6.output_tokens},
     "d7": _d7_values,
-    "d9": lambda: {"hours_per_year": HOURS_PER_YEAR},
     "d8": lambda: {"d8_peak_million_tokens_per_hour": D8.peak_tokens_per_hour / 1e6,
                    "d8_off_peak_million_tokens_per_hour": D8.off_peak_tokens_per_hour / 1e6},
+    "d9": lambda: {"hours_per_year": HOURS_PER_YEAR},
 }
 
 # hard-edge counts: why a nearby wrong count fails

@@ -343,14 +343,18 @@ EXPECTED = {
     "p7": _p7_expected,
 }
 
-# slip name -> a factor of the expected answer, or a function computing the slipped answer
+# slip name -> a function computing the answer with the slip applied to the question's inputs
 SLIPS = {
     "p1": {
         "no_conversions": lambda: P1.usd_per_gpu_hour / P1.tokens_per_s,
         "per_token": lambda: P1.usd_per_gpu_hour / (P1.tokens_per_s * SECONDS_PER_HOUR),
         "no_hours": lambda: P1.usd_per_gpu_hour / (P1.tokens_per_s / 1e6),
     },
-    "p2": {"node_price_times_8": 8, "per_gpu_price": 1 / 8},
+    "p2": {
+        "node_price_times_8": lambda: usd_per_million_tokens(P2.usd_per_hour * P2.tp,
+                                                             P2.tokens_per_s),
+        "per_gpu_price": lambda: usd_per_million_tokens(P2.usd_per_hour / P2.tp, P2.tokens_per_s),
+    },
     "p3": {
         "one_gpu_not_fit": lambda: P3.usd_per_gpu_hour * HOURS_PER_MONTH,
         "api_bill": lambda: api_monthly_usd(_p3_month_tokens(), P3.api_usd_per_million),
@@ -391,7 +395,9 @@ SLIPS = {
         "on_demand": lambda: _p7_price("on_demand"),
         "low_price": lambda: min(_p7_price(t, "low") for t in serving_tiers()),
         "high_price": lambda: min(_p7_price(t, "high") for t in serving_tiers()),
-        "replica_price": 2,
+        "replica_price": lambda: min(usd_per_million_tokens(
+            2 * gpu_usd_per_hour(P7.gpu, t, P7.point), P7.tokens_per_s_per_gpu)
+            for t in serving_tiers()),
     },
 }
 

@@ -14,14 +14,17 @@ __all__ = ["gb", "usd", "num", "num_range", "times", "pct", "usable_rule", "owne
 
 
 def gb(b: float) -> str:
+    """Bytes as decimal GB with one decimal (§30.3)."""
     return f"{b / 1e9:,.1f} GB"
 
 
 def usd(x: float) -> str:
+    """Dollars: cents below $1,000, whole dollars above (§30.1)."""
     return f"${x:,.2f}" if abs(x) < 1000 else f"${x:,.0f}"
 
 
 def num(x: float) -> str:
+    """A count in words: trillion, billion, million, or digits (§30.1-§30.11)."""
     ax = abs(x)
     for div, suf in ((1e12, " trillion"), (1e9, " billion"), (1e6, " million")):
         if ax >= div:
@@ -30,6 +33,7 @@ def num(x: float) -> str:
 
 
 def num_range(lo: float, hi: float) -> str:
+    """A low-high range of counts, the unit word said once (§30.7)."""
     a, b = num(lo).split(" "), num(hi).split(" ")
     if len(a) == len(b) == 2 and a[1] == b[1]:
         return f"{a[0]}-{b[0]} {a[1]}"
@@ -37,10 +41,12 @@ def num_range(lo: float, hi: float) -> str:
 
 
 def times(r: float) -> str:
+    """A ratio as "1.23x" (§30.1-§30.11)."""
     return f"{r:.2f}x"
 
 
 def pct(f: float) -> str:
+    """A fraction as a whole percentage (§30.1-§30.11)."""
     return f"{100 * f:.0f}%"
 
 
@@ -60,10 +66,12 @@ def owned_assumptions(purchase_usd=None, years=None) -> str:
 
 
 def params(model) -> str:
+    """A model's parameter count in billions, in words (§30.3)."""
     return f"{get_model(model).n_params / 1e9:.2f}B parameters"
 
 
 def usd_range(lo: float, hi: float) -> str:
+    """A dollar range, or one figure when both ends agree (§30.2)."""
     return usd(lo) if lo == hi else f"{usd(lo)}-{usd(hi)}"
 
 
