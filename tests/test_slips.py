@@ -8,6 +8,7 @@ names (tests/reference.py holds Llama 3.1 70B's config written out by hand).
 """
 from __future__ import annotations
 
+import math
 import sys
 from decimal import Decimal
 from fractions import Fraction
@@ -198,3 +199,40 @@ def test_check_never_raises(qid, answer):
 def test_the_issues_crashers_get_a_message(answer):
     res = cl.check("p1", answer)
     assert res.status == "invalid" and "cannot check" in res.message
+
+
+# ------------------------------------------------------------------ the new drills, by hand
+
+def test_d11_mixtral_fraction_by_hand():
+    # Mixtral 8x7B config.json: 32 layers, hidden 4096, 32 heads, 8 KV heads, head dim 128,
+    # expert MLP 14336, 8 experts, 2 per token, vocab 32000, untied embeddings
+    layers, d, h, kvh, hd, f, e, k, v = 32, 4096, 32, 8, 128, 14336, 8, 2, 32000
+    expert = 3 * d * f
+    shared = 2 * v * d + layers * (2 * d * h * hd + 2 * d * kvh * hd + 2 * d + d * e) + d
+    touched = e * (1 - (1 - k / e) ** 2)  # batch 2, uniform routing: 3.5 experts per layer
+    assert touched == 3.5
+    by_hand = (shared + layers * touched * expert) / (shared + layers * e * expert)
+    assert cl.check("d11", by_hand).passed
+    assert "active share" in cl.check("d11", (shared + layers * k * expert)
+                                      / (shared + layers * e * expert)).message
+
+
+def test_d12_pools_add_whole_replicas():
+    dep = cl.deployment("llama-3.1-70b", "H100-SXM", tp=2, weights="fp8")
+    pre = cl.prefill_tokens_per_s(dep, 2000)
+    batch = cl.fit(dep, context=2200).max_batch
+    dec = cl.decode_tokens_per_s(dep, batch, 2200)
+    gpus = 2 * (math.ceil(25 * 2000 / pre) + math.ceil(25 * 200 / dec))
+    assert cl.check("d12", gpus).passed
+    assert "replicas" in cl.check("d12", gpus // 2).message
+
+
+def test_d13_kv_share_by_hand():
+    kv = (2 * 32 * 8 * 128 * 2) * 131_072  # Llama 3.1 8B: 128 KiB per token, bf16
+    weights = 2 * 8.03e9  # Meta's model card: 8.03B parameters, 2 bytes each
+    assert cl.check("d13", kv / (kv + weights)).passed
+    assert "KV heads" in cl.check("d13", 4 * kv / (4 * kv + weights)).message
+
+
+def test_d5_missing_two_in_2p_is_named():
+    assert "2 x P" in cl.check("d5", 0.4725).message  # the issue's figure
