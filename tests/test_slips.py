@@ -74,6 +74,18 @@ def test_alternative_conventions_are_named(qid, alt):
     assert "close but not" not in res.message
 
 
+@pytest.mark.parametrize("qid,alt", [(q, a) for q, a in ALTERNATIVES if a.also],
+                         ids=[f"{q}-{a.name}" for q, a in ALTERNATIVES if a.also])
+def test_an_alternative_that_claims_a_coincidence_still_has_it(qid, alt):
+    """A message saying 'the same number is also slip X' must stay true when the numbers change."""
+    q = bank.get_question(qid)
+    for name in alt.also:
+        slip = next(m for m in q.mistakes if m.slip == name)
+        target = slip.target(grading.expected_value(qid))
+        assert target == pytest.approx(float(alt.value()), rel=0.002), (
+            f"{qid}: {alt.name} no longer equals slip {name}; drop it from 'also' and the message")
+
+
 def test_every_slip_name_is_unique_per_question():
     for q in bank.all_questions():
         names = [m.slip for m in q.mistakes] + [a.name for a in q.alternatives]
@@ -181,10 +193,18 @@ ODD = st.one_of(
     st.none(),
     st.booleans(),
 )
+def _object_array(items):
+    """A 1-D numpy array holding arbitrary objects (np.array would try to broadcast lists)."""
+    out = np.empty(len(items), dtype=object)
+    for i, x in enumerate(items):
+        out[i] = x
+    return out
+
+
 NESTED = st.recursive(ODD, lambda inner: st.one_of(
     st.lists(inner, max_size=3), st.tuples(inner), st.dictionaries(st.text(max_size=3), inner,
                                                                     max_size=2),
-    st.builds(lambda xs: np.array(xs, dtype=object), st.lists(inner, max_size=3))), max_leaves=6)
+    st.builds(_object_array, st.lists(inner, max_size=3))), max_leaves=6)
 
 
 @settings(max_examples=300, deadline=None)

@@ -110,8 +110,8 @@ def build_exercise(source: Path):
         q = get_question(qid)
     except ValueError:
         raise ExerciseError(f"{source.name}: no registered question {qid!r}; define it in "
-                            "costlib/data/questions_practice.yaml or questions_drills.yaml (texts) and "
-                            "costlib/teaching/questions_practice.py or questions_drills.py (numbers)"
+                            "costlib/data/questions_*.yaml (texts) and the answer module "
+                            "costlib/teaching/questions_*.py beside it (numbers)"
                             ) from None
     nb = jupytext.read(source)
     n_regions = 0

@@ -2,7 +2,8 @@
 
 A question is data (``costlib/data/questions_*.yaml``) plus an answer module that computes its
 numbers from the stated inputs (``costlib/teaching/questions_practice.py`` for p1-p7 and cq1-cq4,
-``questions_drills.py`` for d1...); :mod:`costlib.teaching.bank` builds them. Notebooks call::
+``questions_drills.py`` for d1-d10, ``questions_scale.py`` for d11-d13); :mod:`costlib.teaching.bank`
+builds them. Notebooks call::
 
     import costlib as cl
     cl.check("p1", answer)   # one deterministic line: ✓ correct / ✗ not yet + a diagnosis

@@ -424,6 +424,15 @@ ALTERNATIVES = {
 EDGE_REASONS = {"p4": _p4_edge}
 
 
+def _p3_values() -> dict:
+    fp8kv = _p3_fleets(weights="fp8", kv="fp8")
+    best = fp8kv.loc[fp8kv["monthly_usd"].idxmin()]
+    return {"p3_million_tokens_per_day": P3.tokens_per_day / 1e6, "hours_per_year": HOURS_PER_YEAR,
+            "p3_weights_gb": weight_bytes(P3.model, P3.weights) / 1e9,
+            "p3_usable_gb": usable_bytes(P3.gpu) / 1e9,
+            "p3_fp8kv_gpus": int(best["gpus"]), "p3_fp8kv_tp": int(best["tp"])}
+
+
 def _p4_values() -> dict:
     kv_seq = _p4_kv_bytes_per_sequence()
     return {"p4_tpot_target_ms": P4.tpot_target_s * 1e3,
@@ -439,8 +448,7 @@ def _p4_values() -> dict:
 
 # values the question texts show that are not plain inputs
 TEXT_VALUES = {
-    "p3": lambda: {"p3_million_tokens_per_day": P3.tokens_per_day / 1e6,
-                   "hours_per_year": HOURS_PER_YEAR},
+    "p3": _p3_values,
     "p4": _p4_values,
     "p5": lambda: {"allreduce_us": DEFAULT_ALLREDUCE_LATENCY_S * 1e6,
                    "fp8_claimed_gb": S30_8.claimed_fp8_weights_gb},
