@@ -14,12 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from costlib.catalog.deployment import deployment
-from costlib.catalog.tables import (
-    api_ids,
-    api_self_hostable_model,
-    get_api_price,
-    tiers,
-)
+from costlib.catalog.tables import api_ids, api_self_hostable_model, get_api_price, tiers
 from costlib.common import checks as v
 from costlib.economics.cost import million_tokens_per_hour, usd_per_million_tokens
 from costlib.economics.crossover import HOURS_PER_MONTH, breakeven_utilization

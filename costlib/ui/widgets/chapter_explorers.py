@@ -9,16 +9,8 @@ import numpy as np
 from matplotlib import ticker
 
 from costlib.catalog.deployment import deployment
-from costlib.catalog.tables import (
-    PRECISIONS,
-    get_gpu,
-    get_model,
-    gpu_ids,
-    model_ids,
-)
-from costlib.economics.cost import (
-    usd_per_million_tokens,
-)
+from costlib.catalog.tables import PRECISIONS, get_gpu, get_model, gpu_ids, model_ids
+from costlib.economics.cost import usd_per_million_tokens
 from costlib.physics.memory import fit
 from costlib.physics.step import (
     DEFAULT_MFU,
@@ -26,10 +18,7 @@ from costlib.physics.step import (
     decode_step,
     prefill_ceiling_tokens_per_s,
 )
-from costlib.teaching.chapter import (
-    BATCH_CAP,
-    CONTEXT_TOKENS,
-)
+from costlib.teaching.chapter import BATCH_CAP, CONTEXT_TOKENS
 from costlib.ui import plots
 from costlib.ui.widgets.controls import (
     CHAPTER_MODEL,
