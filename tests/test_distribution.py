@@ -93,6 +93,15 @@ def test_makefile_lab_and_app_use_the_same_script_as_the_browser_tests():
     assert "COSTLIB_SCREENSHOTS_DIR" in shots and "COSTLIB_REQUIRE_BROWSER=1" in shots and "tests/browser" in shots
 
 
+def test_nbval_gives_kernels_a_startup_timeout_that_survives_a_busy_machine():
+    # nbval's own default is 60 s, and one busy run took longer to start a kernel than that
+    text = (ROOT / "Makefile").read_text()
+    m = re.search(r"^NBVAL_KERNEL_STARTUP \?= (\d+)$", text, re.MULTILINE)
+    assert m and int(m.group(1)) >= 180
+    nbval = re.search(r"^NBVAL  := (.*)$", text.replace("\\\n", " "), re.MULTILINE).group(1)
+    assert "--nbval-kernel-startup-timeout=$(NBVAL_KERNEL_STARTUP)" in nbval
+
+
 def test_ci_installs_chromium_when_missing():
     text = (ROOT / ".ci" / "run").read_text()
     assert "/usr/bin/chromium" in text and "apt-get install -y chromium" in text

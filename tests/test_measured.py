@@ -113,20 +113,17 @@ def test_every_row_names_catalog_ids():
 
 # ----------------------------------------------------------------- (a) every run fits
 
-@pytest.mark.parametrize("r", ROWS, ids=[row_id(r) for r in ROWS])
-def test_measured_config_fits(r):
-    f = cl.fit(build(r), context=r["input_len"] + r["output_len"], batch=1)
-    assert f.fits, f.message
+def test_every_measured_config_fits():
+    """Every run happened, so costlib's memory model (default usable memory) must let it fit."""
+    refused = []
+    for r in ROWS:
+        f = cl.fit(build(r), context=r["input_len"] + r["output_len"], batch=1)
+        if not f.fits:
+            refused.append(f"{row_id(r)}: {f.message}")
+    assert not refused, "\n".join(refused)
 
 
 # ----------------------------------------------------------------- (b) ceilings hold
-
-@pytest.mark.parametrize("r", ROWS, ids=[row_id(r) for r in ROWS])
-def test_ceiling_is_not_below_measurement(r):
-    ceiling = ceiling_tokens_per_s(r)
-    assert r["output_tokens_per_s"] <= ceiling, (
-        f"{row_id(r)}: measured {r['output_tokens_per_s']:,.0f} tok/s > ceiling {ceiling:,.0f}")
-
 
 # HBM capacities as the driver reports them (nvidia-smi "Total" memory): H100 SXM 81,559 MiB,
 # A100 SXM 80GB 81,920 MiB. The L40S keeps its catalog 48 GB.
@@ -143,10 +140,13 @@ def test_with_hbm_as_the_driver_reports_it_every_ceiling_holds():
     assert max(ratios) < 0.8
 
 
-def test_ceiling_ratio_distribution():
-    """Measured / ceiling: most runs reach about a third of the physical ceiling; none exceed it."""
+def test_no_run_beats_its_ceiling_and_most_reach_a_third_of_it():
+    """Measured <= the physical decode ceiling on every row (each offender is listed), and most
+    runs reach about a third of it."""
     ratios = [r["output_tokens_per_s"] / ceiling_tokens_per_s(r) for r in ROWS]
-    assert max(ratios) <= 1.0
+    over = [f"{row_id(r)}: measured {r['output_tokens_per_s']:,.0f} tok/s > ceiling by x{x:.3f}"
+            for r, x in zip(ROWS, ratios, strict=True) if x > 1.0]
+    assert not over, "\n".join(over)
     assert 0.15 < statistics.median(ratios) < 0.6
     assert min(ratios) > 0.01
 
