@@ -149,3 +149,11 @@ def test_readme_binder_link_and_screenshots_point_at_real_files():
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000, f"{img} is not a real screenshot"
     for target in ("make lab", "make test", "make app", "make screenshots"):
         assert target in text
+
+
+def test_readme_is_a_five_minute_read_and_links_the_details():
+    text = (ROOT / "README.md").read_text()
+    assert len(text.splitlines()) <= 200, "keep the README short; details go to docs/"
+    for doc in ("docs/benchmarks.md", "workshop/README.md"):
+        assert f"]({doc})" in text and (ROOT / doc).is_file(), doc
+
