@@ -182,27 +182,33 @@ class Num:
 
 @dataclass(frozen=True)
 class Id:
-    """A catalog id (or option name); ``label`` is the word the error message must contain."""
+    """A catalog id (or option name) of ``kind``; ``label`` is the word the error message must
+    contain (the kind unless given)."""
 
-    label: str
+    kind: str
     none_ok: bool = False
     list_ok: bool = False  # a list of ids is a valid form of this parameter
+    label: str = ""
+
+    def __post_init__(self):
+        if not self.label:
+            object.__setattr__(self, "label", self.kind)
 
     def bad_values(self):
-        slip = KNOWN[self.label][0][:-1]  # a valid name missing its last character
+        slip = KNOWN[self.kind][0][:-1]  # a valid name missing its last character
         out = ["nope-xyz", slip, 3.0, True, NAN, ["nope-xyz"], {}]
         if not self.list_ok:
             out.append(["H100-SXM"])
         return out if self.none_ok else out + [None]
 
     def bad_strategy(self):
-        parts = [typos(self.label), NON_FINITE, HUGE_OR_TINY,
+        parts = [typos(self.kind), NON_FINITE, HUGE_OR_TINY,
                  st.floats(allow_nan=False), st.integers(), st.booleans(),
                  st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)]
         if self.list_ok:
-            parts.append(st.lists(typos(self.label), min_size=1, max_size=3))
+            parts.append(st.lists(typos(self.kind), min_size=1, max_size=3))
         else:
-            parts.append(st.lists(st.sampled_from(KNOWN[self.label]), min_size=1, max_size=2))
+            parts.append(st.lists(st.sampled_from(KNOWN[self.kind]), min_size=1, max_size=2))
         if not self.none_ok:
             parts.append(st.none())
         return st.one_of(parts)
@@ -437,13 +443,27 @@ TABLE = [
           mbu=FRAC, mfu=FRAC)),
     ("pareto_frontier", cl.pareto_frontier, dict(df=SWEEP, x="tpot_s", y="usd_per_million"),
      dict(df=Frame(), x=Id("column"), y=Id("column"))),
+    ("quote", cl.quote,
+     dict(model="llama-3.1-70b", gpu="H100-SXM", tp=2, weights="fp8", kv="bf16", context=2048, batch=8,
+          tier="on_demand", utilization=0.5, usd_per_gpu_hour=2.0),
+     dict(model=Id("model"), gpu=Id("gpu"), tp=TP8, weights=Id("precision"), kv=Id("precision", none_ok=True),
+          context=Num(low=1, high=131072, low_inc=True, whole=True), batch=COUNT, tier=Id("tier"),
+          utilization=FRAC, usd_per_gpu_hour=Num(none_ok=True))),
+    ("predict_row", cl.predict_row,
+     dict(gpu="H100-SXM", model="llama-3.1-8b", tp=1, n_gpus=2, weights="fp8", kv="fp8", input_len=1000,
+          output_len=1000, measured_tokens_per_s=5000.0),
+     # its messages name the measurement columns (weight_dtype, kv_dtype), not weights and kv
+     dict(gpu=Id("gpu"), model=Id("model"), tp=TP8, n_gpus=Num(low=1, low_inc=True, whole=True, none_ok=True),
+          weights=Id("precision", label="dtype"), kv=Id("precision", none_ok=True, label="dtype"),
+          input_len=COUNT, output_len=COUNT, measured_tokens_per_s=Num(none_ok=True))),
 ]
 
 # Exported names that take no input worth validating (catalog tables, id lists) or are types.
 NO_INPUT = {"gpus", "models", "gpu_prices", "api_prices", "tiers", "gpu_ids", "model_ids",
             "api_ids", "measured"}
-CORE_MODULES = {"catalog", "deployment", "memory", "throughput", "cost", "crossover", "capacity",
-                "hardware", "frontier", "tables"}
+# last component of the module names (costlib.catalog.tables, costlib.physics.step, ...)
+CORE_MODULES = {"tables", "deployment", "memory", "step", "cost", "crossover", "capacity",
+                "hardware", "frontier"}
 BY_NAME = {name: (fn, kwargs, spec) for name, fn, kwargs, spec in TABLE}
 NAMES = list(BY_NAME)
 
