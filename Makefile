@@ -28,10 +28,12 @@ PYTEST_ARGS ?=
 NBVAL_WORKERS ?= 2
 NBVAL_XDIST_MIN ?= 4
 NBVAL_TIMEOUT ?= 600
+# Seconds a kernel may take to start (nbval's default, 60, was once too short on a busy machine).
+NBVAL_KERNEL_STARTUP ?= 300
 PYTEST := $(PY) -m pytest -p no:cacheprovider
 # Never run nbval with MPLBACKEND=Agg: the kernel would then show no figures.
 NBVAL  := env -u MPLBACKEND $(PYTEST) --nbval-current-env --nbval-cell-timeout=$(NBVAL_TIMEOUT) \
-          --nbval-sanitize-with tests/nbval_sanitize.cfg
+          --nbval-kernel-startup-timeout=$(NBVAL_KERNEL_STARTUP) --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .PHONY: help venv lab app test lint unit nbval nbval-notebooks nbval-solutions bench exercises \
         screenshots clean distclean

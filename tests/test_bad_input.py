@@ -1,30 +1,120 @@
 """Bad input gets a clear ValueError that names the parameter -- never a TypeError, a hang or a NaN.
 
-One table lists every public function of the core modules with valid keyword arguments and,
-per parameter, what is valid. The table test substitutes every kind of bad value into every
-parameter (and checks the boundary values that ARE valid, such as zero tokens per month); the
-fuzz test throws 1,500 seeded random bad inputs at the same table.
+One table lists every public function of the core with valid keyword arguments and, per
+parameter, what is valid. Three tests per function use it:
+
+- every listed bad value of every parameter is refused with a ValueError naming the parameter,
+  and the boundary values that ARE valid (zero tokens per month, say) are accepted;
+- hypothesis draws further bad values of every kind (wrong types, NaN/inf, negative, zero, out of
+  range, huge or tiny, bools, strings, numbers written as strings, typo'd catalog names) for one
+  parameter at a time: each must be refused the same way;
+- hypothesis throws values of any type at one to three parameters at once: only ValueErrors
+  escape, an accepted call never took an always-bad value, and nothing returns NaN.
+
+One test case per function and property (not one per value), so a run checks thousands of inputs
+in a few hundred cases.
 """
 from __future__ import annotations
 
 import inspect
 import math
-import random
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 import costlib as cl
 
 NAN, INF = math.nan, math.inf
+# The workbook's convention (costlib/common/checks.py): no quantity is beyond 1e30 in size or,
+# unless zero, below 1e-30; outside that window an input is a units slip and must be refused.
+HUGE, TINY = 1e30, 1e-30
 
 DEP8 = cl.deployment("llama-3.1-8b", "H100-SXM")
 DEP70 = cl.deployment("llama-3.1-70b", "H100-SXM", tp=2)
 H100 = cl.get_gpu("H100-SXM")
 SWEEP = cl.sweep_batch(DEP8, 2.0, 2048)
 
+# No example database in the work tree, no deadline (a shared 2-core machine). Per function:
+# 15 drawn bad values and 12 fuzz calls on top of its listed values (over 3,000 over the table):
+# more inputs a run than the 2,824 cases and 1,500 seeded fuzz calls this file had before, and
+# different ones each run.
+DRAWN = settings(max_examples=15, deadline=None, database=None,
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+FUZZ = settings(DRAWN, max_examples=12)
+
+
+# ----------------------------------------------------------------- valid catalog names
+
+def _model_names() -> list[str]:
+    out = list(cl.model_ids())
+    for aliases in cl.models()["aliases"].dropna():
+        out += [a.strip() for a in aliases.split(";")]
+    return out
+
+
+# Every spelling a catalog-name parameter accepts (before case and surrounding blanks are
+# ignored); a typo must be none of them.
+KNOWN = {
+    "gpu": cl.gpu_ids(), "model": _model_names(), "precision": list(cl.PRECISIONS),
+    "api": cl.api_ids(), "tier": [*cl.tiers()["tier"], "owned"], "point": ["low", "mid", "high"],
+    "profile": ["calibrated", "chapter", "ceiling"],
+    "level": ["low", "mid", "high"], "column": list(SWEEP.columns),
+}
+ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789-._ "
+assert all(names[0][:-1].lower() not in {n.lower() for n in names} for names in KNOWN.values())
+
+
+@st.composite
+def typos(draw, label: str):
+    """A catalog name with one or two slips (dropped, doubled, swapped or wrong characters)."""
+    word = list(draw(st.sampled_from(KNOWN[label])))
+    for _ in range(draw(st.integers(1, 2))):
+        i = draw(st.integers(0, max(len(word) - 1, 0)))
+        slip = draw(st.sampled_from(["drop", "double", "swap", "replace", "insert"]))
+        if slip == "drop" and len(word) > 1:
+            del word[i]
+        elif slip == "double":
+            word.insert(i, word[i])
+        elif slip == "swap" and i + 1 < len(word):
+            word[i], word[i + 1] = word[i + 1], word[i]
+        elif slip == "replace":
+            word[i] = draw(st.sampled_from(ALPHABET))
+        else:
+            word.insert(i, draw(st.sampled_from(ALPHABET)))
+    typo = "".join(word)
+    known = {k.lower() for k in KNOWN[label]}
+    if typo.strip().lower() in known:  # the slips cancelled out, or made another valid name
+        typo += "#"
+    return typo
+
+
+# ----------------------------------------------------------------- bad values of any type
+
+def _arrays_with_a_bad_element():
+    return st.builds(lambda xs, bad, i: np.array(xs[:i] + [bad] + xs[i:]),
+                     st.lists(st.floats(1.0, 100.0), max_size=3),
+                     st.sampled_from([NAN, INF, -1.0]), st.integers(0, 3))
+
+
+WRONG_TYPES = st.one_of(
+    st.booleans(), st.sampled_from([np.bool_(True), np.bool_(False)]),
+    st.text(max_size=10),  # any string: no numeric parameter takes one
+    st.one_of(st.integers(-10**6, 10**6).map(str), st.floats(0.1, 1e4).map(repr)),  # "1000", "2.0"
+    st.builds(complex, st.floats(-10, 10), st.floats(0.1, 10)),
+    _arrays_with_a_bad_element(), st.just(np.array([])), st.just([]),
+    st.sampled_from([object(), (NAN,), {1, 2}]),
+)
+NON_FINITE = st.sampled_from([NAN, INF, -INF, np.float32(NAN), np.float64(-INF)])
+HUGE_OR_TINY = st.one_of(
+    st.floats(min_value=HUGE, exclude_min=True, allow_infinity=False),
+    st.floats(max_value=-HUGE, exclude_max=True, allow_infinity=False),
+    st.integers(min_value=10**31, max_value=10**400),  # too big for a float too
+    st.floats(min_value=5e-324, max_value=TINY, exclude_max=True),
+)
 
 # ----------------------------------------------------------------- parameter kinds
 
@@ -42,7 +132,8 @@ class Num:
     dict_ok: bool = False  # a {key: value} mapping is a valid form of this parameter
 
     def bad_values(self):
-        out = [NAN, INF, -INF, "abc", True, np.array([1.0, NAN]), 1e300, -1e300]
+        """The fixed list: each kind of bad value once, and the values just outside the range."""
+        out = [NAN, INF, -INF, "abc", "2", True, np.array([1.0, NAN]), 1e300, -1e300, 1e-300]
         if not self.dict_ok:
             out.append({})
         if not self.none_ok:
@@ -50,13 +141,33 @@ class Num:
         if math.isfinite(self.low):
             out.append(self.low if not self.low_inc else self.low - 0.5)
             out.append(self.low - 2)
+            if self.low > 0:
+                out.append(0)
         if math.isfinite(self.high):
             out.append(self.high + 0.5 if not self.whole else self.high + 1)
             if not self.high_inc:
                 out.append(self.high)
         if self.whole:
             out.append(self.low + 1.5 if self.low_inc else self.low + 2.5)
+            out.append(self.low - 1 if self.low_inc else self.low)  # the count just below
         return out + list(self.extra_bad)
+
+    def bad_strategy(self):
+        """Any value this parameter must refuse."""
+        parts = [NON_FINITE, HUGE_OR_TINY, WRONG_TYPES,
+                 st.floats(max_value=self.low, exclude_max=self.low_inc)]  # below the range
+        if math.isfinite(self.high):
+            parts.append(st.floats(min_value=self.high, exclude_min=self.high_inc))
+        if self.whole:
+            top = min(self.high, 1e6)
+            parts.append(st.floats(self.low, top).filter(lambda x: x != math.floor(x)))
+        if not self.none_ok:
+            parts.append(st.none())
+        if not self.dict_ok:
+            parts.append(st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+        if self.extra_bad:
+            parts.append(st.sampled_from(self.extra_bad))
+        return st.one_of(parts)
 
     def good_edges(self):
         """Boundary values that must be accepted."""
@@ -72,17 +183,36 @@ class Num:
 
 @dataclass(frozen=True)
 class Id:
-    """A catalog id (or option name); ``label`` is the word the error message must contain."""
+    """A catalog id (or option name) of ``kind``; ``label`` is the word the error message must
+    contain (the kind unless given)."""
 
-    label: str
+    kind: str
     none_ok: bool = False
     list_ok: bool = False  # a list of ids is a valid form of this parameter
+    label: str = ""
+
+    def __post_init__(self):
+        if not self.label:
+            object.__setattr__(self, "label", self.kind)
 
     def bad_values(self):
-        out = ["nope-xyz", 3.0, True, NAN, ["nope-xyz"]]
+        slip = KNOWN[self.kind][0][:-1]  # a valid name missing its last character
+        out = ["nope-xyz", slip, 3.0, True, NAN, ["nope-xyz"], {}]
         if not self.list_ok:
             out.append(["H100-SXM"])
         return out if self.none_ok else out + [None]
+
+    def bad_strategy(self):
+        parts = [typos(self.kind), NON_FINITE, HUGE_OR_TINY,
+                 st.floats(allow_nan=False), st.integers(), st.booleans(),
+                 st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)]
+        if self.list_ok:
+            parts.append(st.lists(typos(self.kind), min_size=1, max_size=3))
+        else:
+            parts.append(st.lists(st.sampled_from(KNOWN[self.kind]), min_size=1, max_size=2))
+        if not self.none_ok:
+            parts.append(st.none())
+        return st.one_of(parts)
 
     def good_edges(self):
         return [None] if self.none_ok else []
@@ -95,6 +225,10 @@ class Dep:
     def bad_values(self):
         return [None, "llama-3.1-8b", 3.0, {}, DEP8.model]
 
+    def bad_strategy(self):
+        return st.one_of(st.sampled_from(self.bad_values() + [H100, DEP8.model, [DEP8]]),
+                         st.text(max_size=10), st.floats(), st.booleans())
+
     def good_edges(self):
         return []
 
@@ -105,6 +239,11 @@ class Frame:
 
     def bad_values(self):
         return [None, "table", 3.0, [1, 2], {}]
+
+    def bad_strategy(self):
+        return st.one_of(st.sampled_from(self.bad_values() + [pd.DataFrame({"a": [1.0]}),
+                                                             SWEEP.drop(columns="tpot_s")]),
+                         st.text(max_size=10), st.floats(), st.booleans())
 
     def good_edges(self):
         return []
@@ -118,6 +257,7 @@ GE1 = Num(low=1.0, low_inc=True)  # batch sizes (may be fractional averages), pe
 COUNT = Num(low=1, low_inc=True, whole=True)  # whole number >= 1
 COUNT0 = Num(low=0, low_inc=True, whole=True)  # whole number >= 0
 TP8 = Num(low=1, low_inc=True, whole=True, extra_bad=(3, 5, 6, 7, 16))  # must divide 8 KV heads
+CONTEXT = Num(low=1, high=131072 - 1000, low_inc=True, whole=True)  # beside 1,000 tokens, within 131,072
 
 # (function name, callable, valid kwargs, {parameter: kind})
 TABLE = [
@@ -305,6 +445,24 @@ TABLE = [
           mbu=FRAC, mfu=FRAC)),
     ("pareto_frontier", cl.pareto_frontier, dict(df=SWEEP, x="tpot_s", y="usd_per_million"),
      dict(df=Frame(), x=Id("column"), y=Id("column"))),
+    ("quote", cl.quote,
+     dict(model="llama-3.1-70b", gpu="H100-SXM", tp=2, weights="fp8", kv="bf16", input_len=1000, output_len=1000,
+          n_gpus=2, batch=8, tpot_target_s=None, profile="calibrated", tier="on_demand", utilization=0.5,
+          usd_per_gpu_hour=2.0),
+     dict(model=Id("model"), gpu=Id("gpu"), tp=TP8, weights=Id("precision"), kv=Id("precision", none_ok=True),
+          input_len=CONTEXT, output_len=CONTEXT,
+          n_gpus=Num(low=2, low_inc=True, whole=True, none_ok=True, extra_bad=(1, 3, 5)),  # a multiple of tp=2
+          batch=Num(low=1, low_inc=True, whole=True, none_ok=True), tpot_target_s=Num(none_ok=True),
+          profile=Id("profile", none_ok=True), tier=Id("tier"), utilization=FRAC, usd_per_gpu_hour=Num(none_ok=True))),
+    ("predict", cl.predict,
+     dict(dep=DEP8, input_len=1000, output_len=1000, batch=None, n_gpus=2, profile="calibrated"),
+     dict(dep=Dep(), input_len=CONTEXT, output_len=CONTEXT, batch=Num(low=1, low_inc=True, whole=True, none_ok=True),
+          n_gpus=Num(low=1, low_inc=True, whole=True, none_ok=True), profile=Id("profile", none_ok=True))),
+    ("prefill_ttft_s", cl.prefill_ttft_s, dict(dep=DEP8, input_len=1000, profile="calibrated"),
+     dict(dep=Dep(), input_len=Num(low=1, high=131072, low_inc=True, whole=True), profile=Id("profile", none_ok=True))),
+    ("batch_for_tpot", cl.batch_for_tpot,
+     dict(dep=DEP8, input_len=1000, output_len=1000, tpot_target_s=0.05, profile="calibrated"),
+     dict(dep=Dep(), input_len=CONTEXT, output_len=CONTEXT, tpot_target_s=POS, profile=Id("profile", none_ok=True))),
 ]
 
 # Exported names that take no input worth validating (catalog tables, id lists) or are types.
@@ -312,31 +470,31 @@ NO_INPUT = {"gpus", "models", "gpu_prices", "api_prices", "tiers", "gpu_ids", "m
             "api_ids", "measured"}
 # last component of the module names (costlib.catalog.tables, costlib.physics.step, ...)
 CORE_MODULES = {"tables", "deployment", "memory", "step", "cost", "crossover", "capacity",
-                "hardware", "frontier"}
-# Public core functions that check their input elsewhere (none today).
-CHECKED_ELSEWHERE: set = set()
+                "hardware", "frontier", "predict", "quote"}
+# Public core functions that check their input elsewhere: estimate() builds a deployment from ids
+# (checked above through deployment and quote) and calls predict().
+CHECKED_ELSEWHERE = {"estimate"}
+BY_NAME = {name: (fn, kwargs, spec) for name, fn, kwargs, spec in TABLE}
+NAMES = list(BY_NAME)
 
 
 def label_of(kind, param: str) -> str:
     return param if isinstance(kind, Num) else kind.label
 
 
-def table_cases():
-    for fname, fn, kwargs, spec in TABLE:
-        for param, kind in spec.items():
-            for bad in kind.bad_values():
-                yield pytest.param(fn, kwargs, param, bad, label_of(kind, param),
-                                   id=f"{fname}-{param}={bad!r}"[:90])
+def refusal_problem(fname: str, param: str, bad, label: str) -> str | None:
+    """None if fn(param=bad) raises a ValueError naming ``label``; otherwise what went wrong."""
+    fn, kwargs, _ = BY_NAME[fname]
+    try:
+        out = fn(**{**kwargs, param: bad})
+    except ValueError as e:
+        return None if label in str(e) else f"{fname}({param}={bad!r}): message lacks {label!r}: {e}"
+    except Exception as e:  # noqa: BLE001 -- the point of the test
+        return f"{fname}({param}={bad!r}) raised {type(e).__name__}: {e}"
+    return f"{fname}({param}={bad!r}) was accepted -> {out!r}"[:300]
 
 
-def edge_cases():
-    for fname, fn, kwargs, spec in TABLE:
-        for param, kind in spec.items():
-            for good in kind.good_edges():
-                yield pytest.param(fn, kwargs, param, good, id=f"{fname}-{param}={good!r}")
-
-
-# ----------------------------------------------------------------- the table
+# ----------------------------------------------------------------- the table itself
 
 def test_valid_kwargs_are_valid():
     for fname, fn, kwargs, _ in TABLE:
@@ -347,7 +505,6 @@ def test_valid_kwargs_are_valid():
 
 
 def test_table_covers_every_public_function_of_the_core():
-    listed = {name for name, *_ in TABLE}
     missing = []
     for name in dir(cl):
         obj = getattr(cl, name)
@@ -355,7 +512,7 @@ def test_table_covers_every_public_function_of_the_core():
             continue
         if not callable(obj) or getattr(obj, "__module__", "").split(".")[-1] not in CORE_MODULES:
             continue
-        if name not in listed:
+        if name not in BY_NAME:
             missing.append(name)
     assert not missing, f"add these public functions to TABLE: {missing}"
 
@@ -369,23 +526,120 @@ def test_table_names_every_parameter():
             assert p in params or has_var_kw, (fname, p)
 
 
-@pytest.mark.parametrize("fn, kwargs, param, bad, label", list(table_cases()))
-def test_bad_value_is_refused_naming_the_parameter(fn, kwargs, param, bad, label):
-    with pytest.raises(ValueError) as err:
-        fn(**{**kwargs, param: bad})
-    msg = str(err.value)
-    assert label in msg, f"message does not name {label!r}: {msg}"
+def test_the_refusal_check_can_fail():
+    """The helper reports an accepted value, a silent message and a wrong exception type."""
+    assert "was accepted" in refusal_problem("usd_per_million_tokens", "utilization", 0.5, "utilization")
+    assert "lacks" in refusal_problem("usd_per_million_tokens", "utilization", 2.0, "no-such-word")
+
+    def boom(x):
+        raise TypeError("x")
+
+    BY_NAME["_boom"] = (boom, {"x": 1}, {"x": POS})
+    try:
+        assert "raised TypeError" in refusal_problem("_boom", "x", 2, "x")
+    finally:
+        del BY_NAME["_boom"]
 
 
-@pytest.mark.parametrize("fn, kwargs, param, good", list(edge_cases()))
-def test_boundary_values_that_make_sense_are_accepted(fn, kwargs, param, good):
-    fn(**{**kwargs, param: good})
+# ----------------------------------------------------------------- every function, every kind
+
+@pytest.mark.parametrize("fname", NAMES)
+def test_listed_bad_values_are_refused_and_edges_accepted(fname):
+    _, kwargs, spec = BY_NAME[fname]
+    problems = [refusal_problem(fname, param, bad, label_of(kind, param))
+                for param, kind in spec.items() for bad in kind.bad_values()]
+    fn = BY_NAME[fname][0]
+    for param, kind in spec.items():
+        for good in kind.good_edges():
+            try:
+                fn(**{**kwargs, param: good})
+            except Exception as e:  # noqa: BLE001
+                problems.append(f"{fname}({param}={good!r}) refused a valid edge: {e!r}")
+    problems = [p for p in problems if p]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("fname", NAMES)
+@DRAWN
+@given(data=st.data())
+def test_drawn_bad_values_are_refused_naming_the_parameter(fname, data):
+    _, _, spec = BY_NAME[fname]
+    param = data.draw(st.sampled_from(sorted(spec)), label="param")
+    kind = spec[param]
+    bad = data.draw(kind.bad_strategy(), label="bad")
+    problem = refusal_problem(fname, param, bad, label_of(kind, param))
+    assert problem is None, problem
+
+
+# ----------------------------------------------------------------- anything at all
+
+def _always_bad(value) -> bool:
+    """Values no numeric or id parameter may accept (None excepted: some mean 'default')."""
+    if value is None or isinstance(value, (list, np.ndarray, pd.Series, tuple, cl.Deployment)):
+        return False
+    if isinstance(value, (bool, np.bool_, dict, complex, set)) or type(value) is object:
+        return True
+    if isinstance(value, str):
+        return value.strip().lower() not in {k.lower() for names in KNOWN.values() for k in names}
+    x = float(value) if abs(value) < 1e308 else math.inf
+    return not math.isfinite(x) or x < 0 or (x != 0 and not TINY <= abs(x) <= HUGE)
+
+
+ANYTHING = st.one_of(
+    st.floats(), st.integers(-10**400, 10**400), st.text(max_size=12), st.none(), st.booleans(),
+    st.sampled_from([name for names in KNOWN.values() for name in names]),
+    st.lists(st.floats(), max_size=3), st.lists(st.floats(1, 100), min_size=1, max_size=3).map(np.array),
+    st.just(np.array([[2.0, 3.0]])), st.just(np.array([])), st.just(pd.Series([1.0, 2.0])),
+    st.dictionaries(st.text(max_size=3), st.floats(), max_size=2), st.just(object()),
+    st.builds(complex, st.floats(-5, 5), st.floats(-5, 5)), st.floats(0, 2), st.just(DEP8),
+)
+
+
+@pytest.mark.parametrize("fname", NAMES)
+@FUZZ
+@given(data=st.data())
+def test_only_value_errors_escape(fname, data):
+    fn, kwargs, spec = BY_NAME[fname]
+    params = data.draw(st.lists(st.sampled_from(sorted(spec)), min_size=1, max_size=3, unique=True))
+    drawn = {p: data.draw(ANYTHING, label=p) for p in params}
+    # two arrays of different shapes are a known gap (see the xfail below), kept out of the fuzz
+    assume(sum(np.size(v) != 1 for v in drawn.values()
+               if isinstance(v, (list, np.ndarray, pd.Series))) <= 1)
+    try:
+        out = fn(**{**kwargs, **drawn})
+    except ValueError as e:
+        msg = str(e)
+        names = list(drawn) + [label_of(spec[p], p) for p in drawn] + ["does not fit"]
+        assert any(n in msg for n in names), f"{fname}(**{drawn!r}): {msg}"[:400]
+        return
+    except Exception as e:  # noqa: BLE001 -- the point of the test
+        pytest.fail(f"{fname}(**{drawn!r}) raised {type(e).__name__}: {e}"[:400])
+    for p, val in drawn.items():
+        assert not _always_bad(val), f"{fname} accepted {p}={val!r} -> {out!r}"[:300]
+    if isinstance(out, (float, np.floating)):
+        assert not math.isnan(out), f"{fname}(**{drawn!r}) returned NaN"
+
+
+# ----------------------------------------------------------------- particular refusals
+
+@pytest.mark.xfail(strict=True, reason="known gap found by the fuzz test: arrays of shapes that do not "
+                   "broadcast give numpy's message, which names no parameter")
+def test_arrays_that_do_not_broadcast_name_the_parameters():
+    with pytest.raises(ValueError, match="api_usd_per_million|tokens_per_s"):
+        cl.breakeven_utilization(np.array([[2.0, 3.0]]), 2.0, np.array([1.0, 1.0, 1.0]))
 
 
 @pytest.mark.parametrize("tp", [3, 5, 6, 7])
 def test_tp_that_does_not_divide_kv_heads_is_refused_with_the_valid_ones(tp):
     with pytest.raises(ValueError, match=r"tp must divide .*8.*Valid: 1, 2, 4, 8"):
         cl.deployment("llama-3.1-70b", "H100-SXM", tp=tp)
+
+
+def test_a_typo_gets_the_closest_catalog_names():
+    for fn, typo, want in [(cl.get_gpu, "H100-SMX", "H100-SXM"), (cl.get_model, "lama-3.1-8b", "llama-3.1-8b"),
+                           (cl.get_precision, "fp9", "fp8"), (cl.gpu_usd_per_hour, "H10-SXM", "H100-SXM")]:
+        with pytest.raises(ValueError, match=f"Did you mean .*{want}"):
+            fn(typo)
 
 
 def test_unknown_gpu_field_is_a_value_error():
@@ -422,60 +676,3 @@ def test_numpy_array_with_a_nan_is_refused_where_arrays_are_accepted():
         cl.decode_step(DEP8, np.array([1.0, 8.0, NAN]), 2048)
     with pytest.raises(ValueError, match="context"):
         cl.decode_step(DEP8, 8, np.array([[512.0], [INF]]))
-
-
-# ----------------------------------------------------------------- the fuzz test
-
-def _pool(rng: random.Random):
-    """A bad-ish value of a random type."""
-    choices = [
-        lambda: NAN, lambda: INF, lambda: -INF, lambda: -rng.uniform(1e-6, 1e12), lambda: 0,
-        lambda: 0.0, lambda: 10.0 ** rng.randint(30, 308), lambda: 10.0 ** -rng.randint(30, 320),
-        lambda: rng.choice(["", "abc", "1e3", "nan", "H100", "fp9", "llama", " "]), lambda: None,
-        lambda: rng.choice([True, False]), lambda: [rng.random(), NAN],
-        lambda: [], lambda: [1, 2], lambda: np.array([1.0, NAN]), lambda: np.array([]),
-        lambda: np.array([[2.0, 3.0]]), lambda: {"a": 1}, lambda: object(), lambda: (1,),
-        lambda: rng.randint(-10, 10) + 0.5, lambda: 10 ** rng.randint(31, 400),
-        lambda: np.float32(NAN), lambda: np.int64(-3), lambda: complex(1, 1),
-        lambda: pd.Series([1.0, 2.0]), lambda: rng.uniform(0, 2),
-    ]
-    return rng.choice(choices)()
-
-
-def _always_bad(value) -> bool:
-    """Values no numeric or id parameter may accept (None excepted: some mean 'default')."""
-    if value is None or isinstance(value, (list, np.ndarray, pd.Series, tuple)):
-        return False
-    if isinstance(value, (bool, np.bool_, dict, complex)) or type(value) is object:
-        return True
-    if isinstance(value, str):
-        return True  # no string in the pool names a valid id
-    x = float(value) if abs(value) < 1e308 else math.inf
-    return not math.isfinite(x) or x < 0 or (x != 0 and not 1e-30 <= abs(x) <= 1e30)
-
-
-def test_fuzz_only_value_errors_escape():
-    rng = random.Random(20251129)
-    n_cases, refused = 1500, 0
-    for i in range(n_cases):
-        fname, fn, kwargs, spec = rng.choice(TABLE)
-        params = rng.sample(list(spec), k=min(len(spec), rng.choice([1, 1, 1, 2, 3])))
-        bad = {p: _pool(rng) for p in params}
-        try:
-            out = fn(**{**kwargs, **bad})
-        except ValueError as e:
-            msg = str(e)
-            assert msg.strip(), f"case {i}: {fname}({bad!r}) raised an empty ValueError"
-            # it names one of the parameters it was given (or says the config does not fit)
-            names = [p for p in bad] + [label_of(spec[p], p) for p in bad] + ["does not fit"]
-            assert any(n in msg for n in names), f"case {i}: {fname}(**{bad!r}): {msg}"[:400]
-            refused += 1
-            continue
-        except Exception as e:  # noqa: BLE001 -- the point of the test
-            pytest.fail(f"case {i}: {fname}(**{bad!r}) raised {type(e).__name__}: {e}")
-        # accepted: only legitimately valid values may get through
-        for p, val in bad.items():
-            assert not _always_bad(val), f"case {i}: {fname} accepted {p}={val!r} -> {out!r}"[:300]
-        if isinstance(out, (float, np.floating)):
-            assert not math.isnan(out), f"case {i}: {fname}(**{bad!r}) returned NaN"
-    assert refused > n_cases * 0.8  # the pool really is mostly bad

@@ -69,17 +69,7 @@ def test_prefill_intensity_accepts_an_array_of_prompt_lengths():
     np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
-@pytest.mark.parametrize("bad", [0, -5, 0.5, math.nan, math.inf, None, "1000"])
-def test_prefill_intensity_bad_prompt_tokens(bad):
-    with pytest.raises(ValueError, match="prompt_tokens"):
-        cl.prefill_arithmetic_intensity("llama-3.1-70b", bad)
-
-
-@pytest.mark.parametrize("bad", [None, 70e9, {"model": "llama-3.1-70b"}])
-def test_prefill_intensity_bad_model(bad):
-    with pytest.raises(ValueError, match="dep_or_model"):
-        cl.prefill_arithmetic_intensity(bad, 1000)
-
+# Wrong types, NaN, zero, strings for prompt_tokens and dep_or_model: tests/test_bad_input.py.
 
 def test_prefill_intensity_typo_and_conflicting_precisions():
     with pytest.raises(ValueError, match="llama-3.1-70b"):  # closest catalog name suggested
@@ -128,19 +118,4 @@ def test_step_crossover_exactly_at_a_full_replica():
     assert cl.step_crossover_tokens_per_month(a, 1000, 2.0) == pytest.approx(1000 * 3600 * HOURS)
 
 
-@pytest.mark.parametrize("name, kwargs", [
-    ("api_usd_per_million", {"api_usd_per_million": 0}),
-    ("api_usd_per_million", {"api_usd_per_million": math.nan}),
-    ("tokens_per_s_per_replica", {"tokens_per_s_per_replica": -1}),
-    ("usd_per_gpu_hour", {"usd_per_gpu_hour": "2"}),
-    ("gpus_per_replica", {"gpus_per_replica": 0}),
-    ("gpus_per_replica", {"gpus_per_replica": 1.5}),
-    ("peak_factor", {"peak_factor": 0.5}),
-    ("headroom", {"headroom": -0.1}),
-    ("min_replicas", {"min_replicas": 0}),
-    ("hours_per_month", {"hours_per_month": 0}),
-])
-def test_step_crossover_bad_input_names_the_parameter(name, kwargs):
-    args = {"api_usd_per_million": 0.88, "tokens_per_s_per_replica": 1000, "usd_per_gpu_hour": 2.0, **kwargs}
-    with pytest.raises(ValueError, match=name):
-        cl.step_crossover_tokens_per_month(**args)
+# Bad input for every parameter of step_crossover_tokens_per_month: tests/test_bad_input.py.

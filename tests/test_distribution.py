@@ -93,6 +93,15 @@ def test_makefile_lab_and_app_use_the_same_script_as_the_browser_tests():
     assert "COSTLIB_SCREENSHOTS_DIR" in shots and "COSTLIB_REQUIRE_BROWSER=1" in shots and "tests/browser" in shots
 
 
+def test_nbval_gives_kernels_a_startup_timeout_that_survives_a_busy_machine():
+    # nbval's own default is 60 s, and one busy run took longer to start a kernel than that
+    text = (ROOT / "Makefile").read_text()
+    m = re.search(r"^NBVAL_KERNEL_STARTUP \?= (\d+)$", text, re.MULTILINE)
+    assert m and int(m.group(1)) >= 180
+    nbval = re.search(r"^NBVAL  := (.*)$", text.replace("\\\n", " "), re.MULTILINE).group(1)
+    assert "--nbval-kernel-startup-timeout=$(NBVAL_KERNEL_STARTUP)" in nbval
+
+
 def test_ci_installs_chromium_when_missing():
     text = (ROOT / ".ci" / "run").read_text()
     assert "/usr/bin/chromium" in text and "apt-get install -y chromium" in text
@@ -140,3 +149,11 @@ def test_readme_binder_link_and_screenshots_point_at_real_files():
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000, f"{img} is not a real screenshot"
     for target in ("make lab", "make test", "make app", "make screenshots"):
         assert target in text
+
+
+def test_readme_is_a_five_minute_read_and_links_the_details():
+    text = (ROOT / "README.md").read_text()
+    assert len(text.splitlines()) <= 200, "keep the README short; details go to docs/"
+    for doc in ("docs/benchmarks.md", "workshop/README.md"):
+        assert f"]({doc})" in text and (ROOT / doc).is_file(), doc
+

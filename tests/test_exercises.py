@@ -355,30 +355,56 @@ def test_solution_notebook_saved_check_passes(qid):
 
 RESULTS_CELL = ("import json as _json, costlib.teaching.grading as _g\n"
                 "print('RESULTS=' + _json.dumps({k: r.passed for k, r in _g.results().items()}))")
+# Before each exercise: an empty namespace, no recorded checks, no open figures -- what a fresh
+# kernel has that a reused one would not.
+RESET_CELL = ("%reset -f\n"
+              "import costlib.teaching.grading as _g, matplotlib.pyplot as _plt\n"
+              "_g.reset_results(); _plt.close('all'); del _g, _plt")
+# A kernel may take long to start on a busy machine; nbclient's default is 60 s.
+KERNEL_STARTUP_S = 300
+
+
+@pytest.fixture(scope="module")
+def blank_runs(tmp_path_factory):
+    """Every generated exercise, unchanged, run top to bottom in ONE kernel (reset between
+    exercises): {qid: its cells with outputs, the reset cell first and the results cell last}."""
+    from nbclient import NotebookClient
+
+    work = tmp_path_factory.mktemp("blank_exercises")
+    combined = nbformat.v4.new_notebook()
+    combined.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    spans = {}
+    for qid in IDS:
+        nb = nbformat.read(EXERCISES / f"{qid}.ipynb", as_version=4)
+        start = len(combined.cells)
+        combined.cells.append(nbformat.v4.new_code_cell(RESET_CELL))
+        combined.cells.extend(c for c in nb.cells if c.cell_type == "code")
+        combined.cells.append(nbformat.v4.new_code_cell(RESULTS_CELL))
+        spans[qid] = (start, len(combined.cells))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env.pop("MPLBACKEND", None)
+    # allow_errors: an error in one exercise is recorded in its outputs and the next one still runs
+    client = NotebookClient(combined, timeout=120, startup_timeout=KERNEL_STARTUP_S,
+                            kernel_name="python3", allow_errors=True, record_timing=False,
+                            resources={"metadata": {"path": str(work)}})
+    client.execute(env=env)
+    return {qid: combined.cells[a:b] for qid, (a, b) in spans.items()}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("qid", IDS)
-def test_blank_exercise_runs_and_its_check_does_not_pass(qid, tmp_path):
+def test_blank_exercise_runs_and_its_check_does_not_pass(qid, blank_runs):
     """Run the generated exercise as a student would, unchanged: every cell must run, and the
     check must report 'not passed' (a check that passes on the blank version tests nothing)."""
-    from nbclient import NotebookClient
-
-    shutil.copy(EXERCISES / f"{qid}.ipynb", tmp_path / f"{qid}.ipynb")
-    nb = nbformat.read(tmp_path / f"{qid}.ipynb", as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(RESULTS_CELL))
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    env.pop("MPLBACKEND", None)
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(tmp_path)}})
-    client.execute(env=env)
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
-    assert not [o for o in outputs if o.output_type == "error"]
+    cells = blank_runs[qid]
+    errors = [f"{o.ename}: {o.evalue}" for c in cells for o in c.outputs if o.output_type == "error"]
+    assert not errors, f"{qid}: {errors}"
     check_out = " ".join(
-        o.get("data", {}).get("text/plain", "") for c in nb.cells if c.cell_type == "code"
-        and f'cl.check("{qid}", answer)' in c.source for o in c.outputs)
+        o.get("data", {}).get("text/plain", "") for c in cells
+        if f'cl.check("{qid}", answer)' in c.source for o in c.outputs)
     assert f"[{qid}] ✗" in check_out and "✓" not in check_out
-    printed = "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+    printed = "".join(o.get("text", "") for o in cells[-1].outputs)
     results = json.loads(printed.split("RESULTS=", 1)[1])
     assert results == {qid: False}

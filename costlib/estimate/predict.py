@@ -274,6 +274,9 @@ def batch_for_tpot(dep: Deployment, input_len: int, output_len: int, tpot_target
     prof = get_profile(profile)
     i = v.integer("input_len", input_len, low=1, high=dep.model.max_context, scalar=True)
     o = v.integer("output_len", output_len, low=1, high=dep.model.max_context, scalar=True)
+    if i + o > dep.model.max_context:
+        raise ValueError(f"input_len + output_len = {i + o:,} exceeds the {dep.model.max_context:,}-token "
+                         f"context of {dep.model.id}")
     target = v.number("tpot_target_s", tpot_target_s, high=60.0, scalar=True)
     spec = replica_spec(dep, ideal=prof.ideal)
     per = float(sequence_reservation_tokens(prof.limits, i, o))
