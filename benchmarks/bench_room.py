@@ -266,7 +266,7 @@ def room(serve_path: Path, mode: str, pool: int, groups: list[int]) -> dict:
             log_tail = (Path(tmp) / "server.log").read_text()[-1500:]
         finally:
             stop(proc)
-    return {"mode": mode, "serve": str(serve_path), "pool": pool, "warm_s": warm_s,
+    return {"mode": mode, "serve": str(serve_path), "pool": pool, "warm_s": warm_s, "load_average_end": os.getloadavg(),
             "idle_kernels": len(idle), "idle_kernel_rss_bytes": idle_rss,
             "pool_kernel_cpu_s_median": statistics.median(per_kernel_cpu) if per_kernel_cpu else None,
             "pool_kernel_rss_median_bytes": per_kernel_rss,
@@ -330,7 +330,8 @@ def report(res: dict, startup: list[dict]) -> None:
         if g["errors"]:
             print(f"         errors: {sorted(set(g['errors']))}")
     print(f"targets: every page complete within {TARGET_COMPLETE_S:.0f} s, kernel memory after the visitors "
-          f"leave within {TARGET_MEMORY_RATIO:.0%} of the idle pool ({os.cpu_count()} CPU cores here)")
+          f"leave within {TARGET_MEMORY_RATIO:.0%} of the idle pool ({os.cpu_count()} CPU cores here; load "
+          f"average {' '.join(f'{x:.1f}' for x in res['load_average_end'])} at the end)")
     if startup:
         print("\none app kernel's start-up, in a plain Python process (median of 3):")
         for r in startup:
