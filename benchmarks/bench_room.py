@@ -174,6 +174,9 @@ class Visitor:
             self.kernel_id = m.group(1) if m else None
             if "voila_finish" not in html:
                 self.error = "page incomplete"
+            elif not m:
+                title = re.search(r"<title>(.*?)</title>", html, re.S)
+                self.error = f"no kernel in the page (title {title.group(1).strip() if title else None!r})"
         except Exception as e:  # reported, never hidden
             self.error = f"{type(e).__name__}: {e}"
 

@@ -152,8 +152,8 @@ def room_banner(url: str, pool: int, qr: bool = True) -> str:
             buf = io.StringIO()
             segno.make(url, error="l").terminal(out=buf, compact=True)
             lines.append(buf.getvalue().rstrip("\n"))
-    lines += ["", f"{pool} kernels are being started for the first visitors (about a minute on a "
-              "laptop;", "start this 10 minutes before the session).",
+    lines += ["", f"{pool} kernels are being started for the first visitors (a minute or two on a "
+              "laptop:", "start this 10 minutes before the session).",
               "Plain HTTP: use it on a room network you trust, never on the open internet.",
               "STOP IT with Ctrl+C in this terminal (twice if Voilà asks), or close the terminal.",
               "=" * 78, ""]

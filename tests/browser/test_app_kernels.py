@@ -13,6 +13,7 @@ import time
 import browserkit as bk
 import pytest
 import widgetkit as wk
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -20,17 +21,30 @@ TITLE = "What does my deployment cost?"
 RELOADS = 10
 
 
-@pytest.fixture
-def own_app(browser, served_root, tmp_path):
-    """An app server of its own: no other test's pages or kernels in the count."""
+POOL = 2  # room mode's pool in the test: small, the machine is shared
+
+
+def _own_server(served_root, tmp_path, what, serve_args=()):
     port, token = bk.serve.free_port(), secrets.token_hex(16)
-    proc, log = bk.start_server("app", served_root, tmp_path, port, token)
+    proc, log = bk.start_server(what, served_root, tmp_path, port, token, serve_args)
     base = f"http://127.0.0.1:{port}"
     try:
         bk.wait_http(f"{base}/login", proc, log)  # the login form: ready, and no kernel started
         yield proc, f"{base}/?token={token}", log
     finally:
         bk.stop_server(proc)
+
+
+@pytest.fixture
+def own_app(browser, served_root, tmp_path):
+    """An app server of its own: no other test's pages or kernels in the count."""
+    yield from _own_server(served_root, tmp_path, "app")
+
+
+@pytest.fixture
+def own_room(browser, served_root, tmp_path):
+    """Room mode (as make room starts it) on 127.0.0.1, with a small pool."""
+    yield from _own_server(served_root, tmp_path, "room", ["--ip", "127.0.0.1", "--pool", str(POOL)])
 
 
 def kernel_count(proc) -> int:
@@ -69,3 +83,29 @@ def test_reloads_and_close_leave_no_kernel_behind(browser, own_app):
     assert n == 0, f"the page is closed but {n} of its kernels still run after {waited:.0f} s"
     assert "403" not in log.read_text(), "a shutdown request was refused"
     assert not requests.blocked, f"requests to other hosts: {requests.blocked}"
+
+
+def test_room_page_comes_from_the_pool_works_and_gives_its_kernel_back(browser, own_room):
+    proc, url, log = own_room
+    n, waited = wait_for_count(proc, POOL, 120)
+    assert n == POOL, f"room mode started {n} kernels for a pool of {POOL} in {waited:.0f} s"
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    requests = bk.RequestLog()
+    ctx.route("**/*", requests.route)
+    page = ctx.new_page()
+    page.goto(url)
+    box = wk.explorer(page, TITLE)
+    out = wk.output(box)
+    expect(out).to_contain_text("tokens/s", timeout=wk.RUN_TIMEOUT_MS)  # the pooled kernel answers
+    wk.choose(box, "price tier", "reserved")
+    expect(out).to_contain_text("monthly:", timeout=wk.UPDATE_TIMEOUT_MS)
+    # the pool refills behind the page: POOL waiting kernels + the open page's
+    n, waited = wait_for_count(proc, POOL + 1, 120)
+    assert n == POOL + 1, f"{n} kernels with one open page and a pool of {POOL} after {waited:.0f} s"
+    page.close(run_before_unload=True)
+    n, waited = wait_for_count(proc, POOL, bk.serve.CULL_INTERVAL_S)
+    ctx.close()
+    assert n == POOL, f"the page is closed but {n - POOL} kernels beyond the pool still run after {waited:.0f} s"
+    assert "Using pre-heated kernel" in log.read_text(), "the page did not come from the pool"
+    assert not requests.blocked, f"requests to other hosts: {requests.blocked}"
+    assert "Traceback" not in log.read_text()
