@@ -129,7 +129,7 @@ bench: $(STAMP)
 	for f in "$${files[@]}"; do echo "==> $$f"; $(PY) "$$f"; done
 
 exercises: $(STAMP)
-	$(PY) -m costlib.exercises
+	$(PY) -m costlib.teaching.exercises
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis artifacts

@@ -14,7 +14,7 @@ process group if it does not exit). Targets on a 2-core machine: 30 visitors com
 TARGET_COMPLETE_S, memory back within TARGET_MEMORY_RATIO of the idle pool.
 
 A second part measures the start-up of one app kernel, split into what the calculator costs in a
-plain Python process (importing costlib.calculator, building calculator_app()) and the rest.
+plain Python process (the notebook's import of calculator_app, building it) and the rest.
 
     .venv/bin/python benchmarks/bench_room.py [--mode room|app] [--visitors 1,10,30] [--pool 30]
                                               [--serve tools/serve.py] [--json]
@@ -276,21 +276,24 @@ def room(serve_path: Path, mode: str, pool: int, groups: list[int]) -> dict:
             "groups": rows, "log_tail": log_tail}
 
 
+# The app notebook's own import line (app/calculator.py, its reviewed twin), so this part follows it.
+APP_IMPORT = next(line for line in (ROOT / "app" / "calculator.py").read_text().splitlines()
+                  if line.startswith("from costlib") and "calculator_app" in line)
+_BASE = "import ipykernel.kernelapp, ipywidgets"
+_INLINE = "import matplotlib\nmatplotlib.use('module://matplotlib_inline.backend_inline')"
 KERNEL_PARTS = {
-    "python + ipykernel + ipywidgets imported": "import ipykernel.kernelapp, ipywidgets",
-    "  + from costlib.calculator import calculator_app": (
-        "import ipykernel.kernelapp, ipywidgets\nfrom costlib.calculator import calculator_app"),
-    "  + calculator_app() built (first figure drawn)": (
-        "import ipykernel.kernelapp, ipywidgets\nfrom costlib.calculator import calculator_app\n"
-        "import matplotlib\nmatplotlib.use('module://matplotlib_inline.backend_inline')\ncalculator_app()"),
+    "python + ipykernel + ipywidgets imported": _BASE,
+    f"  + {APP_IMPORT}": f"{_BASE}\n{APP_IMPORT}",
+    "  + calculator_app() built (first figure drawn)": f"{_BASE}\n{APP_IMPORT}\n{_INLINE}\ncalculator_app()",
 }
+# What the kernel holds: third-party heavyweights and costlib's layers (costlib/<layer>/...).
 _PROBE = """
 import resource, sys
 {code}
 u = resource.getrusage(resource.RUSAGE_SELF)
-heavy = [m for m in ("pandas", "matplotlib", "costlib.grading", "costlib.calibration", "costlib.validation",
-                     "costlib.plots", "costlib.widgets", "costlib.chapter") if m in sys.modules]
-print(u.ru_utime + u.ru_stime, u.ru_maxrss * 1024, ",".join(heavy))
+heavy = [m for m in ("pandas", "scipy", "matplotlib") if m in sys.modules]
+layers = sorted({{m.split(".")[1] for m in sys.modules if m.startswith("costlib.") and m.count(".") >= 1}})
+print(u.ru_utime + u.ru_stime, u.ru_maxrss * 1024, ",".join(heavy + ["costlib:" + "+".join(layers)]))
 """
 
 

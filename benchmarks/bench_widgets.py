@@ -35,10 +35,10 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
 try:
-    from costlib import plots, widgets
+    from costlib.ui import plots, widgets
 except ModuleNotFoundError:  # running from a checkout without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from costlib import plots, widgets
+    from costlib.ui import plots, widgets
 
 TARGET_MS = 50.0
 

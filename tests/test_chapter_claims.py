@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from costlib import chapter as ch
+from costlib.teaching import chapter as ch
 
 CHAPTER_TXT = Path("/work/shared/chapter/chapter.txt")
 

@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 
 import costlib as cl
-from costlib import grading
-from costlib.grading import CheckResult, Inputs, Mistake, Option, Question
+from costlib.teaching import grading
+from costlib.teaching.grading import CheckResult, Inputs, Mistake, Option, Question
+from costlib.ui import quiz
 
 PRACTICE = [f"p{i}" for i in range(1, 8)]
 CONCEPT = [f"cq{i}" for i in range(1, 5)]
@@ -460,7 +461,7 @@ def test_inputs_are_read_only_and_named():
 
 
 def test_choice_widget_gives_feedback_on_each_pick():
-    box = grading.choice_widget("cq3")
+    box = quiz.choice_widget("cq3")
     q = grading.get_question("cq3")
     assert [v for _, v in box.radio.options] == ["a", "b", "c", "d"]
     assert box.radio.value is None
@@ -472,6 +473,6 @@ def test_choice_widget_gives_feedback_on_each_pick():
 
 def test_choice_widget_rejects_numeric_and_unknown_questions():
     with pytest.raises(ValueError, match="not multiple choice"):
-        grading.choice_widget("p1")
+        quiz.choice_widget("p1")
     with pytest.raises(ValueError, match="cq4"):
-        grading.choice_widget("cq9")
+        quiz.choice_widget("cq9")

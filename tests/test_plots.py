@@ -18,7 +18,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import costlib as cl  # noqa: E402
-from costlib import plots  # noqa: E402
+from costlib.ui import plots  # noqa: E402
 
 # ---------------------------------------------------------------- hand-derived facts
 

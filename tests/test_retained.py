@@ -25,7 +25,8 @@ from matplotlib import ticker  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from costlib import _retained, plots, widgets  # noqa: E402
+from costlib.ui import plots, widgets  # noqa: E402
+from costlib.ui import retained as _retained  # noqa: E402
 
 # the control each explorer's benchmark moves (benchmarks/bench_widgets.py), with a few nearby values
 WALKS = {
@@ -48,9 +49,9 @@ WALKS = {
 
 
 def builder(name):
-    from costlib import calculator
+    from costlib.ui import app
 
-    return widgets.EXPLORERS[name] if name in widgets.EXPLORERS else getattr(calculator, name)
+    return widgets.EXPLORERS[name] if name in widgets.EXPLORERS else getattr(app, name)
 
 
 def test_every_explorer_has_a_walk():

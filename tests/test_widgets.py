@@ -17,7 +17,7 @@ import ipywidgets as w  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from costlib import widgets  # noqa: E402
+from costlib.ui import widgets  # noqa: E402
 
 # ---------------------------------------------------------------- hand-derived facts
 
@@ -479,7 +479,7 @@ def test_claims_explorer_fp8_weights_and_filters():
 
 
 def test_claims_explorer_filter_matches_the_table():
-    from costlib import chapter
+    from costlib.teaching import chapter
 
     table = chapter.claims()
     ex = widgets.claims_explorer()
