@@ -25,6 +25,7 @@ plain Python process (the notebook's import of calculator_app, building it) and 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import http.cookiejar
 import json
 import os
@@ -180,7 +181,7 @@ class Visitor:
         except Exception as e:  # reported, never hidden
             self.error = f"{type(e).__name__}: {e}"
 
-    def close(self) -> int | None:
+    def close(self) -> int | str | None:
         """Post the shutdown request the page sends on beforeunload; the HTTP status."""
         if not self.kernel_id:
             return None
@@ -188,10 +189,12 @@ class Visitor:
         data = urllib.parse.urlencode({"_xsrf": xsrf}).encode()
         req = urllib.request.Request(f"{self.base}/voila/api/shutdown/{self.kernel_id}", data=data, method="POST")
         try:
-            with self.opener.open(req, timeout=30) as r:
+            with self.opener.open(req, timeout=PAGE_TIMEOUT_S) as r:
                 return r.status
         except urllib.error.HTTPError as e:
             return e.code
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
+            return f"no answer ({type(e).__name__})"
 
 
 class PeakSampler(threading.Thread):
@@ -226,7 +229,8 @@ def visit(server: psutil.Process, base: str, token: str, n: int, idle_rss: int, 
     times = [v.complete_s for v in visitors if v.complete_s is not None]
     on_page_rss = rss_bytes(kernels(server))
     on_page_kernels = len(kernels(server))
-    statuses = [v.close() for v in visitors]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=n) as pool_:  # they all leave together
+        statuses = list(pool_.map(Visitor.close, visitors))
     left_s = settle(server, pool if pool else None)
     sampler.done.set()
     sampler.join()
