@@ -5,11 +5,12 @@ as plain ``make app`` (``--mode app``, one kernel started per visitor), always o
 token: every request of this script goes to 127.0.0.1 only. For each group size it releases that
 many visitor threads together; each one fetches the page over plain HTTP until the last byte
 (Voilà streams the page while the notebook runs, so the last byte is the page complete on the
-server side), then, like the page does when its tab closes, posts the shutdown request for its
-kernel with the ``_xsrf`` cookie the page got. It reports the time until every page is complete,
-the kernels' memory (RSS of the server's ipykernel processes) with every visitor on the page, and
-the kernels' memory once they have left and the server has settled (kernel count back to the pool,
-CPU quiet), against the idle pool. The server is then stopped by its PID (SIGTERM, SIGKILL to its
+server side). The visitors stay on the page until the server is quiet again (room mode: the pool
+has refilled behind them), then all leave: like the page does when its tab closes, each posts the
+shutdown request for its kernel with the ``_xsrf`` cookie the page got. It reports the time until
+every page is complete, the kernels' memory (RSS of the server's ipykernel processes) with every
+visitor on the page, and once they have left and the server has settled (kernel count back to the
+pool, CPU quiet), against the idle pool. The server is then stopped by its PID (SIGTERM, SIGKILL to its
 process group if it does not exit). Targets on a 2-core machine: 30 visitors complete within
 TARGET_COMPLETE_S, memory back within TARGET_MEMORY_RATIO of the idle pool.
 
@@ -214,6 +215,7 @@ class PeakSampler(threading.Thread):
 
 
 def visit(server: psutil.Process, base: str, token: str, n: int, idle_rss: int, pool: int) -> dict:
+    kernels_before = len(kernels(server))  # the idle pool (room), or kernels earlier groups left behind
     sampler = PeakSampler(server)
     sampler.start()
     visitors = [Visitor(base, token) for _ in range(n)]
@@ -227,6 +229,8 @@ def visit(server: psutil.Process, base: str, token: str, n: int, idle_rss: int, 
     for t in threads:
         t.join(PAGE_TIMEOUT_S + 60)
     times = [v.complete_s for v in visitors if v.complete_s is not None]
+    # Learners stay on the page: wait until the pool has refilled behind them, then measure.
+    stay_s = settle(server, kernels_before + sum(v.kernel_id is not None for v in visitors))
     on_page_rss = rss_bytes(kernels(server))
     on_page_kernels = len(kernels(server))
     with concurrent.futures.ThreadPoolExecutor(max_workers=n) as pool_:  # they all leave together
@@ -243,6 +247,7 @@ def visit(server: psutil.Process, base: str, token: str, n: int, idle_rss: int, 
         "errors": [v.error for v in visitors if v.error],
         "kernels_on_page": on_page_kernels,
         "kernel_rss_on_page_bytes": on_page_rss,
+        "settle_on_page_s": stay_s,
         "peak_kernels": sampler.peak_kernels,
         "peak_kernel_rss_bytes": sampler.peak_rss,
         "shutdown_status": {str(s): statuses.count(s) for s in set(statuses)},
