@@ -155,7 +155,7 @@ def room_banner(url: str, pool: int, qr: bool = True) -> str:
     lines += ["", f"{pool} kernels are being started for the first visitors (a minute or two on a "
               "laptop:", "start this 10 minutes before the session).",
               "Plain HTTP: use it on a room network you trust, never on the open internet.",
-              "STOP IT with Ctrl+C in this terminal (twice if Voilà asks), or close the terminal.",
+              "STOP IT with Ctrl+C in this terminal (its kernels stop with it).",
               "=" * 78, ""]
     return "\n".join(lines)
 
