@@ -1,7 +1,7 @@
 # Inference Cost Workbook — the two commands of the README:
 #   make lab    install everything into .venv and open the workbook in JupyterLab
 #   make test   install everything into .venv and run every check (what CI runs)
-# Other targets: make app, make screenshots, make bench, make exercises, make clean, make distclean,
+# Other targets: make app, make room, make screenshots, make bench, make exercises, make clean, make distclean,
 # make venv.
 
 SHELL := /bin/bash
@@ -20,6 +20,10 @@ SERVE := $(PY) tools/serve.py
 # options after "--", e.g. LAB_ARGS="-- --ServerApp.iopub_data_rate_limit=1e10").
 LAB_ARGS ?=
 APP_ARGS ?=
+# make room (or make app ROOM=1): the app for a workshop room, on this laptop's network address,
+# with POOL kernels started ahead of the learners. E.g. make room POOL=15 APP_ARGS="--port 9000".
+ROOM ?=
+POOL ?= 30
 
 # Extra arguments for the unit-test run, e.g. make test PYTEST_ARGS="-n 2" or "-k packaging".
 PYTEST_ARGS ?=
@@ -35,13 +39,14 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 NBVAL  := env -u MPLBACKEND $(PYTEST) --nbval-current-env --nbval-cell-timeout=$(NBVAL_TIMEOUT) \
           --nbval-kernel-startup-timeout=$(NBVAL_KERNEL_STARTUP) --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help venv lab app test lint unit nbval nbval-notebooks nbval-solutions bench exercises \
+.PHONY: help venv lab app room test lint unit nbval nbval-notebooks nbval-solutions bench exercises \
         screenshots clean distclean
 
 help:
 	@echo "make lab        install into $(VENV) and open the workbook in JupyterLab"
 	@echo "make test       install into $(VENV) and run ruff, unit and browser tests, and nbval"
 	@echo "make app        serve the calculator app (Voilà, code hidden) on 127.0.0.1:8866"
+	@echo "make room       serve the app to a workshop room (network address, token, POOL=30 warm kernels)"
 	@echo "make screenshots  run the browser tests and refresh the README screenshots in docs/img/"
 	@echo "make bench      run every benchmarks/*.py"
 	@echo "make exercises  regenerate the student notebooks in exercises/"
@@ -66,9 +71,14 @@ venv: $(STAMP)
 lab: $(STAMP)
 	$(SERVE) lab --root "$(CURDIR)" $(LAB_ARGS)
 
-# The calculator (app/calculator.ipynb) as a Voilà page: code hidden, 127.0.0.1, a token.
+# The calculator (app/calculator.ipynb) as a Voilà page: code hidden, 127.0.0.1, a token; closed
+# pages' kernels are shut down and idle unused ones culled. ROOM=1 does what make room does.
 app: $(STAMP)
-	$(SERVE) app --root "$(CURDIR)" $(APP_ARGS)
+	$(SERVE) $(if $(ROOM),room --pool $(POOL),app) --root "$(CURDIR)" $(APP_ARGS)
+
+# The app for a workshop room: reachable from the network (it says so), URL and QR code printed.
+room: $(STAMP)
+	$(SERVE) room --pool $(POOL) --root "$(CURDIR)" $(APP_ARGS)
 
 # Runs the browser tests (they must run: a missing Chromium fails here) and copies the chosen
 # screenshots into docs/img/ for the README. Other screenshots stay in artifacts/browser/.

@@ -60,6 +60,47 @@ def test_app_command_serves_the_calculator_with_code_hidden():
     assert _opt(serve.app_argv(ROOT, token="abc"), "--token") == "abc"
 
 
+def test_app_shuts_closed_pages_kernels_down_culls_the_rest_and_stays_offline():
+    argv = serve.app_argv(ROOT, open_browser=False)
+    assert _opt(argv, "--template") == "offline"
+    template = serve.APP_SERVER_DIR / "voila" / "templates" / "offline"
+    assert json.loads((template / "conf.json").read_text())["base_template"] == "lab"
+    assert "extends 'lab/index.html.j2'" in (template / "index.html.j2").read_text()
+    provider = _opt(argv, "--Voila.identity_provider_class")
+    assert (serve.APP_SERVER_DIR / (provider.split(".")[0] + ".py")).is_file()
+    assert float(_opt(argv, "--MappingKernelManager.cull_idle_timeout")) == serve.CULL_IDLE_S
+    assert float(_opt(argv, "--MappingKernelManager.cull_interval")) == serve.CULL_INTERVAL_S
+    assert 0 < serve.CULL_INTERVAL_S <= serve.CULL_IDLE_S
+    assert _opt(argv, "--preheat_kernel") is None, "make app starts a kernel per visitor, no pool"
+    env = serve.app_env({"PYTHONPATH": "/elsewhere"})
+    assert env["PYTHONPATH"].split(os.pathsep) == [str(serve.APP_SERVER_DIR), "/elsewhere"]
+    assert env["JUPYTER_PATH"] == str(serve.APP_SERVER_DIR)
+
+
+def test_room_listens_on_the_network_with_a_token_and_a_warm_pool(capsys):
+    argv = serve.command("room", ROOT, token="abc", open_browser=False, ip="10.1.2.3", pool=12)
+    assert _opt(argv, "--Voila.ip") == "10.1.2.3" and _opt(argv, "--token") == "abc"
+    assert _opt(argv, "--preheat_kernel") == "True" and _opt(argv, "--pool_size") == "12"
+    assert _opt(argv, "--MappingKernelManager.cull_idle_timeout") is not None
+    assert _opt(serve.command("room", ROOT, open_browser=False), "--pool_size") == str(serve.ROOM_POOL) == "30"
+    assert _opt(serve.command("app", ROOT, open_browser=False), "--Voila.ip") == "127.0.0.1"
+    with pytest.raises(ValueError, match="pool must be >= 0 kernels, got -1"):
+        serve.app_argv(ROOT, pool=-1)
+    # the default room token is random and given to Voilà explicitly, so the printed URL works
+    assert serve.main(["room", "--dry-run", "--ip", "10.1.2.3", "--no-browser"]) == 0
+    token = _opt(capsys.readouterr().out.split(), "--token")
+    assert token and len(token) >= 12
+    banner = serve.room_banner(serve.room_url("10.1.2.3", 8866, "tok"), pool=30)
+    assert "http://10.1.2.3:8866/?token=tok" in banner
+    assert "FROM THE NETWORK" in banner and "Ctrl+C" in banner and "30 kernels" in banner
+    assert "\u2588" in banner or "\u2580" in banner or "pip install segno" in banner  # a QR code, or how to get one
+
+
+def test_makefile_room_and_app_room_1_run_room_mode_and_app_stays_local():
+    assert "$(SERVE) room --pool $(POOL)" in _recipe("room")
+    assert re.search(r"^POOL \?= 30$", (ROOT / "Makefile").read_text(), re.MULTILINE)
+
+
 def test_isolated_env_keeps_jupyter_state_in_one_folder_and_silences_news(tmp_path):
     env = serve.isolated_env(tmp_path, base={"MPLBACKEND": "Agg", "PATH": "/bin"})
     for key in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_SETTINGS_DIR",
@@ -85,7 +126,7 @@ def _recipe(target: str) -> str:
 
 
 def test_makefile_lab_and_app_use_the_same_script_as_the_browser_tests():
-    assert "$(SERVE) lab" in _recipe("lab") and "$(SERVE) app" in _recipe("app")
+    assert "$(SERVE) lab" in _recipe("lab") and "$(SERVE) $(if $(ROOM),room --pool $(POOL),app)" in _recipe("app")
     assert re.search(r"^SERVE := \$\(PY\) tools/serve.py$", (ROOT / "Makefile").read_text(), re.MULTILINE)
     kit = (ROOT / "tests" / "browser" / "browserkit.py").read_text()
     assert 'ROOT / "tools" / "serve.py"' in kit

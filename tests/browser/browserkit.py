@@ -106,11 +106,12 @@ def wait_http(url: str, proc: subprocess.Popen, log: Path, timeout_s: float = 90
     raise RuntimeError(f"no answer from {url} after {timeout_s:.0f} s:\n{log.read_text()[-3000:]}")
 
 
-def start_server(what: str, root: Path, workdir: Path, port: int, token: str) -> tuple[subprocess.Popen, Path]:
+def start_server(what: str, root: Path, workdir: Path, port: int, token: str,
+                 serve_args=()) -> tuple[subprocess.Popen, Path]:
     """Run tools/serve.py (what ``make lab``/``make app`` run) in the background, isolated in ``workdir``."""
     log = workdir / f"{what}.log"
     cmd = [sys.executable, str(SERVE), what, "--root", str(root), "--port", str(port), "--token", token,
-           "--no-browser", "--isolate", str(workdir / "jupyter")]
+           "--no-browser", "--isolate", str(workdir / "jupyter"), *serve_args]
     fh = open(log, "w")  # noqa: SIM115 - closed by stop_server
     proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             cwd=str(root), start_new_session=True)

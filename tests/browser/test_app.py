@@ -82,3 +82,9 @@ def test_calculator_app_offline(page, app):
     assert "Traceback" not in page.text_content("body")
     assert not page.js_errors, f"JavaScript errors: {page.js_errors}"
     assert not page.requests.failed, f"local requests failed: {page.requests.failed}"
+    # Zero attempts, not zero successes: Voilà's own template must not even try a CDN (Font Awesome).
+    assert page.requests.blocked == [], f"the app page tried to reach other hosts: {page.requests.blocked}"
+    # ... and its icon font still comes from this server (Voilà's bundle carries Font Awesome 5).
+    family = page.evaluate("""() => { const i = document.createElement('i'); i.className = 'fa fa-check';
+        document.body.appendChild(i); const f = getComputedStyle(i).fontFamily; i.remove(); return f; }""")
+    assert "Font Awesome" in family, f"no local Font Awesome: .fa renders in {family!r}"
