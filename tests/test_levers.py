@@ -318,3 +318,52 @@ def test_tornado_rows_are_sorted_by_swing_and_priced_on_the_quote_path(cli):
     assert code == 0 and [r["input"] for r in rows] == [r.input for r in t.rows]
     assert list(rows[0]) == ["input", "low_value", "high_value", "usd_per_million_at_low", "usd_per_million_at_high",
                              "swing"]
+
+
+# ---------------------------------------------------------------- self-hosting vs an API as h grows
+
+def test_the_flip_hit_rate_is_where_the_cheaper_side_changes():
+    from costlib.economics.prefix import selfhost_vs_api
+
+    h = [0.0, 0.25, 0.5, 0.75, 1.0]
+    c = selfhost_vs_api("llama-3.1-70b", "H100-SXM", 2, "fp8", "fp8", "deepinfra-llama-3.3-70b", input_len=8000,
+                        output_len=300, hit_rates=h, utilization=0.5)
+    # DeepInfra publishes no cached price: $0.23/M in and $0.40/M out at every h
+    assert c.api_usd_per_request == pytest.approx([(8000 * 0.23 + 300 * 0.40) / 1e6] * 5)
+    for x, own in zip(h, c.selfhost_usd_per_request, strict=True):
+        q = quote("llama-3.1-70b", "H100-SXM", 2, "fp8", "fp8", input_len=8000, output_len=300, utilization=0.5,
+                  prefix_hit_rate=x)
+        assert own == pytest.approx(q.usd_per_million.mid * 300 / 1e6)
+    cheaper = c.selfhost_cheaper
+    assert not cheaper[0] and cheaper[-1]  # the API wins without reuse, self-hosting with a warm cache
+    first = h[list(cheaper).index(True)]
+    assert c.flip_hit_rate == first
+
+
+# ---------------------------------------------------------------- explorers, figures and the app
+
+def test_lever_explorers_show_the_libraries_numbers():
+    from costlib.ui import lever_widgets as lw
+
+    ex = lw.speculative_lever()
+    d = dep("llama-3.1-70b", tp=2)
+    assert ex.ok and f"x{speculative_speedup(d, 1, 1000, 1000, 0.7, 4, 0.05):.2f} at batch 1" in ex.message
+    assert f"from batch {crossover_batch(d, 1000, 1000, 0.7, 4, 0.05):,}" in ex.message
+    ex.set(alpha=0.9, k=6)
+    assert f"{expected_tokens_per_step(0.9, 6):.2f} tokens" in ex.message
+    for build in (lw.prefix_lever, lw.energy_lever, lw.tornado_lever):
+        e = build()
+        assert e.ok and "internal error" not in e.message
+    e = lw.energy_lever()
+    e.set(weights="bf16", tp=1)  # 70B in bf16 does not fit one H100: said, not drawn
+    assert not e.ok and "does not fit" in e.message
+
+
+def test_the_app_can_show_the_tornado_without_changing_its_text():
+    from costlib.ui import app
+
+    ex = app.calculator_app()
+    text = ex.message
+    ex.controls["figure"].value = app.TORNADO
+    assert ex.ok and ex.message == text
+    assert ex.ax.get_title().startswith("What moves $/M most")
