@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..catalog.tables import api_ids, api_prices
+from ..catalog.tables import api_price_row
 from ..common import checks as v
 
 __all__ = ["ApiBilling", "api_billing", "api_usd_per_million_input", "api_usd_per_request"]
@@ -51,9 +51,8 @@ def api_billing(api) -> ApiBilling:
     """The billing grammar of one catalog API, by id (did-you-mean on typos) (§30.5)."""
     if isinstance(api, ApiBilling):
         return api
-    aid = v.choice("api", api, api_ids())
-    r = api_prices().set_index("id").loc[aid]
-    return ApiBilling(id=aid, usd_per_million_input=float(r["usd_per_million_input"]),
+    r = api_price_row(api)
+    return ApiBilling(id=r["id"], usd_per_million_input=float(r["usd_per_million_input"]),
                       usd_per_million_output=float(r["usd_per_million_output"]),
                       usd_per_million_cached_input=_opt(r["usd_per_million_cached_input"]),
                       usd_per_million_cache_write=_opt(r["usd_per_million_cache_write"]),

@@ -12,6 +12,7 @@ the price tier: the cheapest $/M pairs the fastest estimate with the lowest pric
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from costlib.catalog.deployment import deployment
@@ -256,6 +257,7 @@ def _quote(dep, n, status, message, e, batch, target, prof, tier, u, **numbers) 
                  prefix_hit_rate=e.prefix_hit_rate if e else 0.0, **numbers)
 
 
+@functools.lru_cache(maxsize=None)
 def _same_model_apis() -> dict:
     """API id -> the catalog model it serves (column self_hostable_model), where it names one."""
     df = api_prices()
