@@ -12,13 +12,12 @@ the price tier: the cheapest $/M pairs the fastest estimate with the lowest pric
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 from costlib.catalog.deployment import deployment
 from costlib.catalog.tables import (
     api_ids,
-    api_prices,
+    api_self_hostable_model,
     get_api_price,
     gpu_usd_per_hour,
     tiers,
@@ -211,13 +210,12 @@ def quote(model, gpu, tp: int = 1, weights="bf16", kv="bf16", *, input_len: int 
     monthly = Range(*(p * n * HOURS_PER_MONTH for p in (price.low, price.mid, price.high)))
     per_month = tps.mid * u * 3600 * HOURS_PER_MONTH
     apis = []
-    same = _same_model_apis()
     for aid in api_ids():
         a = get_api_price(aid)
         out = a["usd_per_million_output"]
         apis.append(ApiComparison(
             id=aid, provider=a["provider"], model=a["model"], usd_per_million_output=out,
-            same_model=same.get(aid) == dep.model.id, ratio=usd_m.mid / out,
+            same_model=api_self_hostable_model(aid) == dep.model.id, ratio=usd_m.mid / out,
             breakeven_utilization=float(breakeven_utilization(out, price.mid * n, tps.mid))))
     apis.sort(key=lambda x: (not x.same_model, x.usd_per_million_output))
     how = {None: "memory-limited batch", }.get(batch, "fixed batch") if target is None else \
@@ -256,9 +254,3 @@ def _quote(dep, n, status, message, e, batch, target, prof, tier, u, **numbers) 
                  tpot_target_s=target, profile=prof.name, tier=tier, utilization=u,
                  prefix_hit_rate=e.prefix_hit_rate if e else 0.0, **numbers)
 
-
-@functools.lru_cache(maxsize=None)
-def _same_model_apis() -> dict:
-    """API id -> the catalog model it serves (column self_hostable_model), where it names one."""
-    df = api_prices()
-    return {r.id: r.self_hostable_model for r in df.itertuples() if isinstance(r.self_hostable_model, str)}

@@ -2,15 +2,15 @@
 
 Each function takes a result computed on the one prediction path (costlib.economics.sensitivity,
 costlib.estimate.speculative, costlib.estimate.energy, costlib.economics.prefix) and draws it on ``ax``
-(new axes when None) in the workbook's style (:func:`costlib.ui.plots.style`).
+(new axes when None) in the workbook's style (:func:`costlib.ui.plots.style.style`).
 """
 from __future__ import annotations
 
 import numpy as np
 from matplotlib.patches import Patch
 
-from costlib.ui import plots
-from costlib.ui.plots import BLUE, GREY, ORANGE, VERMILLION
+from costlib.ui.plots.axes import COUNT_TICKS, USD_TICKS, new_axes
+from costlib.ui.plots.style import BLUE, GREY, ORANGE, VERMILLION, styled
 
 __all__ = ["tornado", "speculative_speedup_plot", "energy_per_response_bars", "prefix_flip_plot"]
 
@@ -19,10 +19,10 @@ def _usd(x: float) -> str:
     return f"${x:,.3f}" if x < 1 else f"${x:,.2f}"
 
 
-@plots._styled
+@styled
 def tornado(t, ax=None, *, top: int | None = None):
     """Bars of $/M output tokens from each input's low to its high end, sorted by swing; the base case as a line (§30.1)."""
-    ax = plots._axes(ax)
+    ax = new_axes(ax)
     rows = list(t.rows)[:top] if top else list(t.rows)
     base = t.base_usd_per_million
     y = np.arange(len(rows))[::-1]
@@ -46,7 +46,7 @@ def tornado(t, ax=None, *, top: int | None = None):
     lo_x, hi_x = min(vals + [base]), max(vals + [base])
     pad = (hi_x - lo_x) * 0.25 or base * 0.2
     ax.set_xlim(max(0.0, lo_x - pad), hi_x + pad)
-    ax.xaxis.set_major_formatter(plots._USD_FMT)
+    ax.xaxis.set_major_formatter(USD_TICKS)
     ax.set_xlabel("$ per million output tokens (mid) at each end of the input's range")
     ax.set_title(f"What moves $/M most: {t.base.label}, base {_usd(base)}/M")
     ax.legend(handles=[Patch(color=BLUE, label="below the base case"), Patch(color=ORANGE, label="above the base case"),
@@ -60,10 +60,10 @@ def _line(color, label):
     return Line2D([], [], color=color, lw=2, label=label)
 
 
-@plots._styled
+@styled
 def speculative_speedup_plot(batches, speedups, crossover=None, ax=None, *, expected_tokens=None):
     """Decode speedup of speculative decoding against the batch (log x), 1 marked; the crossover batch shown (§30.3)."""
-    ax = plots._axes(ax)
+    ax = new_axes(ax)
     b = np.asarray(batches, dtype=float)
     s = np.asarray(speedups, dtype=float)
     ax.plot(b, s, color=BLUE, lw=2, label="speedup (engine step times)")
@@ -73,7 +73,7 @@ def speculative_speedup_plot(batches, speedups, crossover=None, ax=None, *, expe
     if crossover is not None:
         ax.axvline(crossover, color=VERMILLION, lw=1.5, label=f"stops paying at batch {crossover:,}")
     ax.set_xscale("log", base=2)
-    ax.xaxis.set_major_formatter(plots._COUNT_FMT)
+    ax.xaxis.set_major_formatter(COUNT_TICKS)
     top = max(float(np.nanmax(s)), expected_tokens or 0.0) * 1.15
     ax.set_ylim(0, max(top, 1.5))
     ax.set_xlabel("batch (sequences decoding together, log scale)")
@@ -83,10 +83,10 @@ def speculative_speedup_plot(batches, speedups, crossover=None, ax=None, *, expe
     return ax
 
 
-@plots._styled
+@styled
 def energy_per_response_bars(labels, joules_per_response, ax=None):
     """Watt-hours per response for a few workloads, as bars (§30.2)."""
-    ax = plots._axes(ax)
+    ax = new_axes(ax)
     wh = np.asarray(joules_per_response, dtype=float) / 3600.0
     y = np.arange(len(labels))[::-1]
     ax.barh(y, wh, color=[ORANGE if i == int(np.argmax(wh)) else BLUE for i in range(len(wh))], height=0.6, zorder=3)
@@ -100,10 +100,10 @@ def energy_per_response_bars(labels, joules_per_response, ax=None):
     return ax
 
 
-@plots._styled
+@styled
 def prefix_flip_plot(c, ax=None):
     """$ per request against the prefix hit rate: self-hosted and the API, the flip point marked (§30.7)."""
-    ax = plots._axes(ax)
+    ax = new_axes(ax)
     ax.plot(c.hit_rates, c.selfhost_usd_per_request * 1e3, color=BLUE, lw=2, label="self-hosted (GPU time)")
     ax.plot(c.hit_rates, c.api_usd_per_request * 1e3, color=ORANGE, lw=2, label=f"API {c.api} (billing grammar)")
     if c.flip_hit_rate is not None:

@@ -21,7 +21,14 @@ from costlib.estimate.speculative import (
     speculative_speedup,
 )
 from costlib.ui import lever_plots
-from costlib.ui.widgets import Explorer, _dep, _float, _int, _pick, deployment_controls
+from costlib.ui.widgets.controls import (
+    deployment_controls,
+    deployment_from,
+    dropdown,
+    float_slider,
+    int_slider,
+)
+from costlib.ui.widgets.explorer import Explorer
 
 __all__ = ["prefix_lever", "speculative_lever", "energy_lever", "tornado_lever"]
 
@@ -30,7 +37,7 @@ _BATCHES = np.unique(np.round(np.geomspace(1, 2048, 60)))
 
 
 def _args(v):
-    d = _dep(v)
+    d = deployment_from(v)
     return d.model.id, d.gpu.id, d.tp, d.weights.name, d.kv.name
 
 
@@ -38,12 +45,12 @@ def prefix_lever(api="deepinfra-llama-3.3-70b", input_len=8000, output_len=300, 
                     tier="on_demand", **dep):
     """Prefix hit rate -> $/M input, TTFT, batch, and self-hosted vs API $ per request with the flip point (§30.7)."""
     controls = {**deployment_controls(**{**BASE, **dep}),
-                "api": _pick("API", api_ids(), api),
-                "input_len": _int("input tokens", input_len, 16, 65_536, 16),
-                "output_len": _int("output tokens", output_len, 1, 8192),
-                "hit_rate": _float("prefix hit rate h", hit_rate, 0.0, 1.0, 0.05),
-                "utilization": _float("utilization", utilization, 0.05, 1.0, 0.01),
-                "tier": _pick("price tier", price_tiers(), tier)}
+                "api": dropdown("API", api_ids(), api),
+                "input_len": int_slider("input tokens", input_len, 16, 65_536, 16),
+                "output_len": int_slider("output tokens", output_len, 1, 8192),
+                "hit_rate": float_slider("prefix hit rate h", hit_rate, 0.0, 1.0, 0.05),
+                "utilization": float_slider("utilization", utilization, 0.05, 1.0, 0.01),
+                "tier": dropdown("price tier", price_tiers(), tier)}
 
     def compute(v, ax):
         args = _args(v)
@@ -71,14 +78,14 @@ def prefix_lever(api="deepinfra-llama-3.3-70b", input_len=8000, output_len=300, 
 def speculative_lever(alpha=0.7, k=4, draft_cost=0.05, input_len=1000, output_len=1000, **dep):
     """Acceptance rate, draft length and draft cost -> speedup against the batch and the crossover batch (§30.3)."""
     controls = {**deployment_controls(**{**BASE, **dep}),
-                "alpha": _float("acceptance rate α", alpha, 0.0, 0.95, 0.05),
-                "k": _int("draft length k", k, 1, 12),
-                "draft_cost": _float("draft cost c (x target)", draft_cost, 0.0, 0.5, 0.01, ".2f"),
-                "input_len": _int("input tokens", input_len, 16, 32_768, 16),
-                "output_len": _int("output tokens", output_len, 1, 8192)}
+                "alpha": float_slider("acceptance rate α", alpha, 0.0, 0.95, 0.05),
+                "k": int_slider("draft length k", k, 1, 12),
+                "draft_cost": float_slider("draft cost c (x target)", draft_cost, 0.0, 0.5, 0.01, ".2f"),
+                "input_len": int_slider("input tokens", input_len, 16, 32_768, 16),
+                "output_len": int_slider("output tokens", output_len, 1, 8192)}
 
     def compute(v, ax):
-        d = _dep(v)
+        d = deployment_from(v)
         a, kk, c = v["alpha"], v["k"], v["draft_cost"]
         s = speculative_speedup(d, _BATCHES, v["input_len"], v["output_len"], a, kk, c)
         x = crossover_batch(d, v["input_len"], v["output_len"], a, kk, c)
@@ -101,13 +108,13 @@ def energy_lever(chat=(500, 300), reasoning=(500, 8000), pue=None, usd_per_kwh=N
     pue = lever_constant("pue") if pue is None else pue
     usd_per_kwh = lever_constant("usd_per_kwh") if usd_per_kwh is None else usd_per_kwh
     controls = {**deployment_controls(**{**BASE, **dep}),
-                "reasoning_output": _int("long answer: output tokens", reasoning[1], 500, 32_000, 500),
-                "reasoning_batch": _int("long answer: batch", 1, 1, 64),
-                "pue": _float("PUE", pue, 1.0, 2.0, 0.05),
-                "usd_per_kwh": _float("$ per kWh", usd_per_kwh, 0.0, 0.4, 0.01)}
+                "reasoning_output": int_slider("long answer: output tokens", reasoning[1], 500, 32_000, 500),
+                "reasoning_batch": int_slider("long answer: batch", 1, 1, 64),
+                "pue": float_slider("PUE", pue, 1.0, 2.0, 0.05),
+                "usd_per_kwh": float_slider("$ per kWh", usd_per_kwh, 0.0, 0.4, 0.01)}
 
     def compute(v, ax):
-        d = _dep(v)
+        d = deployment_from(v)
         tdp = get_gpu(d.gpu.id).tdp_w
         e_chat = predict(d, chat[0], chat[1])
         e_long = predict(d, reasoning[0], v["reasoning_output"], batch=v["reasoning_batch"])
@@ -138,10 +145,10 @@ def energy_lever(chat=(500, 300), reasoning=(500, 8000), pue=None, usd_per_kwh=N
 def tornado_lever(input_len=1000, output_len=1000, tier="on_demand", utilization=1.0, **dep):
     """The tornado: which input moves $/M most over its sourced range, for any deployment and workload (§30.1)."""
     controls = {**deployment_controls(**{**BASE, **dep}),
-                "input_len": _int("input tokens", input_len, 16, 32_768, 16),
-                "output_len": _int("output tokens", output_len, 1, 8192),
-                "tier": _pick("price tier", price_tiers(), tier),
-                "utilization": _float("utilization", utilization, 0.05, 1.0, 0.01)}
+                "input_len": int_slider("input tokens", input_len, 16, 32_768, 16),
+                "output_len": int_slider("output tokens", output_len, 1, 8192),
+                "tier": dropdown("price tier", price_tiers(), tier),
+                "utilization": float_slider("utilization", utilization, 0.05, 1.0, 0.01)}
 
     def compute(v, ax):
         t = sensitivity(*_args(v), input_len=v["input_len"], output_len=v["output_len"], tier=v["tier"],
