@@ -363,7 +363,7 @@ def get_model(name) -> ModelSpec:
 # ---------------------------------------------------------------- prices
 
 def api_ids() -> list[str]:
-    return list(_api_prices()["id"])
+    return list(_api_rows())
 
 
 @functools.lru_cache(maxsize=None)
