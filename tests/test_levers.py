@@ -367,3 +367,15 @@ def test_the_app_can_show_the_tornado_without_changing_its_text():
     ex.controls["figure"].value = app.TORNADO
     assert ex.ok and ex.message == text
     assert ex.ax.get_title().startswith("What moves $/M most")
+
+
+def test_a_tornado_needs_a_base_case_with_a_price(cli):
+    from costlib.economics.sensitivity import sensitivity
+
+    with pytest.raises(ValueError, match="base case has no price: does not fit"):
+        sensitivity("llama-3.1-70b", "H100-SXM", 1, "bf16", "bf16", input_len=1000, output_len=1000)
+    code, out, err = cli("sensitivity", "--model", "llama-3.1-70b", "--gpu", "H100-SXM", "--tp", "1", "--weights",
+                         "bf16", "--kv", "bf16", "--input-len", "1000", "--output-len", "1000")
+    assert code == 2 and out == "" and "does not fit" in err
+    code, out, _ = cli("sensitivity", *QUOTE[1:])
+    assert code == 0 and "swing" in out and "sensitivity_ranges.csv" in out
