@@ -8,6 +8,7 @@ or misses its target has no price: its $/M is None and its swing counts as 0, an
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from importlib import resources
@@ -16,7 +17,7 @@ import pandas as pd
 
 from ..catalog.deployment import deployment, valid_tp
 from ..catalog.tables import gpu_usd_per_hour
-from .quote import Quote, quote
+from .quote import Quote, Range, quote
 
 __all__ = ["TornadoRow", "Tornado", "sensitivity", "sensitivity_ranges"]
 
@@ -143,7 +144,5 @@ def _ends(r, dep, args, base, base_kw, q):
 
 
 def _with_mid(q: Quote, usd: float) -> Quote:
-    import dataclasses
-
-    from .quote import Range
+    """The quote with one end of its $/M range as its price (the efficiency row's two ends)."""
     return dataclasses.replace(q, usd_per_million=Range(usd, usd, usd))
