@@ -255,6 +255,9 @@ lever_widgets.tornado_lever()
 #   is a small slice of \$/M.
 # * Before optimising anything, draw the tornado for your deployment.
 #
+# Practise it: [d15](../exercises/d15.ipynb) (prefix caching on a price sheet),
+# [d16](../exercises/d16.ipynb) (speculative decoding) and [d17](../exercises/d17.ipynb) (energy).
+#
 # From the command line: `python -m costlib quote ... --prefix-hit-rate 0.5 --speculative 0.7,4,0.05
 # --usd-per-kwh 0.08` and `python -m costlib sensitivity ...` (same options). See also notebook
 # [05](05_self_host_vs_api.ipynb) (self-host vs API), [07](07_latency_frontier.ipynb) (latency)

@@ -406,3 +406,34 @@ def test_lever_explorers_redraw_like_a_fresh_draw(name, key, values):
         assert a.message == b.message
         pa, pb = pixels(a), pixels(b)
         assert pa.shape == pb.shape and not (pa != pb).any(), f"{name} {key}={val}: differs from a fresh draw"
+
+
+# ---------------------------------------------------------------- the drills d15-d17
+
+def test_d15_blended_prompt_price_by_hand():
+    # Sonnet: $3/M input, $0.30/M cache hits, $3.75/M cache writes (Anthropic's page);
+    # 12,000-token prompts, a 10,000-token prefix read by 9 requests in 10 and written by the tenth
+    plain, hits, writes = 2000 / 12000, 0.9 * 10000 / 12000, 0.1 * 10000 / 12000
+    by_hand = plain * 3.0 + hits * 0.30 + writes * 3.75
+    assert by_hand == pytest.approx(1.0375)
+    assert cl.check("d15", by_hand).passed
+    assert "not free" in cl.check("d15", plain * 3.0 + writes * 3.75).message
+    # the whole prompt taken as cacheable: 90% of it at the hit price, 10% at the write price
+    assert "share of requests" in cl.check("d15", 0.9 * 0.30 + 0.1 * 3.75).message
+
+
+def test_d16_the_paper_answer_passes_and_k_is_diagnosed():
+    e = (1 - 0.7 ** 5) / (1 - 0.7)  # 2.7731
+    paper = e / (1 + 4 * 0.05)  # verification ~ one step at batch 1
+    assert cl.check("d16", paper).passed
+    assert "counts k tokens" in cl.check("d16", 4 / (1 + 4 * 0.05)).message
+    assert "draft" in cl.check("d16", e).message
+
+
+def test_d17_kwh_by_hand_and_the_w_wh_slip():
+    e = predict(dep("llama-3.1-70b", tp=2), 1000, 1000)
+    watts = 700 * (0.1 + 0.9 * e.busy_fraction)  # H100 SXM datasheet TDP, idle 10%
+    j = watts * 2 * 1.2 / e.output_tokens_per_s.mid
+    assert cl.check("d17", j / 3.6).passed  # J/token x 1e6 / 3.6e6 = kWh per million
+    assert "3.6 million joules" in cl.check("d17", j * 1e3).message  # J x 1e6 / 1e3: W taken for Wh
+    assert "PUE" in cl.check("d17", j / 1.2 / 3.6).message
