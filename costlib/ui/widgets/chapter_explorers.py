@@ -28,10 +28,7 @@ from costlib.physics.step import (
     decode_step,
     prefill_ceiling_tokens_per_s,
 )
-from costlib.teaching.chapter import (
-    BATCH_CAP,
-    CONTEXT_TOKENS,
-)
+from costlib.teaching.chapter import BATCH_CAP, CONTEXT_TOKENS
 from costlib.ui import plots
 from costlib.ui.widgets.controls import (
     CHAPTER_MODEL,
