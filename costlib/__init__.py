@@ -74,6 +74,21 @@ _PUBLIC = {
     "costlib.economics.quote": (
         "Quote", "quote",
     ),
+    "costlib.economics.billing": (
+    "api_billing", "api_usd_per_million_input", "api_usd_per_request",
+    ),
+    "costlib.economics.prefix": (
+    "selfhost_vs_api",
+    ),
+    "costlib.economics.sensitivity": (
+    "sensitivity", "sensitivity_ranges",
+    ),
+    "costlib.estimate.speculative": (
+    "expected_tokens_per_step", "speculative_speedup", "crossover_batch",
+    ),
+    "costlib.estimate.energy": (
+    "energy_use", "board_power_w", "lever_constants",
+    ),
     "costlib.evidence.validate": (
         "validate", "ValidationReport", "Prediction",
     ),

@@ -32,10 +32,11 @@
 
 # %%
 import pandas as pd
+from IPython.display import Markdown
 
 import costlib as cl
 from costlib.teaching import chapter as ch
-from costlib.ui import plots, widgets
+from costlib.ui import lever_plots, plots, widgets
 
 # %% [markdown]
 # ## 1. The formulas
@@ -351,6 +352,24 @@ card
 # %%
 # NBVAL_IGNORE_OUTPUT
 widgets.cheatsheet_explorer()
+
+# %% [markdown]
+# ## 6. Which lever first? The tornado
+#
+# Section 3 ranked the levers by argument. `cl.sensitivity` ranks them by number: it sets each input
+# of a quote to the low and the high end of a plausible range (the ranges and their sources are in
+# `costlib/data/sensitivity_ranges.csv`), one at a time, and sorts the inputs by how far the \$/M
+# swings. Here for Llama 3.1 70B in FP8 on two H100s, 1,000 + 1,000 tokens; the explorers of
+# notebook 12 and the calculator app draw it for any deployment.
+
+# %%
+tornado = cl.sensitivity("llama-3.1-70b", "H100-SXM", 2, "fp8", "fp8", input_len=1000, output_len=1000)
+lever_plots.tornado(tornado);
+
+# %%
+top = tornado.rows[0]
+Markdown(f"Optimise first: **{top.label}** ({top.low_value} → {top.high_value} moves the \\$/M by "
+         f"\\${top.swing:.2f}); then {tornado.rows[1].label} and {tornado.rows[2].label}.")
 
 # %% [markdown]
 # ## Takeaways

@@ -54,8 +54,8 @@ def test_notebook_shape(py):
     nb = jupytext.read(py)
     text = "\n".join(c.source for c in nb.cells)
     assert "§30." in text, "say which chapter section the notebook follows"
-    assert re.search(r"\bwidgets\.\w+\(", text), \
-        "every notebook has at least one explorer from costlib/ui/widgets/"
+    assert re.search(r"\b(?:lever_)?widgets\.\w+\(", text), \
+        "every notebook has at least one explorer from costlib/ui/widgets/ (or lever_widgets.py, built on it)"
     last = nb.cells[-1]
     assert last.cell_type == "markdown" and "takeaway" in last.source.lower(), \
         "end with a takeaways cell"

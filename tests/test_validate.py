@@ -289,10 +289,14 @@ def test_cli_quote_json_has_exactly_the_issue_keys(cli):
     code, out, err = cli(*QUOTE, "--json")
     assert code == 0 and err == "" and out.count("\n") == 1
     d = json.loads(out)
+    # issue #13's keys, plus issue #16's three that are always there (speedup only with --speculative,
+    # the electricity $/M only with --usd-per-kwh: see tests/test_levers.py)
     assert list(d) == ["output_tokens_per_s", "ttft_s", "tpot_s", "batch", "profile",
-                       "usd_per_million_output_tokens", "fits", "message"]
+                       "usd_per_million_output_tokens", "usd_per_million_input_tokens", "joules_per_output_token",
+                       "kwh_per_million_output_tokens", "fits", "message"]
     assert list(d["output_tokens_per_s"]) == ["ceiling", "low", "mid", "high"]
-    for k in ("ttft_s", "tpot_s", "usd_per_million_output_tokens"):
+    for k in ("ttft_s", "tpot_s", "usd_per_million_output_tokens", "usd_per_million_input_tokens",
+              "joules_per_output_token"):
         assert list(d[k]) == ["low", "mid", "high"]
     assert type(d["batch"]) is int and d["profile"] == "calibrated" and d["fits"] is True
     q = quote("llama-3.1-70b", "H100-SXM", 2, "fp8", "fp8", input_len=1000, output_len=1000)
@@ -305,7 +309,8 @@ def test_cli_quote_takes_exactly_the_issues_options():
     sub = next(a for a in build_parser()._actions if a.dest == "command").choices["quote"]
     opts = {s for a in sub._actions for s in a.option_strings} - {"-h", "--help"}
     assert opts == {"--model", "--gpu", "--tp", "--weights", "--kv", "--input-len", "--output-len", "--n-gpus",
-                    "--batch", "--profile", "--tier", "--usd-per-gpu-hour", "--utilization", "--json"}
+                    "--batch", "--profile", "--tier", "--usd-per-gpu-hour", "--utilization", "--json",
+                    "--prefix-hit-rate", "--speculative", "--usd-per-kwh"}  # the last three: issue #16
 
 
 def test_cli_quote_scales_with_gpus_and_answers_a_misfit(cli):

@@ -13,7 +13,7 @@ from costlib.common import checks as v
 __all__ = [
     "GPUSpec", "ModelSpec", "Precision", "PRECISIONS",
     "gpus", "models", "gpu_prices", "api_prices", "tiers", "measured",
-    "get_gpu", "get_model", "get_precision", "get_api_price", "gpu_usd_per_hour",
+    "get_gpu", "get_model", "get_precision", "get_api_price", "api_price_row", "gpu_usd_per_hour",
     "gpu_ids", "model_ids", "api_ids", "tier_fractions", "api_self_hostable_model",
 ]
 
@@ -363,13 +363,23 @@ def get_model(name) -> ModelSpec:
 # ---------------------------------------------------------------- prices
 
 def api_ids() -> list[str]:
-    return list(_api_prices()["id"])
+    return list(_api_rows())
+
+
+@functools.lru_cache(maxsize=None)
+def _api_rows() -> dict:
+    return {r["id"]: r for r in _api_prices().to_dict("records")}
+
+
+def api_price_row(name) -> dict:
+    """Every column of one API's row in api_prices.csv (NaN where a cell is empty), by id (§30.5)."""
+    return dict(_api_rows()[_lookup("api", name, api_ids())])
 
 
 def get_api_price(name) -> dict:
     """One API's input and output $/million tokens, with source and as_of (§30.5)."""
     aid = _lookup("api", name, api_ids())
-    row = _api_prices().set_index("id").loc[aid]
+    row = _api_rows()[aid]
     return {"id": aid, "provider": row["provider"], "model": row["model"],
             "usd_per_million_input": float(row["usd_per_million_input"]),
             "usd_per_million_output": float(row["usd_per_million_output"]),
@@ -390,8 +400,7 @@ def tier_fractions() -> dict[str, tuple[float, float]]:
 
 def api_self_hostable_model(name) -> str | None:
     """The catalog model id an API serves when its weights are open (None for a closed model) (§30.7)."""
-    aid = _lookup("api", name, api_ids())
-    val = _api_prices().set_index("id").loc[aid, "self_hostable_model"]
+    val = api_price_row(name)["self_hostable_model"]
     return val if isinstance(val, str) and val else None
 
 

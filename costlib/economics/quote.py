@@ -25,8 +25,10 @@ from costlib.catalog.tables import (
 from costlib.common import checks as v
 from costlib.economics.cost import usd_per_million_tokens
 from costlib.economics.crossover import HOURS_PER_MONTH, breakeven_utilization
+from costlib.estimate.energy import EnergyUse, energy_use
 from costlib.estimate.predict import Band, Estimate, batch_for_tpot, predict
 from costlib.estimate.profiles import get_profile
+from costlib.estimate.speculative import check_speculation, speculative_speedup
 
 __all__ = ["Range", "ApiComparison", "Quote", "quote", "price_tiers"]
 
@@ -95,6 +97,11 @@ class Quote:
     monthly_usd: Range | None  # all n_gpus always on: n_gpus x $/GPU-hour x 720 h
     tokens_per_month: float | None  # mid tokens/s x utilization x 720 h
     apis: tuple = ()
+    prefix_hit_rate: float = 0.0
+    usd_per_million_input: Range | None = None  # the prompts' share of the GPU time, per million prompt tokens
+    speculative: tuple | None = None  # (alpha, k, draft_cost) when asked for
+    speedup: float | None = None  # decode speedup of speculation at the quoted batch (already applied)
+    energy: EnergyUse | None = None
 
     @property
     def ok(self) -> bool:
@@ -109,14 +116,28 @@ class Quote:
         return self.n_gpus
 
     def as_dict(self) -> dict:
-        """The JSON object of ``python -m costlib quote --json``."""
+        """The JSON object of ``python -m costlib quote --json``.
+
+        Always: the keys of issue #13 plus ``usd_per_million_input_tokens`` {low, mid, high},
+        ``joules_per_output_token`` {low, mid, high} and ``kwh_per_million_output_tokens`` (null when there
+        is no answer); ``speedup`` only when speculation was asked for, and
+        ``electricity_usd_per_million_output_tokens`` only when a $/kWh was given.
+        """
         band = lambda b: None if b is None else b.as_dict()  # noqa: E731
-        return {"output_tokens_per_s": band(self.tokens_per_s), "ttft_s": band(self.ttft_s),
-                "tpot_s": band(self.tpot_s), "batch": self.batch, "profile": self.profile,
-                "usd_per_million_output_tokens": None if self.usd_per_million is None else {
-                    "low": self.usd_per_million.low, "mid": self.usd_per_million.mid,
-                    "high": self.usd_per_million.high},
-                "fits": self.fits, "message": self.message}
+        rng = lambda r: None if r is None else {"low": r.low, "mid": r.mid, "high": r.high}  # noqa: E731
+        e = self.energy
+        d = {"output_tokens_per_s": band(self.tokens_per_s), "ttft_s": band(self.ttft_s),
+             "tpot_s": band(self.tpot_s), "batch": self.batch, "profile": self.profile,
+             "usd_per_million_output_tokens": rng(self.usd_per_million),
+             "usd_per_million_input_tokens": rng(self.usd_per_million_input),
+             "joules_per_output_token": None if e is None else band(e.joules_per_output_token),
+             "kwh_per_million_output_tokens": None if e is None else e.kwh_per_million_output_tokens,
+             "fits": self.fits, "message": self.message}
+        if self.speculative is not None:
+            d["speedup"] = self.speedup
+        if e is not None and e.usd_per_kwh is not None:
+            d["electricity_usd_per_million_output_tokens"] = e.electricity_usd_per_million_output_tokens
+        return d
 
 
 def _price_range(gpu, tier: str, usd_per_gpu_hour) -> Range:
@@ -133,16 +154,22 @@ def _price_range(gpu, tier: str, usd_per_gpu_hour) -> Range:
 def quote(model, gpu, tp: int = 1, weights="bf16", kv="bf16", *, input_len: int = 1000, output_len: int = 1000,
           n_gpus: int | None = None, batch: int | None = None, tpot_target_s: float | None = None,
           profile="calibrated", tier: str = "on_demand", usd_per_gpu_hour: float | None = None,
-          utilization: float = 1.0) -> Quote:
+          utilization: float = 1.0, prefix_hit_rate: float = 0.0, shared_prefix_len: int = 0,
+          speculative: tuple | None = None, usd_per_kwh: float | None = None, pue: float | None = None) -> Quote:
     """Price a deployment on the one prediction path: fit first, then tokens/s, TTFT, TPOT, $/M, monthly, APIs (§30.1-§30.7).
 
     Give at most one of ``batch`` (requests started together) and ``tpot_target_s`` (the largest fixed
     batch that meets it); with neither, the batch is the memory-limited one of a max-throughput run,
     the one ``validate`` uses. The GPU-hour price comes from the catalog for ``tier`` (low/mid/high)
     unless ``usd_per_gpu_hour`` is given. $/M counts output tokens; the prompts are served in the same
-    paid hours.
+    paid hours. ``usd_per_million_input`` prices the prompts alone: the part of each step their prefill adds,
+    per million prompt tokens. Levers: ``prefix_hit_rate`` and ``shared_prefix_len`` (prefix caching, see
+    :func:`~costlib.estimate.predict.predict`); ``speculative=(alpha, k, draft_cost)`` multiplies decode by
+    the speedup at the quoted batch (:func:`~costlib.estimate.speculative.speculative_speedup`); energy per
+    token uses the PUE (default from ``levers.csv``) and, with ``usd_per_kwh``, the electricity $/M.
     """
     dep = deployment(model, gpu, tp, weights, kv)
+    spec_args = None if speculative is None else check_speculation(*_three(speculative))
     prof = get_profile(profile)
     if batch is not None and tpot_target_s is not None:
         raise ValueError(f"give at most one of batch and tpot_target_s; got batch={batch!r}, "
@@ -155,7 +182,7 @@ def quote(model, gpu, tp: int = 1, weights="bf16", kv="bf16", *, input_len: int 
                  monthly_usd=None, tokens_per_month=None)
     b = batch
     if target is not None:
-        b = batch_for_tpot(dep, input_len, output_len, target, prof)
+        b = batch_for_tpot(dep, input_len, output_len, target, prof, prefix_hit_rate, shared_prefix_len)
         if b < 1:
             e = predict(dep, input_len, output_len, batch=1, n_gpus=n, profile=prof)
             if not e.fits:
@@ -164,11 +191,19 @@ def quote(model, gpu, tp: int = 1, weights="bf16", kv="bf16", *, input_len: int 
                    f"{e.tpot_s.mid * 1e3:.1f} ms per token on {dep.label}; try a higher TP, a smaller weight "
                    "precision or a faster GPU")
             return _quote(dep, n, "misses target", msg, e, None, target, prof, t, u, **empty)
-    e = predict(dep, input_len, output_len, batch=b, n_gpus=n, profile=prof)
+    e = predict(dep, input_len, output_len, batch=b, n_gpus=n, profile=prof, prefix_hit_rate=prefix_hit_rate,
+                shared_prefix_len=shared_prefix_len)
     if not e.fits:
         return _quote(dep, n, "does not fit", e.message, e, b, target, prof, t, u, **empty)
     price = _price_range(dep.gpu, t, usd_per_gpu_hour)
-    tps = e.output_tokens_per_s
+    tps, tpot = e.output_tokens_per_s, e.tpot_s
+    speedup = None
+    if spec_args is not None:
+        speedup = float(speculative_speedup(dep, e.batch, e.input_len, e.output_len, *spec_args, profile=prof))
+        tps = Band(*(x * speedup for x in (tps.low, tps.mid, tps.high, tps.ceiling)))
+        tpot = Band(tpot.low / speedup, tpot.mid / speedup, tpot.high / speedup)
+    usd_in = _input_range(e, price, n, u)
+    energy = energy_use(e, dep.gpu.tdp_w, pue=pue, usd_per_kwh=usd_per_kwh, speedup=speedup or 1.0)
     usd_m = Range(usd_per_million_tokens(price.low * n, tps.high, u),
                   usd_per_million_tokens(price.mid * n, tps.mid, u),
                   usd_per_million_tokens(price.high * n, tps.low, u))
@@ -186,13 +221,36 @@ def quote(model, gpu, tp: int = 1, weights="bf16", kv="bf16", *, input_len: int 
     how = {None: "memory-limited batch", }.get(batch, "fixed batch") if target is None else \
         f"largest batch with TPOT <= {target * 1e3:.1f} ms"
     msg = f"{e.message}; {how} {e.batch:,}, {prof.name} profile"
+    if speedup is not None:
+        msg += f"; speculative decoding (alpha={spec_args[0]:g}, k={spec_args[1]}, draft cost {spec_args[2]:g}) " \
+               f"x{speedup:.2f} at batch {e.batch:,}"
     return _quote(dep, n, "ok", msg, e, e.batch, target, prof, t, u, usd_per_gpu_hour=price, tokens_per_s=tps,
-                  ttft_s=e.ttft_s, tpot_s=e.tpot_s, usd_per_million=usd_m, monthly_usd=monthly,
-                  tokens_per_month=per_month, apis=tuple(apis))
+                  ttft_s=e.ttft_s, tpot_s=tpot, usd_per_million=usd_m, monthly_usd=monthly,
+                  tokens_per_month=per_month, apis=tuple(apis), usd_per_million_input=usd_in,
+                  speculative=spec_args, speedup=speedup, energy=energy)
+
+
+def _three(speculative) -> tuple:
+    try:
+        a, k, c = speculative
+    except (TypeError, ValueError):
+        raise ValueError(f"speculative must be (alpha, k, draft_cost), got {speculative!r}") from None
+    return a, k, c
+
+
+def _input_range(e: Estimate, price: Range, n: int, u: float) -> Range:
+    """$/M prompt tokens: $/s x the prefill share of the GPU time / prompt tokens per s (§30.6)."""
+    tps, share = e.output_tokens_per_s, e.prefill_share
+    ratio = e.input_len / e.output_len
+    vals = sorted(usd_per_million_tokens(p * n * sh, x * ratio, u) if sh > 0 else 0.0
+                  for p, sh, x in ((price.low, share.high, tps.high), (price.mid, share.mid, tps.mid),
+                                   (price.high, share.low, tps.low)))
+    return Range(*vals)
 
 
 def _quote(dep, n, status, message, e, batch, target, prof, tier, u, **numbers) -> Quote:
     return Quote(label=dep.label, tp=dep.tp, n_gpus=n, status=status, message=message, estimate=e,
                  input_len=e.input_len if e else 0, output_len=e.output_len if e else 0, batch=batch,
-                 tpot_target_s=target, profile=prof.name, tier=tier, utilization=u, **numbers)
+                 tpot_target_s=target, profile=prof.name, tier=tier, utilization=u,
+                 prefix_hit_rate=e.prefix_hit_rate if e else 0.0, **numbers)
 

@@ -59,68 +59,96 @@ class Band:
 
 # ---------------------------------------------------------------- vectorised workloads
 
-def max_concurrency(spec: ReplicaSpec, limits: EngineLimits, input_len, output_len):
-    """Average requests in flight at max throughput: KV capacity / tokens reserved each, within max_batch (§30.3)."""
-    cap = kv_capacity_tokens(spec, limits)
-    per = sequence_reservation_tokens(limits, input_len, output_len)
-    return np.minimum(cap / per, limits.max_batch)
+def max_concurrency(spec: ReplicaSpec, limits: EngineLimits, input_len, output_len, shared_prefix_len=0.0):
+    """Average requests in flight at max throughput: KV capacity / tokens reserved each, within max_batch (§30.3).
+
+    A prefix of ``shared_prefix_len`` tokens common to all requests (a system prompt) is stored once per
+    replica; each request reserves only its own ``input_len - shared_prefix_len + output_len`` tokens.
+    """
+    cap = kv_capacity_tokens(spec, limits) - shared_prefix_len
+    per = sequence_reservation_tokens(limits, input_len - shared_prefix_len, output_len)
+    return np.minimum(np.maximum(cap, 0.0) / per, limits.max_batch)
 
 
 def max_throughput_table(spec: ReplicaSpec, eff: Efficiency, limits: EngineLimits, input_len, output_len,
-                         *, fewest_experts: bool = False) -> dict:
+                         *, fewest_experts: bool = False, prefix_hit_rate=0.0, shared_prefix_len=0.0,
+                         prefill_share: bool = False) -> dict:
     """Steady state of a replica at max throughput: tokens/s, sequences in flight, step time, TTFT (§30.3).
 
     In flight: B = min(KV capacity / reservation, max_batch). Each step decodes B tokens and, as B/O
-    requests finish per step, prefills B I / O new prompt tokens; when B + B I / O exceeds the step's
-    token budget, B shrinks to fit it. Output tokens/s = B / step time.
+    requests finish per step, prefills the B/O newcomers' prompts; a share ``prefix_hit_rate`` (h) of
+    each prompt is already in the prefix cache, so only I (1 - h) tokens per prompt are computed (at
+    least one: the last token is always run to get logits), attending to the I h cached ones. When the
+    step's tokens exceed its budget, B shrinks to fit it. Output tokens/s = B / step time;
+    with ``prefill_share=True`` it also gives the part of each step the prompts add: (step - the
+    decode-only step) / step.
     """
     i = np.asarray(input_len, dtype=float)
     o = np.asarray(output_len, dtype=float)
-    b = np.maximum(max_concurrency(spec, limits, i, o), 0.0)
+    cached = i * prefix_hit_rate
+    fresh = np.maximum(i - cached, 1.0)
+    cached = i - fresh
+    b = np.maximum(max_concurrency(spec, limits, i, o, shared_prefix_len), 0.0)
     new = b / o
-    t = b + new * i
+    t = b + new * fresh
     shrink = np.where(t > limits.max_tokens, limits.max_tokens / np.maximum(t, 1e-30), 1.0)
     b, new = b * shrink, new * shrink
-    t = b + new * i
+    t = b + new * fresh
     avg_ctx = i + o / 2
-    pairs = b * avg_ctx + new * i * (i + 1) / 2
-    parts = step_parts(spec, eff, t, pairs, b * avg_ctx, b + new, fewest_experts=fewest_experts)
+    pairs = b * avg_ctx + new * (fresh * cached + fresh * (fresh + 1) / 2)
+    parts = step_parts(spec, eff, t, pairs, b * avg_ctx + new * cached, b + new, fewest_experts=fewest_experts)
     step = parts.step_time_s
     with np.errstate(divide="ignore", invalid="ignore"):
         tps = np.where(b > 0, b / step, 0.0)
+    out = {}
+    if prefill_share:
+        decode_only = step_time_s(spec, eff, b, b * avg_ctx, b * avg_ctx, b, fewest_experts=fewest_experts)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["prefill_share"] = np.where(step > 0, np.clip((step - decode_only) / step, 0.0, 1.0), 0.0)
     # a newcomer's prompt goes through in chunks of what the budget leaves beside the decoders
     room = np.maximum(limits.max_tokens - b, 1.0)
-    ttft = np.ceil(i / np.minimum(room, np.maximum(i, 1.0))) * step
+    ttft = np.ceil(fresh / np.minimum(room, fresh)) * step
     return {"tokens_per_s": tps, "batch": b, "step_time_s": step, "ttft_s": ttft, "parts": parts,
-            "new_tokens": t}
+            "new_tokens": t, **out}
 
 
-def _prefill(spec: ReplicaSpec, eff: Efficiency, limits: EngineLimits, n_prompts, input_len):
-    """Seconds to prefill ``n_prompts`` prompts of ``input_len`` tokens together, in budget-sized chunks."""
-    total = n_prompts * input_len
+def _prefill(spec: ReplicaSpec, eff: Efficiency, limits: EngineLimits, n_prompts, input_len, cached_len=0.0):
+    """Seconds to prefill ``n_prompts`` prompts of ``input_len`` tokens together, in budget-sized chunks; the
+    first ``cached_len`` tokens of each come from the prefix cache (read, not computed)."""
+    fresh = input_len - cached_len
+    total = n_prompts * fresh
     chunks = np.maximum(np.ceil(total / limits.max_tokens), 1.0) if math.isfinite(limits.max_tokens) else 1.0
     per = total / chunks
-    # chunk j of a prompt attends to the chunks before it: on average half the prompt is cached
-    pairs = n_prompts * input_len * (input_len + 1) / 2 / chunks
-    cached = np.where(chunks > 1, per * (chunks - 1) / 2 * np.minimum(1.0, input_len / per), 0.0)
-    return chunks * step_time_s(spec, eff, per, pairs, cached, n_prompts / chunks)
+    # chunk j of a prompt attends to the cached prefix and to the chunks before it (on average half)
+    pairs = n_prompts * (fresh * cached_len + fresh * (fresh + 1) / 2) / chunks
+    within = np.where(chunks > 1, per * (chunks - 1) / 2 * np.minimum(1.0, fresh / per), 0.0)
+    read = within + np.maximum(n_prompts / chunks, 1.0) * cached_len
+    return chunks * step_time_s(spec, eff, per, pairs, read, n_prompts / chunks)
 
 
-def prefill_table(spec: ReplicaSpec, eff: Efficiency, limits: EngineLimits, input_len):
+def _cached_tokens(input_len, prefix_hit_rate):
+    """Prompt tokens served from the prefix cache: I h, leaving at least the last token to compute (§30.3)."""
+    return input_len - np.maximum(input_len * (1.0 - prefix_hit_rate), 1.0)
+
+
+def prefill_table(spec: ReplicaSpec, eff: Efficiency, limits: EngineLimits, input_len, prefix_hit_rate=0.0):
     """Seconds from a lone prompt's arrival to its first token, without the front-end overhead (§30.3)."""
-    return _prefill(spec, eff, limits, 1.0, np.asarray(input_len, dtype=float))
+    i = np.asarray(input_len, dtype=float)
+    return _prefill(spec, eff, limits, 1.0, i, _cached_tokens(i, prefix_hit_rate))
 
 
 def fixed_batch_table(spec: ReplicaSpec, eff: Efficiency, limits: EngineLimits, batch, input_len,
-                      output_len) -> dict:
+                      output_len, prefix_hit_rate=0.0) -> dict:
     """``batch`` requests started together: prefill, then output_len - 1 decode steps (static batching) (§30.3)."""
     b = float(batch)
     i, o = float(input_len), int(output_len)
-    pre = float(_prefill(spec, eff, limits, b, i))
+    pre = float(_prefill(spec, eff, limits, b, i, float(_cached_tokens(i, prefix_hit_rate))))
     ctx = i + np.arange(1, o, dtype=float)
     dec = float(np.sum(step_time_s(spec, eff, b, b * ctx, b * ctx, b))) if o > 1 else 0.0
+    mid = step_parts(spec, eff, b, b * (i + o / 2), b * (i + o / 2), b)
     return {"tokens_per_s": b * o / (pre + dec), "ttft_s": pre,
-            "tpot_s": dec / (o - 1) if o > 1 else pre, "batch": b}
+            "tpot_s": dec / (o - 1) if o > 1 else pre, "batch": b, "prefill_share": pre / (pre + dec),
+            "parts": mid}
 
 
 # ---------------------------------------------------------------- one deployment
@@ -150,6 +178,10 @@ class Estimate:
     ttft_s: Band | None
     tpot_s: Band | None
     bound: str | None = None
+    prefix_hit_rate: float = 0.0
+    shared_prefix_len: int = 0
+    prefill_share: Band | None = None  # part of the GPU time the prompts take, at the low/mid/high estimate
+    busy_fraction: float | None = None  # part of a mid step spent in kernels (not overheads or links)
 
     @property
     def ok(self) -> bool:
@@ -198,12 +230,23 @@ def _ordered(lo, mid, hi, ceiling=None) -> Band:
     return Band(float(lo), float(mid), float(hi), None if ceiling is None else float(ceiling))
 
 
+def _workload_levers(dep: Deployment, input_len: int, prefix_hit_rate, shared_prefix_len) -> tuple[float, int]:
+    """Checked prefix-cache options: h in [0, 1] and a shared prefix of 0..input_len tokens (§30.3)."""
+    h = v.number("prefix_hit_rate", prefix_hit_rate, low=0.0, low_inclusive=True, high=1.0, scalar=True)
+    s = v.integer("shared_prefix_len", shared_prefix_len, low=0, high=input_len, scalar=True)
+    return h, s
+
+
 def predict(dep: Deployment, input_len: int, output_len: int, *, batch: int | None = None,
-            n_gpus: int | None = None, profile="calibrated") -> Estimate:
+            n_gpus: int | None = None, profile="calibrated", prefix_hit_rate: float = 0.0,
+            shared_prefix_len: int = 0) -> Estimate:
     """Output tokens/s, TTFT and TPOT of a deployment on a workload, with ceiling/low/mid/high (§30.3, §30.4).
 
     Without ``batch`` the workload is max throughput (the memory-limited batch that ``validate`` uses);
     with it, ``batch`` requests start together. ``n_gpus`` (default TP) must be a multiple of TP.
+    Prefix caching: a share ``prefix_hit_rate`` of each prompt's tokens is served from the cache (not
+    recomputed), and the first ``shared_prefix_len`` prompt tokens are common to all requests, so their
+    KV cache is stored once per replica instead of once per request.
     """
     deployment_arg(dep)
     prof = get_profile(profile)
@@ -212,6 +255,7 @@ def predict(dep: Deployment, input_len: int, output_len: int, *, batch: int | No
     if i + o > dep.model.max_context:
         raise ValueError(f"input_len + output_len = {i + o:,} exceeds the {dep.model.max_context:,}-token "
                          f"context of {dep.model.id}")
+    h, s = _workload_levers(dep, i, prefix_hit_rate, shared_prefix_len)
     n = dep.tp if n_gpus is None else v.integer("n_gpus", n_gpus, low=1, high=1_000_000, scalar=True)
     if n % dep.tp:
         raise ValueError(f"n_gpus must be a multiple of tp ({dep.tp}), got {n}")
@@ -219,16 +263,17 @@ def predict(dep: Deployment, input_len: int, output_len: int, *, batch: int | No
     b = None if batch is None else v.integer("batch", batch, low=1, high=1_000_000, scalar=True)
     spec = replica_spec(dep, ideal=prof.ideal)
     lim = prof.limits
-    per = float(sequence_reservation_tokens(lim, i, o))
+    per = float(sequence_reservation_tokens(lim, i - s, o))
     if b is None:
-        ok, msg, need, mem, short = _fit_message(dep, spec, lim, per, f"one request of {i:,}+{o:,} tokens")
+        ok, msg, need, mem, short = _fit_message(dep, spec, lim, per + s, f"one request of {i:,}+{o:,} tokens")
     else:
-        ok, msg, need, mem, short = _fit_message(dep, spec, lim, b * per,
+        ok, msg, need, mem, short = _fit_message(dep, spec, lim, b * per + s,
                                                  f"a batch of {b:,} x {i:,}+{o:,} tokens")
         if ok and b > lim.max_batch:
             ok, msg = False, f"does not fit: a batch of {b:,} exceeds the engine's max_batch of {lim.max_batch:,}"
     common = dict(label=dep.label, input_len=i, output_len=o, n_gpus=n, replicas=reps, profile=prof.name,
-                  needed_bytes=need, memory_bytes=mem, shortfall_bytes=short)
+                  needed_bytes=need, memory_bytes=mem, shortfall_bytes=short, prefix_hit_rate=h,
+                  shared_prefix_len=s)
     workload = "max throughput" if b is None else "fixed batch"
     if not ok:
         return Estimate(workload=workload, fits=False, message=msg, batch=b, output_tokens_per_s=None,
@@ -236,13 +281,15 @@ def predict(dep: Deployment, input_len: int, output_len: int, *, batch: int | No
     ceil = ceiling_profile()
     cspec = replica_spec(dep, ideal=True)
     if b is None:
-        c = max_throughput_table(cspec, ceil.mid, ceil.limits, i, o, fewest_experts=True)
-        runs = {pt: max_throughput_table(spec, prof.efficiency(pt), lim, i, o) for pt in ("low", "mid", "high")}
+        c = max_throughput_table(cspec, ceil.mid, ceil.limits, i, o, fewest_experts=True, prefix_hit_rate=h,
+                                 shared_prefix_len=s)
+        runs = {pt: max_throughput_table(spec, prof.efficiency(pt), lim, i, o, prefix_hit_rate=h,
+                                         shared_prefix_len=s, prefill_share=True) for pt in ("low", "mid", "high")}
         used = int(max(1, math.floor(float(runs["mid"]["batch"]))))
         tpot = {pt: float(r["step_time_s"]) for pt, r in runs.items()}
     else:
-        c = fixed_batch_table(cspec, ceil.mid, ceil.limits, b, i, o)
-        runs = {pt: fixed_batch_table(spec, prof.efficiency(pt), lim, b, i, o) for pt in ("low", "mid", "high")}
+        c = fixed_batch_table(cspec, ceil.mid, ceil.limits, b, i, o, h)
+        runs = {pt: fixed_batch_table(spec, prof.efficiency(pt), lim, b, i, o, h) for pt in ("low", "mid", "high")}
         used = b
         tpot = {pt: float(r["tpot_s"]) for pt, r in runs.items()}
     tps = {pt: float(r["tokens_per_s"]) * prof.factor(pt) * reps for pt, r in runs.items()}
@@ -251,24 +298,29 @@ def predict(dep: Deployment, input_len: int, output_len: int, *, batch: int | No
     # faster is "high" for tokens/s, "low" for the latencies
     tokens = _ordered(tps["low"], tps["mid"], tps["high"], float(c["tokens_per_s"]) * reps)
     bound = runs["mid"]["parts"].bound if b is None else None
+    share = Band(*(float(runs[pt]["prefill_share"]) for pt in ("low", "mid", "high")))
+    mp = runs["mid"]["parts"]
+    busy = float((mp.step_time_s - mp.comm_s - mp.overhead_s) / mp.step_time_s)
     return Estimate(workload=workload, fits=True, message=msg, batch=used, output_tokens_per_s=tokens,
                     ttft_s=_ordered(ttft["high"], ttft["mid"], ttft["low"]),
-                    tpot_s=_ordered(tpot["high"], tpot["mid"], tpot["low"]), bound=bound, **common)
+                    tpot_s=_ordered(tpot["high"], tpot["mid"], tpot["low"]), bound=bound, prefill_share=share,
+                    busy_fraction=busy, **common)
 
 
-def prefill_ttft_s(dep: Deployment, input_len: int, profile="calibrated") -> Band:
+def prefill_ttft_s(dep: Deployment, input_len: int, profile="calibrated", prefix_hit_rate: float = 0.0) -> Band:
     """Time to first token of one prompt alone (batch 1), low/mid/high, front-end overhead included (§30.3)."""
     deployment_arg(dep)
     prof = get_profile(profile)
     i = v.integer("input_len", input_len, low=1, high=dep.model.max_context, scalar=True)
+    h, _ = _workload_levers(dep, i, prefix_hit_rate, 0)
     spec = replica_spec(dep, ideal=prof.ideal)
-    t = {pt: float(prefill_table(spec, prof.efficiency(pt), prof.limits, i)) / prof.factor(pt)
+    t = {pt: float(prefill_table(spec, prof.efficiency(pt), prof.limits, i, h)) / prof.factor(pt)
          + prof.ttft_overhead_s for pt in ("low", "mid", "high")}
     return _ordered(t["high"], t["mid"], t["low"])
 
 
 def batch_for_tpot(dep: Deployment, input_len: int, output_len: int, tpot_target_s: float,
-                   profile="calibrated") -> int:
+                   profile="calibrated", prefix_hit_rate: float = 0.0, shared_prefix_len: int = 0) -> int:
     """Largest fixed batch whose mid TPOT meets the target and whose KV cache fits; 0 if none (§30.9)."""
     deployment_arg(dep)
     prof = get_profile(profile)
@@ -278,13 +330,14 @@ def batch_for_tpot(dep: Deployment, input_len: int, output_len: int, tpot_target
         raise ValueError(f"input_len + output_len = {i + o:,} exceeds the {dep.model.max_context:,}-token "
                          f"context of {dep.model.id}")
     target = v.number("tpot_target_s", tpot_target_s, high=60.0, scalar=True)
+    h, s = _workload_levers(dep, i, prefix_hit_rate, shared_prefix_len)
     spec = replica_spec(dep, ideal=prof.ideal)
-    per = float(sequence_reservation_tokens(prof.limits, i, o))
-    cap = float(kv_capacity_tokens(spec, prof.limits))
-    hi = int(min(cap // per, prof.limits.max_batch)) if per > 0 else 0
+    per = float(sequence_reservation_tokens(prof.limits, i - s, o))
+    cap = float(kv_capacity_tokens(spec, prof.limits)) - s
+    hi = int(min(cap // per, prof.limits.max_batch)) if per > 0 and cap > 0 else 0
 
     def tpot(b):
-        return fixed_batch_table(spec, prof.mid, prof.limits, b, i, o)["tpot_s"]
+        return fixed_batch_table(spec, prof.mid, prof.limits, b, i, o, h)["tpot_s"]
 
     if hi < 1 or tpot(1) > target:
         return 0

@@ -12,16 +12,19 @@ from costlib.common import checks as v
 from costlib.common import fmt
 from costlib.economics.cost import NotFeasible
 from costlib.economics.quote import Quote, price_tiers, quote
-from costlib.ui import plots
+from costlib.economics.sensitivity import sensitivity
+from costlib.ui import lever_plots, plots
 from costlib.ui.widgets.controls import dropdown, float_slider, int_slider, precision_name
 from costlib.ui.widgets.explorer import Explorer
 
-__all__ = ["quote_text", "quote_table_html", "calculator_app", "MEMORY", "BATCH", "TPOT"]
+__all__ = ["quote_text", "quote_table_html", "calculator_app", "MEMORY", "BATCH", "TPOT", "VS_APIS", "TORNADO"]
 
 MEMORY = "memory (max throughput)"  # the largest batch memory allows, requests arriving all the time
 BATCH = "batch"  # size the batch directly: requests started together
 TPOT = "TPOT target"  # size the batch as the largest that meets a time-per-output-token target
 PROFILES = ("calibrated", "chapter", "ceiling")
+VS_APIS = "$/M vs API prices"  # the figure: the quote's range against every catalog API
+TORNADO = "what moves $/M most (tornado)"  # the figure: each input over its sourced range, sorted by swing
 
 
 def quote_text(q: Quote) -> str:
@@ -70,11 +73,12 @@ def quote_table_html(q: Quote) -> str:
 
 def calculator_app(model="llama-3.1-70b", gpu="H100-SXM", weights="fp8", kv="bf16", tp=2, mode=BATCH,
                    batch=64, input_len=1000, output_len=1000, tpot_target_ms=50.0, profile="calibrated",
-                   tier="on_demand", utilization=0.5):
+                   tier="on_demand", utilization=0.5, figure=VS_APIS):
     """The "what does my deployment cost" explorer: deployment, request shape, batch, profile, tier, utilization (§30.1-§30.7).
 
     Returns a :class:`costlib.ui.widgets.Explorer`: its text shows :func:`quote_text`, the table the
-    API comparison and the figure the $/M range against every catalog API's output price.
+    API comparison and the figure the $/M range against every catalog API's output price, or (``figure``
+    = TORNADO) the tornado of :func:`costlib.economics.sensitivity.sensitivity` for the same quote.
     """
     controls = {
         "model": dropdown("model", model_ids(), get_model(model).id),
@@ -90,6 +94,7 @@ def calculator_app(model="llama-3.1-70b", gpu="H100-SXM", weights="fp8", kv="bf1
         "profile": dropdown("efficiency profile", PROFILES, v.choice("profile", profile, PROFILES)),
         "tier": dropdown("price tier", price_tiers(), v.choice("tier", tier, price_tiers())),
         "utilization": float_slider("utilization", utilization, 0.05, 1.0, 0.01),
+        "figure": dropdown("figure", [VS_APIS, TORNADO], figure),
     }
 
     def link(ex, name, new):
@@ -99,14 +104,18 @@ def calculator_app(model="llama-3.1-70b", gpu="H100-SXM", weights="fp8", kv="bf1
 
     def compute(vals, ax):
         mode_ = vals["mode"]
-        q = quote(vals["model"], vals["gpu"], vals["tp"], vals["weights"], vals["kv"],
-                  input_len=vals["input_len"], output_len=vals["output_len"],
+        args = (vals["model"], vals["gpu"], vals["tp"], vals["weights"], vals["kv"])
+        kw = dict(input_len=vals["input_len"], output_len=vals["output_len"],
                   batch=vals["batch"] if mode_ == BATCH else None,
                   tpot_target_s=vals["tpot_target_ms"] / 1e3 if mode_ == TPOT else None,
                   profile=vals["profile"], tier=vals["tier"], utilization=vals["utilization"])
+        q = quote(*args, **kw)
         if not q.ok:  # shown by the explorer as a message, with the figure replaced by it
             raise NotFeasible(SimpleNamespace(message=q.message))
-        _draw_quote(q, ax)
+        if vals["figure"] == TORNADO:
+            lever_plots.tornado(sensitivity(*args, **kw), ax=ax)
+        else:
+            _draw_quote(q, ax)
         return quote_text(q), quote_table_html(q)
 
     controls["batch"].disabled = mode != BATCH

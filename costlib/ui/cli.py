@@ -15,6 +15,7 @@ import pandas as pd
 
 import costlib as cl
 from costlib.common import fmt
+from costlib.estimate.speculative import check_speculation as cl_speculation
 from costlib.evidence.measurements import REQUIRED_COLUMNS
 
 __all__ = ["main", "build_parser"]
@@ -79,6 +80,21 @@ def _catalog(lookup):
     return parse
 
 
+def _speculative(text):
+    """An argparse type: ALPHA,K,DRAFT_COST, each checked by costlib (names the bad one)."""
+    parts = text.split(",")
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError(f"expected ALPHA,K,DRAFT_COST (e.g. 0.7,4,0.05), got {text!r}")
+    try:
+        a, k, c = (float(x) for x in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected three numbers ALPHA,K,DRAFT_COST, got {text!r}") from None
+    try:
+        return cl_speculation(a, k, c)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(_one_line(e)) from None
+
+
 # ---------------------------------------------------------------- parser
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,27 +155,39 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--usd-per-gpu-hour", type=POSITIVE, default=None,
                     help="also price the output tokens at this $/GPU-hour")
 
+    def quote_args(sp):
+        replica_args(sp)
+        sp.add_argument("--kv", required=True, type=_catalog(cl.get_precision), metavar="DTYPE",
+                        help="KV-cache precision: bf16, fp16, fp8 (fp4 is stored as fp8)")
+        sp.add_argument("--input-len", required=True, type=COUNT, metavar="N", help="prompt tokens per request")
+        sp.add_argument("--output-len", required=True, type=COUNT, metavar="N", help="output tokens per request")
+        sp.add_argument("--n-gpus", type=COUNT, default=None, metavar="N",
+                        help="GPUs in all, a multiple of --tp (default: one replica, --tp GPUs)")
+        sp.add_argument("--batch", type=COUNT, default=None, metavar="N",
+                        help="requests started together (default: the memory-limited batch of a "
+                             "max-throughput run, as validate uses)")
+        sp.add_argument("--profile", default="calibrated", metavar="NAME|FILE.json",
+                        help="calibrated (default), chapter, ceiling, or a profile saved by "
+                             "'validate FILE --calibrate --save FILE.json'")
+        price = sp.add_mutually_exclusive_group()
+        price.add_argument("--tier", default="on_demand", metavar="T",
+                           help="price tier from the catalog: on_demand (default), reserved, spot, bare_metal, owned")
+        price.add_argument("--usd-per-gpu-hour", type=POSITIVE, default=None, metavar="X",
+                           help="your own $/GPU-hour instead of the catalog's tier price")
+        sp.add_argument("--utilization", type=FRACTION, default=1.0, metavar="U",
+                        help="share of paid hours doing useful work, in (0, 1] (default 1)")
+        sp.add_argument("--prefix-hit-rate", type=_number(low_inclusive=True, high=1.0), default=0.0, metavar="H",
+                        help="share of prompt tokens served from the prefix cache, in [0, 1] (default 0)")
+        sp.add_argument("--speculative", type=_speculative, default=None, metavar="ALPHA,K,DRAFT_COST",
+                        help="speculative decoding: acceptance rate in [0, 1), draft length >= 1, and the "
+                             "draft's cost per token relative to a target step, >= 0 (e.g. 0.7,4,0.05)")
+        sp.add_argument("--usd-per-kwh", type=NON_NEGATIVE, default=None, metavar="X",
+                        help="electricity price: adds the electricity $/M output tokens")
+
     sp = add("quote", "one deployment on the one engine: tokens/s, TTFT, TPOT, $/M output tokens, fit (§30.1-§30.7)")
-    replica_args(sp)
-    sp.add_argument("--kv", required=True, type=_catalog(cl.get_precision), metavar="DTYPE",
-                    help="KV-cache precision: bf16, fp16, fp8 (fp4 is stored as fp8)")
-    sp.add_argument("--input-len", required=True, type=COUNT, metavar="N", help="prompt tokens per request")
-    sp.add_argument("--output-len", required=True, type=COUNT, metavar="N", help="output tokens per request")
-    sp.add_argument("--n-gpus", type=COUNT, default=None, metavar="N",
-                    help="GPUs in all, a multiple of --tp (default: one replica, --tp GPUs)")
-    sp.add_argument("--batch", type=COUNT, default=None, metavar="N",
-                    help="requests started together (default: the memory-limited batch of a "
-                         "max-throughput run, as validate uses)")
-    sp.add_argument("--profile", default="calibrated", metavar="NAME|FILE.json",
-                    help="calibrated (default), chapter, ceiling, or a profile saved by "
-                         "'validate FILE --calibrate --save FILE.json'")
-    price = sp.add_mutually_exclusive_group()
-    price.add_argument("--tier", default="on_demand", metavar="T",
-                       help="price tier from the catalog: on_demand (default), reserved, spot, bare_metal, owned")
-    price.add_argument("--usd-per-gpu-hour", type=POSITIVE, default=None, metavar="X",
-                       help="your own $/GPU-hour instead of the catalog's tier price")
-    sp.add_argument("--utilization", type=FRACTION, default=1.0, metavar="U",
-                    help="share of paid hours doing useful work, in (0, 1] (default 1)")
+    quote_args(sp)
+    sp = add("sensitivity", "which input moves $/M most: each over its sourced range, sorted by swing (tornado)")
+    quote_args(sp)
 
     sp = add("plan", "size a fleet: users -> tokens/day -> peak tokens/s -> GPUs -> $/month (§30.10)")
     sp.add_argument("--users", required=True, type=POSITIVE)
@@ -434,10 +462,14 @@ def _validate_cmd(a):
     return out, lines
 
 
+def _quote_kw(a) -> dict:
+    return dict(input_len=a.input_len, output_len=a.output_len, n_gpus=a.n_gpus, batch=a.batch, profile=a.profile,
+                tier=a.tier, usd_per_gpu_hour=a.usd_per_gpu_hour, utilization=a.utilization,
+                prefix_hit_rate=a.prefix_hit_rate, speculative=a.speculative, usd_per_kwh=a.usd_per_kwh)
+
+
 def _quote_cmd(a):
-    q = cl.quote(a.model, a.gpu, a.tp, a.weights, a.kv, input_len=a.input_len, output_len=a.output_len,
-                 n_gpus=a.n_gpus, batch=a.batch, profile=a.profile, tier=a.tier,
-                 usd_per_gpu_hour=a.usd_per_gpu_hour, utilization=a.utilization)
+    q = cl.quote(a.model, a.gpu, a.tp, a.weights, a.kv, **_quote_kw(a))
     out = q.as_dict()
     lines = [f"Quote: {q.label}, {q.n_gpus} GPU(s), {a.input_len:,} input + {a.output_len:,} output tokens "
              f"per request, profile '{q.profile}'", f"  {q.message}"]
@@ -445,18 +477,48 @@ def _quote_cmd(a):
         lines.append("No speed or price: it cannot run as configured." if not q.fits else "No price.")
         return out, lines
     t, ft, tp_, m = q.tokens_per_s, q.ttft_s, q.tpot_s, q.usd_per_million
+    mi, en = q.usd_per_million_input, q.energy
     lines += [
         f"  output tokens/s: {_n(t.mid)} (low {_n(t.low)}, high {_n(t.high)}; physics ceiling {_n(t.ceiling)})",
         f"  time to first token: {fmt.milliseconds(ft.mid)} ({fmt.milliseconds(ft.low)}-{fmt.milliseconds(ft.high)})",
         f"  time per output token: {fmt.milliseconds(tp_.mid)} ({fmt.milliseconds(tp_.low)}-{fmt.milliseconds(tp_.high)})",
         f"  $/M output tokens at {q.utilization:.0%} utilization: ${_n(m.mid)} (${_n(m.low)}-${_n(m.high)}), "
         f"{q.n_gpus} GPU(s) at ${_n(q.usd_per_gpu_hour.mid)}/GPU-hour ({q.tier.replace('_', ' ')})",
+        f"  $/M input tokens (the prompts' share of the GPU time, prefix hit rate {q.prefix_hit_rate:.0%}): "
+        f"${_n(mi.mid)} (${_n(mi.low)}-${_n(mi.high)})",
+        f"  energy: {_n(en.joules_per_output_token.mid)} J per output token, "
+        f"{_n(en.kwh_per_million_output_tokens)} kWh per million (board power {_n(en.board_power_w)} W per GPU, "
+        f"PUE {en.pue:g})",
     ]
+    if q.speedup is not None:
+        lines.append(f"  speculative decoding: x{q.speedup:.2f} at batch {q.batch:,} (already in the figures above)")
+    if en.usd_per_kwh is not None:
+        e_usd = en.electricity_usd_per_million_output_tokens
+        lines.append(f"  electricity at ${en.usd_per_kwh:g}/kWh: ${_n(e_usd)} per M output tokens, "
+                     f"{e_usd / m.mid:.1%} of the mid $/M")
     return out, lines
 
 
+def _sensitivity_cmd(a):
+    from costlib.economics.sensitivity import sensitivity
+
+    t = sensitivity(a.model, a.gpu, a.tp, a.weights, a.kv, **_quote_kw(a))
+    rows = [r.as_dict() for r in t.rows]
+    lines = [f"Sensitivity of the mid $/M output tokens: {t.base.label}, {a.input_len:,}+{a.output_len:,} tokens; "
+             f"base case ${_n(t.base_usd_per_million)}/M", f"  {'input':<18} {'low end':>16} {'high end':>16} "
+             f"{'$/M at low':>11} {'$/M at high':>11} {'swing':>8}"]
+    for r in t.rows:
+        lo = "-" if r.usd_per_million_at_low is None else f"${_n(r.usd_per_million_at_low)}"
+        hi = "-" if r.usd_per_million_at_high is None else f"${_n(r.usd_per_million_at_high)}"
+        lines.append(f"  {r.label:<18} {str(r.low_value):>16} {str(r.high_value):>16} {lo:>11} {hi:>11} "
+                     f"{'$' + _n(r.swing):>8}")
+    lines.append("Ranges and their sources: costlib/data/sensitivity_ranges.csv")
+    return {"base_usd_per_million_output_tokens": t.base_usd_per_million, "rows": rows}, lines
+
+
 COMMANDS = {"cost": _cost, "fit": _fit, "decode": _decode, "plan": _plan, "crossover": _crossover,
-            "validate": _validate_cmd, "quote": _quote_cmd, "catalog": _catalog_cmd}
+            "validate": _validate_cmd, "quote": _quote_cmd, "catalog": _catalog_cmd,
+            "sensitivity": _sensitivity_cmd}
 
 
 # ---------------------------------------------------------------- output

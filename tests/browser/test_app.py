@@ -62,6 +62,13 @@ def test_calculator_app_offline(page, app):
     bk.save_screenshot(page, "app_calculator", readme_name="app_calculator.png")
     page.set_viewport_size({"width": 1280, "height": 900})
 
+    # the second figure: the tornado of the same quote; the text stays what it was
+    img = box.locator(".widget-image").first.get_attribute("src")
+    wk.choose(box, "figure", "what moves $/M most (tornado)")
+    expect(box.locator(".widget-image").first).not_to_have_attribute("src", img, timeout=wk.UPDATE_TIMEOUT_MS)
+    expect(out).to_contain_text(f"cost: ${usd[1]:,.2f} per million output tokens at 60% utilization ")
+    wk.choose(box, "figure", "$/M vs API prices")
+
     # a TPOT target instead of a batch: the largest batch that meets it on the engine
     wk.choose(box, "size the batch by", "TPOT target")
     target_ms = float(wk.readout(box, "TPOT target (ms)"))
