@@ -40,9 +40,10 @@ from .catalog import get_gpu, get_model, get_precision
 from .memory import kv_bytes_per_token, weight_bytes
 from .validation import physical_hbm_bytes
 
-__all__ = ["StepParams", "DEFAULT_STEP_PARAMS", "StandInStep", "SchedulerConfig", "DEFAULT_SCHEDULER",
-           "ARRIVALS", "LENGTH_DISTRIBUTIONS", "RequestTrace", "ServingResult", "simulate",
-           "saturation_requests_per_s", "prefill_pairs", "weighted_quantile"]
+__all__ = ["StepParams", "DEFAULT_STEP_PARAMS", "StandInStep", "step_for", "SchedulerConfig", "DEFAULT_SCHEDULER",
+           "ARRIVALS", "LENGTH_DISTRIBUTIONS", "RequestTrace", "ServingResult", "simulate", "serve",
+           "rate_sweep", "max_rate_under_ttft_p99", "saturation_requests_per_s", "prefill_pairs",
+           "weighted_quantile"]
 
 ARRIVALS = ("poisson", "fixed")
 DEFAULT_ARRIVALS = "poisson"
@@ -183,6 +184,11 @@ class StandInStep:
         flops = c["flops_per_token"] * new_tokens + c["flops_per_pair"] * attention_pairs
         comm = c["comm_fixed_s"] + c["comm_per_token_s"] * new_tokens
         return np.maximum(bytes_ / c["bw"], flops / c["flops_rate"]) + c["fixed_s"] + comm
+
+
+def step_for(model, gpu, tp: int = 1, weights="bf16", kv=None, params: StepParams = DEFAULT_STEP_PARAMS):
+    """The step model of a replica from catalog ids: the one place to swap in another engine (§30.3)."""
+    return StandInStep(model, gpu, tp, weights, kv, params=params)
 
 
 def prefill_pairs(chunk_tokens, offset_tokens):
@@ -379,6 +385,9 @@ def simulate(step, input_len, output_len, *, rate=None, concurrency=None, reques
     block = scheduler.block_tokens
     total_blocks = int(step.kv_capacity_tokens) // block
     need = _blocks(in_len + out_len, block)
+    if total_blocks == 0:
+        raise ValueError(f"step: the replica has no room for KV cache ({int(step.kv_capacity_tokens)} tokens): "
+                         "its weights fill the memory; use more GPUs (tp) or a smaller weight precision")
     if need.max() > total_blocks:
         worst = int(np.argmax(need))
         raise ValueError(
@@ -496,3 +505,63 @@ def _run(step, in_len, out_len, need, total_blocks, arrival, users, sched: Sched
     return RequestTrace(input_len=in_len, output_len=out_len, arrival_s=arr, admit_s=admit, first_token_s=first,
                         done_s=done, step_s=np.concatenate(steps), step_batch=np.concatenate(batches),
                         step_decode_tokens=np.concatenate(decodes))
+
+
+# ---------------------------------------------------------------- thin wrappers (CLI, explorers)
+
+def serve(model, gpu, tp: int = 1, weights="bf16", kv=None, *, input_len, output_len, rate=None, concurrency=None,
+          requests: int = 500, arrivals: str = DEFAULT_ARRIVALS, seed: int = 0, length_dist: str = "fixed",
+          length_spread: float = 0.5, params: StepParams = DEFAULT_STEP_PARAMS,
+          scheduler: SchedulerConfig = DEFAULT_SCHEDULER) -> ServingResult:
+    """Simulate a catalog deployment under load: :func:`step_for` + :func:`simulate` (§30.4)."""
+    step = step_for(model, gpu, tp, weights, kv, params)
+    return simulate(step, input_len, output_len, rate=rate, concurrency=concurrency, requests=requests,
+                    arrivals=arrivals, seed=seed, length_dist=length_dist, length_spread=length_spread,
+                    scheduler=scheduler)
+
+
+def rate_sweep(step, input_len, output_len, rates, **simulate_kwargs):
+    """One row per request rate: the scalar results of :func:`simulate`, as a DataFrame (§30.4)."""
+    import pandas as pd
+
+    try:
+        items = list(rates)
+    except TypeError:
+        raise ValueError(f"rates must be a list of request rates per second, got {rates!r}") from None
+    if not items:
+        raise ValueError("rates must hold at least one request rate")
+    simulate_kwargs["keep_trace"] = False
+    return pd.DataFrame([simulate(step, input_len, output_len, rate=r, **simulate_kwargs).as_dict() for r in items])
+
+
+def max_rate_under_ttft_p99(step, input_len, output_len, ttft_p99_s, *, tolerance: float = 0.01,
+                            **simulate_kwargs) -> float:
+    """Largest request rate whose simulated p99 TTFT stays within ``ttft_p99_s`` (0.0 if even a trickle misses) (§30.4).
+
+    Bisection on the rate between 0 and the saturation rate, to ``tolerance`` x saturation; never
+    above saturation, where the queue grows without bound however short a finite run looks.
+    With seeded Poisson arrivals (the default) every rate sees the same arrival pattern, scaled.
+    """
+    _check_step(step)
+    target = v.number("ttft_p99_s", ttft_p99_s, scalar=True)
+    tol = v.number("tolerance", tolerance, high=0.5, scalar=True)
+    if "rate" in simulate_kwargs or "concurrency" in simulate_kwargs:
+        raise ValueError("max_rate_under_ttft_p99 searches the rate: do not pass rate or concurrency")
+    simulate_kwargs["keep_trace"] = False
+    sat = saturation_requests_per_s(step, input_len, output_len, simulate_kwargs.get("scheduler", DEFAULT_SCHEDULER))
+    if sat <= 0:
+        return 0.0
+
+    def p99(rate):
+        return simulate(step, input_len, output_len, rate=rate, **simulate_kwargs).ttft_p99_s
+
+    hi = sat
+    if p99(tol * sat) > target:
+        return 0.0
+    lo = tol * sat
+    if p99(hi) <= target:
+        return hi
+    while hi - lo > tol * sat:
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if p99(mid) <= target else (lo, mid)
+    return lo

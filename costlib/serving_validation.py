@@ -23,7 +23,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from .serving import DEFAULT_SCHEDULER, DEFAULT_STEP_PARAMS, StandInStep, StepParams, simulate
+from .serving import DEFAULT_SCHEDULER, DEFAULT_STEP_PARAMS, StepParams, simulate, step_for
 
 __all__ = ["TARGETS", "OnlineFigures", "online_rows", "loaded_mask", "predict_online", "online_figures",
            "validate_online"]
@@ -66,11 +66,11 @@ def predict_online(rows: pd.DataFrame | None = None, params: StepParams = DEFAUL
                    scheduler=DEFAULT_SCHEDULER) -> pd.DataFrame:
     """Each row with its predicted TTFT, ITL, output tokens/s and achieved requests/s (fixed arrivals) (§30.4).
 
-    ``step_factory(model, gpu, tp, weights, kv)`` builds the step model; by default a
-    :class:`~costlib.serving.StandInStep` with ``params``.
+    ``step_factory(model, gpu, tp, weights, kv)`` builds the step model; by default
+    :func:`costlib.serving.step_for` with ``params``.
     """
     df = online_rows() if rows is None else rows.copy()
-    make = step_factory or (lambda m, g, tp, w, k: StandInStep(m, g, tp, w, k, params=params))
+    make = step_factory or (lambda m, g, tp, w, k: step_for(m, g, tp, w, k, params))
     steps = {}
     out = {"pred_ttft_mean_ms": [], "pred_itl_mean_ms": [], "pred_output_tokens_per_s": [],
            "pred_achieved_requests_per_s": [], "pred_saturation_requests_per_s": []}
@@ -163,3 +163,19 @@ def validate_online(params: StepParams = DEFAULT_STEP_PARAMS, step_factory=None)
     """Predict every bundled online row and compute the figures: (figures, table) (§30.4)."""
     table = predict_online(params=params, step_factory=step_factory)
     return online_figures(table), table
+
+
+def main() -> None:
+    """Print the figures and the per-row table: ``python -m costlib.serving_validation``."""
+    figures, table = validate_online()
+    cols = ["model", "input_len", "output_len", "request_rate_per_s", "ttft_mean_ms", "pred_ttft_mean_ms",
+            "itl_mean_ms", "pred_itl_mean_ms", "output_tokens_per_s", "pred_output_tokens_per_s",
+            "achieved_requests_per_s", "pred_achieved_requests_per_s"]
+    with pd.option_context("display.width", 250, "display.max_columns", 20):
+        print(table[cols].round(1).to_string(index=False))
+        print()
+        print(figures.to_frame().to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()

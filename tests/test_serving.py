@@ -15,12 +15,17 @@ import pytest
 
 import costlib as cl
 from costlib.serving import (
+    DEFAULT_STEP_PARAMS,
     SchedulerConfig,
     StandInStep,
     StepParams,
+    max_rate_under_ttft_p99,
     prefill_pairs,
+    rate_sweep,
     saturation_requests_per_s,
+    serve,
     simulate,
+    step_for,
     weighted_quantile,
 )
 from costlib.serving_validation import (
@@ -368,6 +373,49 @@ def test_bad_lengths_and_step_models():
         StepParams().with_(frontend_s=-1)
     with pytest.raises(ValueError, match="unknown StepParams"):
         StepParams().with_(mfu_typo=0.5)
+
+
+# ---------------------------------------------------------------- thin wrappers
+
+def test_serve_is_step_for_plus_simulate():
+    r = serve("llama-3.1-8b", "h100-sxm", 1, "bf16", input_len=467, output_len=256, rate=4.0, requests=50)
+    step = step_for("llama-3.1-8b", "H100-SXM", 1, "bf16", params=DEFAULT_STEP_PARAMS)
+    same = simulate(step, 467, 256, rate=4.0, requests=50)
+    assert r.as_dict() == same.as_dict()
+    with pytest.raises(ValueError, match="model"):
+        serve("llama-9", "H100-SXM", input_len=10, output_len=10, rate=1)
+
+
+def test_weights_that_fill_the_memory_leave_no_kv_cache():
+    with pytest.raises(ValueError, match="no room for KV cache"):
+        serve("llama-3.1-70b", "H100-SXM", 1, "bf16", input_len=100, output_len=10, rate=1)
+
+
+def test_rate_sweep_has_one_row_per_rate():
+    df = rate_sweep(TOY, 100, 10, [1.0, 2.0, "inf"], requests=20, arrivals="fixed")
+    assert list(df["rate_per_s"]) == [1.0, 2.0, math.inf]
+    assert df["ttft_mean_s"].is_monotonic_increasing
+    with pytest.raises(ValueError, match="rates"):
+        rate_sweep(TOY, 100, 10, [])
+
+
+def test_max_rate_under_ttft_p99_brackets_the_target():
+    step = StandInStep("llama-3.1-8b", "H100-SXM", 1, "bf16")
+    sat = saturation_requests_per_s(step, 467, 256)
+    target = 0.07  # 0.05 s idle (prefill + front end); the tail passes 0.07 s well below saturation
+    r = max_rate_under_ttft_p99(step, 467, 256, target, requests=300)
+    assert 0 < r < sat
+
+    def p99(rate):
+        return simulate(step, 467, 256, rate=rate, requests=300).ttft_p99_s
+
+    assert p99(r) <= target < p99(1.1 * r)
+    # an idle replica already needs more than 1 ms for the first token
+    assert max_rate_under_ttft_p99(step, 467, 256, 0.001, requests=300) == 0.0
+    with pytest.raises(ValueError, match="ttft_p99_s"):
+        max_rate_under_ttft_p99(step, 467, 256, 0)
+    with pytest.raises(ValueError, match="searches the rate"):
+        max_rate_under_ttft_p99(step, 467, 256, 1.0, rate=3)
 
 
 # ---------------------------------------------------------------- validation figures
