@@ -250,7 +250,7 @@ class ServingResult:
     duration_s: float  # first arrival to last token
     saturation_requests_per_s: float  # largest sustainable rate, analytic (saturation_requests_per_s)
     requests: int
-    arrivals: str
+    arrivals: str  # "poisson", "fixed", "all_at_once" (rate inf) or "closed" (concurrency)
     rate_per_s: float | None
     concurrency: int | None
     max_batch: int  # requests whose reservations fit in the KV cache at once (<= max_batch_size)
@@ -403,6 +403,7 @@ def simulate(step, input_len, output_len, *, rate=None, concurrency=None, reques
     gaps = tr.step_decode_tokens
     itl_mean = float(np.sum(tr.step_s * gaps) / gaps.sum()) if gaps.sum() else float("nan")
     q = np.percentile(ttft, [50, 90, 99])
+    label = "closed" if users else ("all_at_once" if r == math.inf else kind)
     sat = saturation_requests_per_s(step, int(round(in_len.mean())), int(round(out_len.mean())), scheduler)
     max_batch = min(scheduler.max_batch_size, total_blocks // int(_blocks(round(in_len.mean() + out_len.mean()),
                                                                           block)))
@@ -412,7 +413,7 @@ def simulate(step, input_len, output_len, *, rate=None, concurrency=None, reques
         output_tokens_per_s=float(out_len.sum() / duration), achieved_requests_per_s=n / duration,
         mean_batch=float(np.sum(tr.step_s * tr.step_batch) / span) if span > 0 else float("nan"),
         mean_latency_s=float(latency.mean()), mean_queue_s=float((tr.admit_s - tr.arrival_s).mean()),
-        duration_s=duration, saturation_requests_per_s=sat, requests=n, arrivals="closed" if users else kind,
+        duration_s=duration, saturation_requests_per_s=sat, requests=n, arrivals=label,
         rate_per_s=r, concurrency=users, max_batch=int(max_batch), trace=tr if keep_trace else None)
 
 

@@ -111,6 +111,7 @@ def test_two_requests_at_once_share_the_prefill_step_and_the_decode_steps():
     steps = [0.010 + 1e-5 * 2 + 1e-8 * 2 * c for c in (101, 102)]
     assert r.itl_mean_s == pytest.approx(sum(steps) / 2, rel=1e-12)
     assert r.mean_batch == pytest.approx(2.0)
+    assert r.arrivals == "all_at_once" and r.rate_per_s == math.inf
 
 
 def test_decode_tokens_come_first_in_the_step_budget():
