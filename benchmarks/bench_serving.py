@@ -31,8 +31,9 @@ except ModuleNotFoundError:  # running from a checkout without `pip install -e .
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     import costlib as cl
 
-from costlib.serving import StandInStep, saturation_requests_per_s, simulate  # noqa: E402
-from costlib.serving_validation import validate_online  # noqa: E402
+from costlib.catalog.deployment import deployment  # noqa: E402
+from costlib.estimate.serving import engine_step, saturation_requests_per_s, simulate  # noqa: E402
+from costlib.evidence.online import validate_online  # noqa: E402
 
 TARGET_MS = 1000.0  # per simulated load point of 500 requests
 REQUESTS = 500
@@ -40,8 +41,8 @@ REQUESTS = 500
 
 def cases():
     """(operation, function, target ms or None)."""
-    small = StandInStep("llama-3.1-8b", "H100-SXM", 1, "bf16")
-    big = StandInStep("llama-3.1-70b", "H100-SXM", 4, "fp8")
+    small = engine_step(deployment("llama-3.1-8b", "H100-SXM", 1, "bf16"))
+    big = engine_step(deployment("llama-3.1-70b", "H100-SXM", 4, "fp8", "fp8"))
     out = []
     for label, step, i, o in (("Llama 3.1 8B bf16, 1x H100, 467/256", small, 467, 256),
                               ("Llama 3.1 70B fp8, 4x H100, 2000/300", big, 2000, 300)):

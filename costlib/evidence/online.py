@@ -1,9 +1,9 @@
-"""Validation of the serving simulation on published online-serving runs (§30.4).
+"""Validation of the serving simulation (:mod:`costlib.estimate.serving`) on published online-serving runs (§30.4).
 
 ``costlib/data/online_serving.csv`` holds 36 runs from NVIDIA's TensorRT-LLM v0.14 performance
 overview (H100 SXM, Llama 3.1 8B TP1 and 70B TP4, BF16, 500 requests at a fixed rate). Every row
-is predicted with the same global step parameters (never per row), and the figures below are
-computed from the predicted and measured columns:
+is predicted with one profile (by default the same ``calibrated`` profile as everything else; never a
+value per row), and the figures below are computed from the predicted and measured columns:
 
 * output tokens/s: median |error| on loaded rows (rate >= 16/s, unbounded, or >= 25 users) and on all;
 * mean inter-token latency: median |error|;
@@ -23,7 +23,9 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from .serving import DEFAULT_SCHEDULER, DEFAULT_STEP_PARAMS, StepParams, simulate, step_for
+from ..catalog.deployment import deployment
+from ..estimate.profiles import get_profile
+from ..estimate.serving import engine_step, simulate
 
 __all__ = ["TARGETS", "OnlineFigures", "online_rows", "loaded_mask", "predict_online", "online_figures",
            "validate_online"]
@@ -62,15 +64,14 @@ def loaded_mask(df: pd.DataFrame) -> np.ndarray:
         return (rate >= LOADED_RATE_PER_S) | np.isposinf(rate) | (conc >= LOADED_CONCURRENCY)
 
 
-def predict_online(rows: pd.DataFrame | None = None, params: StepParams = DEFAULT_STEP_PARAMS, step_factory=None,
-                   scheduler=DEFAULT_SCHEDULER) -> pd.DataFrame:
-    """Each row with its predicted TTFT, ITL, output tokens/s and achieved requests/s (fixed arrivals) (§30.4).
-
-    ``step_factory(model, gpu, tp, weights, kv)`` builds the step model; by default
-    :func:`costlib.serving.step_for` with ``params``.
-    """
+def predict_online(rows: pd.DataFrame | None = None, profile="calibrated") -> pd.DataFrame:
+    """Each row with its predicted TTFT, ITL, output tokens/s and achieved requests/s (fixed arrivals) (§30.4)."""
     df = online_rows() if rows is None else rows.copy()
-    make = step_factory or (lambda m, g, tp, w, k: step_for(m, g, tp, w, k, params))
+    prof = get_profile(profile)
+
+    def make(m, g, tp, w, k):
+        return engine_step(deployment(m, g, tp, w, k), prof)
+
     steps = {}
     out = {"pred_ttft_mean_ms": [], "pred_itl_mean_ms": [], "pred_output_tokens_per_s": [],
            "pred_achieved_requests_per_s": [], "pred_saturation_requests_per_s": []}
@@ -83,7 +84,7 @@ def predict_online(rows: pd.DataFrame | None = None, params: StepParams = DEFAUL
         conc = int(conc) if conc is not None and pd.notna(conc) else None
         n = int(row.n_requests) if pd.notna(row.n_requests) else 500
         r = simulate(steps[key], int(row.input_len), int(row.output_len), rate=rate if conc is None else None,
-                     concurrency=conc, requests=n, arrivals="fixed", scheduler=scheduler, keep_trace=False)
+                     concurrency=conc, requests=n, arrivals="fixed", keep_trace=False)
         out["pred_ttft_mean_ms"].append(r.ttft_mean_s * 1e3)
         out["pred_itl_mean_ms"].append(r.itl_mean_s * 1e3)
         out["pred_output_tokens_per_s"].append(r.output_tokens_per_s)
@@ -159,14 +160,14 @@ def online_figures(table: pd.DataFrame) -> OnlineFigures:
         n_saturation=int(sat.sum()))
 
 
-def validate_online(params: StepParams = DEFAULT_STEP_PARAMS, step_factory=None) -> tuple[OnlineFigures, pd.DataFrame]:
-    """Predict every bundled online row and compute the figures: (figures, table) (§30.4)."""
-    table = predict_online(params=params, step_factory=step_factory)
+def validate_online(profile="calibrated", rows: pd.DataFrame | None = None) -> tuple[OnlineFigures, pd.DataFrame]:
+    """Predict the bundled online rows (or ``rows``) with one profile and compute the figures: (figures, table) (§30.4)."""
+    table = predict_online(rows, profile)
     return online_figures(table), table
 
 
 def main() -> None:
-    """Print the figures and the per-row table: ``python -m costlib.serving_validation``."""
+    """Print the figures and the per-row table: ``python -m costlib.evidence.online``."""
     figures, table = validate_online()
     cols = ["model", "input_len", "output_len", "request_rate_per_s", "ttft_mean_ms", "pred_ttft_mean_ms",
             "itl_mean_ms", "pred_itl_mean_ms", "output_tokens_per_s", "pred_output_tokens_per_s",

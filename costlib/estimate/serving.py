@@ -1,31 +1,30 @@
-"""Serving under load: one replica with in-flight batching, simulated step by step (§30.4, §30.10).
+"""Serving under load: one replica with in-flight batching, simulated step by step on the one engine (§30.4, §30.10).
 
 What a user feels as the request rate grows: time to first token (TTFT) stays near the bare
 prefill time, then, once the rate nears what the replica can sustain, grows by orders of magnitude.
 
-The replica is simulated the way TensorRT-LLM schedules it (its documented defaults, see
-``costlib/data/online_serving.csv`` for the runs this is checked against):
+The replica is scheduled the way TensorRT-LLM does by default (``costlib/data/online_serving.csv``
+holds the published runs this is checked against, :mod:`costlib.evidence.online`):
 
 * in-flight (continuous) batching: between two engine steps, waiting requests are admitted first
   come first served;
-* "guaranteed no evict" admission: a request is admitted only if the KV cache can hold its whole
-  prompt + output, reserved in blocks of ``block_tokens`` (64) tokens; the queue's head blocks
-  the requests behind it;
-* chunked prefill: one step processes at most ``max_num_tokens`` (8192) new tokens, the decode
-  tokens of running requests first, then prompt chunks in admission order;
-* at most ``max_batch_size`` (2048) requests in flight.
+* "guaranteed no evict" admission: a request is admitted only if the KV cache can hold what
+  :func:`~costlib.physics.engine.sequence_reservation_tokens` reserves for it (its whole prompt +
+  output, in blocks of ``kv_block_tokens``); the queue's head blocks the requests behind it;
+* chunked prefill: one step processes at most ``max_tokens`` new tokens, the decode tokens of running
+  requests first, then prompt chunks in admission order; at most ``max_batch`` requests in flight.
 
-The cost of one step comes from a *step model*: any object with ``step_time_s(new_tokens,
-attention_pairs, kv_read_tokens)`` (numpy-vectorised), ``kv_capacity_tokens`` and
-``frontend_s`` (fixed time added to every TTFT: tokenisation, scheduling, the first sampling).
-:class:`StandInStep` is a roofline of that shape built from costlib's catalog with a few global
-efficiencies (:class:`StepParams`); the workbook's one engine can replace it.
+Every step is timed by the master equation, :func:`costlib.physics.engine.step_time_s`, with the
+profile's Efficiency; the KV capacity and the limits are the profile's :class:`EngineLimits`; every
+TTFT adds the profile's ``ttft_overhead_s``. :class:`EngineStep` binds those together (no second
+roofline). The saturation rate is the max-throughput steady state of
+:func:`costlib.estimate.predict.max_throughput_table` divided by the output length.
 
 Arrivals: fixed rate (evenly spaced, as the published benchmarks issue them), Poisson (seeded),
 all at once (``rate=inf``), or closed loop (``concurrency`` users, each sending its next request
 when the previous one ends). The default is Poisson: real traffic is bursty, and a fixed rate
 hides all queueing below saturation, so it would understate the TTFT tail a capacity plan must
-respect. :func:`costlib.serving_validation` uses fixed arrivals, like the runs it reproduces.
+respect. :mod:`costlib.evidence.online` uses fixed arrivals, like the runs it reproduces.
 """
 from __future__ import annotations
 
@@ -35,160 +34,66 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _validate as v
-from .catalog import get_gpu, get_model, get_precision
-from .memory import kv_bytes_per_token, weight_bytes
-from .validation import physical_hbm_bytes
+from ..catalog.deployment import Deployment, deployment, deployment_arg
+from ..common import checks as v
+from ..physics import engine
+from ..physics.engine import Efficiency, EngineLimits
+from ..physics.replica import ReplicaSpec, replica_spec
+from .predict import max_throughput_table
+from .profiles import get_profile
 
-__all__ = ["StepParams", "DEFAULT_STEP_PARAMS", "StandInStep", "step_for", "SchedulerConfig", "DEFAULT_SCHEDULER",
-           "ARRIVALS", "LENGTH_DISTRIBUTIONS", "RequestTrace", "ServingResult", "simulate", "serve",
-           "rate_sweep", "max_rate_under_ttft_p99", "saturation_requests_per_s", "prefill_pairs",
-           "weighted_quantile"]
+__all__ = ["EngineStep", "engine_step", "ARRIVALS", "LENGTH_DISTRIBUTIONS", "RequestTrace", "ServingResult",
+           "simulate", "serve", "rate_sweep", "max_rate_under_ttft_p99", "saturation_requests_per_s",
+           "prefill_pairs", "weighted_quantile"]
 
 ARRIVALS = ("poisson", "fixed")
 DEFAULT_ARRIVALS = "poisson"
 LENGTH_DISTRIBUTIONS = ("fixed", "uniform", "exponential")
-ACTIVATION_BYTES = 2  # bf16 activations exchanged by tensor-parallel all-reduces
 
 
-# ---------------------------------------------------------------- the step model (stand-in)
-
-@dataclass(frozen=True)
-class StepParams:
-    """Global efficiencies of the stand-in step model: the same for every GPU, model and row (§30.4).
-
-    * ``mbu`` / ``mfu``: achieved share of HBM bandwidth / dense peak FLOP/s within one step;
-    * ``step_overhead_s``: fixed time per engine step (scheduling, launches, sampling);
-    * ``layer_overhead_s``: fixed time per layer per step (kernel launches that grow with depth);
-    * ``allreduce_latency_s`` / ``link_efficiency``: one TP all-reduce's fixed latency, and the
-      share of the per-direction link bandwidth it achieves;
-    * ``kv_memory_fraction``: share of the memory left after weights and ``reserve_bytes_per_gpu``
-      (activations, CUDA context) that holds the KV cache (TensorRT-LLM's default is 0.9);
-    * ``frontend_s``: fixed time added to every time to first token (tokenise, queue, detokenise).
-    """
-
-    mbu: float = 0.80
-    mfu: float = 0.55
-    step_overhead_s: float = 1.0e-3
-    layer_overhead_s: float = 1.0e-5
-    allreduce_latency_s: float = 2.5e-5
-    link_efficiency: float = 0.7
-    kv_memory_fraction: float = 0.9
-    reserve_bytes_per_gpu: float = 3e9
-    frontend_s: float = 0.008
-    source: str = ("values chosen by a coarse grid search on the 36 rows of costlib/data/online_serving.csv "
-                   "(in sample; see costlib.serving_validation)")
-
-    def __post_init__(self):
-        for name in ("mbu", "mfu", "link_efficiency", "kv_memory_fraction"):
-            v.fraction(name, getattr(self, name), scalar=True)
-        for name in ("step_overhead_s", "layer_overhead_s", "allreduce_latency_s", "frontend_s"):
-            v.number(name, getattr(self, name), low=0.0, low_inclusive=True, high=10.0, scalar=True)
-        v.number("reserve_bytes_per_gpu", self.reserve_bytes_per_gpu, low=0.0, low_inclusive=True, scalar=True)
-
-    def with_(self, **changes) -> StepParams:
-        """A copy with some fields replaced, e.g. ``params.with_(mfu=0.5)``."""
-        names = {f.name for f in dataclasses.fields(self)}
-        unknown = sorted(set(changes) - names)
-        if unknown:
-            raise ValueError(f"unknown StepParams field(s) {', '.join(unknown)}; valid: {', '.join(sorted(names))}")
-        return dataclasses.replace(self, **changes)
-
-
-DEFAULT_STEP_PARAMS = StepParams()
-
+# ---------------------------------------------------------------- the step: the one engine, bound to a replica
 
 @dataclass(frozen=True)
-class StandInStep:
-    """Roofline cost of one engine step of a replica, a stand-in for the workbook's one engine (§30.3, §30.4).
+class EngineStep:
+    """One replica's engine step under a profile: the master equation with its Efficiency and limits (§30.3, §30.4).
 
-    One step processes T new tokens (decode tokens + prompt-chunk tokens) and costs::
-
-        bytes = weight bytes read (MoE: experts touched by T tokens) + KV bytes/token x (KV read + T)
-        flops = 2 x active params x T + 4 x layers x heads x head_dim x attention pairs
-        comm  = 2 x layers x (latency + 2 (TP-1)/TP x T x hidden x 2 B / (link bw x efficiency))  (TP > 1)
-        step  = max(bytes / (TP x HBM bw x MBU), flops / (TP x peak x MFU))
-                + step overhead + layers x layer overhead + comm
+    ``step_time_s`` is :func:`costlib.physics.engine.step_time_s` of ``spec`` with ``efficiency``;
+    ``kv_capacity_tokens`` is :func:`costlib.physics.engine.kv_capacity_tokens` under ``limits``;
+    ``ttft_overhead_s`` is the profile's front-end cost added to every first token.
     """
 
-    model: object
-    gpu: object
-    tp: int = 1
-    weights: object = "bf16"
-    kv: object = None
-    params: StepParams = DEFAULT_STEP_PARAMS
-    _c: dict = field(default=None, init=False, repr=False, compare=False)
+    spec: ReplicaSpec
+    efficiency: Efficiency
+    limits: EngineLimits
+    ttft_overhead_s: float = 0.0
+    label: str = ""
 
     def __post_init__(self):
-        set_ = object.__setattr__
-        m, g = get_model(self.model), get_gpu(self.gpu)
-        w = get_precision(self.weights)
-        k = get_precision(w.name if self.kv is None else self.kv)
-        tp = v.integer("tp", self.tp, low=1, high=m.n_kv_heads, scalar=True)
-        if m.n_kv_heads % tp:
-            raise ValueError(f"tp must divide the KV heads of {m.id} ({m.n_kv_heads}); got {tp}")
-        if not isinstance(self.params, StepParams):
-            raise ValueError(f"params must be a StepParams, got {self.params!r}")
-        for name, val in (("model", m), ("gpu", g), ("weights", w), ("kv", k), ("tp", tp)):
-            set_(self, name, val)
-        p = self.params
-        kvb = kv_bytes_per_token(m, k)
-        free = tp * (physical_hbm_bytes(g) - p.reserve_bytes_per_gpu) - weight_bytes(m, w)
-        c = {
-            "kvb": kvb,
-            "dense_bytes": float(m.shared_params * w.bytes_per_value),
-            "expert_bytes": float(m.n_layers * m.expert_params * w.bytes_per_value),
-            "all_weight_bytes": weight_bytes(m, w),
-            "bw": tp * g.hbm_bytes_per_s * p.mbu,
-            "flops_rate": tp * g.flops_for(w) * p.mfu,
-            "flops_per_token": 2.0 * m.n_active_params,
-            "flops_per_pair": 4.0 * m.n_layers * m.n_heads * m.head_dim,
-            "fixed_s": p.step_overhead_s + m.n_layers * p.layer_overhead_s,
-            "comm_fixed_s": 2 * m.n_layers * p.allreduce_latency_s if tp > 1 else 0.0,
-            "comm_per_token_s": (2 * m.n_layers * 2 * (tp - 1) / tp * m.hidden_size * ACTIVATION_BYTES
-                                 / (g.link_bytes_per_s * p.link_efficiency)) if tp > 1 else 0.0,
-            "kv_capacity_tokens": int(max(0.0, free * p.kv_memory_fraction) // kvb),
-        }
-        set_(self, "_c", c)
+        if not isinstance(self.spec, ReplicaSpec):
+            raise ValueError(f"spec must be a ReplicaSpec (costlib.physics.replica.replica_spec), got {self.spec!r}")
+        if not isinstance(self.efficiency, Efficiency):
+            raise ValueError(f"efficiency must be an Efficiency, got {self.efficiency!r}")
+        if not isinstance(self.limits, EngineLimits):
+            raise ValueError(f"limits must be an EngineLimits, got {self.limits!r}")
+        v.number("ttft_overhead_s", self.ttft_overhead_s, low=0.0, low_inclusive=True, high=60.0, scalar=True)
 
     @property
     def kv_capacity_tokens(self) -> int:
-        """Tokens of KV cache the replica holds: kv share x (TP x (HBM - reserve) - weights) / KV bytes per token (§30.3)."""
-        return self._c["kv_capacity_tokens"]
+        """Tokens of KV cache the replica holds under the profile's limits (§30.3)."""
+        return int(engine.kv_capacity_tokens(self.spec, self.limits))
 
-    @property
-    def frontend_s(self) -> float:
-        """Fixed time added to every time to first token (§30.4)."""
-        return self.params.frontend_s
-
-    @property
-    def label(self) -> str:
-        kv = "" if self.kv.name == self.weights.name else f", KV {self.kv.name}"
-        return f"{self.model.name} {self.weights.name}{kv} on {self.tp}x {self.gpu.id}"
-
-    def weight_bytes_read(self, new_tokens):
-        """Weight bytes one step reads; MoE: E (1 - (1 - k/E)^T) experts per layer for T tokens (§30.3)."""
-        m, c = self.model, self._c
-        if not m.is_moe:
-            return c["all_weight_bytes"] + 0.0 * np.asarray(new_tokens, dtype=float) \
-                if np.ndim(new_tokens) else c["all_weight_bytes"]
-        t = np.asarray(new_tokens, dtype=float)
-        touched = m.n_experts * (1.0 - (1.0 - m.experts_per_token / m.n_experts) ** t)
-        out = c["dense_bytes"] + touched * c["expert_bytes"]
-        return float(out) if out.ndim == 0 else out
-
-    def step_time_s(self, new_tokens, attention_pairs, kv_read_tokens):
-        """Seconds of one engine step that processes ``new_tokens`` new tokens (arrays broadcast) (§30.3)."""
-        c = self._c
-        bytes_ = self.weight_bytes_read(new_tokens) + c["kvb"] * (kv_read_tokens + new_tokens)
-        flops = c["flops_per_token"] * new_tokens + c["flops_per_pair"] * attention_pairs
-        comm = c["comm_fixed_s"] + c["comm_per_token_s"] * new_tokens
-        return np.maximum(bytes_ / c["bw"], flops / c["flops_rate"]) + c["fixed_s"] + comm
+    def step_time_s(self, new_tokens, attention_pairs, kv_read_tokens, logit_rows):
+        """Seconds of one engine step: the master equation (arrays broadcast) (§30.3)."""
+        return engine.step_time_s(self.spec, self.efficiency, new_tokens, attention_pairs, kv_read_tokens,
+                                  logit_rows)
 
 
-def step_for(model, gpu, tp: int = 1, weights="bf16", kv=None, params: StepParams = DEFAULT_STEP_PARAMS):
-    """The step model of a replica from catalog ids: the one place to swap in another engine (§30.3)."""
-    return StandInStep(model, gpu, tp, weights, kv, params=params)
+def engine_step(dep: Deployment, profile="calibrated", point: str = "mid") -> EngineStep:
+    """The :class:`EngineStep` of a deployment under a profile's low, mid or high efficiency (§30.4)."""
+    deployment_arg(dep)
+    prof = get_profile(profile)
+    eff = prof.efficiency(point)
+    return EngineStep(replica_spec(dep, ideal=prof.ideal), eff, prof.limits, prof.ttft_overhead_s, dep.label)
 
 
 def prefill_pairs(chunk_tokens, offset_tokens):
@@ -199,23 +104,7 @@ def prefill_pairs(chunk_tokens, offset_tokens):
     return float(out) if out.ndim == 0 else out
 
 
-# ---------------------------------------------------------------- scheduler and results
-
-@dataclass(frozen=True)
-class SchedulerConfig:
-    """The serving engine's batching limits (TensorRT-LLM defaults) (§30.4)."""
-
-    max_num_tokens: int = 8192  # new tokens per engine step (decode + prompt chunks)
-    max_batch_size: int = 2048  # requests in flight
-    block_tokens: int = 64  # KV cache allocation unit
-
-    def __post_init__(self):
-        for name in ("max_num_tokens", "max_batch_size", "block_tokens"):
-            object.__setattr__(self, name, v.integer(name, getattr(self, name), low=1, scalar=True))
-
-
-DEFAULT_SCHEDULER = SchedulerConfig()
-
+# ---------------------------------------------------------------- results
 
 @dataclass(frozen=True, eq=False)
 class RequestTrace:
@@ -248,7 +137,7 @@ class ServingResult:
     mean_latency_s: float  # arrival to last token, as the user sees it
     mean_queue_s: float  # arrival to admission (waiting for a KV reservation or a batch slot)
     duration_s: float  # first arrival to last token
-    saturation_requests_per_s: float  # largest sustainable rate, analytic (saturation_requests_per_s)
+    saturation_requests_per_s: float  # largest sustainable rate, analytic (nan for a step that is not an EngineStep)
     requests: int
     arrivals: str  # "poisson", "fixed", "all_at_once" (rate inf) or "closed" (concurrency)
     rate_per_s: float | None
@@ -264,11 +153,19 @@ class ServingResult:
 # ---------------------------------------------------------------- inputs
 
 def _check_step(step):
-    for attr in ("step_time_s", "kv_capacity_tokens", "frontend_s"):
+    for attr in ("step_time_s", "kv_capacity_tokens", "ttft_overhead_s", "limits"):
         if not hasattr(step, attr):
-            raise ValueError(f"step must have step_time_s(new_tokens, attention_pairs, kv_read_tokens), "
-                             f"kv_capacity_tokens and frontend_s (e.g. a StandInStep); got {step!r}")
+            raise ValueError("step must have step_time_s(new_tokens, attention_pairs, kv_read_tokens, logit_rows), "
+                             f"kv_capacity_tokens, ttft_overhead_s and limits (an EngineStep); got {step!r}")
+    if not isinstance(step.limits, EngineLimits):
+        raise ValueError(f"step.limits must be an EngineLimits, got {step.limits!r}")
     return step
+
+
+def _reserved_blocks(limits: EngineLimits, in_len, out_len):
+    """KV blocks the engine sets aside per request (:func:`~costlib.physics.engine.sequence_reservation_tokens`)."""
+    tokens = engine.sequence_reservation_tokens(limits, np.asarray(in_len), np.asarray(out_len))
+    return np.ceil(np.asarray(tokens, dtype=float) / limits.kv_block_tokens).astype(np.int64)
 
 
 def _rate(rate):
@@ -308,32 +205,22 @@ def _blocks(tokens, block):
 
 # ---------------------------------------------------------------- the analytic shortcut
 
-def saturation_requests_per_s(step, input_len, output_len, scheduler: SchedulerConfig = DEFAULT_SCHEDULER) -> float:
-    """Largest request rate the replica sustains: 1 / (prefill time + decode time per request) at a full batch (§30.4).
+def saturation_requests_per_s(step, input_len, output_len) -> float:
+    """Largest request rate the replica sustains: max-throughput output tokens/s / output length (§30.4).
 
-    A saturated replica has a queue, so it runs N = min(max batch, KV blocks // blocks per
-    request) requests at once. Per request it spends
-
-    * prefill: I tokens at the cost per token of a full step (``max_num_tokens`` prompt tokens;
-      admissions come in bursts as batch members finish, so prompts fill whole steps);
-    * decode: (O - 1) steps of the full batch, shared by N requests: (O - 1) x step(N) / N, with the
-      batch at the mean context I + O/2.
+    A saturated replica has a queue, so it runs the max-throughput steady state of
+    :func:`costlib.estimate.predict.max_throughput_table` (as many requests as the KV cache and the
+    limits allow, newcomers' prompts prefilled in the decode steps); it completes tokens/s / O requests
+    per second. The simulation at rate inf reaches the same steady state (tests/test_serving.py).
     """
-    _check_step(step)
+    if not isinstance(step, EngineStep):
+        raise ValueError(f"step must be an EngineStep (costlib.estimate.serving.engine_step), got {step!r}")
     i = v.integer("input_len", input_len, low=1, scalar=True)
     o = v.integer("output_len", output_len, low=1, scalar=True)
-    if not isinstance(scheduler, SchedulerConfig):
-        raise ValueError(f"scheduler must be a SchedulerConfig, got {scheduler!r}")
-    need = _blocks(i + o, scheduler.block_tokens)
-    n_kv = (step.kv_capacity_tokens // scheduler.block_tokens) // need
-    n = min(scheduler.max_batch_size, scheduler.max_num_tokens, n_kv)
-    if n < 1:
+    if i + o > step.kv_capacity_tokens:
         return 0.0
-    full = scheduler.max_num_tokens  # a step of prompt tokens only; each attends to (I + 1)/2 on average
-    prefill_s = i * float(step.step_time_s(full, full * (i + 1) / 2, full * (i - 1) / 2)) / full
-    ctx = i + o / 2
-    decode_s = (o - 1) * float(step.step_time_s(n, n * ctx, n * (ctx - 1))) / n
-    return 1.0 / (prefill_s + decode_s)
+    t = max_throughput_table(step.spec, step.efficiency, step.limits, float(i), float(o))
+    return float(t["tokens_per_s"]) / o
 
 
 # ---------------------------------------------------------------- the simulation
@@ -354,8 +241,7 @@ def weighted_quantile(values, weights, q: float) -> float:
 
 def simulate(step, input_len, output_len, *, rate=None, concurrency=None, requests: int = 500,
              arrivals: str = DEFAULT_ARRIVALS, seed: int = 0, length_dist: str = "fixed",
-             length_spread: float = 0.5, scheduler: SchedulerConfig = DEFAULT_SCHEDULER,
-             keep_trace: bool = True) -> ServingResult:
+             length_spread: float = 0.5, keep_trace: bool = True) -> ServingResult:
     """Simulate one replica serving ``requests`` requests at ``rate`` per second or ``concurrency`` users (§30.4).
 
     Give exactly one of ``rate`` (requests/s > 0, or ``math.inf``/``"inf"``: all at t = 0) and
@@ -363,7 +249,8 @@ def simulate(step, input_len, output_len, *, rate=None, concurrency=None, reques
     previous one finishes). ``arrivals`` is ``"poisson"`` (default, seeded by ``seed``) or
     ``"fixed"`` (evenly spaced). ``length_dist``: ``"fixed"`` (every request exactly
     ``input_len``/``output_len`` tokens), ``"uniform"`` (integers uniform within
-    +-``length_spread`` of them) or ``"exponential"`` (geometric, with those means).
+    +-``length_spread`` of them) or ``"exponential"`` (geometric, with those means). ``step`` is an
+    :class:`EngineStep` (see :func:`engine_step`); its limits schedule the replica.
     """
     _check_step(step)
     n = v.integer("requests", requests, low=1, scalar=True)
@@ -375,16 +262,15 @@ def simulate(step, input_len, output_len, *, rate=None, concurrency=None, reques
     kind = v.choice("arrivals", arrivals, ARRIVALS)
     dist = v.choice("length_dist", length_dist, LENGTH_DISTRIBUTIONS)
     spread = v.number("length_spread", length_spread, low=0.0, low_inclusive=True, high=1.0, scalar=True)
-    if not isinstance(scheduler, SchedulerConfig):
-        raise ValueError(f"scheduler must be a SchedulerConfig, got {scheduler!r}")
     seed = v.integer("seed", seed, low=0, scalar=True)
     rng = np.random.default_rng(seed)
     in_len = _lengths("input_len", input_len, n, dist, spread, rng, 1)
     out_len = _lengths("output_len", output_len, n, dist, spread, rng, 1)
     arrival = _arrivals(n, r, kind, rng) if users is None else None
-    block = scheduler.block_tokens
+    lim = step.limits
+    block = lim.kv_block_tokens
     total_blocks = int(step.kv_capacity_tokens) // block
-    need = _blocks(in_len + out_len, block)
+    need = _reserved_blocks(lim, in_len, out_len)
     if total_blocks == 0:
         raise ValueError(f"step: the replica has no room for KV cache ({int(step.kv_capacity_tokens)} tokens): "
                          "its weights fill the memory; use more GPUs (tp) or a smaller weight precision")
@@ -394,8 +280,8 @@ def simulate(step, input_len, output_len, *, rate=None, concurrency=None, reques
             f"input_len + output_len: a request of {in_len[worst] + out_len[worst]:,} tokens needs "
             f"{need[worst] * block:,} tokens of KV cache, the replica holds {total_blocks * block:,}: "
             "use shorter requests, more GPUs (tp) or a smaller KV precision")
-    tr = _run(step, in_len, out_len, need, total_blocks, arrival, users, scheduler)
-    fe = float(step.frontend_s)
+    tr = _run(step, in_len, out_len, need, total_blocks, arrival, users, lim)
+    fe = float(step.ttft_overhead_s)
     span = float(tr.done_s.max() - tr.arrival_s.min())
     duration = span + fe
     ttft = tr.first_token_s - tr.arrival_s + fe
@@ -404,9 +290,9 @@ def simulate(step, input_len, output_len, *, rate=None, concurrency=None, reques
     itl_mean = float(np.sum(tr.step_s * gaps) / gaps.sum()) if gaps.sum() else float("nan")
     q = np.percentile(ttft, [50, 90, 99])
     label = "closed" if users else ("all_at_once" if r == math.inf else kind)
-    sat = saturation_requests_per_s(step, int(round(in_len.mean())), int(round(out_len.mean())), scheduler)
-    max_batch = min(scheduler.max_batch_size, total_blocks // int(_blocks(round(in_len.mean() + out_len.mean()),
-                                                                          block)))
+    mean_in, mean_out = int(round(in_len.mean())), int(round(out_len.mean()))
+    sat = saturation_requests_per_s(step, mean_in, mean_out) if isinstance(step, EngineStep) else math.nan
+    max_batch = min(lim.max_batch, total_blocks // int(_reserved_blocks(lim, mean_in, mean_out)))
     return ServingResult(
         ttft_mean_s=float(ttft.mean()), ttft_p50_s=float(q[0]), ttft_p90_s=float(q[1]), ttft_p99_s=float(q[2]),
         itl_mean_s=itl_mean, itl_p99_s=weighted_quantile(tr.step_s, gaps, 0.99),
@@ -417,7 +303,7 @@ def simulate(step, input_len, output_len, *, rate=None, concurrency=None, reques
         rate_per_s=r, concurrency=users, max_batch=int(max_batch), trace=tr if keep_trace else None)
 
 
-def _run(step, in_len, out_len, need, total_blocks, arrival, users, sched: SchedulerConfig) -> RequestTrace:
+def _run(step, in_len, out_len, need, total_blocks, arrival, users, lim: EngineLimits) -> RequestTrace:
     """The event loop: admit between steps, build each step's tokens, advance time (§30.4)."""
     n = in_len.size
     closed = arrival is None
@@ -436,12 +322,12 @@ def _run(step, in_len, out_len, need, total_blocks, arrival, users, sched: Sched
     t = 0.0
     finished = 0
     steps, batches, decodes = [], [], []
-    budget = sched.max_num_tokens
+    budget = lim.max_tokens
     while finished < n:
         arrived = int(np.searchsorted(arr, t, side="right"))
         # FCFS admission: the head of the queue blocks those behind it
         start = head
-        while head < arrived and run.size + (head - start) < sched.max_batch_size and need[head] <= free:
+        while head < arrived and run.size + (head - start) < lim.max_batch and need[head] <= free:
             free -= need[head]
             head += 1
         if head > start:
@@ -460,12 +346,13 @@ def _run(step, in_len, out_len, need, total_blocks, arrival, users, sched: Sched
             rem = in_r[pre] - prefilled[run[pre]]
             room = max(0, budget - n_dec)
             before = np.cumsum(rem) - rem
-            chunk = np.clip(room - before, 0, rem)
+            chunk = np.clip(room - before, 0, rem).astype(np.int64)
             off = prefilled[run[pre]]
             tokens = n_dec + int(chunk.sum())
             pairs = float(ctx.sum()) + float(np.sum(chunk * off + chunk * (chunk + 1) / 2))
             kv_read = float((ctx - 1).sum()) + float(np.sum(off[chunk > 0]))
-            dt = float(step.step_time_s(tokens, pairs, kv_read))
+            finishing = int(np.sum((chunk > 0) & (chunk == rem)))  # prompts done this step
+            dt = float(step.step_time_s(tokens, pairs, kv_read, n_dec + finishing))
             t += dt
             steps.append(np.array([dt]))
             batches.append(np.array([run.size]))
@@ -482,7 +369,7 @@ def _run(step, in_len, out_len, need, total_blocks, arrival, users, sched: Sched
             k = int(rem_out.min())
             ctx0 = float((in_r + gen_r).sum())
             pairs = ctx0 + b * np.arange(k)
-            dts = np.asarray(step.step_time_s(b, pairs, pairs - b), dtype=float) * np.ones(k)
+            dts = np.asarray(step.step_time_s(b, pairs, pairs - b, b), dtype=float) * np.ones(k)
             ends = t + np.cumsum(dts)
             if head == arrived and head < n and np.isfinite(arr[head]):
                 # the queue is empty: stop at the first step boundary at or after the next arrival
@@ -512,13 +399,11 @@ def _run(step, in_len, out_len, need, total_blocks, arrival, users, sched: Sched
 
 def serve(model, gpu, tp: int = 1, weights="bf16", kv=None, *, input_len, output_len, rate=None, concurrency=None,
           requests: int = 500, arrivals: str = DEFAULT_ARRIVALS, seed: int = 0, length_dist: str = "fixed",
-          length_spread: float = 0.5, params: StepParams = DEFAULT_STEP_PARAMS,
-          scheduler: SchedulerConfig = DEFAULT_SCHEDULER) -> ServingResult:
-    """Simulate a catalog deployment under load: :func:`step_for` + :func:`simulate` (§30.4)."""
-    step = step_for(model, gpu, tp, weights, kv, params)
+          length_spread: float = 0.5, profile="calibrated") -> ServingResult:
+    """Simulate a catalog deployment under load: :func:`engine_step` + :func:`simulate` (§30.4)."""
+    step = engine_step(deployment(model, gpu, tp, weights, kv), profile)
     return simulate(step, input_len, output_len, rate=rate, concurrency=concurrency, requests=requests,
-                    arrivals=arrivals, seed=seed, length_dist=length_dist, length_spread=length_spread,
-                    scheduler=scheduler)
+                    arrivals=arrivals, seed=seed, length_dist=length_dist, length_spread=length_spread)
 
 
 def rate_sweep(step, input_len, output_len, rates, **simulate_kwargs):
@@ -549,7 +434,7 @@ def max_rate_under_ttft_p99(step, input_len, output_len, ttft_p99_s, *, toleranc
     if "rate" in simulate_kwargs or "concurrency" in simulate_kwargs:
         raise ValueError("max_rate_under_ttft_p99 searches the rate: do not pass rate or concurrency")
     simulate_kwargs["keep_trace"] = False
-    sat = saturation_requests_per_s(step, input_len, output_len, simulate_kwargs.get("scheduler", DEFAULT_SCHEDULER))
+    sat = saturation_requests_per_s(step, input_len, output_len)
     if sat <= 0:
         return 0.0
 
