@@ -60,7 +60,30 @@ def cases():
                     lambda step=step, i=i, o=o, sat=sat: simulate(step, i, o, rate=0.9 * sat, requests=2000,
                                                                   length_dist="uniform"), None))
     out.append(("validate_online: all 36 published rows (36 simulations)", lambda: validate_online(), None))
+    serve_args = ["serve", "--model", "llama-3.1-70b", "--gpu", "H100-SXM", "--tp", "4", "--weights", "fp8",
+                  "--kv", "fp8", "--input-len", "2000", "--output-len", "300", "--json"]
+    slo_args = ["slo", "--model", "llama-3.1-70b", "--input-len", "2000", "--output-len", "300", "--rate", "20",
+                "--ttft-p99-ms", "1000", "--itl-ms", "50", "--json"]
+    out.append(("CLI serve (in-process main): 70B fp8 TP4 H100, 2000/300, 5 requests/s Poisson",
+                lambda: _cli(serve_args + ["--rate", "5"]), TARGET_MS))
+    out.append(("CLI serve (in-process main): the same, rate inf", lambda: _cli(serve_args + ["--rate", "inf"]),
+                TARGET_MS))
+    out.append(("CLI slo (in-process main): 70B 2000/300 at 20 requests/s, H100 SXM and H200 SXM",
+                lambda: _cli(slo_args + ["--gpus", "H100-SXM", "H200-SXM"]), TARGET_MS))
+    out.append(("CLI slo (in-process main): the same, every priced GPU", lambda: _cli(slo_args), TARGET_MS))
     return out
+
+
+def _cli(argv):
+    """Run ``python -m costlib`` in-process, output discarded."""
+    import contextlib
+    import io
+
+    from costlib.ui.cli import main
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        if main(argv) != 0:
+            raise RuntimeError(f"CLI failed: {argv}")
 
 
 def timeit(fn, repeats: int) -> tuple[float, float]:

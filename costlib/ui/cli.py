@@ -68,6 +68,13 @@ FRACTION = _number(high=1.0)
 COUNT = _number(low=1, integer=True)
 
 
+def _rate(text):
+    """An argparse type: requests per second > 0, or inf (all at once)."""
+    if text.strip().lower() in ("inf", "infinity"):
+        return math.inf
+    return POSITIVE(text)
+
+
 def _catalog(lookup):
     """An argparse type that resolves a catalog id (case-insensitive), keeping costlib's did-you-mean."""
     def parse(text):
@@ -102,6 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="tensor-parallel GPUs per replica; must divide the model's KV heads")
         sp.add_argument("--weights", required=True, type=_catalog(cl.get_precision), metavar="DTYPE",
                         help="weight precision: bf16, fp16, fp8, int8, int4, fp4")
+
+    def replica_workload_args(sp):
+        replica_args(sp)
+        sp.add_argument("--kv", required=True, type=_catalog(cl.get_precision), metavar="DTYPE",
+                        help="KV-cache precision: bf16, fp16, fp8 (fp4 is stored as fp8)")
+        lengths_args(sp)
+
+    def lengths_args(sp):
+        sp.add_argument("--input-len", required=True, type=COUNT, metavar="N", help="prompt tokens per request")
+        sp.add_argument("--output-len", required=True, type=COUNT, metavar="N", help="output tokens per request")
 
     def deployment_args(sp):
         replica_args(sp)
@@ -139,11 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="also price the output tokens at this $/GPU-hour")
 
     sp = add("quote", "one deployment on the one engine: tokens/s, TTFT, TPOT, $/M output tokens, fit (§30.1-§30.7)")
-    replica_args(sp)
-    sp.add_argument("--kv", required=True, type=_catalog(cl.get_precision), metavar="DTYPE",
-                    help="KV-cache precision: bf16, fp16, fp8 (fp4 is stored as fp8)")
-    sp.add_argument("--input-len", required=True, type=COUNT, metavar="N", help="prompt tokens per request")
-    sp.add_argument("--output-len", required=True, type=COUNT, metavar="N", help="output tokens per request")
+    replica_workload_args(sp)
     sp.add_argument("--n-gpus", type=COUNT, default=None, metavar="N",
                     help="GPUs in all, a multiple of --tp (default: one replica, --tp GPUs)")
     sp.add_argument("--batch", type=COUNT, default=None, metavar="N",
@@ -197,6 +210,32 @@ def build_parser() -> argparse.ArgumentParser:
                     help="calibrated (default), chapter, ceiling, or a saved profile (ignored with --calibrate)")
     sp.add_argument("--save", default=None, metavar="FILE.json",
                     help="with --calibrate: write the fitted profile here (use it with quote --profile)")
+
+    sp = add("serve", "one replica under load on the one engine: TTFT, ITL, tokens/s vs request rate (§30.4)")
+    replica_workload_args(sp)
+    load = sp.add_mutually_exclusive_group(required=True)
+    load.add_argument("--rate", type=_rate, metavar="R|inf",
+                      help="requests per second (> 0), or inf: all requests at once")
+    load.add_argument("--concurrency", type=COUNT, metavar="N",
+                      help="closed loop: N users, each sending its next request when the last one ends")
+    sp.add_argument("--requests", type=COUNT, default=500, metavar="N", help="requests simulated (default 500)")
+    sp.add_argument("--arrivals", choices=["fixed", "poisson"], default="poisson",
+                    help="poisson (default; seeded) or fixed (evenly spaced, as published benchmarks)")
+    sp.add_argument("--profile", default="calibrated", metavar="NAME|FILE.json",
+                    help="calibrated (default), chapter, ceiling, or a saved profile")
+
+    sp = add("slo", "cheapest GPU x TP x precision x replicas meeting p99 TTFT and mean ITL at a rate (§30.4, §30.9)")
+    sp.add_argument("--model", required=True, type=_catalog(cl.get_model), metavar="ID",
+                    help="model id, e.g. llama-3.1-70b (see: catalog models)")
+    lengths_args(sp)
+    sp.add_argument("--rate", required=True, type=POSITIVE, metavar="R", help="requests per second, fleet-wide")
+    sp.add_argument("--ttft-p99-ms", required=True, type=POSITIVE, metavar="T",
+                    help="target p99 time to first token, ms")
+    sp.add_argument("--itl-ms", required=True, type=POSITIVE, metavar="I", help="target mean inter-token latency, ms")
+    sp.add_argument("--gpus", nargs="+", type=_catalog(cl.get_gpu), default=None, metavar="ID",
+                    help="GPUs to try (default: every catalog GPU with a price in the tier)")
+    sp.add_argument("--tier", default="on_demand", metavar="T",
+                    help="price tier: on_demand (default), reserved, spot, bare_metal")
 
     sp = add("catalog", "list catalog ids: gpus, models, apis or precisions")
     sp.add_argument("kind", choices=["gpus", "models", "apis", "precisions"])
@@ -463,8 +502,55 @@ def _quote_cmd(a):
     return out, lines
 
 
+SERVE_KEYS = ("ttft_mean_s", "ttft_p50_s", "ttft_p99_s", "itl_mean_s", "itl_p99_s", "output_tokens_per_s",
+              "achieved_requests_per_s", "saturation_requests_per_s", "mean_batch")
+
+
+def _serve_cmd(a):
+    from costlib.estimate.serving import serve
+
+    r = serve(a.model, a.gpu, a.tp, a.weights, a.kv, input_len=a.input_len, output_len=a.output_len,
+              rate=a.rate, concurrency=a.concurrency, requests=a.requests, arrivals=a.arrivals, profile=a.profile)
+    out = {k: getattr(r, k) for k in SERVE_KEYS}
+    load = (f"{a.concurrency:,} users (closed loop)" if a.concurrency else
+            "all at once" if math.isinf(a.rate) else f"{_n(a.rate)} requests/s ({a.arrivals})")
+    lines = [f"Serve: {a.model.id} {a.weights.name} (KV {a.kv.name}) on {a.tp}x {a.gpu.id}, "
+             f"{a.input_len:,} in + {a.output_len:,} out, {a.requests:,} requests, {load}",
+             f"  saturation: {_n(r.saturation_requests_per_s)} requests/s (max-throughput tokens/s / output length)",
+             f"  TTFT: mean {_ms(r.ttft_mean_s)}, p50 {_ms(r.ttft_p50_s)}, p99 {_ms(r.ttft_p99_s)}",
+             f"  ITL: mean {_ms(r.itl_mean_s)}, p99 {_ms(r.itl_p99_s)}",
+             f"  output tokens/s: {_n(r.output_tokens_per_s)}; achieved {_n(r.achieved_requests_per_s)} requests/s; "
+             f"mean batch {_n(r.mean_batch)}",
+             f"  Little's law: in flight {_n(r.mean_batch)} ~ achieved rate x time in the batch"]
+    return out, lines
+
+
+def _slo_cmd(a):
+    from costlib.economics.slo import slo_fleet
+
+    f = slo_fleet(a.model, a.input_len, a.output_len, a.rate, a.ttft_p99_ms / 1e3, a.itl_ms / 1e3,
+                  gpus=None if a.gpus is None else [g.id for g in a.gpus], tier=a.tier)
+    d = f.as_dict()
+    out = {"best": d["best"], "candidates": d["candidates"]}
+    lines = [f"SLO: {a.model.id}, {a.input_len:,} in + {a.output_len:,} out at {_n(a.rate)} requests/s; "
+             f"p99 TTFT <= {_n(a.ttft_p99_ms)} ms, mean ITL <= {_n(a.itl_ms)} ms ({a.tier.replace('_', ' ')})",
+             f"  {f.message}"]
+    if f.best is not None:
+        b = f.best
+        lines.append(f"  ${_n(b.usd_per_million_input_tokens)}/M input tokens or ${_n(b.usd_per_million_output_tokens)}"
+                     "/M output tokens (the whole bill per million of each)")
+    lines.append("  candidates (cheapest first):")
+    for c in f.candidates[:15]:
+        cost = "" if c.usd_per_hour is None else f"{c.replicas} x, ${_n(c.usd_per_hour)}/h: "
+        lines.append(f"    {c.tp}x {c.gpu} {c.weights}/{c.kv}: {cost}{c.reason}")
+    if len(f.candidates) > 15:
+        lines.append(f"    ... and {len(f.candidates) - 15} more (see --json)")
+    return out, lines
+
+
 COMMANDS = {"cost": _cost, "fit": _fit, "decode": _decode, "plan": _plan, "crossover": _crossover,
-            "validate": _validate_cmd, "quote": _quote_cmd, "catalog": _catalog_cmd}
+            "validate": _validate_cmd, "quote": _quote_cmd, "serve": _serve_cmd, "slo": _slo_cmd,
+            "catalog": _catalog_cmd}
 
 
 # ---------------------------------------------------------------- output
@@ -498,8 +584,8 @@ def main(argv=None) -> int:
         print(f"costlib {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return 2
     if args.json:
-        # validate and quote print exactly the issues' keys (no "command" key)
-        head = {} if args.command in ("validate", "quote") else {"command": args.command}
+        # validate, quote, serve and slo print exactly the issues' keys (no "command" key)
+        head = {} if args.command in ("validate", "quote", "serve", "slo") else {"command": args.command}
         print(json.dumps({**head, **out}, allow_nan=False))
     else:
         print("\n".join(lines))
