@@ -27,7 +27,7 @@ import pytest
 
 import costlib
 from costlib.teaching import grading
-from costlib.ui import cli, widgets
+from costlib.ui import cli, serving_widgets, widgets
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKSHOP = ROOT / "workshop"
@@ -151,7 +151,7 @@ def reference_problems(text: str) -> list[str]:
     named in ``text`` that do not exist."""
     problems = []
     ids = set(grading.question_ids())
-    for stem in sorted(set(re.findall(r"\b(\d\d_[a-z0-9_]+)\b", text))):
+    for stem in sorted(set(re.findall(r"\b(\d\d[a-z]?_[a-z0-9_]+)\b", text))):
         exists = (ROOT / "notebooks" / f"{stem}.ipynb").exists()
         if not exists:
             problems.append(f"notebook {stem} does not exist")
@@ -164,7 +164,7 @@ def reference_problems(text: str) -> list[str]:
     for qid in sorted(set(re.findall(r"\b((?:p|cq|d)\d+)\b", text))):
         if qid not in ids:
             problems.append(f"exercise {qid} is not a registered question")
-    explorers = set(widgets.__all__)
+    explorers = set(widgets.__all__) | set(serving_widgets.__all__)  # serving_widgets.x also matches widgets.x
     for name in sorted(set(re.findall(r"\bwidgets\.(\w+)", text))
                        | set(re.findall(r"\b(\w+_explorer)\b", text))):
         if name not in explorers:
