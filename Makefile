@@ -81,6 +81,8 @@ test: $(STAMP)
 lint: $(STAMP)
 	@echo "==> ruff check"
 	$(PY) -m ruff check --no-cache .
+	@echo "==> import contracts (layers, no cycles; pyproject.toml [tool.importlinter])"
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 # Fails if it collects nothing (pytest exit code 5).
 unit: $(STAMP)

@@ -14,71 +14,74 @@ __version__ = "0.1.0"
 
 # module -> the public names it gives to ``costlib.<name>``
 _PUBLIC = {
+    "costlib.common.units": (
+        "DAYS_PER_MONTH", "HOURS_PER_MONTH",
+    ),
     "costlib.catalog.tables": (
-    "api_ids", "api_prices", "get_api_price", "get_gpu", "get_model", "get_precision", "gpu_ids",
-    "gpu_prices", "gpu_usd_per_hour", "gpus", "GPUSpec", "measured", "model_ids", "models",
-    "ModelSpec", "Precision", "PRECISIONS", "tiers",
+        "api_ids", "api_prices", "get_api_price", "get_gpu", "get_model", "get_precision", "gpu_ids",
+        "gpu_prices", "gpu_usd_per_hour", "gpus", "GPUSpec", "measured", "model_ids", "models",
+        "ModelSpec", "Precision", "PRECISIONS", "tiers",
     ),
     "costlib.catalog.deployment": (
-    "Deployment", "deployment", "valid_tp",
+        "Deployment", "deployment", "valid_tp",
     ),
     "costlib.physics.memory": (
-    "fit", "FitResult", "kv_bytes_per_token", "kv_capacity_tokens", "max_batch", "min_tp",
-    "usable_bytes", "weight_bytes",
+        "fit", "FitResult", "kv_bytes_per_token", "kv_capacity_tokens", "max_batch", "min_tp",
+        "usable_bytes", "weight_bytes",
     ),
     "costlib.physics.step": (
-    "arithmetic_intensity", "attainable_flops", "decode_ceiling_tokens_per_s", "decode_estimate",
-    "decode_step", "decode_tokens_per_s", "DecodeStep", "DEFAULT_MBU", "DEFAULT_MFU", "MBU_RANGE",
-    "MFU_RANGE", "prefill_arithmetic_intensity", "prefill_ceiling_tokens_per_s", "prefill_time_s",
-    "prefill_tokens_per_s", "realism", "ridge_batch", "step_time_s", "tpot_s",
-    "weight_bytes_read_per_step",
+        "arithmetic_intensity", "attainable_flops", "decode_ceiling_tokens_per_s", "decode_estimate",
+        "decode_step", "decode_tokens_per_s", "DecodeStep", "DEFAULT_MBU", "DEFAULT_MFU", "MBU_RANGE",
+        "MFU_RANGE", "prefill_arithmetic_intensity", "prefill_ceiling_tokens_per_s", "prefill_time_s",
+        "prefill_tokens_per_s", "realism", "ridge_batch", "step_time_s", "tpot_s",
+        "weight_bytes_read_per_step",
     ),
     "costlib.physics.engine": (
-    "Efficiency", "EngineLimits", "step_parts",
+        "Efficiency", "EngineLimits", "step_parts",
     ),
     "costlib.physics.replica": (
-    "ReplicaSpec", "replica_spec",
+        "ReplicaSpec", "replica_spec",
     ),
     "costlib.estimate.profiles": (
-    "Profile", "get_profile", "load_profile",
+        "Profile", "get_profile", "load_profile",
     ),
     "costlib.estimate.predict": (
-    "Band", "Estimate", "predict", "prefill_ttft_s", "batch_for_tpot", "estimate",
+        "Band", "Estimate", "predict", "prefill_ttft_s", "batch_for_tpot", "estimate",
     ),
     "costlib.evidence.measurements": (
-    "Measurement", "MeasurementSet", "read_measurements",
+        "Measurement", "MeasurementSet", "read_measurements",
     ),
     "costlib.economics.cost": (
-    "breakeven_usd_per_hour", "cost_at_utilization", "decode_usd_per_million",
-    "million_tokens_per_hour", "NotFeasible", "owned_cost", "owned_usd_per_gpu_hour", "OwnedCost",
-    "prefill_usd_per_million", "required_tokens_per_s", "tier_usd_per_hour",
-    "usd_per_million_tokens", "workload_cost", "WorkloadCost", "WORKLOADS",
+        "breakeven_usd_per_hour", "cost_at_utilization", "decode_usd_per_million",
+        "million_tokens_per_hour", "NotFeasible", "owned_cost", "owned_usd_per_gpu_hour", "OwnedCost",
+        "prefill_usd_per_million", "required_tokens_per_s", "tier_usd_per_hour",
+        "usd_per_million_tokens", "workload_cost", "WorkloadCost", "WORKLOADS",
     ),
     "costlib.economics.crossover": (
-    "api_monthly_usd", "breakeven_utilization", "crossover_tokens_per_month", "DAYS_PER_MONTH",
-    "HOURS_PER_MONTH", "monthly_capacity_tokens", "replicas_needed", "self_host_monthly_usd",
-    "step_crossover_tokens_per_month",
+        "api_monthly_usd", "breakeven_utilization", "crossover_tokens_per_month",
+        "monthly_capacity_tokens", "replicas_needed", "self_host_monthly_usd",
+        "step_crossover_tokens_per_month",
     ),
     "costlib.economics.capacity": (
-    "capacity_plan", "CapacityPlan", "gpus_saved", "users_supported",
+        "capacity_plan", "CapacityPlan", "gpus_saved", "users_supported",
     ),
     "costlib.economics.frontier": (
-    "default_batches", "largest_batch_under_tpot", "pareto_frontier", "sweep_batch",
+        "default_batches", "largest_batch_under_tpot", "pareto_frontier", "sweep_batch",
     ),
     "costlib.economics.hardware": (
-    "compare_hardware",
+        "compare_hardware",
     ),
     "costlib.economics.quote": (
-    "Quote", "quote",
+        "Quote", "quote",
     ),
     "costlib.evidence.validate": (
-    "validate", "ValidationReport", "Prediction",
+        "validate", "ValidationReport", "Prediction",
     ),
     "costlib.evidence.calibrate": (
-    "calibrate", "cross_validate", "CrossValidation",
+        "calibrate", "cross_validate", "CrossValidation",
     ),
     "costlib.teaching.grading": (
-    "check", "hint", "questions",
+        "check", "hint", "questions",
     ),
 }
 _MODULE_OF = {name: module for module, names in _PUBLIC.items() for name in names}

@@ -222,3 +222,31 @@ def test_app_notebook_calls_the_builder():
     nb = jupytext.read(ROOT / "app" / "calculator.py")
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert "calculator_app(" in code
+
+
+# ---------------------------------------------------------------- bad input one layer down (issue #13, item 8)
+
+def test_compare_hardware_says_the_batch_is_what_does_not_fit():
+    df = cl.compare_hardware("llama-3.1-70b", batch=10**9)
+    h100 = df.set_index("gpu").loc["H100-SXM"]
+    assert not h100["feasible"] and "batch 1,000,000,000 does not fit" in h100["note"]
+    assert "fits from TP=2" in h100["note"]  # 141 GB of bf16 weights need two 80 GB GPUs
+
+
+def test_compare_hardware_names_the_precision_argument():
+    with pytest.raises(ValueError, match=r"^kv: unknown precision 'fp88'\. Did you mean"):
+        cl.compare_hardware("llama-3.1-70b", kv="fp88")
+    with pytest.raises(ValueError, match=r"^weights: unknown precision"):
+        cl.compare_hardware("llama-3.1-70b", weights="bf61")
+
+
+@pytest.mark.parametrize("prices", [[-1.0, 1.0, 2.0], [float("nan"), 1.0, 2.0], [1.0, float("inf"), 2.0]])
+def test_pareto_frontier_refuses_negative_or_missing_prices(prices):
+    import pandas as pd
+
+    with pytest.raises(ValueError, match="usd_per_million must be a number >= 0"):
+        cl.pareto_frontier(pd.DataFrame({"tpot_s": [0.01, 0.02, 0.03], "usd_per_million": prices}))
+    # a row marked as not fitting may carry no price: it is left out, not refused
+    ok = pd.DataFrame({"tpot_s": [0.01, 0.02, 0.03], "usd_per_million": [3.0, 2.0, float("nan")],
+                       "fits": [True, True, False]})
+    assert list(cl.pareto_frontier(ok)["usd_per_million"]) == [3.0, 2.0]

@@ -1,4 +1,4 @@
-"""Tests of the interview drills d1-d10 (costlib/questions_drills.py).
+"""Tests of the interview drills d1-d10 (costlib/teaching/questions_drills.py).
 
 Expected answers are derived here by hand, with every formula written out, from the published
 model architectures and datasheets and the chapter's figures; they never call the code under test.

@@ -1,4 +1,4 @@
-"""Tests of the single-source exercises: solutions/ -> exercises/ (costlib/exercises.py).
+"""Tests of the single-source exercises: solutions/ -> exercises/ (costlib/teaching/exercises.py).
 
 - exercises/ is up to date with solutions/ (the generator's --check);
 - the generator never destroys a learner's work (refuses, writes beside; --force backs up first);

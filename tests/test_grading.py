@@ -1,4 +1,4 @@
-"""Tests of costlib.grading: check(), hint(), questions(), the multiple-choice widget.
+"""Tests of costlib.teaching.grading: check(), hint(), questions(), the multiple-choice widget.
 
 Expected answers are derived here by hand, from the chapter's inputs and the published model
 architecture, with every formula written out. They never call the code under test.
@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import costlib as cl
+from costlib.common import fmt
 from costlib.teaching import grading
 from costlib.teaching.grading import CheckResult, Inputs, Mistake, Option, Question
 from costlib.ui import quiz
@@ -260,7 +261,7 @@ def test_messages_never_print_the_expected_value():
         exp = grading.expected_value(qid)
         for wrong in (x * 1.05, x * 3, x / 3, x * 3600):
             msg = cl.check(qid, wrong).message
-            rest = msg.replace(grading._fmt(wrong, grading.get_question(qid).integer), " ")
+            rest = msg.replace(fmt.number(wrong, grading.get_question(qid).integer), " ")
             for shown in {f"{exp:.2f}", f"{exp:.3f}", f"{exp:,.0f}", f"{exp:.4g}"}:
                 if len(shown.strip("0.,")) >= 2:
                     pattern = r"(?<![\d.,])" + re.escape(shown) + r"(?![\d])"

@@ -14,7 +14,7 @@ __all__ = [
     "GPUSpec", "ModelSpec", "Precision", "PRECISIONS",
     "gpus", "models", "gpu_prices", "api_prices", "tiers", "measured",
     "get_gpu", "get_model", "get_precision", "get_api_price", "gpu_usd_per_hour",
-    "gpu_ids", "model_ids", "api_ids",
+    "gpu_ids", "model_ids", "api_ids", "tier_fractions", "api_self_hostable_model",
 ]
 
 
@@ -381,6 +381,18 @@ def _tier_fractions() -> dict[str, tuple[float, float]]:
     """tier -> (low, high) fraction of the on-demand price, read once."""
     return {r.tier: (float(r.fraction_of_on_demand_low), float(r.fraction_of_on_demand_high))
             for r in _tiers().itertuples()}
+
+
+def tier_fractions() -> dict[str, tuple[float, float]]:
+    """Procurement tier -> (low, high) fraction of the on-demand price (§30.2)."""
+    return dict(_tier_fractions())
+
+
+def api_self_hostable_model(name) -> str | None:
+    """The catalog model id an API serves when its weights are open (None for a closed model) (§30.7)."""
+    aid = _lookup("api", name, api_ids())
+    val = _api_prices().set_index("id").loc[aid, "self_hostable_model"]
+    return val if isinstance(val, str) and val else None
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,17 +1,20 @@
 """The capacity-planning rubric: users -> tokens -> peak rate -> GPUs -> dollars, and its reverses (§30.10)."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from costlib.common import checks as v
-from costlib.economics.crossover import DAYS_PER_MONTH
+from costlib.common import fmt
+from costlib.common.units import DAYS_PER_MONTH, SECONDS_PER_DAY
 
 __all__ = ["CapacityPlan", "capacity_plan", "users_supported", "gpus_saved"]
 
-SECONDS_PER_DAY = 86_400
+# counts in the plan's table: 1.23M, 45.6k, 12.50, 7
+_fmt = functools.partial(fmt.count, units=fmt.TWO_DECIMALS, rest=",.2f", whole_numbers=True)
 
 
 @dataclass(frozen=True)
@@ -87,16 +90,6 @@ class CapacityPlan:
             "tokens_per_day", "avg_tokens_per_s", "peak_tokens_per_s", "gpus_at_peak", "gpus",
             "replicas", "monthly_usd", "usd_per_million_tokens", "output_tokens_per_day",
             "prompt_tokens_per_day")}
-
-
-def _fmt(x: float) -> str:
-    if abs(x) >= 1e9:
-        return f"{x / 1e9:,.2f}B"
-    if abs(x) >= 1e6:
-        return f"{x / 1e6:,.2f}M"
-    if abs(x) >= 1e4:
-        return f"{x / 1e3:,.1f}k"
-    return f"{x:,.2f}" if x != int(x) else f"{int(x):,}"
 
 
 def _out(x, as_int=False):

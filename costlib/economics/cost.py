@@ -6,7 +6,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from costlib.catalog.deployment import Deployment, deployment_arg
+from costlib.catalog.tables import tier_fractions
 from costlib.common import checks as v
+from costlib.common.units import HOURS_PER_YEAR, SECONDS_PER_HOUR, TOKENS_PER_MILLION
 from costlib.physics.memory import fit
 from costlib.physics.step import DEFAULT_MBU, DEFAULT_MFU, decode_tokens_per_s, prefill_tokens_per_s
 
@@ -14,12 +16,9 @@ __all__ = [
     "SECONDS_PER_HOUR", "HOURS_PER_YEAR", "usd_per_million_tokens", "breakeven_usd_per_hour",
     "required_tokens_per_s", "million_tokens_per_hour", "tier_usd_per_hour", "owned_usd_per_gpu_hour",
     "OwnedCost", "owned_cost", "decode_usd_per_million", "prefill_usd_per_million", "WorkloadCost",
-    "workload_cost", "cost_at_utilization", "WORKLOADS", "NotFeasible",
+    "workload_cost", "cost_at_utilization", "WORKLOADS", "NotFeasible"
 ]
 
-SECONDS_PER_HOUR = 3600
-HOURS_PER_YEAR = 8760
-TOKENS_PER_MILLION = 1e6
 
 
 class NotFeasible(ValueError):
@@ -59,10 +58,8 @@ def required_tokens_per_s(usd_per_hour, usd_per_million, utilization=1.0):
 
 def tier_usd_per_hour(on_demand_usd_per_hour, tier: str, point: str = "mid"):
     """Price in a procurement tier from the on-demand price: reserved 1/2, spot 1/4, bare metal 0.5-0.7 (§30.2)."""
-    from costlib.catalog.tables import _tier_fractions
-
     od = v.number("on_demand_usd_per_hour", on_demand_usd_per_hour)
-    fractions = _tier_fractions()
+    fractions = tier_fractions()
     key = v.choice("tier", tier, list(fractions))
     pt = v.choice("point", point, ["low", "mid", "high"])
     lo, hi = fractions[key]
@@ -204,3 +201,5 @@ def cost_at_utilization(usd_per_million_at_full, utilization):
     c = v.number("usd_per_million_at_full", usd_per_million_at_full)
     u = v.fraction("utilization", utilization)
     return c / u
+
+

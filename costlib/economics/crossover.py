@@ -6,14 +6,17 @@ import math
 import numpy as np
 
 from costlib.common import checks as v
-from costlib.economics.cost import SECONDS_PER_HOUR, TOKENS_PER_MILLION
+from costlib.common.units import (
+    DAYS_PER_MONTH,
+    HOURS_PER_MONTH,
+    SECONDS_PER_HOUR,
+    TOKENS_PER_MILLION,
+)
 
 __all__ = ["DAYS_PER_MONTH", "HOURS_PER_MONTH", "api_monthly_usd", "replicas_needed",
            "self_host_monthly_usd", "crossover_tokens_per_month", "breakeven_utilization",
            "monthly_capacity_tokens", "step_crossover_tokens_per_month"]
 
-DAYS_PER_MONTH = 30  # the chapter's convention (§30.10: 24 x 30 hours)
-HOURS_PER_MONTH = 24 * DAYS_PER_MONTH
 
 
 def api_monthly_usd(tokens_per_month, usd_per_million_input, usd_per_million_output=None,

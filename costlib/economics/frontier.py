@@ -69,6 +69,14 @@ def pareto_frontier(df: pd.DataFrame, x="tpot_s", y="usd_per_million") -> pd.Dat
             raise ValueError(f"{name} must be a column name, got {col!r}")
     if x not in df or y not in df:
         raise ValueError(f"df must have columns {x!r} and {y!r}; has {list(df.columns)}")
+    for col in (x, y):
+        vals = pd.to_numeric(df[col], errors="coerce")
+        priced = ~df["fits"].eq(False) if "fits" in df else pd.Series(True, index=df.index)
+        bad = (vals < 0) | (vals.isna() & priced) | np.isinf(vals)
+        if bad.any():
+            i = bad.idxmax()
+            raise ValueError(f"{col} must be a number >= 0 in every row (NaN only where fits is False); "
+                             f"row {i!r} has {df.loc[i, col]}")
     d = df.dropna(subset=[x, y]).sort_values([x, y])
     keep, best = [], np.inf
     for idx, val in zip(d.index, d[y], strict=True):

@@ -22,6 +22,14 @@ from costlib.physics.step import DEFAULT_MBU, DEFAULT_MFU, decode_tokens_per_s
 __all__ = ["compare_hardware"]
 
 
+def _named_precision(name: str, value):
+    """A precision from the catalog, the error naming the argument (weights or kv)."""
+    try:
+        return get_precision(value)
+    except ValueError as e:
+        raise ValueError(f"{name}: {e}") from None
+
+
 def compare_hardware(model, weights="bf16", kv=None, gpus=None, context=2048, batch=None,
                      batch_cap=256, tier="on_demand", usd_per_gpu_hour=None, mbu=DEFAULT_MBU,
                      mfu=DEFAULT_MFU, max_tp=8) -> pd.DataFrame:
@@ -34,8 +42,7 @@ def compare_hardware(model, weights="bf16", kv=None, gpus=None, context=2048, ba
     no price.
     """
     m = get_model(model)
-    w = get_precision(weights)
-    k = get_precision("bf16" if kv is None else kv)
+    w, k = (_named_precision(n, p) for n, p in (("weights", weights), ("kv", "bf16" if kv is None else kv)))
     c = v.integer("context", context, low=1, scalar=True)
     cap = v.integer("batch_cap", batch_cap, low=1, scalar=True)
     if batch is not None:
@@ -88,7 +95,13 @@ def compare_hardware(model, weights="bf16", kv=None, gpus=None, context=2048, ba
                "gb_per_s_per_usd_hour": g.hbm_bytes_per_s / 1e9 / price if price == price else np.nan,
                "gb_per_usd_hour": g.hbm_gb / price if price == price else np.nan,
                "feasible": t is not None, "note": ""}
-        if t is None:
+        if t is None and batch is not None and min_tp(m, g, w, k, context=c, batch=1, max_tp=max_tp) is not None:
+            t1 = min_tp(m, g, w, k, context=c, batch=1, max_tp=max_tp)
+            widest = max(tp_ for tp_ in range(t1, max_tp + 1) if m.n_kv_heads % tp_ == 0)
+            most = fit(Deployment(m, g, widest, w, k), context=c).max_batch
+            row["note"] = (f"batch {batch:,} does not fit: the model fits from TP={t1}, but even TP={widest} "
+                           f"holds at most {most:,} sequences of {c:,} tokens")
+        elif t is None:
             row["note"] = f"does not fit on {max_tp} GPUs"
         else:
             dep = Deployment(m, g, t, w, k)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from costlib.catalog.deployment import deployment
 from costlib.catalog.tables import (
     api_ids,
-    api_prices,
+    api_self_hostable_model,
     get_api_price,
     gpu_usd_per_hour,
     tiers,
@@ -175,13 +175,12 @@ def quote(model, gpu, tp: int = 1, weights="bf16", kv="bf16", *, input_len: int 
     monthly = Range(*(p * n * HOURS_PER_MONTH for p in (price.low, price.mid, price.high)))
     per_month = tps.mid * u * 3600 * HOURS_PER_MONTH
     apis = []
-    same = _same_model_apis()
     for aid in api_ids():
         a = get_api_price(aid)
         out = a["usd_per_million_output"]
         apis.append(ApiComparison(
             id=aid, provider=a["provider"], model=a["model"], usd_per_million_output=out,
-            same_model=same.get(aid) == dep.model.id, ratio=usd_m.mid / out,
+            same_model=api_self_hostable_model(aid) == dep.model.id, ratio=usd_m.mid / out,
             breakeven_utilization=float(breakeven_utilization(out, price.mid * n, tps.mid))))
     apis.sort(key=lambda x: (not x.same_model, x.usd_per_million_output))
     how = {None: "memory-limited batch", }.get(batch, "fixed batch") if target is None else \
@@ -197,8 +196,3 @@ def _quote(dep, n, status, message, e, batch, target, prof, tier, u, **numbers) 
                  input_len=e.input_len if e else 0, output_len=e.output_len if e else 0, batch=batch,
                  tpot_target_s=target, profile=prof.name, tier=tier, utilization=u, **numbers)
 
-
-def _same_model_apis() -> dict:
-    """API id -> the catalog model it serves (column self_hostable_model), where it names one."""
-    df = api_prices()
-    return {r.id: r.self_hostable_model for r in df.itertuples() if isinstance(r.self_hostable_model, str)}

@@ -14,11 +14,10 @@ from costlib.catalog.deployment import (
 )
 from costlib.catalog.tables import get_gpu, get_model, get_precision
 from costlib.common import checks as v
+from costlib.common.units import GB
 
 __all__ = ["weight_bytes", "kv_bytes_per_token", "usable_bytes", "FitResult", "fit",
            "kv_capacity_tokens", "max_batch", "min_tp", "GB"]
-
-GB = 1e9
 
 
 def weight_bytes(model, weights="bf16") -> float:

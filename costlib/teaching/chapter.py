@@ -55,6 +55,7 @@ from costlib.catalog.deployment import (
     valid_tp,
 )
 from costlib.catalog.tables import get_api_price, get_gpu, get_model, gpu_usd_per_hour
+from costlib.common import fmt
 from costlib.economics.capacity import capacity_plan
 from costlib.economics.cost import (
     cost_at_utilization,
@@ -90,7 +91,8 @@ __all__ = [
     "S30_11",
     "P1", "P2", "P3", "P4", "P5", "P6", "P7", "CQ1", "CQ2", "CQ3", "CQ4", "SECTIONS", "EXERCISES",
     "CONTEXT_TOKENS", "BATCH_CAP", "REL_TOL_CORRECT", "REL_TOL_ROUNDED", "VERDICTS", "COLUMNS",
-    "relative_error", "judge_value", "judge_range", "cheapest_deployment",
+    "relative_error", "judge_value", "judge_range", "cheapest_deployment", "format_claim_number",
+    "format_chapter_value",
     "claims", "claim", "claim_ids", "claims_markdown", "verdict_counts",
 ]
 
@@ -421,20 +423,8 @@ def _smallest(model, gpu, weights="bf16", kv=None, usd_per_gpu_hour=2.0, utiliza
 
 # ---------------------------------------------------------------- formatting for the why column
 
-def _gb(b: float) -> str:
-    return f"{b / 1e9:,.1f} GB"
-
-
-def _usd(x: float) -> str:
-    return f"${x:,.2f}" if abs(x) < 1000 else f"${x:,.0f}"
-
-
 def _num(x: float) -> str:
-    ax = abs(x)
-    for div, suf in ((1e12, " trillion"), (1e9, " billion"), (1e6, " million")):
-        if ax >= div:
-            return f"{x / div:,.3g}{suf}"
-    return f"{x:,.0f}" if ax >= 100 else f"{x:,.3g}"
+    return fmt.count(x, fmt.WORDS, whole_from=100, rest=",.3g")  # 4.5 million, 1,234, 12.3
 
 
 def _num_range(lo: float, hi: float) -> str:
@@ -448,13 +438,9 @@ def _x(r: float) -> str:
     return f"{r:.2f}x"
 
 
-def _pct(f: float) -> str:
-    return f"{100 * f:.0f}%"
-
-
 def _usable_rule(gpu) -> str:
     """How costlib's usable memory comes out of the HBM size, in words."""
-    return (f"{get_gpu(gpu).hbm_gb:.0f} GB x {_pct(DEFAULT_MEMORY_FRACTION)} - "
+    return (f"{get_gpu(gpu).hbm_gb:.0f} GB x {fmt.percent(DEFAULT_MEMORY_FRACTION)} - "
             f"{DEFAULT_RESERVE_BYTES / 1e9:g} GB")
 
 
@@ -463,8 +449,8 @@ def _owned_assumptions(purchase_usd=None, years=None) -> str:
     d = {k: p.default for k, p in inspect.signature(owned_usd_per_gpu_hour).parameters.items()}
     cap = d["purchase_usd"] if purchase_usd is None else purchase_usd
     yrs = d["years"] if years is None else years
-    return (f"{_usd(cap)} over {yrs:g} years, {d['power_w']:g} W at PUE {d['pue']:g} and "
-            f"${d['usd_per_kwh']:.2f}/kWh, +{_pct(d['ops_overhead'])} operations")
+    return (f"{fmt.usd(cap)} over {yrs:g} years, {d['power_w']:g} W at PUE {d['pue']:g} and "
+            f"${d['usd_per_kwh']:.2f}/kWh, +{fmt.percent(d['ops_overhead'])} operations")
 
 
 def _params(model) -> str:
@@ -472,7 +458,7 @@ def _params(model) -> str:
 
 
 def _usd_range(lo: float, hi: float) -> str:
-    return _usd(lo) if lo == hi else f"{_usd(lo)}-{_usd(hi)}"
+    return fmt.usd(lo) if lo == hi else f"{fmt.usd(lo)}-{fmt.usd(hi)}"
 
 
 def _factor(r: float) -> str:
@@ -540,58 +526,58 @@ def _rows_30_1(rows):
     usd = usd_per_million_tokens(s.usd_per_hour, s.tokens_per_s)
     add("s30_1_usd_per_million", "$3/hour GPU at 1,000 tokens/s, per million tokens",
         s.claimed_usd_per_million, "$/M tokens", usd,
-        f"{_usd(s.usd_per_hour)} / {mtph:.2f} M tokens = {_usd(usd)}/M; the unit arithmetic is "
+        f"{fmt.usd(s.usd_per_hour)} / {mtph:.2f} M tokens = {fmt.usd(usd)}/M; the unit arithmetic is "
         "right (whether one H100 can run the model is a separate row).")
     f1 = fit(deployment(s.model, s.gpu, 1, s.weights), context=CONTEXT_TOKENS)
     tp = min_tp(s.model, s.gpu, s.weights, "bf16", CONTEXT_TOKENS)
     add("s30_1_70b_one_h100", "a 70B model in bf16 is served from one H100",
         s.n_gpus, "H100s per replica", tp,
-        f"{_gb(f1.weight_bytes)} of bf16 weights ({_params(s.model)}) against "
-        f"{_gb(f1.usable_bytes)} usable on one H100 ({_usable_rule(h100)}): short by "
-        f"{_gb(f1.shortfall_bytes)} with one {CONTEXT_TOKENS:,}-token sequence; the smallest "
+        f"{fmt.gigabytes(f1.weight_bytes)} of bf16 weights ({_params(s.model)}) against "
+        f"{fmt.gigabytes(f1.usable_bytes)} usable on one H100 ({_usable_rule(h100)}): short by "
+        f"{fmt.gigabytes(f1.shortfall_bytes)} with one {CONTEXT_TOKENS:,}-token sequence; the smallest "
         f"tensor-parallel degree that fits is TP={tp}.",
         fit_result=f1)
     od_lo = gpu_usd_per_hour(s.gpu, "on_demand", "low")
     od_hi = gpu_usd_per_hour(s.gpu, "on_demand", "high")
     reason = ("§30.1 and the §30.2 price table quote different H100 on-demand ranges "
-              f"({_usd(s.h100_on_demand_usd_per_hour[0])}-{_usd(s.h100_on_demand_usd_per_hour[1])} "
-              f"vs {_usd(od_lo)}-{_usd(od_hi)}); the catalog follows the table.")
+              f"({fmt.usd(s.h100_on_demand_usd_per_hour[0])}-{fmt.usd(s.h100_on_demand_usd_per_hour[1])} "
+              f"vs {fmt.usd(od_lo)}-{fmt.usd(od_hi)}); the catalog follows the table.")
     add("s30_1_h100_on_demand_low", "low end of the H100 on-demand hourly price",
         s.h100_on_demand_usd_per_hour[0], "$/GPU-hour", od_lo,
-        f"{_usd(s.h100_on_demand_usd_per_hour[0])} here vs {_usd(od_lo)} in §30.2.",
+        f"{fmt.usd(s.h100_on_demand_usd_per_hour[0])} here vs {fmt.usd(od_lo)} in §30.2.",
         override=("inconsistent", reason))
     add("s30_1_h100_on_demand_high", "high end of the H100 on-demand hourly price",
         s.h100_on_demand_usd_per_hour[1], "$/GPU-hour", od_hi,
-        f"{_usd(s.h100_on_demand_usd_per_hour[1])} here vs {_usd(od_hi)} in §30.2.",
+        f"{fmt.usd(s.h100_on_demand_usd_per_hour[1])} here vs {fmt.usd(od_hi)} in §30.2.",
         override=("inconsistent", reason))
     od_mid = gpu_usd_per_hour(s.gpu, "on_demand", "mid")
     res = tier_usd_per_hour(od_mid, "reserved")
     add("s30_1_h100_reserved", "H100 reserved (1-3 year commitment) hourly price range",
         s.h100_reserved_usd_per_hour, "$/GPU-hour", res,
-        f"§30.2's rule (reserved = half of on-demand) on the mid on-demand price {_usd(od_mid)} "
-        f"gives {_usd(res)}, inside the quoted range.")
+        f"§30.2's rule (reserved = half of on-demand) on the mid on-demand price {fmt.usd(od_mid)} "
+        f"gives {fmt.usd(res)}, inside the quoted range.")
     owned = owned_usd_per_gpu_hour()
     bm_hi = tier_usd_per_hour(od_mid, "bare_metal", "high")
     bm_lo = tier_usd_per_hour(od_mid, "bare_metal", "low")
     add("s30_1_capex_usd_per_hour", "bare-metal or owned H100, hourly cost (at most)",
         s.capex_usd_per_hour, "$/GPU-hour", owned,
-        f"An owned H100 ({_owned_assumptions()}) comes to {_usd(owned)}/hour; bare metal at "
-        f"{_pct(S30_2.bare_metal_discount[0])}-{_pct(S30_2.bare_metal_discount[1])} below the "
-        f"{_usd(od_mid)} on-demand "
-        f"midpoint is {_usd(bm_lo)}-{_usd(bm_hi)}.",
+        f"An owned H100 ({_owned_assumptions()}) comes to {fmt.usd(owned)}/hour; bare metal at "
+        f"{fmt.percent(S30_2.bare_metal_discount[0])}-{fmt.percent(S30_2.bare_metal_discount[1])} below the "
+        f"{fmt.usd(od_mid)} on-demand "
+        f"midpoint is {fmt.usd(bm_lo)}-{fmt.usd(bm_hi)}.",
         override=("inconsistent", "§30.2 itself puts the owned H100 at "
                   f"{_usd_range(*S30_2.claimed_owned_usd_per_hour)}/hour, so "
-                  f"'~{_usd(s.capex_usd_per_hour)}/hour or less' contradicts the chapter's own later "
+                  f"'~{fmt.usd(s.capex_usd_per_hour)}/hour or less' contradicts the chapter's own later "
                   "figure."))
     fig = usd_per_million_tokens(s.figure_usd_per_hour, s.tokens_per_s)
     add("s30_1_figure_usd_per_million", "figure: $2/hour reserved H100 at 1,000 tokens/s",
         s.claimed_figure_usd_per_million, "$/M tokens", fig,
-        f"{_usd(s.figure_usd_per_hour)} / {mtph:.2f} M = {_usd(fig)}/M.")
+        f"{fmt.usd(s.figure_usd_per_hour)} / {mtph:.2f} M = {fmt.usd(fig)}/M.")
     half = usd_per_million_tokens(s.figure_usd_per_hour, s.tokens_per_s, s.figure_utilization)
     add("s30_1_figure_half_util", "figure: the same GPU busy half of the time",
         s.claimed_figure_half_util_usd_per_million, "$/M tokens", half,
-        f"Half the tokens for the same bill: {_usd(fig)} / {s.figure_utilization} = "
-        f"{_usd(half)}/M.")
+        f"Half the tokens for the same bill: {fmt.usd(fig)} / {s.figure_utilization} = "
+        f"{fmt.usd(half)}/M.")
     lo_u, hi_u = S30_11.claimed_utilization
     swing = cost_at_utilization(1.0, lo_u) / cost_at_utilization(1.0, hi_u)
     add("s30_1_utilization_swing", "how much utilization moves $/M in practice",
@@ -604,7 +590,7 @@ def _rows_30_1(rows):
         r = api / usd
         add(f"s30_1_cheaper_than_{key}", f"self-hosted 70B vs {name} output price, ratio",
             s.claimed_cheaper_than_api, "x", r,
-            f"{_usd(api)}/M / {_usd(usd)}/M = {_x(r)} (claimed {s.claimed_cheaper_than_api[0]:g}-"
+            f"{fmt.usd(api)}/M / {fmt.usd(usd)}/M = {_x(r)} (claimed {s.claimed_cheaper_than_api[0]:g}-"
             f"{s.claimed_cheaper_than_api[1]:g}x). Paying for the {tp} H100s that bf16 70B really "
             f"needs at the same {s.tokens_per_s:,.0f} tokens/s cuts it to {_x(api / two)}.")
 
@@ -617,8 +603,8 @@ def _rows_30_2(rows):
     frac = res_mid / od_mid
     add("s30_2_reserved_fraction", "reserved price as a share of on-demand",
         s.reserved_fraction, "fraction", frac,
-        f"The chapter's own H100 figures: reserved midpoint {_usd(res_mid)} (§30.1) / on-demand "
-        f"midpoint {_usd(od_mid)} (§30.2 table) = {frac:.3f}, a bit under one half.")
+        f"The chapter's own H100 figures: reserved midpoint {fmt.usd(res_mid)} (§30.1) / on-demand "
+        f"midpoint {fmt.usd(od_mid)} (§30.2 table) = {frac:.3f}, a bit under one half.")
     spot = tier_usd_per_hour(1.0, "reserved") * s.spot_fraction_of_reserved
     add("s30_2_spot_fraction", "spot price as a share of on-demand",
         s.claimed_spot_fraction, "fraction", spot,
@@ -630,12 +616,12 @@ def _rows_30_2(rows):
     add("s30_2_owned_usd_per_hour", "owned H100 amortized over 3 years, all-in hourly cost",
         s.claimed_owned_usd_per_hour, "$/GPU-hour", owned,
         f"Straight-line {_owned_assumptions((lo_c + hi_c) / 2, s.amortization_years)} = "
-        f"{_usd(owned)}/hour ({_usd(o_lo)} at {_usd(lo_c)}, {_usd(o_hi)} at {_usd(hi_c)}); the "
+        f"{fmt.usd(owned)}/hour ({fmt.usd(o_lo)} at {fmt.usd(lo_c)}, {fmt.usd(o_hi)} at {fmt.usd(hi_c)}); the "
         "power, PUE and overhead figures are costlib's defaults.")
     res = tier_usd_per_hour(od_mid, "reserved")
     add("s30_2_default_usd_per_hour", "the chapter's default H100 price (reserved)",
         s.default_usd_per_hour, "$/GPU-hour", res,
-        f"Half of the {_usd(od_mid)} on-demand midpoint is {_usd(res)}; $2 is the top of the "
+        f"Half of the {fmt.usd(od_mid)} on-demand midpoint is {fmt.usd(res)}; $2 is the top of the "
         "reserved range, a round and slightly pessimistic default.")
 
 
@@ -646,11 +632,11 @@ def _rows_30_3(rows):
     w = weight_bytes(s.model, s.weights)
     add("s30_3_weights_gb", "bf16 weights of a 70B model", s.model_bytes / 1e9, "GB", w / 1e9,
         f"Llama 3.1 70B has {get_model(s.model).n_params / 1e9:.2f}B parameters x 2 bytes = "
-        f"{_gb(w)}.")
+        f"{fmt.gigabytes(w)}.")
     bw = h100.hbm_bytes_per_s
     add("s30_3_h100_tb_per_s", "H100 HBM bandwidth", s.hbm_bytes_per_s / 1e12, "TB/s", bw / 1e12,
         f"The H100 SXM datasheet gives {bw / 1e12:.2f} TB/s; 3 TB/s understates it by "
-        f"{_pct(1 - s.hbm_bytes_per_s / bw)}.",
+        f"{fmt.percent(1 - s.hbm_bytes_per_s / bw)}.",
         override=("inconsistent", "The chapter's own concept check 4 uses "
                   f"{CQ4.h100_hbm_bytes_per_s / 1e12} TB/s, so it quotes two bandwidths for one "
                   "GPU."))
@@ -660,7 +646,7 @@ def _rows_30_3(rows):
         s.claimed_tokens_per_s_per_sequence, "tokens/s", per_seq,
         f"{s.hbm_bytes_per_s / 1e9:,.0f} GB/s / {s.model_bytes / 1e9:g} GB = {per_seq:.2f} tokens/s "
         "per sequence (also the batch-1 figure of "
-        f"~21); with the datasheet {bw / 1e12:.2f} TB/s and the true {_gb(w)} it is "
+        f"~21); with the datasheet {bw / 1e12:.2f} TB/s and the true {fmt.gigabytes(w)} it is "
         f"{true_seq:.1f}.")
     dep1 = deployment(s.model, s.gpu, 1, s.weights, hbm_bytes_per_s=s.hbm_bytes_per_s)
     for b, claimed in zip(s.batches[1:], s.claimed_decode_tokens_per_s[1:], strict=True):
@@ -670,9 +656,9 @@ def _rows_30_3(rows):
         add(f"s30_3_decode_batch_{b}", f"decode ceiling at batch {b} on one H100",
             claimed, "tokens/s", ceil,
             f"The formula gives {ceil:,.0f} tokens/s, but one H100 cannot hold it: "
-            f"{_gb(fb.weight_bytes)} of weights plus {_gb(fb.kv_bytes)} of KV cache for {b} x "
+            f"{fmt.gigabytes(fb.weight_bytes)} of weights plus {fmt.gigabytes(fb.kv_bytes)} of KV cache for {b} x "
             f"{CONTEXT_TOKENS:,} tokens ({kv_bytes_per_token(s.model):,.0f} B/token) need "
-            f"{_gb(fb.needed_bytes)} vs {_gb(fb.usable_bytes)} usable; batch {b} needs "
+            f"{fmt.gigabytes(fb.needed_bytes)} vs {fmt.gigabytes(fb.usable_bytes)} usable; batch {b} needs "
             f"TP={need_tp}.",
             fit_result=fb)
     ai = prefill_arithmetic_intensity(s.model, s.prompt_tokens, weights=s.weights)
@@ -696,7 +682,7 @@ def _rows_30_3(rows):
                       for u in s.practical_mfu)
     add("s30_3_practical_prefill_tokens_per_s", "achievable prefill at 30-40% of peak",
         s.claimed_practical_prefill_tokens_per_s, "tokens/s", prac,
-        f"{_pct(mfu)} of {pre:,.0f} = {prac:,.0f} tokens/s "
+        f"{fmt.percent(mfu)} of {pre:,.0f} = {prac:,.0f} tokens/s "
         f"({lo_pre:,.0f}-{hi_pre:,.0f} across the range). Per GPU this survives the move to "
         f"TP={dep2.tp} that bf16 needs: costlib's roofline with attention and TP traffic gives "
         f"{real:,.0f} tokens/s per H100.")
@@ -716,8 +702,8 @@ def _rows_30_4(rows):
     fp8kv = _smallest(s.model, s.gpu, "fp8", "fp8")
     add("s30_4_realistic_tokens_per_s", "realistic decode rate of 70B on one H100 (vLLM)",
         s.claimed_realistic_tokens_per_s, "tokens/s per GPU", small["tokens_per_s_per_gpu"],
-        f"In bf16 the weights alone ({_gb(f1.weight_bytes)}) exceed one H100's "
-        f"{_gb(f1.usable_bytes)}. On the smallest replica that loads them (TP={small['tp']}, room "
+        f"In bf16 the weights alone ({fmt.gigabytes(f1.weight_bytes)}) exceed one H100's "
+        f"{fmt.gigabytes(f1.usable_bytes)}. On the smallest replica that loads them (TP={small['tp']}, room "
         f"for {small['batch']} sequences of {CONTEXT_TOKENS:,}) costlib gets "
         f"{small['tokens_per_s_per_gpu']:,.0f} tokens/s per GPU; at the cost-optimal "
         f"TP={best['tp']} (batch {best['batch']}) {best['tokens_per_s_per_gpu']:,.0f}. FP8 on one "
@@ -733,23 +719,23 @@ def _rows_30_5(rows):
     usd = usd_per_million_tokens(s.usd_per_hour, s.tokens_per_s)
     add("s30_5_usd_per_million", "$2/hour at 1,000 tokens/s realistic, per million",
         s.claimed_usd_per_million, "$/M tokens", usd,
-        f"{_usd(s.usd_per_hour)} / {mtph:.2f} M = {_usd(usd)}/M.")
+        f"{fmt.usd(s.usd_per_hour)} / {mtph:.2f} M = {fmt.usd(usd)}/M.")
     add("s30_5_usd_per_million_rounded", "the same cost, rounded in the summary sentence",
         s.claimed_usd_per_million_rounded, "$/M tokens", usd,
-        f"{_usd(usd)}/M ({usd:.4f}); {s.claimed_usd_per_million_rounded:g} is "
-        f"{_pct(relative_error(s.claimed_usd_per_million_rounded, usd))} off.")
+        f"{fmt.usd(usd)}/M ({usd:.4f}); {s.claimed_usd_per_million_rounded:g} is "
+        f"{fmt.percent(relative_error(s.claimed_usd_per_million_rounded, usd))} off.")
     half = usd_per_million_tokens(s.usd_per_hour, s.tokens_per_s, s.utilization)
     add("s30_5_half_utilization", "the same GPU at 50% utilization",
         s.claimed_half_util_usd_per_million, "$/M tokens", half,
-        f"{_usd(usd)} / {s.utilization} = {_usd(half)}/M.")
+        f"{fmt.usd(usd)} / {s.utilization} = {fmt.usd(half)}/M.")
     lo, hi = s.high_batch_tokens_per_s
     hb = usd_per_million_tokens(s.usd_per_hour, (lo + hi) / 2)
     add("s30_5_high_batch_usd_per_million", "cost at 1,500-2,000 tokens/s from bigger batches",
         s.claimed_high_batch_usd_per_million, "$/M tokens", hb,
-        f"{_usd(s.usd_per_hour)} over {lo:,.0f}-{hi:,.0f} tokens/s is "
-        f"{_usd(usd_per_million_tokens(s.usd_per_hour, hi))}-"
-        f"{_usd(usd_per_million_tokens(s.usd_per_hour, lo))}/M, "
-        f"{_usd(hb)} at the midpoint.")
+        f"{fmt.usd(s.usd_per_hour)} over {lo:,.0f}-{hi:,.0f} tokens/s is "
+        f"{fmt.usd(usd_per_million_tokens(s.usd_per_hour, hi))}-"
+        f"{fmt.usd(usd_per_million_tokens(s.usd_per_hour, lo))}/M, "
+        f"{fmt.usd(hb)} at the midpoint.")
     # speed-ups from quantization: each precision on its cost-optimal H100 deployment
     bf = cheapest_deployment(s.model, s.gpu, "bf16", usd_per_gpu_hour=s.usd_per_hour)
     f8 = cheapest_deployment(s.model, s.gpu, "fp8", usd_per_gpu_hour=s.usd_per_hour)
@@ -760,7 +746,7 @@ def _rows_30_5(rows):
     sm_f8 = _smallest(s.model, s.gpu, "fp8", usd_per_gpu_hour=s.usd_per_hour)
 
     def dep_txt(d, name):
-        return f"{name} {_usd(d['usd_per_million'])}/M (TP={d['tp']}, batch {d['batch']})"
+        return f"{name} {fmt.usd(d['usd_per_million'])}/M (TP={d['tp']}, batch {d['batch']})"
 
     r_i4 = bf["usd_per_million"] / i4["usd_per_million"]
     add("s30_5_int4_speedup", "throughput gain of AWQ INT4 over bf16 for 70B",
@@ -777,7 +763,7 @@ def _rows_30_5(rows):
         f"Cost-optimal: {dep_txt(bf, 'bf16')} vs {dep_txt(f8, 'FP8')} = {_x(r_f8)} with a bf16 KV "
         f"cache; quantizing the KV cache to fp8 too gives {_x(r_f8kv)}. On a single H100, FP8 "
         f"weights leave room for only {sm_f8['batch']} sequences "
-        f"({_usd(sm_f8['usd_per_million'])}/M).")
+        f"({fmt.usd(sm_f8['usd_per_million'])}/M).")
     d1 = deployment(s.model, s.gpu, 1, "fp8")
     d2 = deployment(s.model, s.gpu, 2, "fp8")
     b1 = _best_batch(d1)
@@ -787,20 +773,20 @@ def _rows_30_5(rows):
     c2_max = decode_usd_per_million(d2, s.usd_per_hour, b2, CONTEXT_TOKENS)
     add("s30_5_tp2_cost_same_batch", "$/M of TP=2 vs TP=1 (70B FP8, H100) at the same batch",
         s.claimed_tp2_cost_ratio, "ratio", c2_same / c1,
-        f"At batch {b1} (the most one H100 holds): TP=1 {_usd(c1)}/M, TP=2 {_usd(c2_same)}/M; "
+        f"At batch {b1} (the most one H100 holds): TP=1 {fmt.usd(c1)}/M, TP=2 {fmt.usd(c2_same)}/M; "
         "twice the GPUs, about half the step time, plus all-reduce time.")
     add("s30_5_tp2_cost_max_batch", "$/M of TP=2 vs TP=1 (70B FP8, H100) at each one's max batch",
         s.claimed_tp2_cost_ratio, "ratio", c2_max / c1,
         "TP=2 doubles memory, and the spare "
-        f"{_gb(2 * usable_bytes(s.gpu) - weight_bytes(s.model, 'fp8'))} holds {b2} sequences "
-        f"instead of {b1}: {_usd(c2_max)}/M vs {_usd(c1)}/M. Cost per token is similar only if the "
+        f"{fmt.gigabytes(2 * usable_bytes(s.gpu) - weight_bytes(s.model, 'fp8'))} holds {b2} sequences "
+        f"instead of {b1}: {fmt.usd(c2_max)}/M vs {fmt.usd(c1)}/M. Cost per token is similar only if the "
         "batch is held fixed; a memory-starved TP=1 replica is the expensive one.")
     table_price = {r.gpu: r.usd_per_hour for r in S30_8.table}
     for r in s.cost_table:
         price = s.usd_per_hour if r.gpu == _H100 else table_price[r.gpu]
         dep = deployment(s.model, r.gpu, r.n_gpus, r.weights)
         f = fit(dep, context=CONTEXT_TOKENS)
-        label = f"70B {r.weights} on one {get_gpu(r.gpu).id} at {_pct(r.utilization)} utilization"
+        label = f"70B {r.weights} on one {get_gpu(r.gpu).id} at {fmt.percent(r.utilization)} utilization"
         if f.fits:
             b = _best_batch(dep)
             val = decode_usd_per_million(dep, price, b, CONTEXT_TOKENS, r.utilization)
@@ -808,11 +794,11 @@ def _rows_30_5(rows):
             bk = _best_batch(kvdep)
             kv_val = decode_usd_per_million(kvdep, price, bk, CONTEXT_TOKENS, r.utilization)
             bound = decode_step(dep, b, CONTEXT_TOKENS).bound
-            why = (f"Fits ({_gb(f.weight_bytes)} weights, {_gb(f.usable_bytes - f.weight_bytes)} "
+            why = (f"Fits ({fmt.gigabytes(f.weight_bytes)} weights, {fmt.gigabytes(f.usable_bytes - f.weight_bytes)} "
                    f"left for KV: {b} sequences of {CONTEXT_TOKENS:,}). costlib's roofline at "
-                   f"batch {b} ({bound}-bound), {_usd(price)}/hour and {_pct(r.utilization)} "
-                   f"utilization: {_usd(val)}/M; with an fp8 KV cache (batch {bk}) "
-                   f"{_usd(kv_val)}/M.")
+                   f"batch {b} ({bound}-bound), {fmt.usd(price)}/hour and {fmt.percent(r.utilization)} "
+                   f"utilization: {fmt.usd(val)}/M; with an fp8 KV cache (batch {bk}) "
+                   f"{fmt.usd(kv_val)}/M.")
             add(f"s30_5_table_{r.key}", f"table: {label}", r.usd_per_million, "$/M tokens",
                 val, why, fit_result=f)
         else:
@@ -820,27 +806,27 @@ def _rows_30_5(rows):
                            utilization=r.utilization)
             best = cheapest_deployment(s.model, r.gpu, r.weights, usd_per_gpu_hour=price)
             own = usd_per_million_tokens(price, s.tokens_per_s, r.utilization)
-            why = (f"Cannot load: {_gb(f.weight_bytes)} of weights vs {_gb(f.usable_bytes)} "
+            why = (f"Cannot load: {fmt.gigabytes(f.weight_bytes)} of weights vs {fmt.gigabytes(f.usable_bytes)} "
                    f"usable. On the smallest replica that can (TP={sm['tp']}, batch {sm['batch']}) "
-                   f"costlib gets {_usd(sm['usd_per_million'])}/M at this utilization; at the "
+                   f"costlib gets {fmt.usd(sm['usd_per_million'])}/M at this utilization; at the "
                    f"cost-optimal TP={best['tp']} (batch {best['batch']}) "
-                   f"{_usd(cost_at_utilization(best['usd_per_million'], r.utilization))}/M. Even "
-                   f"the chapter's own {s.tokens_per_s:,.0f} tokens/s at {_pct(r.utilization)} gives "
-                   f"{_usd(own)}/M.")
+                   f"{fmt.usd(cost_at_utilization(best['usd_per_million'], r.utilization))}/M. Even "
+                   f"the chapter's own {s.tokens_per_s:,.0f} tokens/s at {fmt.percent(r.utilization)} gives "
+                   f"{fmt.usd(own)}/M.")
             add(f"s30_5_table_{r.key}", f"table: {label}", r.usd_per_million, "$/M tokens",
                 sm["usd_per_million"], why, fit_result=f)
     for a in s.api_table:
         prices = [get_api_price(i)["usd_per_million_output"] for i in a.api_ids]
         val = prices[0]
-        names = ", ".join(f"{get_api_price(i)['provider']} {_usd(p)}"
+        names = ", ".join(f"{get_api_price(i)['provider']} {fmt.usd(p)}"
                           for i, p in zip(a.api_ids, prices, strict=True))
         extra = ""
         if a.key == "haiku":
             h35 = get_api_price("claude-haiku-3.5")["usd_per_million_output"]
-            extra = f" Claude 3.5 Haiku costs {_usd(h35)}/M."
+            extra = f" Claude 3.5 Haiku costs {fmt.usd(h35)}/M."
         if a.key == "llama70b_hosted":
             extra = (" DeepInfra charges "
-                     f"{_usd(get_api_price('deepinfra-llama-3.3-70b')['usd_per_million_output'])}/M.")
+                     f"{fmt.usd(get_api_price('deepinfra-llama-3.3-70b')['usd_per_million_output'])}/M.")
         chapter = (a.usd_per_million_low, a.usd_per_million_high)
         if a.usd_per_million_low == a.usd_per_million_high:
             chapter = a.usd_per_million_low
@@ -863,7 +849,7 @@ def _rows_30_6(rows):
     pre_usd = usd_per_million_tokens(s.usd_per_hour, pre_tps)
     add("s30_6_prefill_usd_per_million", "prefill cost per million tokens at $2/hour",
         s.claimed_prefill_usd_per_million, "$/M tokens", pre_usd,
-        f"{_usd(s.usd_per_hour)} / {pre_tph / 1e6:.3g} M tokens = {_usd(pre_usd)}/M "
+        f"{fmt.usd(s.usd_per_hour)} / {pre_tph / 1e6:.3g} M tokens = {fmt.usd(pre_usd)}/M "
         f"({pre_usd:.4f}). The dollar figure follows from {_num(pre_tph)} tokens per hour; "
         f"{_num(s.claimed_prefill_tokens_per_hour)} would give "
         f"${s.usd_per_hour / (s.claimed_prefill_tokens_per_hour / 1e6):.2g}/M.")
@@ -877,7 +863,7 @@ def _rows_30_6(rows):
     dec_usd = usd_per_million_tokens(s.usd_per_hour, dec_tps)
     add("s30_6_decode_usd_per_million", "decode cost per million tokens at $2/hour",
         s.claimed_decode_usd_per_million, "$/M tokens", dec_usd,
-        f"{_usd(s.usd_per_hour)} / {dec_tph / 1e6:.3g} M tokens = {_usd(dec_usd)}/M "
+        f"{fmt.usd(s.usd_per_hour)} / {dec_tph / 1e6:.3g} M tokens = {fmt.usd(dec_usd)}/M "
         f"({dec_usd:.4f}).")
     dep = deployment(s.model, s.gpu, 1, s.weights)
     fb = fit(dep, context=CONTEXT_TOKENS, batch=s.batch)
@@ -886,10 +872,10 @@ def _rows_30_6(rows):
     real = decode_usd_per_million(d_need, s.usd_per_hour, s.batch, CONTEXT_TOKENS)
     add("s30_6_decode_batch_128", "batch of 128 sequences for 70B bf16 on one H100",
         s.batch, "sequences", fb.max_batch,
-        f"KV cache for {s.batch} x {CONTEXT_TOKENS:,} tokens is {_gb(fb.kv_bytes)}, on top of "
-        f"{_gb(fb.weight_bytes)} of weights, vs {_gb(fb.usable_bytes)} usable: one H100 holds no "
+        f"KV cache for {s.batch} x {CONTEXT_TOKENS:,} tokens is {fmt.gigabytes(fb.kv_bytes)}, on top of "
+        f"{fmt.gigabytes(fb.weight_bytes)} of weights, vs {fmt.gigabytes(fb.usable_bytes)} usable: one H100 holds no "
         f"sequence at all. Batch {s.batch} needs TP={need}, where costlib's roofline gives "
-        f"{_usd(real)}/M.",
+        f"{fmt.usd(real)}/M.",
         fit_result=fb)
     ratios = {i: get_api_price(i)["usd_per_million_output"]
               / get_api_price(i)["usd_per_million_input"]
@@ -904,10 +890,10 @@ def _rows_30_6(rows):
     pre_real = prefill_usd_per_million(best["deployment"], s.usd_per_hour, S30_3.prompt_tokens)
     add("s30_6_input_discount_from_math", "input discount explained by this section's math",
         s.claimed_input_discount, "x", r,
-        f"This section's own numbers give decode {_usd(dec_usd)}/M over prefill {_usd(pre_usd)}/M "
+        f"This section's own numbers give decode {fmt.usd(dec_usd)}/M over prefill {fmt.usd(pre_usd)}/M "
         f"= {_x(r)}, below 2x. On the cost-optimal bf16 deployment (TP={best['tp']}, batch "
-        f"{best['batch']}) costlib has decode {_usd(best['usd_per_million'])}/M vs prefill "
-        f"{_usd(pre_real)}/M = {_x(best['usd_per_million'] / pre_real)}.",
+        f"{best['batch']}) costlib has decode {fmt.usd(best['usd_per_million'])}/M vs prefill "
+        f"{fmt.usd(pre_real)}/M = {_x(best['usd_per_million'] / pre_real)}.",
         override=("inconsistent", "The section offers its own math as the reason for a "
                   f"{s.claimed_input_discount[0]:g}-{s.claimed_input_discount[1]:g}x gap, but that "
                   "math yields a smaller one."))
@@ -920,16 +906,16 @@ def _rows_30_7(rows):
     tp = min_tp(s.model, s.gpu, s.weights, "bf16", CONTEXT_TOKENS)
     add("s30_7_monthly_floor", "one reserved H100 for a month", s.claimed_monthly_usd,
         "$/month", floor,
-        f"{_usd(s.usd_per_hour)}/hour x {HOURS_PER_MONTH} hours ({DAYS_PER_MONTH} days) = "
-        f"{_usd(floor)}; bf16 70B needs {tp} "
-        f"H100s, so {_usd(floor * tp)}.")
+        f"{fmt.usd(s.usd_per_hour)}/hour x {HOURS_PER_MONTH} hours ({DAYS_PER_MONTH} days) = "
+        f"{fmt.usd(floor)}; bf16 70B needs {tp} "
+        f"H100s, so {fmt.usd(floor * tp)}.")
     cross = crossover_tokens_per_month(s.api_usd_per_million, s.usd_per_hour, gpus=1)
     cross2 = crossover_tokens_per_month(s.api_usd_per_million, s.usd_per_hour, gpus=tp)
     cap = monthly_capacity_tokens(S30_1.tokens_per_s)
     add("s30_7_crossover", "monthly volume where self-hosting 70B starts to beat the API",
         s.claimed_crossover_tokens_per_month, "tokens/month", cross,
-        f"The fixed {_usd(floor)}/month bill equals the {_usd(s.api_usd_per_million)}/M API at "
-        f"{_usd(floor)} / {s.api_usd_per_million} per M = {_num(cross)} tokens/month, "
+        f"The fixed {fmt.usd(floor)}/month bill equals the {fmt.usd(s.api_usd_per_million)}/M API at "
+        f"{fmt.usd(floor)} / {s.api_usd_per_million} per M = {_num(cross)} tokens/month, "
         f"{cross / s.claimed_crossover_tokens_per_month[1]:.1f}x the top of the stated range; with "
         f"the {tp} GPUs bf16 needs, {_num(cross2)}. (One GPU at {S30_1.tokens_per_s:,.0f} "
         "tokens/s makes at most "
@@ -941,13 +927,13 @@ def _rows_30_7(rows):
     api_bill = below / 1e6 * s.api_usd_per_million
     add("s30_7_api_cheaper_below", "volume below which the API is almost always cheaper",
         below, "tokens/month", cross,
-        f"True, and conservative: {_num(below)} tokens cost {_usd(api_bill)} through the API vs "
-        f"the {_usd(floor)} GPU floor, and the API stays cheaper up to {_num(cross)}.",
+        f"True, and conservative: {_num(below)} tokens cost {fmt.usd(api_bill)} through the API vs "
+        f"the {fmt.usd(floor)} GPU floor, and the API stays cheaper up to {_num(cross)}.",
         verdict="correct" if below <= cross else "wrong", rule="bound (claim <= crossover)")
     api = get_api_price("together-llama-3.3-70b")["usd_per_million_output"]
     add("s30_7_api_usd_per_million", "hosted Llama 70B API price in the crossover figure",
         s.api_usd_per_million, "$/M tokens", api,
-        f"Together AI lists Llama 3.3 70B at {_usd(api)}/M.")
+        f"Together AI lists Llama 3.3 70B at {fmt.usd(api)}/M.")
 
 
 def _rows_30_8(rows):
@@ -981,13 +967,13 @@ def _rows_30_8(rows):
         in_on_demand = judge_range(od_lo, od_hi, r.usd_per_hour) == "correct"
         basis = "reserved" if in_reserved else "on-demand" if in_on_demand else "neither tier"
         why = (f"§30.2 lists {_usd_range(od_lo, od_hi)} on demand, so reserved (half) is "
-               f"{_usd_range(rs_lo, rs_hi)}; {_usd(r.usd_per_hour)} matches the {basis} price.")
+               f"{_usd_range(rs_lo, rs_hi)}; {fmt.usd(r.usd_per_hour)} matches the {basis} price.")
         if in_reserved:
             verdict = "correct"
         elif in_on_demand:
             verdict = "inconsistent"
-            why += (f" The H100 row uses a reserved price ({_usd(h100_row.usd_per_hour)}), so this "
-                    f"row is on a different basis; at the reserved {_usd(rs_mid)} each of its $/M "
+            why += (f" The H100 row uses a reserved price ({fmt.usd(h100_row.usd_per_hour)}), so this "
+                    f"row is on a different basis; at the reserved {fmt.usd(rs_mid)} each of its $/M "
                     f"figures scales by {rs_mid / r.usd_per_hour:.2f}.")
         else:
             verdict = judge_value(r.usd_per_hour, rs_mid)
@@ -996,12 +982,12 @@ def _rows_30_8(rows):
         best = cheapest_deployment(s.model, g.id, s.weights, usd_per_gpu_hour=r.usd_per_hour)
         sm = _smallest(s.model, g.id, s.weights, usd_per_gpu_hour=r.usd_per_hour)
         why = (f"bf16 70B needs TP={sm['tp']} on {g.id} (batch {sm['batch']} at {CONTEXT_TOKENS:,} "
-               f"tokens: {_usd(sm['usd_per_million'])}/M); the cost-optimal TP={best['tp']} runs "
-               f"batch {best['batch']} for {_usd(best['usd_per_million'])}/M at "
-               f"{_usd(r.usd_per_hour)}/GPU-hour.")
+               f"tokens: {fmt.usd(sm['usd_per_million'])}/M); the cost-optimal TP={best['tp']} runs "
+               f"batch {best['batch']} for {fmt.usd(best['usd_per_million'])}/M at "
+               f"{fmt.usd(r.usd_per_hour)}/GPU-hour.")
         if not in_reserved and in_on_demand:
             alt = cheapest_deployment(s.model, g.id, s.weights, usd_per_gpu_hour=rs_mid)
-            why += f" At the reserved {_usd(rs_mid)}: {_usd(alt['usd_per_million'])}/M."
+            why += f" At the reserved {fmt.usd(rs_mid)}: {fmt.usd(alt['usd_per_million'])}/M."
         add(f"s30_8_{tag}_usd_per_million", f"{g.id}: $/M for 70B decode-heavy serving",
             r.usd_per_million, "$/M tokens", best["usd_per_million"], why)
     h100, b200, h200 = get_gpu(_H100), get_gpu("B200"), get_gpu("H200-SXM")
@@ -1014,7 +1000,7 @@ def _rows_30_8(rows):
     od = gpu_usd_per_hour("B200", "on_demand") / gpu_usd_per_hour(_H100, "on_demand")
     add("s30_8_b200_cost_ratio", "B200 hourly price relative to H100",
         s.claimed_b200_cost_ratio, "x", r_cost,
-        f"Table prices {_usd(prices['B200'])} / {_usd(prices[_H100])} = {_x(r_cost)}; §30.2's "
+        f"Table prices {fmt.usd(prices['B200'])} / {fmt.usd(prices[_H100])} = {_x(r_cost)}; §30.2's "
         f"on-demand midpoints give {_x(od)}.")
     cb = cheapest_deployment(s.model, "B200", s.weights, usd_per_gpu_hour=prices["B200"])
     ch = cheapest_deployment(s.model, _H100, s.weights, usd_per_gpu_hour=prices[_H100])
@@ -1022,14 +1008,14 @@ def _rows_30_8(rows):
     add("s30_8_b200_vs_h100_per_token", "B200 $/M relative to H100 (\"similar\")",
         b_row.usd_per_million / h100_row.usd_per_million, "ratio",
         cb["usd_per_million"] / ch["usd_per_million"],
-        f"Cost-optimal bf16: B200 {_usd(cb['usd_per_million'])}/M (TP={cb['tp']}) vs H100 "
-        f"{_usd(ch['usd_per_million'])}/M (TP={ch['tp']}); the chapter's table gives "
-        f"{_usd(b_row.usd_per_million)} / {_usd(h100_row.usd_per_million)}.")
+        f"Cost-optimal bf16: B200 {fmt.usd(cb['usd_per_million'])}/M (TP={cb['tp']}) vs H100 "
+        f"{fmt.usd(ch['usd_per_million'])}/M (TP={ch['tp']}); the chapter's table gives "
+        f"{fmt.usd(b_row.usd_per_million)} / {fmt.usd(h100_row.usd_per_million)}.")
     gain = h200.hbm_bytes_per_s / h100.hbm_bytes_per_s - 1
     add("s30_8_h200_extra_bandwidth", "H200 bandwidth advantage over H100",
         s.claimed_h200_extra_bandwidth, "fraction", gain,
-        f"{h200.hbm_tb_per_s:g} / {h100.hbm_tb_per_s:g} = {1 + gain:.3f}, i.e. {_pct(gain)} more "
-        f"(the answer concept check 4 wants); {_pct(s.claimed_h200_extra_bandwidth)} comes from "
+        f"{h200.hbm_tb_per_s:g} / {h100.hbm_tb_per_s:g} = {1 + gain:.3f}, i.e. {fmt.percent(gain)} more "
+        f"(the answer concept check 4 wants); {fmt.percent(s.claimed_h200_extra_bandwidth)} comes from "
         f"dividing by the rounded {h100_row.hbm_tb_per_s:g} TB/s "
         f"({h200.hbm_tb_per_s / h100_row.hbm_tb_per_s:.2f}).")
     f_h200 = fit(deployment(s.model, "H200-SXM", 1, s.weights), context=CONTEXT_TOKENS)
@@ -1038,32 +1024,32 @@ def _rows_30_8(rows):
     h1x2 = _smallest(s.model, _H100, s.weights, usd_per_gpu_hour=prices[_H100])
     add("s30_8_bf16_fits_one_h200", "70B bf16 fits on a single H200", 1, "H200s per replica",
         tp_h200,
-        f"{_gb(f_h200.weight_bytes)} of weights vs {_gb(f_h200.usable_bytes)} usable "
-        f"({_usable_rule(h200)}): short by {_gb(f_h200.shortfall_bytes)} with one "
+        f"{fmt.gigabytes(f_h200.weight_bytes)} of weights vs {fmt.gigabytes(f_h200.usable_bytes)} usable "
+        f"({_usable_rule(h200)}): short by {fmt.gigabytes(f_h200.shortfall_bytes)} with one "
         f"{CONTEXT_TOKENS:,}-token sequence. "
         + (f"The weights exceed even the whole {h200.hbm_gb:.0f} GB, leaving nothing for KV cache, "
            if f_h200.weight_bytes > h200.hbm_bytes else
            f"They would squeeze into the raw {h200.hbm_gb:.0f} GB but not into what a serving "
            "engine can use, ")
         + f"so it takes TP={tp_h200}. Two H200s still beat two "
-        f"H100s per token: {_usd(h2['usd_per_million'])}/M vs {_usd(h1x2['usd_per_million'])}/M, "
+        f"H100s per token: {fmt.usd(h2['usd_per_million'])}/M vs {fmt.usd(h1x2['usd_per_million'])}/M, "
         "thanks to KV room.",
         fit_result=f_h200)
     tp_h100 = min_tp(s.model, _H100, s.weights, "bf16", CONTEXT_TOKENS)
     add("s30_8_bf16_needs_two_h100", "70B bf16 needs two H100s", 2, "H100s per replica", tp_h100,
-        f"{_gb(weight_bytes(s.model, s.weights))} of weights vs {_gb(usable_bytes(_H100))} per "
+        f"{fmt.gigabytes(weight_bytes(s.model, s.weights))} of weights vs {fmt.gigabytes(usable_bytes(_H100))} per "
         f"H100: TP={tp_h100} is the smallest that fits.")
     w8 = weight_bytes(s.model, "fp8")
     add("s30_8_fp8_weights_gb", "size of 70B weights in FP8", s.claimed_fp8_weights_gb, "GB",
         w8 / 1e9,
-        f"{_params(s.model)} x 1 byte = {_gb(w8)}; {s.claimed_fp8_weights_gb:g} GB is the 4-bit "
-        f"size ({_gb(weight_bytes(s.model, 'int4'))}).")
+        f"{_params(s.model)} x 1 byte = {fmt.gigabytes(w8)}; {s.claimed_fp8_weights_gb:g} GB is the 4-bit "
+        f"size ({fmt.gigabytes(weight_bytes(s.model, 'int4'))}).")
     f8 = fit(deployment(s.model, _H100, 1, "fp8"), context=CONTEXT_TOKENS)
     f8kv = fit(deployment(s.model, _H100, 1, "fp8", "fp8"), context=CONTEXT_TOKENS)
     add("s30_8_fp8_fits_one_h100", "70B FP8 fits on a single H100", 1, "H100s per replica",
         min_tp(s.model, _H100, "fp8", "bf16", CONTEXT_TOKENS),
-        f"{_gb(f8.weight_bytes)} of weights in {_gb(f8.usable_bytes)} usable leaves "
-        f"{_gb(f8.usable_bytes - f8.weight_bytes)} for KV: {f8.max_batch} sequences of "
+        f"{fmt.gigabytes(f8.weight_bytes)} of weights in {fmt.gigabytes(f8.usable_bytes)} usable leaves "
+        f"{fmt.gigabytes(f8.usable_bytes - f8.weight_bytes)} for KV: {f8.max_batch} sequences of "
         f"{CONTEXT_TOKENS:,} tokens with a bf16 KV cache, {f8kv.max_batch} with "
         "fp8 KV.", fit_result=f8)
 
@@ -1082,9 +1068,9 @@ def _rows_30_9(rows):
                 f"{nk_small} vs {nk_big} KV heads")
     add("s30_9_small_model_cost_ratio", "how much cheaper an ~8B model is than a 70B one",
         s.claimed_cost_ratio, "x", r,
-        f"Cost-optimal H100 deployments in bf16: 70B {_usd(big['usd_per_million'])}/M "
+        f"Cost-optimal H100 deployments in bf16: 70B {fmt.usd(big['usd_per_million'])}/M "
         f"(TP={big['tp']}, batch {big['batch']}) vs {get_model(s.small_model).name} "
-        f"{_usd(small['usd_per_million'])}/M (TP={small['tp']}, batch {small['batch']}) = {_x(r)}. "
+        f"{fmt.usd(small['usd_per_million'])}/M (TP={small['tp']}, batch {small['batch']}) = {_x(r)}. "
         f"Weights differ {_x(wr)} but KV per token only {_x(kr)} ({kv_heads}), and at large "
         f"batches KV reads dominate. Against the smallest 70B replica (TP={sm_big['tp']}, batch "
         f"{sm_big['batch']}) the gap is "
@@ -1114,7 +1100,7 @@ def _rows_30_10(rows):
     add("s30_10_tokens_per_s_per_gpu", "per-H100 decode rate for 70B bf16, one GPU per replica",
         s.tokens_per_s_per_gpu, "tokens/s per GPU", sm["tokens_per_s_per_gpu"],
         "The plan sizes the fleet in single-H100 replicas, which cannot hold "
-        f"{_gb(f1.weight_bytes)} of weights. With TP={sm['tp']} replicas (batch {sm['batch']}) "
+        f"{fmt.gigabytes(f1.weight_bytes)} of weights. With TP={sm['tp']} replicas (batch {sm['batch']}) "
         f"costlib gets {sm['tokens_per_s_per_gpu']:,.0f} tokens/s per GPU; with TP={best['tp']} "
         f"(batch {best['batch']}) {best['tokens_per_s_per_gpu']:,.0f}, so "
         f"{s.tokens_per_s_per_gpu:,.0f} per GPU "
@@ -1131,24 +1117,24 @@ def _rows_30_10(rows):
         f"rounded up to {p.gpus}.")
     add("s30_10_monthly_usd", "monthly bill of the fleet", s.claimed_monthly_usd, "$/month",
         p.monthly_usd,
-        f"{p.gpus} x {_usd(s.usd_per_hour)} x 24 x {s.days_per_month} = {_usd(p.monthly_usd)}.")
+        f"{p.gpus} x {fmt.usd(s.usd_per_hour)} x 24 x {s.days_per_month} = {fmt.usd(p.monthly_usd)}.")
     add("s30_10_usd_per_million", "effective cost per million output tokens",
         s.claimed_usd_per_million, "$/M tokens", p.usd_per_million_tokens,
-        f"{_usd(p.monthly_usd)} / ({_num(p.tokens_per_day)} x {s.days_per_month} / 1M) = "
-        f"{_usd(p.usd_per_million_tokens)}/M ({p.usd_per_million_tokens:.4f}).")
+        f"{fmt.usd(p.monthly_usd)} / ({_num(p.tokens_per_day)} x {s.days_per_month} / 1M) = "
+        f"{fmt.usd(p.usd_per_million_tokens)}/M ({p.usd_per_million_tokens:.4f}).")
     implied = s.claimed_usd_per_million / S30_5.claimed_usd_per_million
     factor = s.peak_factor * (1 + s.headroom)
     add("s30_10_peak_explains_gap", "why the rubric's $/M exceeds §30.5's: sizing for peak",
         implied, "x", factor,
-        f"{_usd(s.claimed_usd_per_million)} / {_usd(S30_5.claimed_usd_per_million)} = "
+        f"{fmt.usd(s.claimed_usd_per_million)} / {fmt.usd(S30_5.claimed_usd_per_million)} = "
         f"{_x(implied)}, which is exactly the peak factor {s.peak_factor:g} x headroom "
-        f"{1 + s.headroom:g} = {_x(factor)}: the fleet runs at {_pct(1 / factor)} average "
+        f"{1 + s.headroom:g} = {_x(factor)}: the fleet runs at {fmt.percent(1 / factor)} average "
         "utilization.")
     api = S30_7.api_usd_per_million
     monthly_tokens = p.tokens_per_day * s.days_per_month
     add("s30_10_vs_api", "the rubric's self-host $/M relative to the §30.7 API price",
         s.claimed_usd_per_million / api, "ratio", p.usd_per_million_tokens / api,
-        f"{_usd(p.usd_per_million_tokens)}/M vs the {_usd(api)}/M hosted-Llama API: self-hosting "
+        f"{fmt.usd(p.usd_per_million_tokens)}/M vs the {fmt.usd(api)}/M hosted-Llama API: self-hosting "
         f"costs {_x(p.usd_per_million_tokens / api)} as much at {_num(monthly_tokens)} "
         f"tokens/month, {monthly_tokens / S30_7.claimed_crossover_tokens_per_month[1]:,.0f}x past "
         "the top of §30.7's crossover.",
@@ -1171,13 +1157,13 @@ def _rows_30_11(rows):
     rs = S30_1.sonnet_usd_per_million_output / usd
     add("s30_11_cheaper_than_api", "self-hosting vs frontier API, cost ratio (takeaway 5)",
         s.claimed_cheaper_than_api, "x", r4o,
-        f"At §30.5's realistic {_usd(usd)}/M: GPT-4o {_x(r4o)}, Claude Sonnet {_x(rs)} (above the "
+        f"At §30.5's realistic {fmt.usd(usd)}/M: GPT-4o {_x(r4o)}, Claude Sonnet {_x(rs)} (above the "
         "range); §30.5's figure caption claims a wider gap for the same comparison.")
     cross = crossover_tokens_per_month(S30_7.api_usd_per_million, S30_7.usd_per_hour, gpus=1)
     add("s30_11_crossover", "self-host vs API crossover volume (takeaway 6)",
         s.claimed_crossover_tokens_per_month, "tokens/month", cross,
-        f"Same numbers as §30.7: {_usd(S30_7.usd_per_hour * 720)}/month / "
-        f"{_usd(S30_7.api_usd_per_million)}/M = {_num(cross)} tokens/month.",
+        f"Same numbers as §30.7: {fmt.usd(S30_7.usd_per_hour * 720)}/month / "
+        f"{fmt.usd(S30_7.api_usd_per_million)}/M = {_num(cross)} tokens/month.",
         override=("inconsistent",
                   "The chapter's own floor and API price put it above the stated range."))
     bf = cheapest_deployment(_70B, _H100, "bf16", usd_per_gpu_hour=2.0)
@@ -1188,12 +1174,12 @@ def _rows_30_11(rows):
               bf["usd_per_million"] / i4["usd_per_million"])
     add("s30_11_quantization_cut", "cost cut from FP8 or INT4 weights (takeaway 7)",
         s.claimed_quantization_cut, "x", cut,
-        f"Cost-optimal 70B on H100s: bf16 {_usd(bf['usd_per_million'])}/M, FP8 "
-        f"{_usd(f8['usd_per_million'])}/M ({_x(bf['usd_per_million'] / f8['usd_per_million'])}), "
-        f"INT4 {_usd(i4['usd_per_million'])}/M "
+        f"Cost-optimal 70B on H100s: bf16 {fmt.usd(bf['usd_per_million'])}/M, FP8 "
+        f"{fmt.usd(f8['usd_per_million'])}/M ({_x(bf['usd_per_million'] / f8['usd_per_million'])}), "
+        f"INT4 {fmt.usd(i4['usd_per_million'])}/M "
         f"({_x(bf['usd_per_million'] / i4['usd_per_million'])}); weight-only quantization leaves "
         "the KV cache as large as before. FP8 weights with an fp8 KV cache: "
-        f"{_usd(f8kv['usd_per_million'])}/M "
+        f"{fmt.usd(f8kv['usd_per_million'])}/M "
         f"({_x(bf['usd_per_million'] / f8kv['usd_per_million'])}).")
 
 
@@ -1259,27 +1245,16 @@ def verdict_counts() -> pd.Series:
     return _table()["verdict"].value_counts().reindex(list(VERDICTS), fill_value=0)
 
 
-def _fmt_number(x: float) -> str:
-    if not math.isfinite(x):
-        return str(x)
-    ax = abs(x)
-    if ax >= 1e12:
-        return f"{x / 1e12:.3g}T"
-    if ax >= 1e9:
-        return f"{x / 1e9:.3g}B"
-    if ax >= 1e6:
-        return f"{x / 1e6:.3g}M"
-    if ax >= 1e4:
-        return f"{x / 1e3:.3g}k"
-    if ax >= 100:
-        return f"{x:,.0f}"
-    return f"{x:.3g}"
+def format_claim_number(x: float) -> str:
+    """A number as the claims table prints it: 3 significant figures, k/M/B/T from 10,000 (§30.1-§30.11)."""
+    return fmt.count(x, fmt.SHORT_FROM_10K, whole_from=100, nonfinite_as_text=True)
 
 
-def _fmt_chapter(row) -> str:
+def format_chapter_value(row) -> str:
+    """The chapter's figure of a claims-table row: its value, or its low-high range (§30.1-§30.11)."""
     if row["chapter_low"] != row["chapter_high"]:
-        return f"{_fmt_number(row['chapter_low'])}-{_fmt_number(row['chapter_high'])}"
-    return _fmt_number(row["chapter_value"])
+        return f"{format_claim_number(row['chapter_low'])}-{format_claim_number(row['chapter_high'])}"
+    return format_claim_number(row["chapter_value"])
 
 
 def claims_markdown(section=None, why: bool = True, verdicts=None) -> str:
@@ -1298,8 +1273,8 @@ def claims_markdown(section=None, why: bool = True, verdicts=None) -> str:
     head += ["why"] if why else []
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for _, r in df.iterrows():
-        cells = [f"`{r['id']}`", r["section"], r["claim"], _fmt_chapter(r),
-                 _fmt_number(r["recomputed_value"]), r["unit"], f"**{r['verdict']}**"]
+        cells = [f"`{r['id']}`", r["section"], r["claim"], format_chapter_value(r),
+                 format_claim_number(r["recomputed_value"]), r["unit"], f"**{r['verdict']}**"]
         cells += [r["why"]] if why else []
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines).replace("$", r"\$")

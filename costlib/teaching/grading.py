@@ -1,7 +1,7 @@
-"""Exercise checking: question registry, check(), hint(), questions() and a multiple-choice widget.
+"""Exercise checking: question registry, check(), hint(), questions() (the widget: costlib.ui.quiz).
 
-A question is defined once, in ``costlib/questions_practice.py`` (practice problems p1-p7 and
-concept checks cq1-cq4) or ``costlib/questions_drills.py`` (interview drills d1...), as a
+A question is defined once, in ``costlib/teaching/questions_practice.py`` (practice problems p1-p7
+and concept checks cq1-cq4) or ``costlib/teaching/questions_drills.py`` (interview drills d1...), as a
 :class:`Question` passed to :func:`register`. Its expected answer is a function that computes the
 value with costlib from the question's stated inputs (never a typed literal). Notebooks then call::
 
@@ -29,6 +29,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from costlib.common import fmt
 from costlib.teaching.chapter import Inputs  # read-only named inputs, shared with costlib.chapter
 
 __all__ = ["Question", "Option", "Mistake", "Inputs", "CheckResult", "Hint", "register",
@@ -195,9 +196,9 @@ class Question:
             return "one letter"
         parts = []
         if self.rel_tol:
-            parts.append(f"within {_pct(self.rel_tol)}")
+            parts.append(f"within {fmt.percent(self.rel_tol, 'g')}")
         if self.abs_tol:
-            parts.append(f"within ±{_fmt(self.abs_tol, self.integer)}")
+            parts.append(f"within ±{fmt.number(self.abs_tol, self.integer)}")
         return " or ".join(parts)
 
     @property
@@ -352,26 +353,6 @@ def _md_escape(text: str) -> str:
 # ---------------------------------------------------------------- formatting helpers
 
 
-def _pct(x: float) -> str:
-    return f"{x * 100:g}%"
-
-
-def _fmt(x: float, integer: bool = False) -> str:
-    """A short, deterministic rendering of a student's number (4 significant digits)."""
-    if integer and float(x).is_integer() and abs(x) < 1e15:
-        return f"{int(x):,}"
-    ax = abs(x)
-    if ax == 0:
-        return "0"
-    if 1e-3 <= ax < 1e7:
-        digits = max(0, 3 - int(math.floor(math.log10(ax))))
-        s = f"{x:,.{digits}f}"
-        if "." in s:
-            s = s.rstrip("0").rstrip(".")
-        return s
-    return f"{x:.3e}"
-
-
 def _type_name(x) -> str:
     t = type(x)
     mod = t.__module__.split(".")[0]
@@ -475,7 +456,7 @@ def _diagnose(q: Question, x: float, exp: float) -> str:
                 continue  # this slip would not change the answer here
             rel = m.rel_tol if m.rel_tol is not None else max(q.rel_tol, 0.02)
             if _close(x, target, rel):
-                return f"{_fmt(x, q.integer)} looks like a known slip: {m.message}"
+                return f"{fmt.number(x, q.integer)} looks like a known slip: {m.message}"
         return None
 
     # the question's own diagnoses first: some of them have the opposite sign on purpose
@@ -483,17 +464,17 @@ def _diagnose(q: Question, x: float, exp: float) -> str:
     if found:
         return found
     if exp != 0 and x != 0 and math.copysign(1, x) != math.copysign(1, exp):
-        return f"{_fmt(x, q.integer)} has the wrong sign"
+        return f"{fmt.number(x, q.integer)} has the wrong sign"
     found = known_slip(UNIT_MISTAKES) if q.unit_mistakes else None
     if found:
         return found
     if x == 0:
         return "0 cannot be right here"
     if exp != 0 and 1 / CLOSE_FACTOR <= x / exp <= CLOSE_FACTOR:
-        return (f"{_fmt(x, q.integer)} is close but not {tol}: check the inputs you used and "
+        return (f"{fmt.number(x, q.integer)} is close but not {tol}: check the inputs you used and "
                 "avoid rounding intermediate results")
     side = "high" if abs(x) > abs(exp) else "low"
-    return f"{_fmt(x, q.integer)} is too {side}"
+    return f"{fmt.number(x, q.integer)} is too {side}"
 
 
 def check(question_id, answer) -> CheckResult:
@@ -544,7 +525,7 @@ def check(question_id, answer) -> CheckResult:
         elif _close(x, exp, q.rel_tol, q.abs_tol):
             unit = q.unit if q.unit in ("", "x", "×") else f" {q.unit}"
             res = CheckResult(q.id, True, "correct",
-                              f"[{q.id}] ✓ correct: {_fmt(x, q.integer)}{unit} is "
+                              f"[{q.id}] ✓ correct: {fmt.number(x, q.integer)}{unit} is "
                               f"{q.tolerance_text} of the expected answer. Worked solution: "
                               f"{q.solution}")
         else:

@@ -25,10 +25,9 @@ import math
 
 from costlib.catalog.deployment import deployment
 from costlib.catalog.tables import get_api_price, get_gpu, get_model, gpu_ids, gpu_usd_per_hour
-from costlib.economics.capacity import SECONDS_PER_DAY, capacity_plan, gpus_saved, users_supported
+from costlib.common.units import HOURS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_HOUR
+from costlib.economics.capacity import capacity_plan, gpus_saved, users_supported
 from costlib.economics.cost import (
-    HOURS_PER_YEAR,
-    SECONDS_PER_HOUR,
     WORKLOADS,
     NotFeasible,
     owned_usd_per_gpu_hour,

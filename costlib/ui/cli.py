@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 import costlib as cl
+from costlib.common import fmt
 from costlib.evidence.measurements import REQUIRED_COLUMNS
 
 __all__ = ["main", "build_parser"]
@@ -245,21 +246,12 @@ def build_parser() -> argparse.ArgumentParser:
 # ---------------------------------------------------------------- helpers
 
 def _n(x) -> str:
-    """A number for people: thousands separators for big values, 4 significant digits for small ones."""
-    x = float(x)
-    return f"{x:,.0f}" if abs(x) >= 1e4 else f"{x:,.4g}"
+    """A number for people: thousands separators from 10,000, else 4 significant digits."""
+    return fmt.count(float(x), (), whole_from=1e4, rest=",.4g")
 
 
 def _plural(n, word) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-def _gb(b) -> str:
-    return f"{b / 1e9:,.1f} GB"
-
-
-def _ms(s) -> str:
-    return f"{_n(s * 1e3)} ms"
 
 
 def _deployment(a, **gpu_overrides):
@@ -286,12 +278,12 @@ def _fit_lines(dep, f) -> list[str]:
     return [
         f"Memory fit: {dep.label}, {_plural(f.batch, 'sequence')} x {f.context:,} tokens",
         f"  weights  = {m.n_params / 1e9:.2f}B params x {dep.weights.bytes_per_value:g} bytes"
-        f" = {_gb(f.weight_bytes)}",
-        f"  KV cache = {f.batch:,} x {f.context:,} tokens x {kvt:,.0f} bytes/token = {_gb(f.kv_bytes)}",
+        f" = {fmt.gigabytes(f.weight_bytes)}",
+        f"  KV cache = {f.batch:,} x {f.context:,} tokens x {kvt:,.0f} bytes/token = {fmt.gigabytes(f.kv_bytes)}",
         f"  usable   = {_plural(dep.tp, 'GPU')} x ({dep.gpu.hbm_gb:g} GB x {dep.memory_fraction:g}"
-        f" - {dep.reserve_bytes / 1e9:g} GB) = {_gb(f.usable_bytes)}"
-        f" (per GPU {_gb(per_gpu)})",
-        f"  needed   = {_gb(f.weight_bytes)} + {_gb(f.kv_bytes)} = {_gb(f.needed_bytes)}",
+        f" - {dep.reserve_bytes / 1e9:g} GB) = {fmt.gigabytes(f.usable_bytes)}"
+        f" (per GPU {fmt.gigabytes(per_gpu)})",
+        f"  needed   = {fmt.gigabytes(f.weight_bytes)} + {fmt.gigabytes(f.kv_bytes)} = {fmt.gigabytes(f.needed_bytes)}",
         f"  KV room  = {f.kv_capacity_tokens:,} tokens -> at most {f.max_batch:,} sequences of"
         f" {f.context:,} tokens",
     ]
@@ -345,13 +337,13 @@ def _decode(a):
     lines = [
         f"Decode step: {dep.label}, batch {a.batch:,}, context {a.context:,} (MBU {a.mbu:g}, MFU {a.mfu:g})",
         f"  {f.message}",
-        f"  memory  = (weights {_gb(w_read)} + KV {_gb(kv_read)}) / ({tp} x {g.hbm_tb_per_s:g} TB/s"
-        f" x {a.mbu:g}) = {_ms(s.memory_s)}",
+        f"  memory  = (weights {fmt.gigabytes(w_read)} + KV {fmt.gigabytes(kv_read)}) / ({tp} x {g.hbm_tb_per_s:g} TB/s"
+        f" x {a.mbu:g}) = {fmt.milliseconds(s.memory_s)}",
         f"  compute = {a.batch:,} x {flop_per_token / 1e9:,.1f} GFLOP/token / ({tp} x {peak / 1e12:g}"
-        f" TFLOP/s x {a.mfu:g}) = {_ms(s.compute_s)}",
+        f" TFLOP/s x {a.mfu:g}) = {fmt.milliseconds(s.compute_s)}",
         f"  comm    = TP all-reduces ({'none at TP=1' if tp == 1 else f'2 per layer, TP={tp}'})"
-        f" = {_ms(s.comm_s)}",
-        f"  step    = max(memory, compute) + comm = {_ms(s.step_time_s)} ({s.bound}-bound) = TPOT",
+        f" = {fmt.milliseconds(s.comm_s)}",
+        f"  step    = max(memory, compute) + comm = {fmt.milliseconds(s.step_time_s)} ({s.bound}-bound) = TPOT",
         f"  tokens/s = {a.batch:,} / {s.step_time_s:.4g} s = {_n(s.tokens_per_s)} tokens/s per replica",
     ]
     if a.usd_per_gpu_hour is not None:
@@ -494,8 +486,8 @@ def _quote_cmd(a):
     t, ft, tp_, m = q.tokens_per_s, q.ttft_s, q.tpot_s, q.usd_per_million
     lines += [
         f"  output tokens/s: {_n(t.mid)} (low {_n(t.low)}, high {_n(t.high)}; physics ceiling {_n(t.ceiling)})",
-        f"  time to first token: {_ms(ft.mid)} ({_ms(ft.low)}-{_ms(ft.high)})",
-        f"  time per output token: {_ms(tp_.mid)} ({_ms(tp_.low)}-{_ms(tp_.high)})",
+        f"  time to first token: {fmt.milliseconds(ft.mid)} ({fmt.milliseconds(ft.low)}-{fmt.milliseconds(ft.high)})",
+        f"  time per output token: {fmt.milliseconds(tp_.mid)} ({fmt.milliseconds(tp_.low)}-{fmt.milliseconds(tp_.high)})",
         f"  $/M output tokens at {q.utilization:.0%} utilization: ${_n(m.mid)} (${_n(m.low)}-${_n(m.high)}), "
         f"{q.n_gpus} GPU(s) at ${_n(q.usd_per_gpu_hour.mid)}/GPU-hour ({q.tier.replace('_', ' ')})",
     ]

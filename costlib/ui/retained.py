@@ -56,7 +56,7 @@ _TICKER_STATE = frozenset({"axis", "locs", "_locs", "offset", "orderOfMagnitude"
 
 def _same_ticker(a, b) -> bool:
     skip = set(_TICKER_STATE)
-    if getattr(type(a), "_subs_from_span", False):  # costlib.ui.plots._LogTicks picks its subs per view span
+    if getattr(type(a), "_subs_from_span", False):  # costlib.ui.plots.axes.LogTicks picks its subs per view span
         skip.add("_subs")
     da, db = vars(a), vars(b)
     keys = (set(da) | set(db)) - skip
