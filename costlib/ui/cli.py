@@ -509,8 +509,8 @@ def _serve_cmd(a):
     lines = [f"Serve: {a.model.id} {a.weights.name} (KV {a.kv.name}) on {a.tp}x {a.gpu.id}, "
              f"{a.input_len:,} in + {a.output_len:,} out, {a.requests:,} requests, {load}",
              f"  saturation: {_n(r.saturation_requests_per_s)} requests/s (max-throughput tokens/s / output length)",
-             f"  TTFT: mean {_ms(r.ttft_mean_s)}, p50 {_ms(r.ttft_p50_s)}, p99 {_ms(r.ttft_p99_s)}",
-             f"  ITL: mean {_ms(r.itl_mean_s)}, p99 {_ms(r.itl_p99_s)}",
+             f"  TTFT: mean {fmt.milliseconds(r.ttft_mean_s)}, p50 {fmt.milliseconds(r.ttft_p50_s)}, p99 {fmt.milliseconds(r.ttft_p99_s)}",
+             f"  ITL: mean {fmt.milliseconds(r.itl_mean_s)}, p99 {fmt.milliseconds(r.itl_p99_s)}",
              f"  output tokens/s: {_n(r.output_tokens_per_s)}; achieved {_n(r.achieved_requests_per_s)} requests/s; "
              f"mean batch {_n(r.mean_batch)}",
              f"  Little's law: in flight {_n(r.mean_batch)} ~ achieved rate x time in the batch"]

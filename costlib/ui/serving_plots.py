@@ -3,21 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..common import checks as v
-from .plots import (
-    BLUE,
-    GREEN,
-    GREY,
-    ORANGE,
-    VERMILLION,
-    _axes,
-    _log_axis,
-    _mark_point,
-    _note,
-    _styled,
-    _usd,
-    message_axes,
-)
+from costlib.common import checks as v
+from costlib.common import fmt
+from costlib.ui.plots.axes import axes_note, log_axis, mark_point, message_axes, new_axes
+from costlib.ui.plots.style import BLUE, GREEN, GREY, ORANGE, VERMILLION, styled
 
 __all__ = ["latency_vs_rate", "slo_candidates", "knee_rate"]
 
@@ -37,7 +26,7 @@ def knee_rate(df, ttft_p99_s: float) -> float:
     return best
 
 
-@_styled
+@styled
 def latency_vs_rate(df, saturation_rps: float, ttft_p99_s=None, point=None, ax=None):
     """p99 and mean TTFT and mean ITL (ms, log scale) vs request rate, with the saturation rate and the knee (§30.4).
 
@@ -47,7 +36,7 @@ def latency_vs_rate(df, saturation_rps: float, ttft_p99_s=None, point=None, ax=N
     for col in ("rate_per_s", "ttft_p99_s", "ttft_mean_s", "itl_mean_s"):
         if col not in df:
             raise ValueError(f"df must come from rate_sweep(); missing column {col!r}")
-    ax = _axes(ax)
+    ax = new_axes(ax)
     d = df[np.isfinite(df["rate_per_s"].to_numpy(float))]
     if len(d) == 0:
         return message_axes("no finite request rate to plot", ax=ax)
@@ -67,11 +56,11 @@ def latency_vs_rate(df, saturation_rps: float, ttft_p99_s=None, point=None, ax=N
             notes.append("the target is missed at every swept rate")
     if point is not None:
         rate, p99 = float(point[0]), float(point[1]) * 1e3
-        _mark_point(ax, rate, p99, f"you: {rate:,.2f}/s, p99 {p99:,.0f} ms", xytext=(8, 8))
+        mark_point(ax, rate, p99, f"you: {rate:,.2f}/s, p99 {p99:,.0f} ms", xytext=(8, 8))
     if notes:
-        _note(ax, "\n".join(notes), loc="lower right")
+        axes_note(ax, "\n".join(notes), loc="lower right")
     ax.set_yscale("log")
-    _log_axis(ax.yaxis, _ms_fmt())
+    log_axis(ax.yaxis, _ms_fmt())
     ax.set_xlim(0, max(float(r.max()), saturation_rps) * 1.05)
     ax.set_xlabel("request rate (requests per second, one replica)")
     ax.set_ylabel("latency (ms, log scale)")
@@ -86,10 +75,10 @@ def _ms_fmt():
     return ticker.FuncFormatter(lambda x, _: f"{x:,.0f}" if x >= 1 else f"{x:.2g}")
 
 
-@_styled
+@styled
 def slo_candidates(fleet, limit: int = 12, ax=None):
     """$/hour of the cheapest SLO candidates: best, meets but dearer, misses, not simulated (§30.9)."""
-    ax = _axes(ax)
+    ax = new_axes(ax)
     rows = [c for c in fleet.candidates if c.usd_per_hour is not None][:limit]
     if not rows:
         return message_axes(fleet.message, ax=ax)
@@ -102,7 +91,7 @@ def slo_candidates(fleet, limit: int = 12, ax=None):
     y = np.arange(len(rows))[::-1]
     ax.barh(y, values, color=colors)
     for yi, val in zip(y, values, strict=True):
-        ax.text(val, yi, f" {_usd(val)}/h", va="center", fontsize=8)
+        ax.text(val, yi, f" {fmt.usd_short(val)}/h", va="center", fontsize=8)
     ax.set_yticks(y, labels, fontsize=8)
     ax.set_xlim(0, max(values) * 1.25)
     ax.set_xlabel("fleet cost ($ per hour)")

@@ -13,7 +13,14 @@ from costlib.catalog.tables import gpu_ids, gpu_usd_per_hour, model_ids
 from costlib.economics.slo import slo_fleet
 from costlib.estimate.serving import engine_step, rate_sweep, saturation_requests_per_s, simulate
 from costlib.ui import serving_plots
-from costlib.ui.widgets import Explorer, _float, _int, _log, _pick, deployment_controls
+from costlib.ui.widgets.controls import (
+    deployment_controls,
+    dropdown,
+    float_slider,
+    int_slider,
+    log_slider,
+)
+from costlib.ui.widgets.explorer import Explorer
 
 __all__ = ["load_explorer", "slo_explorer", "sweep_for", "LOAD_FRACTIONS"]
 
@@ -38,10 +45,10 @@ def load_explorer(model="llama-3.1-70b", gpu="H100-SXM", tp=4, weights="fp8", kv
                   output_len=300, rate=4.0, ttft_p99_ms=500.0):
     """TTFT and ITL vs request rate for one replica, the knee under a p99 TTFT target, $/M at the rate (§30.4)."""
     controls = {**deployment_controls(model=model, gpu=gpu, weights=weights, kv=kv, tp=tp),
-                "input_len": _int("input tokens", input_len, 16, 32_000, 16),
-                "output_len": _int("output tokens", output_len, 16, 8_000, 16),
-                "rate": _log("rate (requests/s)", rate, -1, 2.5),
-                "ttft_p99_ms": _float("p99 TTFT target (ms)", ttft_p99_ms, 50.0, 10_000.0, 50.0, ".0f")}
+                "input_len": int_slider("input tokens", input_len, 16, 32_000, 16),
+                "output_len": int_slider("output tokens", output_len, 16, 8_000, 16),
+                "rate": log_slider("rate (requests/s)", rate, -1, 2.5),
+                "ttft_p99_ms": float_slider("p99 TTFT target (ms)", ttft_p99_ms, 50.0, 10_000.0, 50.0, ".0f")}
 
     def compute(v, ax):
         key = (v["model"], v["gpu"], int(v["tp"]), v["weights"], v["kv"], int(v["input_len"]), int(v["output_len"]))
@@ -72,13 +79,13 @@ def slo_explorer(model="llama-3.1-70b", input_len=2000, output_len=300, rate=20.
     preset = ", ".join(gpus) if gpus else None
     every = "every priced GPU"
     options = ([preset] if preset else []) + [every] + gpu_ids()
-    controls = {"model": _pick("model", model_ids(), model),
-                "input_len": _int("input tokens", input_len, 16, 32_000, 16),
-                "output_len": _int("output tokens", output_len, 16, 8_000, 16),
-                "rate": _log("fleet rate (requests/s)", rate, -1, 3),
-                "ttft_p99_ms": _float("p99 TTFT target (ms)", ttft_p99_ms, 50.0, 10_000.0, 50.0, ".0f"),
-                "itl_ms": _float("mean ITL target (ms)", itl_ms, 5.0, 200.0, 1.0, ".0f"),
-                "gpus": _pick("GPUs tried", options, options[0])}
+    controls = {"model": dropdown("model", model_ids(), model),
+                "input_len": int_slider("input tokens", input_len, 16, 32_000, 16),
+                "output_len": int_slider("output tokens", output_len, 16, 8_000, 16),
+                "rate": log_slider("fleet rate (requests/s)", rate, -1, 3),
+                "ttft_p99_ms": float_slider("p99 TTFT target (ms)", ttft_p99_ms, 50.0, 10_000.0, 50.0, ".0f"),
+                "itl_ms": float_slider("mean ITL target (ms)", itl_ms, 5.0, 200.0, 1.0, ".0f"),
+                "gpus": dropdown("GPUs tried", options, options[0])}
 
     def compute(v, ax):
         chosen = list(gpus) if v["gpus"] == preset else None if v["gpus"] == every else [v["gpus"]]
