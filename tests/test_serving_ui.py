@@ -53,3 +53,8 @@ def test_slo_explorer_names_the_best_fleet():
                                      ttft_p99_ms=500.0, itl_ms=50.0, gpus=("H100-SXM",))
     assert e.ok, e.message
     assert "H100-SXM" in e.message and "$" in e.message
+
+
+def test_slo_candidates_plot_refuses_what_is_not_a_fleet():
+    with pytest.raises(ValueError, match="fleet"):
+        serving_plots.slo_candidates({"best": None}, ax=Figure().add_subplot())

@@ -78,6 +78,11 @@ def _ms_fmt():
 @styled
 def slo_candidates(fleet, limit: int = 12, ax=None):
     """$/hour of the cheapest SLO candidates: best, meets but dearer, misses, not simulated (§30.9)."""
+    from costlib.economics.slo import SloFleet
+
+    if not isinstance(fleet, SloFleet):
+        raise ValueError(f"fleet must be an SloFleet from costlib.economics.slo.slo_fleet(), got {type(fleet).__name__}")
+    v.integer("limit", limit, low=1, scalar=True)
     ax = new_axes(ax)
     rows = [c for c in fleet.candidates if c.usd_per_hour is not None][:limit]
     if not rows:
