@@ -200,8 +200,11 @@ print(f"${cl.usd_per_million_tokens(ex.usd_per_hour, ex.tokens_per_s):.4f} per m
 # - **SI units inside.** Every costlib function takes and returns bytes, FLOP/s, seconds and US
 #   dollars; the unit is in the name (`weight_bytes`, `hbm_bytes_per_s`, `step_time_s`,
 #   `usd_per_gpu_hour`). Conversions to GB or TB/s happen only when printing.
-# - **Decimal gigabytes.** 1 GB = 10⁹ bytes, as on GPU datasheets. Binary GiB (2³⁰ bytes) are
-#   about 7% larger, so "80 GB" of HBM is fewer GiB (printed below).
+# - **Decimal gigabytes, and one convention for device memory.** We print 1 GB = 10⁹ bytes. A binary
+#   GiB (2³⁰ bytes) is about 7% larger. HBM comes in binary sizes: the H100's "80 GB" on the
+#   datasheet is 80 GiB of device memory, more bytes than 80 × 10⁹. costlib reads every datasheet
+#   memory size with one convention, used everywhere downstream (usable memory, fits, batches); the
+#   cell below prints which one, from the catalog itself.
 # - **Dense FLOP/s.** Datasheets headline "with sparsity" figures that are twice what ordinary dense
 #   matrix multiplies get; the catalog stores the dense rate.
 # - **Datasheet vs chapter figures.** The catalog holds datasheet values and parameter counts
@@ -218,7 +221,11 @@ print(f"${cl.usd_per_million_tokens(ex.usd_per_hour, ex.tokens_per_s):.4f} per m
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(f"H100 HBM: {h100.hbm_bytes / 1e9:.0f} GB = {h100.hbm_bytes / 2**30:.1f} GiB")
+gib = h100.hbm_bytes == h100.hbm_gb * 2**30
+print(f"H100 HBM: datasheet '{h100.hbm_gb:g} GB'; costlib counts {h100.hbm_bytes / 1e9:.1f} GB = "
+      f"{h100.hbm_bytes / 2**30:.1f} GiB of device memory ("
+      + ("datasheet GB read as GiB, the device's real size)" if gib else
+         "datasheet GB read as 10^9 bytes, a little under the device's real size)"))
 print(f"H100 bf16: {h100.flops_for('bf16') / 1e12:,.0f} TFLOP/s dense "
       f"(datasheet headline with sparsity: {2 * h100.flops_for('bf16') / 1e12:,.0f})")
 print(f"H100 bandwidth: datasheet {h100.hbm_bytes_per_s / 1e12:.2f} TB/s, "

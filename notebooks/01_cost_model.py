@@ -185,10 +185,20 @@ plots.memory_use(dep1);
 # previewed here and explored in notebooks 02–03:
 #
 # * **Split the model over two GPUs** (tensor parallelism, TP=2). Memory doubles, but so does the
-#   bill: the same 1,000 tokens/s would cost twice as much per token.
+#   bill, and the pair still has little room for KV cache beside the bf16 weights: it makes far
+#   fewer tokens/s than the chapter's 1,000, so each token costs much more than twice as much
+#   (printed below).
 # * **Store the weights in fewer bits** (fp8: 1 byte per parameter). Then the model fits on one
 #   H100, but with very little room left for the KV cache, so only a handful of sequences can run at
 #   once.
+
+# %%
+dep2 = cl.deployment(ex.model, ex.gpu, tp=2, weights=ex.weights)
+batch2 = cl.fit(dep2).max_batch
+tps2 = cl.decode_tokens_per_s(dep2, batch2, ch.CONTEXT_TOKENS)
+print(f"TP=2 bf16 replica: room for {batch2} sequences of {ch.CONTEXT_TOKENS:,} tokens, "
+      f"{tps2:,.0f} tokens/s -> ${cl.usd_per_million_tokens(2 * ex.usd_per_hour, tps2):.2f}/M at "
+      f"${ex.usd_per_hour:g}/GPU-hour (the chapter's one-GPU figure: ${right:.2f}/M)")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -220,8 +230,9 @@ prices[["gpu", "tier", "usd_per_hour_low", "usd_per_hour_high", "as_of"]]
 #   moment. Fine for batch jobs that can restart, wrong for interactive serving.
 # * **Bare metal** from GPU-focused clouds: 30–50% below the big clouds' price for the same chip,
 #   with fewer managed services around it.
-# * **Owned**: buy the GPU and pay for power, cooling and people. Cheapest per hour if you can
-#   fund it and run it.
+# * **Owned**: buy the GPU and pay for power, cooling and people. The chapter calls it the cheapest
+#   option; section 1.5 checks that, and with the server around the GPU counted it is not clearly
+#   cheaper than reserved.
 
 # %%
 cl.tiers()[["tier", "fraction_of_on_demand_low", "fraction_of_on_demand_high", "suitable_for_serving"]]
@@ -293,8 +304,28 @@ lo, hi = s2.claimed_owned_usd_per_hour
 print(f"chapter: ${lo:.2f}-{hi:.2f}/h")
 
 # %% [markdown]
-# The chapter's range holds up: the amortized capital dominates, and electricity is a rounding
-# error next to it. Two consequences worth remembering:
+# The chapter's range holds up for the GPU alone: the amortized capital dominates, and electricity
+# is a small share of the total, not a rounding error (printed below). But the GPU is not all you
+# buy: an H100 SXM sits in an 8-GPU server with CPUs, memory, NICs, switches and a chassis, and the
+# table above leaves that share out. The GPU alone already lands inside the chapter's reserved
+# range; how large may the server's share be before owning costs more than even its top?
+
+# %%
+# NBVAL_CHECK_OUTPUT
+mid = owned.iloc[1]
+print(f"electricity (with PUE) is {mid['power $/h'] / mid['total $/h']:.0%} of the owned cost")
+reserved_low, reserved_high = ex.h100_reserved_usd_per_hour
+share = 0.0
+while cl.owned_usd_per_gpu_hour(mid["purchase $"] * (1 + share), s2.amortization_years) \
+        < reserved_high:
+    share += 0.01
+print(f"owned, GPU only: ${mid['total $/h']:.2f}/h vs reserved ${reserved_low:.2f}-"
+      f"{reserved_high:.2f}/h; with a server, network and chassis share above {share:.0%} of the "
+      f"GPU's price, owning costs more than the top of the reserved range")
+
+# %% [markdown]
+# So "capex is the cheapest option" is not a rule: owning wins only with a small server share, a
+# long life and a busy GPU. Two consequences worth remembering:
 #
 # * Ownership only pays off if the GPU is busy. The hourly cost above is per *calendar* hour; at 50%
 #   utilization the cost per useful hour doubles, exactly like the utilization curves in 1.2.

@@ -25,7 +25,8 @@
 # communication).
 #
 # **Give** `answer`: the largest batch whose TPOT is at most 25 ms (a whole number; 0 if no
-# batch meets the target). `cl.check("d4", answer)` accepts answers within 2%.
+# batch meets the target). `cl.check("d4", answer)` accepts answers within ±0.5, i.e. only the
+# exact batch: one more must miss the target.
 
 # %%
 import numpy as np

@@ -1,4 +1,4 @@
-"""The chapter-claims table (costlib/teaching/chapter.py): coverage, verdicts and numbers checked by hand.
+"""The chapter-claims table (costlib/teaching/chapter/ and costlib/data/chapter_*.yaml): coverage, verdicts and numbers checked by hand.
 
 Every expected value here is written out from first principles (published model configs and
 datasheets, the chapter's own inputs) and never read back from ``claims()``.
@@ -421,3 +421,31 @@ def test_claim_and_why_text_is_not_copied_from_the_chapter(table):
             if any(tuple(w[i:i + n]) in grams for i in range(len(w) - n + 1)):
                 copied.append((r["id"], col))
     assert not copied, f"8+ words copied verbatim from the chapter: {copied}"
+
+
+# ------------------------------------------------------------------ errata rows (issue #14), by hand
+
+def test_capex_is_not_the_cheapest_option(table):
+    owned = (35_000 / (3 * 8760) + 0.700 * 1.3 * 0.10) * 1.15  # owned_cost's defaults
+    r = row(table, "s30_1_capex_cheapest")
+    assert r["chapter_value"] == pytest.approx(1.0 / 1.5)
+    assert r["recomputed_value"] == pytest.approx(owned / 1.5, rel=1e-9)
+    assert r["verdict"] == "wrong"
+
+
+def test_frontier_gap_and_same_model_gap(table):
+    realistic = 2.0 / 3.6  # §30.5: $2/hour at 1,000 tokens/s
+    r = row(table, "s30_5_frontier_gap")
+    assert (r["chapter_low"], r["chapter_high"]) == (20, 50)
+    assert r["recomputed_value"] == pytest.approx(15.0 / realistic)  # Claude Sonnet's $15/M
+    assert r["verdict"] == "correct"
+    r = row(table, "s30_5_same_model_gap")
+    assert r["recomputed_value"] == pytest.approx(0.88 / realistic)  # Together, Llama 3.3 70B
+    assert r["verdict"] == "wrong" and "not 10-20x" in r["why"]
+
+
+def test_peak_utilization_is_average_utilization(table):
+    r = row(table, "s30_10_peak_utilization_word")
+    assert r["chapter_value"] == pytest.approx(0.56 / 2.16)
+    assert r["recomputed_value"] == pytest.approx(1 / 1.3)
+    assert r["verdict"] == "wrong" and "average utilization" in r["why"].lower()

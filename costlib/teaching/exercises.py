@@ -110,7 +110,8 @@ def build_exercise(source: Path):
         q = get_question(qid)
     except ValueError:
         raise ExerciseError(f"{source.name}: no registered question {qid!r}; define it in "
-                            "costlib/questions_practice.py or costlib/questions_drills.py"
+                            "costlib/data/questions_*.yaml (texts) and the answer module "
+                            "costlib/teaching/questions_*.py beside it (numbers)"
                             ) from None
     nb = jupytext.read(source)
     n_regions = 0

@@ -1,10 +1,12 @@
-"""Interview drills d1-d10 as gradable questions: ten capacity-planning skills (§30.3-§30.10).
+"""Interview drills d1-d10: their inputs and answer functions, ten capacity-planning skills (§30.3-§30.10).
 
 Each drill trains one skill and checks one quantity. Its inputs are named here (``D1`` ... ``D10``,
 plus the drill-wide ``ASSUMPTIONS``) with the place they come from; where a drill reuses a figure
 of the chapter it reads it from :mod:`costlib.teaching.chapter` (``S30_2``, ``S30_10``, ...). The solution
 notebooks import the inputs by name. Every expected answer is computed with costlib from these
-inputs, and so is every "likely mistake" the checker recognises.
+inputs, and so is every "likely mistake" the checker recognises. The texts (summaries, asks, hints,
+slip messages, options) are data, ``costlib/data/questions_drills.yaml``; the tables at the end of
+this module (``EXPECTED``, ``SLIPS``, ``TEXT_VALUES``, ``OPTION_PICKS``) fill the names it uses.
 
 | drill | skill | checked quantity |
 |---|---|---|
@@ -43,21 +45,20 @@ from costlib.economics.crossover import (
 )
 from costlib.economics.frontier import largest_batch_under_tpot
 from costlib.physics.memory import fit, kv_bytes_per_token, usable_bytes, weight_bytes
-from costlib.physics.step import DEFAULT_MBU, DEFAULT_MFU, MBU_RANGE, MFU_RANGE, decode_tokens_per_s
-from costlib.teaching.chapter import CONTEXT_TOKENS, S30_2, S30_3, S30_10
-from costlib.teaching.grading import (
-    MSG_BYTES,
-    MSG_KV_HEADS,
-    MSG_TP_PRICE,
-    Inputs,
-    Mistake,
-    Option,
-    Question,
-    register,
+from costlib.physics.step import (
+    DEFAULT_MBU,
+    DEFAULT_MFU,
+    MBU_RANGE,
+    MFU_RANGE,
+    decode_step,
+    decode_tokens_per_s,
 )
+from costlib.teaching.chapter import CONTEXT_TOKENS, S30_2, S30_3, S30_10
+from costlib.teaching.chapter.inputs import Inputs
 
 __all__ = ["ASSUMPTIONS", "D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8", "D9", "D10",
-           "per_gpu_tokens_per_s", "replica_tokens_per_s", "years_to_break_even"]
+           "per_gpu_tokens_per_s", "replica_tokens_per_s", "years_to_break_even", "INPUTS",
+           "EXPECTED", "SLIPS", "TEXT_VALUES", "OPTION_PICKS", "EDGE_REASONS"]
 
 _H100 = "H100-SXM"
 _70B = "llama-3.1-70b"
@@ -273,11 +274,34 @@ def _d4_batch(target=D4.tpot_target_s, mbu=D4.mbu, mfu=D4.mfu, weights=D4.weight
     return float(largest_batch_under_tpot(_d4_dep(weights), target, D4.context, mbu, mfu))
 
 
+def _d4_edge(x: float) -> str:
+    """Why a batch next to the answer fails the target, or is not the largest."""
+    if not float(x).is_integer():
+        return f"{x:g} is not a whole number of sequences"
+    n = int(x)
+    dep = _d4_dep()
+    if n > fit(dep, context=D4.context).max_batch:
+        return f"{n:,} sequences do not fit in memory"
+    step = decode_step(dep, n, D4.context, D4.mbu, D4.mfu).step_time_s
+    if step > D4.tpot_target_s:
+        return (f"at batch {n:,} a decode step takes {step * 1e3:.2f} ms, over the "
+                f"{D4.tpot_target_s * 1e3:g} ms target (a hard edge, checked exactly)")
+    return (f"batch {n:,} meets the target, but larger batches do too: the question asks for the "
+            "largest (a hard edge, checked exactly)")
+
+
 # d5 ---------------------------------------------------------------
 
 def _d5_cost(shape, batch=D5.batch, mfu=ASSUMPTIONS.mfu):
     dep = deployment(D5.model, D5.gpu, tp=D5.tp, weights=D5.weights)
     return workload_cost(dep, D5.usd_per_gpu_hour, shape[0], shape[1], batch, mfu=mfu)
+
+
+def _d5_share_prefill_scaled(prefill_scale: float) -> float:
+    """The RAG prefill share with prefill's GPU time scaled (0.5: P instead of 2P FLOPs/token)."""
+    w = _d5_cost(D5.rag)
+    pre = w.prefill_gpu_s_per_request * prefill_scale
+    return pre / (pre + w.decode_gpu_s_per_request)
 
 
 # d6 ---------------------------------------------------------------
@@ -327,47 +351,43 @@ def _d7_one_gpu(weights=D7.weights):
             if fit(deployment(D7.model, g, weights=weights), D7.context, D7.batch).fits]
 
 
-def _d7_options():
+def _d7_sets() -> dict:
+    """The GPU lists of the four candidate answers: the right one and three shortcuts."""
     ok = _d7_one_gpu()
-    m = get_model(D7.model)
-    w_gb = weight_bytes(m, D7.weights) / 1e9
-    bpv = 2  # bf16 bytes per parameter, for the two shortcuts below
     chapter_gb = S30_3.model_bytes / 1e9  # the chapter's "70B in bf16 = 140 GB"
-    name_gb = 72e9 * bpv / 1e9  # "72B" read off the model's name
-    by_chapter = [g for g in gpu_ids() if get_gpu(g).hbm_gb >= chapter_gb]
-    by_name = [g for g in gpu_ids() if get_gpu(g).hbm_gb >= name_gb]
+    name_gb = 72e9 * 2 / 1e9  # "72B" read off the model's name, x 2 bytes (bf16)
+    return {"by_chapter": [g for g in gpu_ids() if get_gpu(g).hbm_gb >= chapter_gb],
+            "by_name": [g for g in gpu_ids() if get_gpu(g).hbm_gb >= name_gb],
+            "ok": ok, "none": [], "chapter_gb": chapter_gb, "name_gb": name_gb}
+
+
+def _d7_values() -> dict:
+    s = _d7_sets()
+    ok = s["ok"]
+    m = get_model(D7.model)
     h200 = get_gpu("H200-SXM")
     biggest = max(ok, key=lambda g: get_gpu(g).hbm_gb) if ok else None
-    candidates = [
-        (by_chapter,
-         f"{_and(by_chapter)}: every catalog GPU with at least {chapter_gb:g} GB of HBM",
-         False,
-         f"{chapter_gb:g} GB is the chapter's size for a 70B model; Qwen2.5-72B has "
-         f"{m.n_params / 1e9:.1f}B parameters, {w_gb:.1f} GB in bf16. And nominal HBM is not "
-         f"usable memory: an engine gets about 95% of it minus ~1 GB, so an {h200.id} offers "
-         f"{usable_bytes(h200) / 1e9:.0f} GB. {_and([g for g in by_chapter if g not in ok])} "
-         "fall short."),
-        (by_name, f"{_and(by_name)}: every catalog GPU with at least {name_gb:g} GB (72B x 2 "
-         "bytes)", False,
-         f"The name rounds down: the model has {m.n_params / 1e9:.1f}B parameters, {w_gb:.1f} GB "
-         "in bf16, plus the KV cache. And only about 95% of HBM minus ~1 GB is usable: compare "
-         "with cl.usable_bytes, not the datasheet's HBM."),
-        (ok, f"{_and(ok)} ({len(ok)} of the catalog's {len(gpu_ids())} GPUs)", True,
-         f"Weights {w_gb:.1f} GB plus one {D7.context:,}-token sequence of KV cache must fit in "
-         "95% of HBM minus 1 GB: only these parts have that much on one device. Every other GPU "
-         "needs tensor parallelism."),
-        ([], "None: a 72B model in bf16 needs at least two GPUs on every catalog part", False,
-         f"The largest single devices hold it: e.g. {biggest} offers "
-         f"{usable_bytes(biggest) / 1e9:.0f} GB usable for {w_gb:.1f} GB of weights."
-         if biggest else "Check each GPU with cl.fit: the correct list is another option."),
-    ]
-    seen, options = [], []
-    for gpus, text, correct, why in candidates:
-        if not correct and set(gpus) in [set(x) for x in seen]:
-            continue  # a shortcut that happens to give a listed set is not a distinct option
+    return {"by_chapter": _and(s["by_chapter"]), "by_name": _and(s["by_name"]), "ok": _and(ok),
+            "chapter_gb": s["chapter_gb"], "name_gb": s["name_gb"],
+            "n_params_b": m.n_params / 1e9, "w_gb": weight_bytes(m, D7.weights) / 1e9,
+            "h200_id": h200.id, "h200_usable_gb": usable_bytes(h200) / 1e9,
+            "short": _and([g for g in s["by_chapter"] if g not in ok]),
+            "n_ok": len(ok), "n_gpus": len(gpu_ids()), "biggest": biggest,
+            "biggest_usable_gb": usable_bytes(biggest) / 1e9 if biggest else None}
+
+
+def _d7_picks() -> list[str]:
+    """The candidate options to show, in order: a shortcut that gives an already listed set of
+    GPUs is not a distinct option."""
+    s = _d7_sets()
+    seen, picks = [], []
+    for name in ("by_chapter", "by_name", "ok", "none"):
+        gpus = s[name]
+        if name != "ok" and set(gpus) in [set(x) for x in seen]:
+            continue
         seen.append(gpus)
-        options.append((text, correct, why))
-    return tuple(Option("abcd"[i], t, c, w) for i, (t, c, w) in enumerate(options))
+        picks.append(name if name != "none" or s["ok"] else "none_fits_nothing")
+    return picks
 
 
 # d8 ---------------------------------------------------------------
@@ -432,310 +452,127 @@ def _d10_u(api=D10.api_usd_per_million, usd_per_hour=None, tokens_per_s=None):
     return breakeven_utilization(api, p, r)
 
 
-# ---------------------------------------------------------------- the drills
+# ---------------------------------------------------------------- what the question data names
 
-register(Question(
-    id="d1", section="Drill 1 (§30.10)",
-    summary=f"Rubric in reverse: users served by {D1.n_gpus} H100s running 70B FP8 on TP={D1.tp} "
-            f"replicas ({D1.sessions_per_day} sessions x {D1.tokens_per_session} tokens a day, "
-            f"peak {D1.peak_factor:g}x, {D1.headroom:.0%} headroom)",
-    ask="the number of users the fleet supports (a whole number)",
-    expected=_d1_expected, unit="users", rel_tol=0.01, integer=True,
-    mistakes=(
-        Mistake("that sizes the fleet for average traffic: users must still be served at the "
-                f"peak, {D1.peak_factor:g}x the average", factor=D1.peak_factor),
-        Mistake(f"that leaves no headroom: keep {D1.headroom:.0%} spare capacity for spikes and "
-                "rolling deployments", factor=1 + D1.headroom),
-        Mistake("that ignores both the peak factor and the headroom",
-                factor=D1.peak_factor * (1 + D1.headroom)),
-        Mistake(f"a replica's tokens/s is produced by its {D1.tp} GPUs together: divide it by "
-                f"TP={D1.tp} for the per-GPU rate (or count replicas, not GPUs)", factor=D1.tp),
-        Mistake("that is FP8 on single GPUs (TP=1), where only a handful of sequences fit beside "
-                f"the weights; the fleet runs TP={D1.tp} replicas",
-                value=lambda: _d1_users(_d1_rate(tp=1), gpus_per_replica=1)),
-        Mistake(f"that uses the chapter's {S30_10.tokens_per_s_per_gpu:,.0f} tokens/s per GPU; "
-                "derive this deployment's own rate from memory and bandwidth (costlib)",
-                value=lambda: _d1_users(S30_10.tokens_per_s_per_gpu)),
-        Mistake("that is the bf16 rate; the fleet serves FP8 weights (1 byte per parameter)",
-                value=lambda: _d1_users(_d1_rate(weights="bf16"))),
-        Mistake("a user's daily tokens are spread over 86,400 seconds: convert tokens per day to "
-                "tokens per second once", factor=1 / SECONDS_PER_DAY),
-    ),
-    hints=("Run §30.10's rubric backwards: fleet capacity at peak -> per-user peak demand -> "
-           "users.",
-           f"Per-GPU rate: the TP={D1.tp} replica's decode tokens/s at the largest batch that fits "
-           "(cl.fit(...).max_batch, cl.decode_tokens_per_s), divided by TP. One user needs "
-           "sessions x tokens / 86,400 s x peak factor tokens/s at peak.",
-           "cl.users_supported(gpus, tokens_per_s_per_gpu, sessions_per_day, tokens_per_session, "
-           "peak_factor, headroom, gpus_per_replica) does the division, in whole replicas."),
-    inputs=D1))
+INPUTS = {"ASSUMPTIONS": ASSUMPTIONS, "D1": D1, "D2": D2, "D3": D3, "D4": D4, "D5": D5, "D6": D6,
+          "D7": D7, "D8": D8, "D9": D9, "D10": D10, "S30_10": S30_10}
 
-register(Question(
-    id="d2", section="Drill 2 (§30.5, §30.10)",
-    summary=f"FP8 migration: GPUs cut when a 70B bf16 fleet on TP={D2.tp_before} replicas moves to "
-            f"FP8 weights on the better of TP={' or TP='.join(map(str, D2.tp_after_options))} "
-            f"({D2.users:,} users, §30.10 traffic)",
-    ask="the GPUs cut by the better FP8 layout, GPUs before minus GPUs after (a whole number)",
-    expected=_d2_cut, unit="GPUs", rel_tol=0.0, abs_tol=0.1, integer=True,
-    mistakes=(
-        Mistake("that assumes FP8 halves the fleet (the chapter's '2x'). Check what each layout "
-                "does with the memory FP8 frees: the batch it holds (cl.fit) sets its tokens/s",
-                value=lambda: _d2_plan(D2.tp_before)["gpus_before"] / 2),
-        Mistake("that is FP8 on single GPUs: per GPU, an FP8 replica on one H100 has the same "
-                "memory for weights and KV cache as a bf16 replica on two, so it is no faster per "
-                "GPU; compare with keeping two GPUs per replica",
-                value=lambda: float(_d2_plan(1)["gpus_cut"])),
-        Mistake("that is FP8 on single GPUs with the KV cache in FP8 too; the question keeps the "
-                "KV cache in bf16 (and keeping two GPUs per replica cuts more)",
-                value=lambda: float(_d2_plan(1, kv_after="fp8")["gpus_cut"])),
-        Mistake("a replica's tokens/s is made by all its GPUs: divide it by TP for a per-GPU rate",
-                value=lambda: float(_d2_plan(
-                    D2.tp_before, rate_before=D2.tp_before * _d2_rate(D2.weights_before,
-                                                                      D2.tp_before))["gpus_cut"])),
-        Mistake("a replica's tokens/s is made by all its GPUs: divide it by TP for a per-GPU rate",
-                value=lambda: float(_d2_plan(
-                    D2.tp_before, rate_after=D2.tp_before * _d2_rate(D2.weights_after,
-                                                                     D2.tp_before))["gpus_cut"])),
-        Mistake(f"that uses the chapter's {S30_10.tokens_per_s_per_gpu:,.0f} tokens/s per H100 for "
-                f"the bf16 fleet; at TP={D2.tp_before} only a handful of sequences fit beside bf16 "
-                "weights - derive each layout's rate with costlib",
-                value=lambda: _d2_cut(rate_before=S30_10.tokens_per_s_per_gpu)),
-        Mistake(f"that sizes both fleets for average traffic; they must carry the peak "
-                f"({D2.peak_factor:g}x average)", value=lambda: _d2_cut(peak_factor=1.0)),
-        Mistake(f"that leaves out the {D2.headroom:.0%} headroom",
-                value=lambda: _d2_cut(headroom=0.0)),
-        Mistake("each fleet is a whole number of replicas: round each fleet up to whole "
-                "replicas of TP GPUs before subtracting", value=_d2_fractional_cut, rel_tol=0.0002),
-    ),
-    hints=("Physics first: how many 2,048-token sequences fit beside the weights in each layout "
-           "(cl.fit(dep, 2048).max_batch)? Per GPU, compare the memory left for KV cache.",
-           "Per-GPU rate of each layout = the replica's cl.decode_tokens_per_s at that batch / TP. "
-           "Size the bf16 fleet and each FP8 fleet with §30.10's rubric, in whole replicas.",
-           "cl.gpus_saved(users, sessions, tokens, rate_before, rate_after, gpus_per_replica_before"
-           "=2, gpus_per_replica_after=tp, peak_factor=3, headroom=0.3)['gpus_cut'] for tp = 1 "
-           "and 2; keep the larger."),
-    inputs=D2))
+EXPECTED = {
+    "d1": _d1_expected,
+    "d2": _d2_cut,
+    "d3": lambda: fit(_d3_dep(), context=D3.context).max_batch,
+    "d4": _d4_batch,
+    "d5": lambda: _d5_cost(D5.rag).prefill_share,
+    "d6": lambda: _d6_saving(),
+    "d8": lambda: _d8_saving(),
+    "d9": lambda: _d9_years(),
+    "d10": lambda: _d10_u(),
+}
 
-register(Question(
-    id="d3", section="Drill 3 (§30.3)",
-    summary=f"KV-cache wall: concurrent {D3.context:,}-token sequences of Llama 3.1 70B bf16 on "
-            f"{D3.tp}xH100 (TP={D3.tp})",
-    ask=f"the largest number of concurrent {D3.context:,}-token sequences (a whole number)",
-    expected=lambda: fit(_d3_dep(), context=D3.context).max_batch, unit="sequences",
-    rel_tol=0.0, abs_tol=0.5, integer=True,
-    mistakes=(
-        Mistake(MSG_KV_HEADS + " (Llama 3.1 70B: 64 attention heads but 8 KV heads, so 8x fewer "
-                "bytes per token)", value=_d3_attention_heads),
-        Mistake("a bf16 KV cache stores 2 bytes per value, for both K and V: that count is 2x "
-                "too many (1 byte per value, or K without V)",
-                value=lambda: _d3_by_hand(kv_bytes=kv_bytes_per_token(D3.model, "bf16") / 2)),
-        Mistake("that counts 4 bytes per KV value (fp32); the cache is bf16 - " + MSG_BYTES,
-                value=lambda: _d3_by_hand(kv_bytes=kv_bytes_per_token(D3.model, "bf16") * 2)),
-        Mistake("that prices the weights at 1 byte per parameter (FP8); they are bf16 - "
-                + MSG_BYTES, value=lambda: _d3_by_hand(weights="fp8")),
-        Mistake("that uses all 80 GB of every GPU; a serving engine gets about 95% of HBM minus "
-                "~1 GB for activations and the CUDA context (cl.usable_bytes)",
-                value=lambda: _d3_by_hand(usable=get_gpu(D3.gpu).hbm_bytes)),
-        Mistake("a batch holds whole sequences: round down",
-                value=lambda: _d3_by_hand(whole=False), rel_tol=0.003),
-        Mistake("32k tokens means 32,768 (2^15), not 32,000",
-                value=lambda: _d3_by_hand(context=32_000), rel_tol=0.001),
-    ),
-    hints=("Memory left for KV cache = usable memory of all 8 GPUs - weight bytes.",
-           "KV bytes per token = 2 (K and V) x layers x KV heads x head dim x bytes per value; "
-           "Llama 3.1 70B: 80 layers, 8 KV heads, head dim 128.",
-           "Sequences = floor(free bytes / (KV bytes per token x 32,768)); cl.fit(dep, "
-           "context=32768).max_batch checks you."),
-    inputs=D3))
+# slip name -> a function computing the answer with the slip applied to the drill's inputs
+SLIPS = {
+    "d1": {
+        "average_not_peak": lambda: _d1_users(_d1_rate(), peak_factor=1.0),
+        "no_headroom": lambda: _d1_users(_d1_rate(), headroom=0.0),
+        "neither": lambda: _d1_users(_d1_rate(), peak_factor=1.0, headroom=0.0),
+        "replica_rate_per_gpu": lambda: _d1_users(_d1_rate() * D1.tp),
+        "tp1": lambda: _d1_users(_d1_rate(tp=1), gpus_per_replica=1),
+        "chapter_1000_tps": lambda: _d1_users(S30_10.tokens_per_s_per_gpu),
+        "bf16_rate": lambda: _d1_users(_d1_rate(weights="bf16")),
+        "per_day_not_per_s": lambda: users_supported(
+            D1.n_gpus, _d1_rate(), D1.sessions_per_day, D1.tokens_per_session * SECONDS_PER_DAY,
+            D1.peak_factor, D1.headroom, D1.tp),
+    },
+    "d2": {
+        "halves": lambda: _d2_plan(D2.tp_before)["gpus_before"] / 2,
+        "tp1": lambda: float(_d2_plan(1)["gpus_cut"]),
+        "tp1_fp8_kv": lambda: float(_d2_plan(1, kv_after="fp8")["gpus_cut"]),
+        "per_gpu_before": lambda: float(_d2_plan(
+            D2.tp_before,
+            rate_before=D2.tp_before * _d2_rate(D2.weights_before, D2.tp_before))["gpus_cut"]),
+        "per_gpu_after": lambda: float(_d2_plan(
+            D2.tp_before,
+            rate_after=D2.tp_before * _d2_rate(D2.weights_after, D2.tp_before))["gpus_cut"]),
+        "chapter_1000_tps": lambda: _d2_cut(rate_before=S30_10.tokens_per_s_per_gpu),
+        "average_not_peak": lambda: _d2_cut(peak_factor=1.0),
+        "no_headroom": lambda: _d2_cut(headroom=0.0),
+        "fractional": _d2_fractional_cut,
+    },
+    "d3": {
+        "attention_heads": _d3_attention_heads,
+        "kv_1_byte": lambda: _d3_by_hand(kv_bytes=kv_bytes_per_token(D3.model, "bf16") / 2),
+        "kv_4_bytes": lambda: _d3_by_hand(kv_bytes=kv_bytes_per_token(D3.model, "bf16") * 2),
+        "fp8_weights": lambda: _d3_by_hand(weights="fp8"),
+        "all_80gb": lambda: _d3_by_hand(usable=get_gpu(D3.gpu).hbm_bytes),
+        "not_rounded_down": lambda: _d3_by_hand(whole=False),
+        "k32000": lambda: _d3_by_hand(context=32_000),
+    },
+    "d4": {
+        "memory_only": lambda: float(fit(_d4_dep(), context=D4.context).max_batch),
+        "mid_mbu": lambda: _d4_batch(mbu=DEFAULT_MBU, mfu=DEFAULT_MFU),
+        "high_mbu": lambda: _d4_batch(mbu=MBU_RANGE[1], mfu=MFU_RANGE[1]),
+        "bf16": lambda: _d4_batch(weights="bf16"),
+        "per_gpu": lambda: _d4_batch() / D4.tp,
+    },
+    "d5": {
+        "token_share": lambda: D5.rag[0] / (D5.rag[0] + D5.rag[1]),
+        "decode_share": lambda: 1 - _d5_cost(D5.rag).prefill_share,
+        "reasoning": lambda: _d5_cost(D5.reasoning).prefill_share,
+        "batch_1": lambda: _d5_cost(D5.rag, batch=1).prefill_share,
+        "mfu_100": lambda: _d5_cost(D5.rag, mfu=1.0).prefill_share,
+        "flops_p_not_2p": lambda: _d5_share_prefill_scaled(0.5),
+    },
+    "d6": {
+        "all_output_price": lambda: _d6_saving(api=_d6_api(p_in=D6.api_usd_per_million_output)),
+        "all_input_price": lambda: _d6_saving(api=_d6_api(p_out=D6.api_usd_per_million_input)),
+        "shares_swapped": lambda: _d6_saving(api=_d6_api(share=1 - _d6_input_share())),
+        "one_gpu_price": lambda: _d6_saving(self_host=_d6_self(gpus_per_replica=1)),
+        "fractional_replicas": lambda: _d6_saving(self_host=_d6_self(whole=False)),
+        "peak_factor": lambda: _d6_saving(self_host=_d6_self(peak_factor=S30_10.peak_factor)),
+    },
+    "d8": {
+        "fractional_replicas": lambda: _d8_saving(whole=False),
+        "reserved_at_on_demand": lambda: _d8_saving(
+            reserved_price=D8.on_demand_usd_per_gpu_hour),
+        "autoscaled_at_reserved": lambda: _d8_saving(
+            on_demand_price=D8.reserved_usd_per_gpu_hour),
+        "one_gpu_price": lambda: _d8_saving(gpus_per_replica=1),
+        "reserved_for_average": lambda: _d8_saving(
+            reserved_tokens_per_hour=_d8_average_tokens_per_hour()),
+        "no_headroom": lambda: _d8_saving(headroom=0.0),
+    },
+    "d9": {
+        "purchase_only": lambda: D9.purchase_usd / (HOURS_PER_YEAR * D9.reserved_usd_per_gpu_hour),
+        "no_ops": lambda: _d9_years(ops_overhead=0.0),
+        "no_power": lambda: _d9_years(power_w=0.0),
+        "on_demand": lambda: _d9_years(target=ASSUMPTIONS.on_demand_usd_per_gpu_hour),
+        "months": lambda: 12 * _d9_years(),
+        "hours": lambda: HOURS_PER_YEAR * _d9_years(),
+    },
+    "d10": {
+        "one_gpu_price": lambda: _d10_u(usd_per_hour=D10.usd_per_gpu_hour),
+        "input_price": lambda: _d10_u(api=get_api_price(D10.api)["usd_per_million_input"]),
+        "upside_down": lambda: 1 / _d10_u(),
+        "on_demand": lambda: _d10_u(usd_per_hour=ASSUMPTIONS.on_demand_usd_per_gpu_hour
+                                    * D10.tp),
+        "chapter_1000_tps": lambda: _d10_u(tokens_per_s=S30_10.tokens_per_s_per_gpu * D10.tp),
+    },
+}
 
-register(Question(
-    id="d4", section="Drill 4 (§30.9)",
-    summary=f"Largest batch with TPOT <= {D4.tpot_target_s * 1e3:g} ms for 70B FP8 on "
-            f"{D4.tp}xH100, {D4.context:,}-token contexts, MBU {D4.mbu:.2f} / MFU {D4.mfu:.2f}",
-    ask=f"the largest number of concurrent sequences with TPOT <= {D4.tpot_target_s * 1e3:g} ms "
-        "(a whole number; 0 if none)",
-    expected=_d4_batch, unit="sequences", rel_tol=0.02, integer=True,
-    mistakes=(
-        Mistake("that is the memory limit alone; at that batch each decode step is slower than "
-                "the target, so latency binds first (cl.tpot_s)",
-                value=lambda: float(fit(_d4_dep(), context=D4.context).max_batch)),
-        Mistake("that uses the middle of §30.4's MBU/MFU ranges; this plan states the low end",
-                value=lambda: _d4_batch(mbu=DEFAULT_MBU, mfu=DEFAULT_MFU)),
-        Mistake("that uses the high end of §30.4's MBU/MFU ranges; this plan states the low end",
-                value=lambda: _d4_batch(mbu=MBU_RANGE[1], mfu=MFU_RANGE[1])),
-        Mistake("that is bf16 weights; the deployment serves FP8 (1 byte per parameter)",
-                value=lambda: _d4_batch(weights="bf16")),
-        Mistake(f"that is per GPU; the batch belongs to the whole TP={D4.tp} replica",
-                factor=1 / D4.tp),
-    ),
-    hints=("Two limits: the KV cache must fit, and one decode step (= TPOT) must take at most "
-           "the target. Which binds first?",
-           "Step time grows with the batch because each sequence's KV cache is read every step. "
-           "Pass mbu and mfu explicitly: the low end of §30.4's ranges.",
-           "cl.largest_batch_under_tpot(dep, tpot_target_s, context, mbu, mfu) searches both "
-           "limits; cl.tpot_s(dep, batch, context, mbu, mfu) checks a batch."),
-    inputs=D4))
+# values the question texts show that are not plain inputs
+TEXT_VALUES = {
+    "d2": lambda: {"d2_tp_after_list": " or TP=".join(map(str, D2.tp_after_options))},
+    "d4": lambda: {"d4_tpot_target_ms": D4.tpot_target_s * 1e3},
+    "d6": lambda: {"d6_billion_tokens_per_month": D6.tokens_per_month / 1e9,
+                   "d6_tokens_per_request": D6.prompt_tokens + D6.output_tokens},
+    "d7": _d7_values,
+    "d8": lambda: {"d8_peak_million_tokens_per_hour": D8.peak_tokens_per_hour / 1e6,
+                   "d8_off_peak_million_tokens_per_hour": D8.off_peak_tokens_per_hour / 1e6},
+    "d9": lambda: {"hours_per_year": HOURS_PER_YEAR},
+}
 
-register(Question(
-    id="d5", section="Drill 5 (§30.6)",
-    summary=f"Prefill vs decode: prefill share of GPU time for a RAG request "
-            f"({D5.rag[0]:,} prompt + {D5.rag[1]:,} output tokens) on 70B FP8, TP={D5.tp}, "
-            f"batch {D5.batch}",
-    ask="the prefill share of the GPU time a RAG request uses (a fraction between 0 and 1)",
-    expected=lambda: _d5_cost(D5.rag).prefill_share, unit="", rel_tol=0.02,
-    mistakes=(
-        Mistake("that is the share of TOKENS that are prompt tokens; GPU time is what costs money, "
-                "and a prefill token is far cheaper than a decode token",
-                value=lambda: D5.rag[0] / (D5.rag[0] + D5.rag[1])),
-        Mistake("that is the decode share; the question asks for prefill's",
-                value=lambda: 1 - _d5_cost(D5.rag).prefill_share),
-        Mistake("that is the reasoning workload; the question asks about RAG",
-                value=lambda: _d5_cost(D5.reasoning).prefill_share),
-        Mistake(f"that decodes one request at a time; {D5.batch} requests share each decode step",
-                value=lambda: _d5_cost(D5.rag, batch=1).prefill_share),
-        Mistake("that prefills at 100% of peak FLOP/s; use the middle of §30.4's MFU range",
-                value=lambda: _d5_cost(D5.rag, mfu=1.0).prefill_share),
-    ),
-    hints=("GPU-seconds per request = prompt tokens / prefill tokens/s + output tokens / decode "
-           "tokens/s (times TP for GPU-seconds).",
-           f"Prefill is compute-bound and runs one prompt at a time; decode is memory-bound and "
-           f"shares each step among {D5.batch} requests.",
-           "cl.workload_cost(dep, usd_per_gpu_hour, prompt_tokens, output_tokens, batch)"
-           ".prefill_share."),
-    inputs=D5))
+# hard-edge counts: why a nearby wrong count fails
+EDGE_REASONS = {"d4": _d4_edge}
 
-register(Question(
-    id="d6", section="Drill 6 (§30.7)",
-    summary=f"Self-host 70B FP8 (TP={D6.tp}, reserved H100s) vs DeepInfra at "
-            f"${D6.api_usd_per_million_input:.2f}/${D6.api_usd_per_million_output:.2f} per M "
-            "in/out: "
-            f"monthly saving at {D6.tokens_per_month / 1e9:g}B tokens/month",
-    ask="the monthly saving of self-hosting, API bill minus self-host bill, in $ (negative if "
-        "the API is cheaper)",
-    expected=lambda: _d6_saving(), unit="$/month", rel_tol=0.02,
-    mistakes=(
-        Mistake("that prices every token at the output price; prompt tokens have their own, "
-                "lower price",
-                value=lambda: _d6_saving(api=_d6_api(p_in=D6.api_usd_per_million_output))),
-        Mistake("that prices every token at the input price; output tokens cost more",
-                value=lambda: _d6_saving(api=_d6_api(p_out=D6.api_usd_per_million_input))),
-        Mistake("input and output shares are swapped: prompts are "
-                f"{D6.prompt_tokens:,} of every {D6.prompt_tokens + D6.output_tokens:,} tokens",
-                value=lambda: _d6_saving(api=_d6_api(share=1 - _d6_input_share()))),
-        Mistake(MSG_TP_PRICE, value=lambda: _d6_saving(self_host=_d6_self(gpus_per_replica=1))),
-        Mistake("replicas come whole: round the number of replicas up before pricing",
-                value=lambda: _d6_saving(self_host=_d6_self(whole=False))),
-        Mistake("the traffic is flat around the clock: no 3x peak factor here",
-                value=lambda: _d6_saving(self_host=_d6_self(peak_factor=S30_10.peak_factor))),
-    ),
-    hints=("API bill = tokens/1e6 x (input share x input price + output share x output price).",
-           "Self-host bill = whole replicas x GPUs per replica x $/GPU-hour x 720 h; replicas = "
-           "ceil(average tokens/s x (1 + headroom) / tokens/s per replica).",
-           "cl.api_monthly_usd(tokens, p_in, p_out, input_share) - cl.self_host_monthly_usd("
-           "tokens, tokens_per_s_per_replica, usd_per_gpu_hour, gpus_per_replica, peak_factor, "
-           "headroom)."),
-    inputs=D6))
-
-register(Question(
-    id="d7", section="Drill 7 (§30.8)",
-    summary=f"Which catalog GPUs hold Qwen2.5-72B in bf16 plus one {D7.context:,}-token sequence "
-            "on a single device",
-    ask=f"Which catalog GPUs can hold Qwen2.5-72B in bf16, plus the KV cache of one "
-        f"{D7.context:,}-token sequence, on a single device?",
-    options=_d7_options(),
-    hints=("Weights in bf16 = parameters x 2 bytes. How many parameters does Qwen2.5-72B have "
-           "(cl.get_model('qwen2.5-72b').n_params)?",
-           "Compare weights + KV with USABLE memory (cl.usable_bytes), not the nominal HBM; or run "
-           "cl.compare_hardware('qwen2.5-72b', 'bf16', context=8192) and read fits_one_gpu."),
-    inputs=D7))
-
-register(Question(
-    id="d8", section="Drill 8 (§30.2, §30.7)",
-    summary=f"Bursty traffic ({D8.peak_hours_per_day} h/day at {D8.peak_tokens_per_hour / 1e6:g}M "
-            f"tokens/h, otherwise {D8.off_peak_tokens_per_hour / 1e6:g}M): reserved fleet for the "
-            "peak vs autoscaled on-demand, monthly saving",
-    ask="the monthly saving of autoscaling on demand, reserved bill minus autoscaled bill, in $ "
-        "(negative if the reserved fleet is cheaper)",
-    expected=lambda: _d8_saving(), unit="$/month", rel_tol=0.01,
-    mistakes=(
-        Mistake("replicas come whole, at peak and off-peak alike: round up before pricing",
-                value=lambda: _d8_saving(whole=False)),
-        Mistake("that prices the reserved fleet at the on-demand rate; reserving roughly halves "
-                "the price", value=lambda: _d8_saving(
-                    reserved_price=D8.on_demand_usd_per_gpu_hour)),
-        Mistake("that prices autoscaled GPUs at the reserved rate; capacity you rent by the hour "
-                "costs the on-demand price",
-                value=lambda: _d8_saving(on_demand_price=D8.reserved_usd_per_gpu_hour)),
-        Mistake(MSG_TP_PRICE + f" (TP={D8.tp})",
-                value=lambda: _d8_saving(gpus_per_replica=1)),
-        Mistake("that sizes the reserved fleet for the daily average; it must carry the busy "
-                "hours", value=lambda: _d8_saving(
-                    reserved_tokens_per_hour=_d8_average_tokens_per_hour())),
-        Mistake(f"that leaves out the {D8.headroom:.0%} headroom",
-                value=lambda: _d8_saving(headroom=0.0)),
-    ),
-    hints=("Replica rate first: a TP=4 bf16 replica's decode tokens/s at the largest batch that "
-           "fits. Then replicas for each hour's traffic, with headroom, rounded up.",
-           "Reserved: the peak's replicas x 4 GPUs x reserved $/h x 720 h. Autoscaled: replica-"
-           "hours per day x 4 GPUs x on-demand $/h x 30 days.",
-           "cl.replicas_needed(tokens_per_hour, tokens_per_s_per_replica, 1, headroom, "
-           "hours_per_month=1) turns one hour's tokens into replicas; prices from "
-           "cl.gpu_usd_per_hour('H100-SXM', tier)."),
-    inputs=D8))
-
-register(Question(
-    id="d9", section="Drill 9 (§30.2)",
-    summary=f"Owned H100 (${D9.purchase_usd:,.0f}, {D9.power_w:g} W) vs reserved at "
-            f"${D9.reserved_usd_per_gpu_hour:.2f}/h: years of use to break even",
-    ask="the years of use after which an owned GPU's amortized $/GPU-hour equals the reserved "
-        "price (years)",
-    expected=lambda: _d9_years(), unit="years", rel_tol=0.02,
-    mistakes=(
-        Mistake("that counts only the purchase price; an owned GPU also pays for electricity "
-                "(x PUE for cooling) and operations",
-                value=lambda: D9.purchase_usd / (HOURS_PER_YEAR * D9.reserved_usd_per_gpu_hour)),
-        Mistake(f"that leaves out the {D9.ops_overhead:.0%} operations overhead (staff, space, "
-                "networking)", value=lambda: _d9_years(ops_overhead=0.0)),
-        Mistake("that leaves out electricity", value=lambda: _d9_years(power_w=0.0)),
-        Mistake("that compares with the on-demand price; the question compares with reserved",
-                value=lambda: _d9_years(target=ASSUMPTIONS.on_demand_usd_per_gpu_hour)),
-        Mistake("that is in months; give years", factor=12),
-        Mistake(f"that is in hours; give years ({HOURS_PER_YEAR:,} hours per year)",
-                factor=HOURS_PER_YEAR),
-    ),
-    hints=("Owned $/GPU-hour = purchase / (years x 8,760 h) + power (kW x PUE x $/kWh), all "
-           "times (1 + ops overhead). It falls as the years grow.",
-           "Set it equal to the reserved price and solve for years (only the capex term depends "
-           "on years).",
-           "cl.owned_cost(purchase_usd, years, power_w, pue, usd_per_kwh, ops_overhead) gives the "
-           "parts; bisection on cl.owned_usd_per_gpu_hour(years=...) also works."),
-    inputs=D9))
-
-register(Question(
-    id="d10", section="Drill 10 (§30.7)",
-    summary=f"Break-even utilization of 70B FP8 on {D10.tp}x reserved H100 vs "
-            f"${D10.api_usd_per_million:.2f}/M output tokens (DeepInfra)",
-    ask="the utilization at which self-hosting matches the API price (a fraction; above 1 means "
-        "it never does)",
-    expected=lambda: _d10_u(), unit="", rel_tol=0.02,
-    mistakes=(
-        Mistake(MSG_TP_PRICE + f" (TP={D10.tp})",
-                value=lambda: _d10_u(usd_per_hour=D10.usd_per_gpu_hour)),
-        Mistake("that uses the API's input price; self-hosted decode makes output tokens",
-                value=lambda: _d10_u(api=get_api_price(D10.api)["usd_per_million_input"])),
-        Mistake("upside down: break-even utilization = self-host $/M at full load / API $/M",
-                value=lambda: 1 / _d10_u()),
-        Mistake("that prices the GPUs on demand; the question uses the reserved price",
-                value=lambda: _d10_u(usd_per_hour=ASSUMPTIONS.on_demand_usd_per_gpu_hour
-                                     * D10.tp)),
-        Mistake(f"that uses the chapter's {S30_10.tokens_per_s_per_gpu:,.0f} tokens/s per GPU; "
-                "derive this replica's rate from memory and bandwidth (costlib)",
-                value=lambda: _d10_u(tokens_per_s=S30_10.tokens_per_s_per_gpu * D10.tp)),
-    ),
-    hints=("At utilization u the replica makes u x tokens/s; its $/M is $/hour / (u x tokens/s x "
-           "3,600 / 10^6). Set that equal to the API's $/M.",
-           "tokens/s: the replica's decode rate at the largest batch of 2,048-token sequences "
-           "that fits; $/hour: every GPU of the replica.",
-           "cl.breakeven_utilization(api_usd_per_million, usd_per_hour_of_the_replica, "
-           "tokens_per_s)."),
-    inputs=D10))
+# multiple-choice questions whose options depend on the catalog: the candidates to show
+OPTION_PICKS = {"d7": _d7_picks}

@@ -12,17 +12,8 @@ from costlib.common import checks as v
 from costlib.common import fmt
 from costlib.economics.cost import usd_per_million_tokens
 from costlib.physics.memory import fit
-from costlib.physics.step import (
-    decode_tokens_per_s,
-)
-from costlib.teaching.chapter import (
-    BATCH_CAP,
-    CONTEXT_TOKENS,
-    S30_2,
-    S30_5,
-    S30_6,
-    S30_8,
-)
+from costlib.physics.step import decode_tokens_per_s
+from costlib.teaching.chapter import BATCH_CAP, CONTEXT_TOKENS, S30_2, S30_5, S30_6, S30_8
 from costlib.ui.plots.axes import (
     USD_TICKS,
     finite_mask,

@@ -16,11 +16,7 @@ from costlib.economics.crossover import (
     self_host_monthly_usd,
     step_crossover_tokens_per_month,
 )
-from costlib.teaching.chapter import (
-    S30_1,
-    S30_5,
-    S30_7,
-)
+from costlib.teaching.chapter import S30_1, S30_5, S30_7
 from costlib.ui.plots.axes import (
     COUNT_TICKS,
     USD_TICKS,

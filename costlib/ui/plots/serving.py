@@ -19,11 +19,7 @@ from costlib.physics.step import (
     prefill_arithmetic_intensity,
     prefill_ceiling_tokens_per_s,
 )
-from costlib.teaching.chapter import (
-    S30_3,
-    S30_4,
-    S30_8,
-)
+from costlib.teaching.chapter import S30_3, S30_4, S30_8
 from costlib.ui.plots.axes import (
     COUNT_TICKS,
     USD_TICKS,

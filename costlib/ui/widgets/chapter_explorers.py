@@ -28,10 +28,7 @@ from costlib.physics.step import (
     decode_step,
     prefill_ceiling_tokens_per_s,
 )
-from costlib.teaching.chapter import (
-    BATCH_CAP,
-    CONTEXT_TOKENS,
-)
+from costlib.teaching.chapter import BATCH_CAP, CONTEXT_TOKENS
 from costlib.ui import plots
 from costlib.ui.widgets.controls import (
     CHAPTER_MODEL,
@@ -205,12 +202,12 @@ def claims_explorer(section=_ALL, verdict=_ALL, claim=None):
         lines = [
             f"{len(df)} claim{'s' if len(df) != 1 else ''} {where}: {tally}",
             f"{r['section']} · {r['claim']} [{r['id']}]",
-            f"chapter: {chapter.format_chapter_value(r)} {r['unit']} · recomputed: "
+            f"chapter: {chapter.format_chapter_figure(r)} {r['unit']} · recomputed: "
             f"{chapter.format_claim_number(r['recomputed_value'])} {r['unit']} ({off}) → {r['verdict']} "
             f"(rule: {r['rule']})",
             f"why: {r['why']}",
         ]
-        view = df.assign(chapter=[chapter.format_chapter_value(x) for _, x in df.iterrows()],
+        view = df.assign(chapter=[chapter.format_chapter_figure(x) for _, x in df.iterrows()],
                          recomputed=[chapter.format_claim_number(x) for x in df["recomputed_value"]])
         cols = ["id", "section", "claim", "chapter", "recomputed", "unit", "verdict"]
         table_html = view[cols].to_html(index=False, border=0)

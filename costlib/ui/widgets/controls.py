@@ -6,18 +6,8 @@ import math
 import ipywidgets as w
 
 from costlib.catalog.deployment import deployment
-from costlib.catalog.tables import (
-    PRECISIONS,
-    get_gpu,
-    get_model,
-    get_precision,
-    gpu_ids,
-    model_ids,
-)
-from costlib.teaching.chapter import (
-    S30_2,
-    S30_3,
-)
+from costlib.catalog.tables import PRECISIONS, get_gpu, get_model, get_precision, gpu_ids, model_ids
+from costlib.teaching.chapter import S30_2, S30_3
 
 # BATCH_CAP (from costlib.teaching.chapter): "largest batch that fits" is capped here, as in compare_hardware (§30.8)
 TP_OPTIONS = (1, 2, 4, 8)

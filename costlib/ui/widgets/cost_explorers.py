@@ -47,15 +47,7 @@ from costlib.physics.step import (
     prefill_ceiling_tokens_per_s,
     prefill_tokens_per_s,
 )
-from costlib.teaching.chapter import (
-    BATCH_CAP,
-    CONTEXT_TOKENS,
-    S30_2,
-    S30_3,
-    S30_5,
-    S30_6,
-    S30_7,
-)
+from costlib.teaching.chapter import BATCH_CAP, CONTEXT_TOKENS, S30_2, S30_3, S30_5, S30_6, S30_7
 from costlib.ui import plots
 from costlib.ui.widgets.controls import (
     CHAPTER_MODEL,

@@ -9,9 +9,7 @@ import numpy as np
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-from costlib.economics.cost import (
-    NotFeasible,
-)
+from costlib.economics.cost import NotFeasible
 from costlib.ui import plots
 from costlib.ui.retained import Layers, Scene
 from costlib.ui.widgets.canvas import ExplorerCanvas, png_rgb

@@ -16,10 +16,7 @@ from costlib.catalog.tables import (
     tiers,
 )
 from costlib.economics.capacity import capacity_plan
-from costlib.economics.cost import (
-    NotFeasible,
-    usd_per_million_tokens,
-)
+from costlib.economics.cost import NotFeasible, usd_per_million_tokens
 from costlib.economics.frontier import default_batches, largest_batch_under_tpot, sweep_batch
 from costlib.economics.hardware import compare_hardware
 from costlib.physics.memory import fit
@@ -34,12 +31,7 @@ from costlib.physics.step import (
     prefill_tokens_per_s,
     ridge_batch,
 )
-from costlib.teaching.chapter import (
-    CONTEXT_TOKENS,
-    P4,
-    S30_3,
-    S30_10,
-)
+from costlib.teaching.chapter import CONTEXT_TOKENS, P4, S30_3, S30_10
 from costlib.ui import plots
 from costlib.ui.widgets.controls import (
     CHAPTER_MODEL,
