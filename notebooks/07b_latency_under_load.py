@@ -34,7 +34,8 @@ import costlib as cl
 from costlib.economics.slo import slo_fleet
 from costlib.estimate.serving import engine_step, rate_sweep, saturation_requests_per_s, simulate
 from costlib.evidence.online import validate_online
-from costlib.ui import serving_plots, serving_widgets
+from costlib.ui import serving_plots, widgets
+from costlib.ui.widgets.load_explorers import LOAD_FRACTIONS
 
 # %% [markdown]
 # ## 1. One replica, simulated step by step
@@ -83,7 +84,7 @@ print("p99 TTFT at 90% of saturation, seeds 0-3: " + ", ".join(f"{x * 1e3:,.0f} 
 # %%
 # NBVAL_CHECK_OUTPUT
 target_s = 0.5
-rates = [f * sat for f in serving_widgets.LOAD_FRACTIONS]
+rates = [f * sat for f in LOAD_FRACTIONS]
 sweep = rate_sweep(step, input_len, output_len, rates, requests=500, seed=0)
 knee = serving_plots.knee_rate(sweep, target_s)
 idle = sweep.iloc[0]
@@ -107,7 +108,7 @@ serving_plots.latency_vs_rate(sweep, sat, target_s);
 # replica, near the knee it is cheap and slow.
 
 # %%
-serving_widgets.load_explorer().widget
+widgets.load_explorer().widget
 
 # %% [markdown]
 # ## 3. Little's law, with the simulation's own numbers
@@ -164,7 +165,7 @@ serving_plots.slo_candidates(fleet);
 # Each change runs the search again, which takes a few seconds.
 
 # %%
-serving_widgets.slo_explorer().widget
+widgets.slo_explorer().widget
 
 # %% [markdown]
 # ## 5. Does it match published runs?

@@ -1,4 +1,4 @@
-"""Plots and explorers for serving under load (costlib.ui.serving_plots, costlib.ui.serving_widgets)."""
+"""Plots and explorers for serving under load (costlib.ui.serving_plots, costlib.ui.widgets.load_explorers)."""
 from __future__ import annotations
 
 import matplotlib
@@ -9,7 +9,8 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from costlib.ui import serving_plots, serving_widgets  # noqa: E402
+from costlib.ui import serving_plots  # noqa: E402
+from costlib.ui.widgets import load_explorers  # noqa: E402
 
 
 def _sweep():
@@ -39,17 +40,17 @@ def test_latency_plot_marks_saturation_knee_and_target():
 
 
 def test_load_explorer_reports_saturation_and_the_bill():
-    e = serving_widgets.load_explorer(model="llama-3.1-8b", gpu="H100-SXM", tp=1, weights="fp8", kv="fp8",
+    e = load_explorers.load_explorer(model="llama-3.1-8b", gpu="H100-SXM", tp=1, weights="fp8", kv="fp8",
                                       input_len=256, output_len=64, rate=5.0)
     assert e.ok, e.message
-    sat, df = serving_widgets.sweep_for("llama-3.1-8b", "H100-SXM", 1, "fp8", "fp8", 256, 64)
+    sat, df = load_explorers.sweep_for("llama-3.1-8b", "H100-SXM", 1, "fp8", "fp8", 256, 64)
     assert f"saturation {sat:,.2f} requests/s" in e.message
-    assert len(df) == len(serving_widgets.LOAD_FRACTIONS)
+    assert len(df) == len(load_explorers.LOAD_FRACTIONS)
     assert "per million output tokens" in e.message
 
 
 def test_slo_explorer_names_the_best_fleet():
-    e = serving_widgets.slo_explorer(model="llama-3.1-8b", input_len=256, output_len=64, rate=5.0,
+    e = load_explorers.slo_explorer(model="llama-3.1-8b", input_len=256, output_len=64, rate=5.0,
                                      ttft_p99_ms=500.0, itl_ms=50.0, gpus=("H100-SXM",))
     assert e.ok, e.message
     assert "H100-SXM" in e.message and "$" in e.message

@@ -27,7 +27,7 @@ import pytest
 
 import costlib
 from costlib.teaching import grading, slip_table
-from costlib.ui import cli, serving_widgets, widgets
+from costlib.ui import cli, widgets
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKSHOP = ROOT / "workshop"
@@ -164,7 +164,7 @@ def reference_problems(text: str) -> list[str]:
     for qid in sorted(set(re.findall(r"\b((?:p|cq|d)\d+)\b", text))):
         if qid not in ids:
             problems.append(f"exercise {qid} is not a registered question")
-    explorers = set(widgets.__all__) | set(serving_widgets.__all__)  # serving_widgets.x also matches widgets.x
+    explorers = set(widgets.__all__)
     for name in sorted(set(re.findall(r"\bwidgets\.(\w+)", text))
                        | set(re.findall(r"\b(\w+_explorer)\b", text))):
         if name not in explorers:
