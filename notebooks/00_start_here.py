@@ -85,14 +85,14 @@ questions = cl.questions()
 questions["sections"] = questions["section"].map(sections_of)
 
 rows = []
-for path in sorted(Path(".").glob("[0-9][0-9]_*.py")):
+for path in sorted(Path(".").glob("[0-9][0-9]*_*.py")):  # 07b sorts after 07
     title = notebook_title(path)
     secs = sections_of(title)
     whole = len(secs) >= 10  # a notebook spanning the whole chapter: no exercises of its own
     ex = [] if whole else [q.id for q in questions.itertuples() if set(q.sections) & set(secs)]
     rows.append({
         "notebook": f"[{path.stem}]({path.stem}.ipynb)",
-        "title": re.sub(r"^\d+\s*·\s*", "", re.sub(r"\s*\(.*?§.*?\)\s*$", "", title)),
+        "title": re.sub(r"^\d+[a-z]?\s*·\s*", "", re.sub(r"\s*\(.*?§.*?\)\s*$", "", title)),
         "chapter": "all" if whole else ", ".join(f"§30.{s}" for s in secs),
         "exercises": ", ".join(f"[{i}](../exercises/{i}.ipynb)" for i in ex) or "—",
     })

@@ -254,5 +254,17 @@ def test_d13_kv_share_by_hand():
     assert "KV heads" in cl.check("d13", 4 * kv / (4 * kv + weights)).message
 
 
+def test_d14_littles_law_on_the_simulations_own_latency():
+    # L = lambda W with W the simulated mean time from arrival to last token (one place that is not
+    # the answer module: the simulation's own mean latency)
+    from costlib.estimate.serving import engine_step, simulate
+
+    dep = cl.deployment("llama-3.1-70b", "H100-SXM", 4, "fp8", "fp8")
+    r = simulate(engine_step(dep), 2000, 50, rate=7.0, requests=500, seed=0)
+    assert cl.check("d14", 7.0 * r.mean_latency_s).passed
+    no_wait = 7.0 * (r.mean_latency_s - r.ttft_mean_s)
+    assert "time to first token" in cl.check("d14", no_wait).message
+
+
 def test_d5_missing_two_in_2p_is_named():
     assert "2 x P" in cl.check("d5", 0.4725).message  # the figure

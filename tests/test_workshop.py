@@ -151,7 +151,7 @@ def reference_problems(text: str) -> list[str]:
     named in ``text`` that do not exist."""
     problems = []
     ids = set(grading.question_ids())
-    for stem in sorted(set(re.findall(r"\b(\d\d_[a-z0-9_]+)\b", text))):
+    for stem in sorted(set(re.findall(r"\b(\d\d[a-z]?_[a-z0-9_]+)\b", text))):
         exists = (ROOT / "notebooks" / f"{stem}.ipynb").exists()
         if not exists:
             problems.append(f"notebook {stem} does not exist")

@@ -1,8 +1,8 @@
-"""Interview drills d11-d13 on scale: mixture-of-experts, disaggregated prefill/decode pools and
-long context (§30.3, §30.6, §30.9): their inputs and answer functions.
+"""Interview drills d11-d14 on scale: mixture-of-experts, disaggregated prefill/decode pools, long
+context and serving under load (§30.3, §30.4, §30.6, §30.9): their inputs and answer functions.
 
-Numbering: d14, d15 and d16 are reserved for the drills on serving under load, prefix caching and
-speculative decoding, which come with those capabilities. The texts are data,
+Numbering: d15 and d16 are reserved for the drills on prefix caching and speculative decoding, which
+come with those capabilities. The texts are data,
 ``costlib/data/questions_scale.yaml``; the tables at the end fill the names it uses.
 
 | drill | skill | checked quantity |
@@ -10,6 +10,7 @@ speculative decoding, which come with those capabilities. The texts are data,
 | d11 | MoE: memory follows total parameters, bytes read follow the experts touched | fraction of the weight bytes one decode step reads |
 | d12 | disaggregated serving: a prefill pool and a decode pool | GPUs in the two pools together |
 | d13 | long context: the KV cache outgrows the weights | KV-cache share of the bytes a decode step reads |
+| d14 | serving under load: Little's law on the simulation's own latencies | requests in the system |
 """
 from __future__ import annotations
 
@@ -25,11 +26,10 @@ from costlib.physics.step import (
 )
 from costlib.teaching.chapter.inputs import Inputs
 
-__all__ = ["D11", "D12", "D13", "RESERVED_DRILLS", "experts_touched", "pool_replicas", "INPUTS",
+__all__ = ["D11", "D12", "D13", "D14", "RESERVED_DRILLS", "experts_touched", "pool_replicas", "INPUTS",
            "EXPECTED", "SLIPS", "TEXT_VALUES"]
 
-RESERVED_DRILLS = {"d14": "serving under load", "d15": "prefix caching",
-                   "d16": "speculative decoding"}
+RESERVED_DRILLS = {"d15": "prefix caching", "d16": "speculative decoding"}
 
 _H100 = "H100-SXM"
 
@@ -50,6 +50,13 @@ D13 = Inputs(
     "Drill 13 (§30.3, long context): Llama 3.1 8B in bf16 on one H100, one sequence at its full "
     "128k context (131,072 tokens, its max_position_embeddings)",
     model="llama-3.1-8b", gpu=_H100, tp=1, weights="bf16", kv="bf16", batch=1, context=131_072)
+
+D14 = Inputs(
+    "Drill 14 (§30.4, serving under load): one replica of Llama 3.1 70B with FP8 weights and KV cache "
+    "on four H100s, requests of 2,000 input + 50 output tokens arriving at random (Poisson) at 7 per "
+    "second; latencies from costlib's simulation of 500 requests (seed 0, calibrated profile)",
+    model="llama-3.1-70b", gpu=_H100, tp=4, weights="fp8", kv="fp8", prompt_tokens=2000,
+    output_tokens=50, requests_per_s=7.0, requests=500, seed=0)
 
 
 # d11 --------------------------------------------------------------
@@ -117,14 +124,41 @@ def _d13_share(kv_scale=1.0, ratio=False):
     return kv / w if ratio else kv / (kv + w)
 
 
+# d14 --------------------------------------------------------------
+
+def _d14_latencies():
+    """(mean TTFT s, mean ITL s) of the simulated replica (costlib.estimate.serving)."""
+    from costlib.estimate.serving import engine_step, simulate
+
+    dep = deployment(D14.model, D14.gpu, tp=D14.tp, weights=D14.weights, kv=D14.kv)
+    r = simulate(engine_step(dep), D14.prompt_tokens, D14.output_tokens, rate=D14.requests_per_s,
+                 requests=D14.requests, seed=D14.seed, keep_trace=False)
+    return r.ttft_mean_s, r.itl_mean_s
+
+
+def _d14_shown():
+    """The latencies as the question shows them: TTFT in whole ms, ITL to 0.1 ms."""
+    ttft, itl = _d14_latencies()
+    return round(ttft * 1e3) / 1e3, round(itl * 1e4) / 1e4
+
+
+def _d14_in_system(ttft=True, decode=True, gaps=None, rate=None):
+    """Little's law: rate x (TTFT + (output - 1) x ITL), with parts left out for the slips."""
+    t, i = _d14_shown()
+    n = D14.output_tokens - 1 if gaps is None else gaps
+    lam = D14.requests_per_s if rate is None else rate
+    return lam * ((t if ttft else 0.0) + (n * i if decode else 0.0))
+
+
 # ---------------------------------------------------------------- what the question data names
 
-INPUTS = {"D11": D11, "D12": D12, "D13": D13}
+INPUTS = {"D11": D11, "D12": D12, "D13": D13, "D14": D14}
 
 EXPECTED = {
     "d11": _d11_expected,
     "d12": lambda: _d12_gpus(),
     "d13": lambda: _d13_share(),
+    "d14": lambda: _d14_in_system(),
 }
 
 # slip name -> a function computing the slipped answer from the drill's inputs
@@ -151,6 +185,12 @@ SLIPS = {
         "half_kv": lambda: _d13_share(kv_scale=0.5),
         "one_layer": lambda: _d13_share(kv_scale=1 / get_model(D13.model).n_layers),
     },
+    "d14": {
+        "no_queueing_wait": lambda: _d14_in_system(ttft=False),
+        "ttft_only": lambda: _d14_in_system(decode=False),
+        "tokens_not_requests": lambda: _d14_in_system(rate=D14.requests_per_s * D14.output_tokens),
+        "milliseconds": lambda: 1e3 * _d14_in_system(),
+    },
 }
 
 
@@ -167,6 +207,11 @@ def _d11_values() -> dict:
             "d11_total_b": m.n_params / 1e9, "d11_active_b": m.n_active_params / 1e9}
 
 
-TEXT_VALUES = {"d11": _d11_values, "d12": _d12_values,
+def _d14_values() -> dict:
+    t, i = _d14_shown()
+    return {"d14_ttft_ms": t * 1e3, "d14_itl_ms": i * 1e3, "d14_gaps": D14.output_tokens - 1}
+
+
+TEXT_VALUES = {"d11": _d11_values, "d12": _d12_values, "d14": _d14_values,
                "d13": lambda: {"d13_kv_heads": get_model(D13.model).n_kv_heads,
                                "d13_heads": get_model(D13.model).n_heads}}

@@ -17,6 +17,14 @@ import costlib as cl
 from costlib.common import fmt
 from costlib.estimate.speculative import check_speculation as cl_speculation
 from costlib.evidence.measurements import REQUIRED_COLUMNS
+from costlib.ui.cli_engine import (
+    CLIError,
+    quote_cmd,
+    sensitivity_cmd,
+    serve_cmd,
+    slo_cmd,
+    validate_cmd,
+)
 
 __all__ = ["main", "build_parser"]
 
@@ -24,10 +32,6 @@ EPILOG = ("Exit status: 0 with an answer (a configuration that does not fit in m
           "fits=false, the shortfall, and no timing or price), 2 for bad arguments (one line on stderr). "
           "Ids are case-insensitive. --json prints exactly one JSON object (null where there is no value; "
           "never NaN or Infinity).")
-
-
-class CLIError(Exception):
-    """A bad argument found after parsing; reported as one line on stderr with exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,6 +72,13 @@ POSITIVE = _number()
 NON_NEGATIVE = _number(low_inclusive=True)
 FRACTION = _number(high=1.0)
 COUNT = _number(low=1, integer=True)
+
+
+def _rate(text):
+    """An argparse type: requests per second > 0, or inf (all at once)."""
+    if text.strip().lower() in ("inf", "infinity"):
+        return math.inf
+    return POSITIVE(text)
 
 
 def _catalog(lookup):
@@ -120,6 +131,16 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--weights", required=True, type=_catalog(cl.get_precision), metavar="DTYPE",
                         help="weight precision: bf16, fp16, fp8, int8, int4, fp4")
 
+    def replica_workload_args(sp):
+        replica_args(sp)
+        sp.add_argument("--kv", required=True, type=_catalog(cl.get_precision), metavar="DTYPE",
+                        help="KV-cache precision: bf16, fp16, fp8 (fp4 is stored as fp8)")
+        lengths_args(sp)
+
+    def lengths_args(sp):
+        sp.add_argument("--input-len", required=True, type=COUNT, metavar="N", help="prompt tokens per request")
+        sp.add_argument("--output-len", required=True, type=COUNT, metavar="N", help="output tokens per request")
+
     def deployment_args(sp):
         replica_args(sp)
         sp.add_argument("--kv", default=cl.get_precision("bf16"), type=_catalog(cl.get_precision),
@@ -156,11 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="also price the output tokens at this $/GPU-hour")
 
     def quote_args(sp):
-        replica_args(sp)
-        sp.add_argument("--kv", required=True, type=_catalog(cl.get_precision), metavar="DTYPE",
-                        help="KV-cache precision: bf16, fp16, fp8 (fp4 is stored as fp8)")
-        sp.add_argument("--input-len", required=True, type=COUNT, metavar="N", help="prompt tokens per request")
-        sp.add_argument("--output-len", required=True, type=COUNT, metavar="N", help="output tokens per request")
+        replica_workload_args(sp)
         sp.add_argument("--n-gpus", type=COUNT, default=None, metavar="N",
                         help="GPUs in all, a multiple of --tp (default: one replica, --tp GPUs)")
         sp.add_argument("--batch", type=COUNT, default=None, metavar="N",
@@ -226,6 +243,32 @@ def build_parser() -> argparse.ArgumentParser:
                     help="calibrated (default), chapter, ceiling, or a saved profile (ignored with --calibrate)")
     sp.add_argument("--save", default=None, metavar="FILE.json",
                     help="with --calibrate: write the fitted profile here (use it with quote --profile)")
+
+    sp = add("serve", "one replica under load on the one engine: TTFT, ITL, tokens/s vs request rate (§30.4)")
+    replica_workload_args(sp)
+    load = sp.add_mutually_exclusive_group(required=True)
+    load.add_argument("--rate", type=_rate, metavar="R|inf",
+                      help="requests per second (> 0), or inf: all requests at once")
+    load.add_argument("--concurrency", type=COUNT, metavar="N",
+                      help="closed loop: N users, each sending its next request when the last one ends")
+    sp.add_argument("--requests", type=COUNT, default=500, metavar="N", help="requests simulated (default 500)")
+    sp.add_argument("--arrivals", choices=["fixed", "poisson"], default="poisson",
+                    help="poisson (default; seeded) or fixed (evenly spaced, as published benchmarks)")
+    sp.add_argument("--profile", default="calibrated", metavar="NAME|FILE.json",
+                    help="calibrated (default), chapter, ceiling, or a saved profile")
+
+    sp = add("slo", "cheapest GPU x TP x precision x replicas meeting p99 TTFT and mean ITL at a rate (§30.4, §30.9)")
+    sp.add_argument("--model", required=True, type=_catalog(cl.get_model), metavar="ID",
+                    help="model id, e.g. llama-3.1-70b (see: catalog models)")
+    lengths_args(sp)
+    sp.add_argument("--rate", required=True, type=POSITIVE, metavar="R", help="requests per second, fleet-wide")
+    sp.add_argument("--ttft-p99-ms", required=True, type=POSITIVE, metavar="T",
+                    help="target p99 time to first token, ms")
+    sp.add_argument("--itl-ms", required=True, type=POSITIVE, metavar="I", help="target mean inter-token latency, ms")
+    sp.add_argument("--gpus", nargs="+", type=_catalog(cl.get_gpu), default=None, metavar="ID",
+                    help="GPUs to try (default: every catalog GPU with a price in the tier)")
+    sp.add_argument("--tier", default="on_demand", metavar="T",
+                    help="price tier: on_demand (default), reserved, spot, bare_metal")
 
     sp = add("catalog", "list catalog ids: gpus, models, apis or precisions")
     sp.add_argument("kind", choices=["gpus", "models", "apis", "precisions"])
@@ -418,107 +461,9 @@ def _catalog_cmd(a):
     return out, df.astype(object).fillna("-").to_string(index=False).splitlines()
 
 
-def _validate_cmd(a):
-    ms = cl.read_measurements(a.file)  # ValueError (missing file, missing columns) -> exit 2
-    if a.save and not a.calibrate:
-        raise CLIError("argument --save: only with --calibrate (it writes the profile fitted on FILE)")
-    profile = cl.calibrate(ms) if a.calibrate else cl.get_profile(a.profile)
-    if a.save:
-        profile.save(a.save)
-    report = cl.validate(ms, profile)
-    out = report.to_dict()
-    pct = lambda x: "-" if x is None else f"{100 * x:.0f}%"  # noqa: E731
-    e = profile.mid
-    which = (f"calibrated on this file ({profile.n_rows} rows, in-sample)" if a.calibrate else
-             f"'{profile.name}'")
-    lines = [f"Validation of {a.file}: {report.rows:,} rows read, {report.predicted:,} predicted, "
-             f"{len(report.skipped):,} skipped",
-             f"Profile {which}: MBU {e.mbu:.2f}, MFU {e.mfu:.2f}, link efficiency {e.link_efficiency:.2f}, "
-             f"{e.sequence_overhead_s * 1e6:.1f} us per sequence per step, engine reserve "
-             f"{profile.limits.reserve_bytes_per_gpu / 1e9:.1f} GB per GPU; band x{profile.band_low:.2f} to "
-             f"x{profile.band_high:.2f} of mid"]
-    if a.save:
-        lines.append(f"Profile written to {a.save} (use it with: python -m costlib quote ... --profile {a.save})")
-    if report.predicted:
-        s_ = report.summary(("family", "gpu", "kind")).reset_index()
-        table = pd.DataFrame({
-            "family": s_["family"], "gpu": s_["gpu"], "kind": s_["kind"], "rows": s_["rows"],
-            "median |mid error|": [pct(x) for x in s_["median_abs_error"]],
-            "within 15%": [pct(x) for x in s_["within_15"]],
-            "in band": [pct(x) for x in s_["in_band"]],
-            "band high/low": [f"{x:.2f}" for x in s_["band_width"]]})
-        lines += [""] + table.to_string(index=False).splitlines() + [
-            "",
-            f"not beyond the physics ceiling: {pct(report.under_ceiling)} of predicted rows",
-            f"in the low-high band: {pct(report.in_band)} (median band width high/low {report.band_width:.2f})",
-            f"median |mid - measured| / measured: {pct(report.median_abs_error)}"]
-    else:
-        lines.append("No row could be predicted.")
-    if report.skipped:
-        lines += ["", "Skipped rows (row = 0-based data row):"]
-        lines += [f"  row {s_['row']}: {s_['reason']}" for s_ in report.skipped[:20]]
-        if len(report.skipped) > 20:
-            lines.append(f"  ... and {len(report.skipped) - 20} more (see --json)")
-    return out, lines
-
-
-def _quote_kw(a) -> dict:
-    return dict(input_len=a.input_len, output_len=a.output_len, n_gpus=a.n_gpus, batch=a.batch, profile=a.profile,
-                tier=a.tier, usd_per_gpu_hour=a.usd_per_gpu_hour, utilization=a.utilization,
-                prefix_hit_rate=a.prefix_hit_rate, speculative=a.speculative, usd_per_kwh=a.usd_per_kwh)
-
-
-def _quote_cmd(a):
-    q = cl.quote(a.model, a.gpu, a.tp, a.weights, a.kv, **_quote_kw(a))
-    out = q.as_dict()
-    lines = [f"Quote: {q.label}, {q.n_gpus} GPU(s), {a.input_len:,} input + {a.output_len:,} output tokens "
-             f"per request, profile '{q.profile}'", f"  {q.message}"]
-    if not q.ok:
-        lines.append("No speed or price: it cannot run as configured." if not q.fits else "No price.")
-        return out, lines
-    t, ft, tp_, m = q.tokens_per_s, q.ttft_s, q.tpot_s, q.usd_per_million
-    mi, en = q.usd_per_million_input, q.energy
-    lines += [
-        f"  output tokens/s: {_n(t.mid)} (low {_n(t.low)}, high {_n(t.high)}; physics ceiling {_n(t.ceiling)})",
-        f"  time to first token: {fmt.milliseconds(ft.mid)} ({fmt.milliseconds(ft.low)}-{fmt.milliseconds(ft.high)})",
-        f"  time per output token: {fmt.milliseconds(tp_.mid)} ({fmt.milliseconds(tp_.low)}-{fmt.milliseconds(tp_.high)})",
-        f"  $/M output tokens at {q.utilization:.0%} utilization: ${_n(m.mid)} (${_n(m.low)}-${_n(m.high)}), "
-        f"{q.n_gpus} GPU(s) at ${_n(q.usd_per_gpu_hour.mid)}/GPU-hour ({q.tier.replace('_', ' ')})",
-        f"  $/M input tokens (the prompts' share of the GPU time, prefix hit rate {q.prefix_hit_rate:.0%}): "
-        f"${_n(mi.mid)} (${_n(mi.low)}-${_n(mi.high)})",
-        f"  energy: {_n(en.joules_per_output_token.mid)} J per output token, "
-        f"{_n(en.kwh_per_million_output_tokens)} kWh per million (board power {_n(en.board_power_w)} W per GPU, "
-        f"PUE {en.pue:g})",
-    ]
-    if q.speedup is not None:
-        lines.append(f"  speculative decoding: x{q.speedup:.2f} at batch {q.batch:,} (already in the figures above)")
-    if en.usd_per_kwh is not None:
-        e_usd = en.electricity_usd_per_million_output_tokens
-        lines.append(f"  electricity at ${en.usd_per_kwh:g}/kWh: ${_n(e_usd)} per M output tokens, "
-                     f"{e_usd / m.mid:.1%} of the mid $/M")
-    return out, lines
-
-
-def _sensitivity_cmd(a):
-    from costlib.economics.sensitivity import sensitivity
-
-    t = sensitivity(a.model, a.gpu, a.tp, a.weights, a.kv, **_quote_kw(a))
-    rows = [r.as_dict() for r in t.rows]
-    lines = [f"Sensitivity of the mid $/M output tokens: {t.base.label}, {a.input_len:,}+{a.output_len:,} tokens; "
-             f"base case ${_n(t.base_usd_per_million)}/M", f"  {'input':<18} {'low end':>16} {'high end':>16} "
-             f"{'$/M at low':>11} {'$/M at high':>11} {'swing':>8}"]
-    for r in t.rows:
-        lo = "-" if r.usd_per_million_at_low is None else f"${_n(r.usd_per_million_at_low)}"
-        hi = "-" if r.usd_per_million_at_high is None else f"${_n(r.usd_per_million_at_high)}"
-        lines.append(f"  {r.label:<18} {str(r.low_value):>16} {str(r.high_value):>16} {lo:>11} {hi:>11} "
-                     f"{'$' + _n(r.swing):>8}")
-    lines.append("Ranges and their sources: costlib/data/sensitivity_ranges.csv")
-    return {"base_usd_per_million_output_tokens": t.base_usd_per_million, "rows": rows}, lines
-
-
 COMMANDS = {"cost": _cost, "fit": _fit, "decode": _decode, "plan": _plan, "crossover": _crossover,
-            "validate": _validate_cmd, "quote": _quote_cmd, "catalog": _catalog_cmd,
-            "sensitivity": _sensitivity_cmd}
+            "validate": validate_cmd, "quote": quote_cmd, "sensitivity": sensitivity_cmd, "serve": serve_cmd,
+            "slo": slo_cmd, "catalog": _catalog_cmd}
 
 
 # ---------------------------------------------------------------- output
@@ -552,8 +497,8 @@ def main(argv=None) -> int:
         print(f"costlib {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return 2
     if args.json:
-        # validate and quote print exactly the issues' keys (no "command" key)
-        head = {} if args.command in ("validate", "quote") else {"command": args.command}
+        # validate, quote, serve and slo print exactly the issues' keys (no "command" key)
+        head = {} if args.command in ("validate", "quote", "serve", "slo") else {"command": args.command}
         print(json.dumps({**head, **out}, allow_nan=False))
     else:
         print("\n".join(lines))

@@ -8,7 +8,8 @@ as a message, never as a traceback or an empty plot. Keyword arguments preset th
 
 Modules: ``explorer`` (the Explorer), ``canvas`` (fast redraws), ``controls`` (sliders, dropdowns,
 deployment presets) and the builders by topic: ``cost_explorers``, ``serving_explorers``,
-``chapter_explorers``.
+``chapter_explorers``, ``load_explorers`` (serving under load, notebook 07b: simulated, so slower
+to recompute and not in :data:`EXPLORERS`).
 """
 from costlib.ui.widgets.chapter_explorers import (
     cheatsheet_explorer,
@@ -25,6 +26,7 @@ from costlib.ui.widgets.cost_explorers import (
     utilization_explorer,
 )
 from costlib.ui.widgets.explorer import DPI, Explorer
+from costlib.ui.widgets.load_explorers import load_explorer, slo_explorer
 from costlib.ui.widgets.serving_explorers import (
     capacity_explorer,
     hardware_explorer,
@@ -37,7 +39,8 @@ __all__ = [
     "Explorer", "DPI", "deployment_controls", "tour", "cost_explorer", "procurement_explorer",
     "throughput_explorer", "roofline_explorer", "utilization_explorer", "prefill_decode_explorer",
     "self_host_explorer", "hardware_explorer", "latency_explorer", "capacity_explorer",
-    "claims_explorer", "cheatsheet_explorer", "validation_explorer", "EXPLORERS",
+    "claims_explorer", "cheatsheet_explorer", "validation_explorer", "load_explorer", "slo_explorer",
+    "EXPLORERS",
 ]
 
 #: Every builder by name, in notebook order (handy for smoke tests and benchmarks).

@@ -1,0 +1,143 @@
+"""Time the serving simulation: 500 requests on one replica per call (run on demand: `make bench`; not a test).
+
+Each case is timed with time.perf_counter (median and best of --repeats runs after one warm-up),
+one thread. Target: one simulated load point (500 requests) in well under a second on this
+2-core machine (the issue's `serve` CLI must answer within a second per point). Prints a markdown
+table for the README (or one JSON object with --json).
+
+    .venv/bin/python benchmarks/bench_serving.py [--repeats 7] [--json]
+"""
+from __future__ import annotations
+
+import os
+
+# One core: keep numpy's thread pools (if any) to a single thread. Must precede importing numpy.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+try:
+    import costlib as cl
+except ModuleNotFoundError:  # running from a checkout without `pip install -e .`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import costlib as cl
+
+from costlib.catalog.deployment import deployment  # noqa: E402
+from costlib.estimate.serving import engine_step, saturation_requests_per_s, simulate  # noqa: E402
+from costlib.evidence.online import validate_online  # noqa: E402
+
+TARGET_MS = 1000.0  # per simulated load point of 500 requests
+REQUESTS = 500
+
+
+def cases():
+    """(operation, function, target ms or None)."""
+    small = engine_step(deployment("llama-3.1-8b", "H100-SXM", 1, "bf16"))
+    big = engine_step(deployment("llama-3.1-70b", "H100-SXM", 4, "fp8", "fp8"))
+    out = []
+    for label, step, i, o in (("Llama 3.1 8B bf16, 1x H100, 467/256", small, 467, 256),
+                              ("Llama 3.1 70B fp8, 4x H100, 2000/300", big, 2000, 300)):
+        sat = saturation_requests_per_s(step, i, o)
+        for what, kw in (("50% of saturation, Poisson", {"rate": 0.5 * sat}),
+                         ("90% of saturation, Poisson", {"rate": 0.9 * sat}),
+                         ("90% of saturation, fixed", {"rate": 0.9 * sat, "arrivals": "fixed"}),
+                         ("150% of saturation, Poisson", {"rate": 1.5 * sat}),
+                         ("all at once (rate inf)", {"rate": "inf"}),
+                         ("closed loop, 64 users", {"concurrency": 64})):
+            out.append((f"{label}: {what}",
+                        lambda step=step, i=i, o=o, kw=kw: simulate(step, i, o, requests=REQUESTS, **kw),
+                        TARGET_MS))
+        out.append((f"{label}: 2,000 requests at 90% of saturation, uniform lengths",
+                    lambda step=step, i=i, o=o, sat=sat: simulate(step, i, o, rate=0.9 * sat, requests=2000,
+                                                                  length_dist="uniform"), None))
+    out.append(("validate_online: all 36 published rows (36 simulations)", lambda: validate_online(), None))
+    serve_args = ["serve", "--model", "llama-3.1-70b", "--gpu", "H100-SXM", "--tp", "4", "--weights", "fp8",
+                  "--kv", "fp8", "--input-len", "2000", "--output-len", "300", "--json"]
+    slo_args = ["slo", "--model", "llama-3.1-70b", "--input-len", "2000", "--output-len", "300", "--rate", "20",
+                "--ttft-p99-ms", "1000", "--itl-ms", "50", "--json"]
+    out.append(("CLI serve (in-process main): 70B fp8 TP4 H100, 2000/300, 5 requests/s Poisson",
+                lambda: _cli(serve_args + ["--rate", "5"]), TARGET_MS))
+    out.append(("CLI serve (in-process main): the same, rate inf", lambda: _cli(serve_args + ["--rate", "inf"]),
+                TARGET_MS))
+    out.append(("CLI slo (in-process main): 70B 2000/300 at 20 requests/s, H100 SXM and H200 SXM",
+                lambda: _cli(slo_args + ["--gpus", "H100-SXM", "H200-SXM"]), TARGET_MS))
+    out.append(("CLI slo (in-process main): the same, every priced GPU", lambda: _cli(slo_args), TARGET_MS))
+    return out
+
+
+def _cli(argv):
+    """Run ``python -m costlib`` in-process, output discarded."""
+    import contextlib
+    import io
+
+    from costlib.ui.cli import main
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        if main(argv) != 0:
+            raise RuntimeError(f"CLI failed: {argv}")
+
+
+def timeit(fn, repeats: int) -> tuple[float, float]:
+    """(median, best) wall time of fn() in milliseconds, after one warm-up."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e3, min(times) * 1e3
+
+
+def run(repeats: int) -> list[dict]:
+    rows = []
+    for name, fn, target in cases():
+        median, best = timeit(fn, repeats)
+        rows.append({"operation": name, "median_ms": median, "best_ms": best, "target_ms": target,
+                     "repeats": repeats, "pass": None if target is None else median <= target})
+    return rows
+
+
+def environment() -> dict:
+    return {"python": platform.python_version(), "numpy": np.__version__, "costlib": cl.__version__,
+            "machine": platform.machine(),
+            "cores_available": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+            else os.cpu_count()}
+
+
+def markdown(rows: list[dict], env: dict) -> str:
+    lines = ["| operation | median ms | best ms | target | result |", "|---|---:|---:|---:|---|"]
+    for r in rows:
+        target = "—" if r["target_ms"] is None else f"≤ {r['target_ms']:g} ms"
+        result = "info" if r["pass"] is None else ("pass" if r["pass"] else "FAIL")
+        lines.append(f"| {r['operation']} | {r['median_ms']:.1f} | {r['best_ms']:.1f} | {target} | {result} |")
+    lines.append("")
+    lines.append(f"Median and best of {rows[0]['repeats']} runs after a warm-up, one thread; {REQUESTS} requests "
+                 f"per point unless stated; Python {env['python']}, numpy {env['numpy']}, costlib {env['costlib']}, "
+                 f"{env['machine']} ({env['cores_available']} cores available).")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=7, help="timed runs per case (>= 3; default 7)")
+    ap.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    ap.add_argument("--strict", action="store_true", help="exit 1 if any case misses its target")
+    args = ap.parse_args(argv)
+    if args.repeats < 3:
+        ap.error("--repeats must be >= 3")
+    rows, env = run(args.repeats), environment()
+    print(json.dumps({"environment": env, "results": rows}) if args.json else markdown(rows, env))
+    return 1 if args.strict and any(r["pass"] is False for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
