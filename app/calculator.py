@@ -34,7 +34,7 @@ calculator_app()
 # - The *range* combines the two things the catalog cannot pin down: how close a real serving
 #   engine gets to the hardware (the low, middle and high end of the chapter's MBU/MFU ranges,
 #   §30.4) and where in the published price range of the tier you buy (§30.2).
-# - *\$ per million output tokens* prices decode only, at the chosen utilization: an idle GPU
+# - *<span>\$</span> per million output tokens* prices decode only, at the chosen utilization: an idle GPU
 #   still bills, so half the traffic means twice the price (§30.5). Prompt tokens are extra
 #   (notebook 04).
 # - *monthly* is the replica switched on all month (the chapter's 30-day month), whatever the

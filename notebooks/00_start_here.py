@@ -31,18 +31,37 @@
 # H100, for instance). Wherever that happens the workbook shows the chapter's number, the
 # corrected one, and the reason — learning to spot such slips is half of the skill.
 
-# %%
-import re
-import subprocess
-import sys
-from pathlib import Path
+# %% [markdown]
+# ## Contents
+#
+# | notebook | what you will be able to do after it |
+# |---|---|
+# | [00 · Start here](00_start_here.ipynb) | find your way: the map, the conventions every number follows and a 60-second tour |
+# | [01 · The cost model](01_cost_model.ipynb) | turn a price per GPU-hour into a price per million tokens, and tell the procurement tiers apart |
+# | [02 · The throughput ceiling](02_throughput_ceiling.ipynb) | bound tokens/s by memory bandwidth and compute, and see where memory runs out |
+# | [03 · Peak vs real](03_utilization.ipynb) | say how far real serving sits below the ceiling and what idle hours add to the price |
+# | [04 · Prefill vs decode](04_prefill_vs_decode_cost.ipynb) | price an input token against an output token for chat, RAG and reasoning workloads |
+# | [05 · Self-hosting vs an API](05_self_host_vs_api.ipynb) | find the monthly volume at which running your own GPUs beats an API bill |
+# | [06 · Comparing GPUs](06_hardware.ipynb) | rank GPUs by dollars per token instead of dollars per hour |
+# | [07 · The serving frontier](07_latency_frontier.ipynb) | trade latency against cost with the batch size, and a small model against a big one |
+# | [08 · Sizing a fleet](08_capacity_rubric.ipynb) | answer the interview question "how many GPUs for a million users?" in whole replicas |
+# | [09 · Checking the chapter](09_checking_the_chapter.ipynb) | re-derive every checkable figure of the chapter and explain the ones that fail |
+# | [10 · The mental model](10_mental_model.ipynb) | keep the whole chapter on one page: the formulas and the numbers to know cold |
+# | [11 · How wrong is the roofline?](11_how_wrong_is_the_roofline.ipynb) | measure how far the model is from published benchmark runs, and why |
+#
+# Each notebook ends with links to its exercises (in `exercises/`, worked solutions in `solutions/`);
+# the map further down lists them all. First, a check that everything the workbook needs is installed:
 
+# %%
+import _guide as guide  # this folder's helper: environment check, the map, the CLI example
 import pandas as pd
 from IPython.display import Markdown
 
 import costlib as cl
 from costlib import chapter as ch
 from costlib import widgets
+
+guide.check_environment()
 
 # %% [markdown]
 # ## What is in the box
@@ -58,52 +77,14 @@ from costlib import widgets
 # (`cl.questions()`), so it is always current: re-run the cell after new notebooks appear.
 
 # %%
-def sections_of(text):
-    """Chapter sections named in a title: '§30.4–§30.5' -> [4, 5], '§30.3' -> [3]."""
-    found = set()
-    for a, b in re.findall(r"§30\.(\d+)(?:\s*[–-]\s*(?:§?30\.)?(\d+))?", text):
-        found.update(range(int(a), int(b or a) + 1))
-    return sorted(found)
-
-
-def markdown_table(df):
-    """A DataFrame as a markdown table (cells may hold links)."""
-    lines = ["| " + " | ".join(df.columns) + " |", "|" + "---|" * len(df.columns)]
-    lines += ["| " + " | ".join(str(x) for x in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join(lines)
-
-
-def notebook_title(path):
-    """First markdown heading of a py:percent notebook."""
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("# # "):
-            return line[4:].strip()
-    return path.stem
-
-
-questions = cl.questions()
-questions["sections"] = questions["section"].map(sections_of)
-
-rows = []
-for path in sorted(Path(".").glob("[0-9][0-9]_*.py")):
-    title = notebook_title(path)
-    secs = sections_of(title)
-    whole = len(secs) >= 10  # a notebook spanning the whole chapter: no exercises of its own
-    ex = [] if whole else [q.id for q in questions.itertuples() if set(q.sections) & set(secs)]
-    rows.append({
-        "notebook": f"[{path.stem}]({path.stem}.ipynb)",
-        "title": re.sub(r"^\d+\s*·\s*", "", re.sub(r"\s*\(.*?§.*?\)\s*$", "", title)),
-        "chapter": "all" if whole else ", ".join(f"§30.{s}" for s in secs),
-        "exercises": ", ".join(f"[{i}](../exercises/{i}.ipynb)" for i in ex) or "—",
-    })
-Markdown(markdown_table(pd.DataFrame(rows)))
+guide.workbook_map()
 
 # %% [markdown]
 # And the exercises themselves, with what each one asks (`tolerance` says how close an answer must
 # be to count as correct):
 
 # %%
-questions[["id", "section", "summary", "tolerance"]]
+guide.exercise_table()
 
 # %% [markdown]
 # ## Three ways through the workbook
@@ -145,8 +126,7 @@ questions[["id", "section", "summary", "tolerance"]]
 # Each of these is computed from the catalog below (datasheet figures, Llama 3.1 70B's real
 # architecture), so you can trust the digits. `02_throughput_ceiling` derives each one.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 h100 = cl.get_gpu("H100-SXM")
 llama70 = cl.get_model("llama-3.1-70b")
 usd_h = ch.S30_2.default_usd_per_hour  # the chapter's default H100 price
@@ -175,23 +155,20 @@ print(cheat.to_string(index=False))
 # | `make lab` | installs everything into `.venv` (first time only) and opens this notebook in JupyterLab |
 # | `make test` | lint, unit tests, and every notebook re-executed and compared with its saved outputs (what CI runs) |
 # | `make exercises` | regenerates the blank student notebooks in `exercises/` from the solutions |
+# | `make book` | builds this workbook as a static website in `_build/book/` (saved outputs, works offline) |
 # | `python -m costlib --help` | the same calculator on the command line: `cost`, `fit`, `decode`, `plan`, `crossover`, `catalog` |
 #
 # The command line prints its worked steps, so it doubles as a self-check. For example, the
-# chapter's first worked example (a GPU at \$3/hour producing 1,000 tokens/s):
+# chapter's first worked example (a GPU at <span>\$</span>3/hour producing 1,000 tokens/s):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ex = ch.S30_1
-cmd = [sys.executable, "-m", "costlib", "cost",
-       "--usd-per-hour", str(ex.usd_per_hour), "--tokens-per-s", str(ex.tokens_per_s)]
-print(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+print(guide.run_cli("cost", "--usd-per-hour", ex.usd_per_hour, "--tokens-per-s", ex.tokens_per_s))
 
 # %% [markdown]
 # In Python, the same number is one call — and the notebooks are built from calls like it:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(f"${cl.usd_per_million_tokens(ex.usd_per_hour, ex.tokens_per_s):.4f} per million tokens")
 
 # %% [markdown]
@@ -216,8 +193,7 @@ print(f"${cl.usd_per_million_tokens(ex.usd_per_hour, ex.tokens_per_s):.4f} per m
 #   in `costlib/data/gpu_prices.csv`. A replica on TP GPUs costs TP times as much.
 # - **A month is 30 days** (720 hours), the chapter's own convention in §30.10.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(f"H100 HBM: {h100.hbm_bytes / 1e9:.0f} GB = {h100.hbm_bytes / 2**30:.1f} GiB")
 print(f"H100 bf16: {h100.flops_for('bf16') / 1e12:,.0f} TFLOP/s dense "
       f"(datasheet headline with sparsity: {2 * h100.flops_for('bf16') / 1e12:,.0f})")
@@ -235,8 +211,7 @@ print(f"one month = {cl.DAYS_PER_MONTH} days = {cl.HOURS_PER_MONTH} hours")
 # figure of the chapter), *wrong*, or *physically impossible* (the configuration does not fit in
 # memory). Most hold; the ones that don't are the best teaching moments in the workbook.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 counts = ch.verdict_counts()
 print(f"{counts.sum()} claims checked:")
 print(counts.to_string())
@@ -257,18 +232,19 @@ Markdown(ch.claims_markdown(verdicts=("wrong", "physically impossible"), why=Fal
 # (decode tokens/s from the roofline, at a realistic utilization) and **what does a million tokens
 # cost?** Try Llama 3.1 70B in bf16 on one H100, then switch to fp8 or raise the tensor parallelism.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 widgets.tour()
 
 # %% [markdown]
 # ## Takeaways
 #
 # - The workbook is Chapter 30 made executable: notebooks explain, `costlib` computes, exercises
-#   check you. Follow the map above; start with `01_cost_model`.
+#   check you. Follow the map above; start with [01 · The cost model](01_cost_model.ipynb).
 # - Every number is computed from sourced catalogs; when the chapter disagrees, you are shown both
 #   and why.
 # - Units are SI inside, GB are decimal, FLOP/s are dense, months are 30 days.
 # - Physics first: a configuration that does not fit in memory has no price.
 # - Warm up with [cq1](../exercises/cq1.ipynb) (a one-line cost calculation) and
 #   [p1](../exercises/p1.ipynb).
+#
+# **Next:** [01 · The cost model](01_cost_model.ipynb).

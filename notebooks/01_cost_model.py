@@ -56,8 +56,7 @@ from costlib import plots, widgets
 # hard part — notebooks 02 and 03), and the unit conversion, which is where careless mistakes
 # live. Here is the chapter's worked example, one conversion at a time:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ex = ch.S30_1  # the chapter's inputs: $3/hour, 1,000 tokens/s
 tokens_per_hour = ex.tokens_per_s * 3600
 million_tokens_per_hour = tokens_per_hour / 1e6
@@ -73,8 +72,7 @@ print(f"chapter: ${ex.claimed_usd_per_million:.2f} per million tokens")
 # The chapter also writes the formula as (price × 1000) ÷ (tokens per hour ÷ 1000). That is the
 # same thing — the two thousands multiply to the million — just harder to read:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 alt = (ex.usd_per_hour * 1000) / (tokens_per_hour / 1000)
 print(f"(price × 1000) / (tokens per hour / 1000) = ${alt:.4f} per million tokens")
 
@@ -85,8 +83,7 @@ print(f"(price × 1000) / (tokens per hour / 1000) = ${alt:.4f} per million toke
 # worth learning those factors by heart, so that an answer thousands of times too high, or a
 # millionth of what it should be, sets off an alarm immediately:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 p, t = ex.usd_per_hour, ex.tokens_per_s
 right = cl.usd_per_million_tokens(p, t)
 slips = pd.DataFrame({
@@ -116,13 +113,12 @@ print(cl.check("p1", p1.usd_per_hour / (p1.tokens_per_s * 3600)))
 # %% [markdown]
 # ## 1.2 The chapter's figure: throughput and utilization (§30.1)
 #
-# The §30.1 figure takes the reserved price the chapter uses as its default, \$2 per hour, at the
+# The §30.1 figure takes the reserved price the chapter uses as its default, <span>\$</span>2 per hour, at the
 # same 1,000 tokens/s, and then halves the utilization. Utilization here means the share of paid
 # hours in which the GPU is actually producing at that rate. An idle hour still costs a full hour,
-# so $/M grows as 1 ÷ utilization:
+# so <span>\$</span>/M grows as 1 ÷ utilization:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 fig_price, fig_util = ex.figure_usd_per_hour, ex.figure_utilization
 full = cl.usd_per_million_tokens(fig_price, ex.tokens_per_s)
 half = cl.usd_per_million_tokens(fig_price, ex.tokens_per_s, utilization=fig_util)
@@ -145,11 +141,10 @@ plots.cost_vs_throughput(usd_per_hour=fig_price, utilization=(1.0, 0.5, 0.3), ma
 # utilization curves are parallel: no amount of throughput rescues a GPU that sits idle most of the
 # day.
 #
-# **How does this compare with an API?** The chapter sets its \$3/hour example against GPT-4o
-# (\$10/M output) and Claude Sonnet (\$15/M output) and concludes self-hosting is 10–20× cheaper:
+# **How does this compare with an API?** The chapter sets its <span>\$</span>3/hour example against GPT-4o
+# (<span>\$</span>10/M output) and Claude Sonnet (<span>\$</span>15/M output) and concludes self-hosting is 10–20× cheaper:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for name, api in [("GPT-4o", ex.gpt4o_usd_per_million_output),
                   ("Claude Sonnet", ex.sonnet_usd_per_million_output)]:
     print(f"{name}: ${api:.2f}/M ÷ ${right:.2f}/M = {api / right:.1f}×")
@@ -168,8 +163,7 @@ for name, api in [("GPT-4o", ex.gpt4o_usd_per_million_output),
 # bf16 each takes 2 bytes. An 80 GB H100 has somewhat less than 80 GB usable once the serving
 # engine's reserve is set aside (see the conventions in `00_start_here`):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 dep1 = cl.deployment(ex.model, ex.gpu, tp=ex.n_gpus, weights=ex.weights)
 f1 = cl.fit(dep1)
 print(f1.message)
@@ -190,8 +184,7 @@ plots.memory_use(dep1);
 #   H100, but with very little room left for the KV cache, so only a handful of sequences can run at
 #   once.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 tp_min = cl.min_tp(ex.model, ex.gpu, ex.weights)
 print(f"smallest TP that holds {ex.model} in {ex.weights}: {tp_min}")
 print(f"same {ex.tokens_per_s:,.0f} tokens/s on {tp_min} GPUs at ${ex.usd_per_hour:.2f}/GPU-hour: "
@@ -229,8 +222,7 @@ cl.tiers()[["tier", "fraction_of_on_demand_low", "fraction_of_on_demand_high", "
 # %% [markdown]
 # Applied to the H100 (the "owned" row comes from the chapter's own estimate, checked in 1.5):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 gpu = ex.gpu
 tiers = ["on_demand", "reserved", "bare_metal", "spot", "owned"]
 h100_tiers = pd.DataFrame({
@@ -249,13 +241,12 @@ plots.procurement_bars(h100_tiers, highlight="reserved");
 # %% [markdown]
 # The last column shows why the tier matters as much as the engine: at the same throughput, the
 # cost per token scales with the hourly price, so spot costs a fraction of on-demand per token. The
-# chapter settles on **\$2 per H100-hour**, the top of its reserved range, for the rest of the
+# chapter settles on **<span>\$</span>2 per H100-hour**, the top of its reserved range, for the rest of the
 # chapter — a sensible, slightly pessimistic default for a company that commits to capacity.
 #
 # Two small inconsistencies in the chapter are worth noticing (they don't change any conclusion):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 od = ch.S30_2.on_demand[[r.gpu for r in ch.S30_2.on_demand].index(gpu)]
 print(f"H100 on-demand: §30.1 says ${ex.h100_on_demand_usd_per_hour[0]:.2f}-"
       f"{ex.h100_on_demand_usd_per_hour[1]:.2f}/h, the §30.2 table ${od.usd_per_hour_low:.2f}-"
@@ -271,14 +262,13 @@ print(f"bare metal / owned: §30.1 says about ${ex.capex_usd_per_hour:.2f}/h or 
 # useful life (straight-line depreciation), add the electricity it draws — scaled up by the data
 # centre's PUE, the overhead of cooling and power delivery — and add a share for operations
 # (people, space, networking). `cl.owned_cost` does exactly that, with stated defaults: 700 W
-# board power, PUE 1.3, \$0.10/kWh and 15% operations overhead.
+# board power, PUE 1.3, <span>\$</span>0.10/kWh and 15% operations overhead.
 #
 # The chapter gives a purchase price range for an H100 SXM and a 3-year life (`ch.S30_2`), and
-# estimates the result at "roughly \$1.50–2 per hour". Ours, at the low end, middle and high end of
+# estimates the result at "roughly <span>\$</span>1.50–2 per hour". Ours, at the low end, middle and high end of
 # its price range:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 s2 = ch.S30_2
 rows = []
 for purchase in (s2.h100_purchase_usd[0], sum(s2.h100_purchase_usd) / 2, s2.h100_purchase_usd[1]):
@@ -301,8 +291,7 @@ print(f"chapter: ${lo:.2f}-{hi:.2f}/h")
 # * The life you assume matters more than the power price. Stretch the same GPU over 5 years and
 #   the hourly cost drops a lot — if the hardware is still worth running by then:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 mid_price = sum(s2.h100_purchase_usd) / 2
 for years in (3, 4, 5):
     print(f"${mid_price:,.0f} over {years} years: ${cl.owned_usd_per_gpu_hour(mid_price, years):.2f}/h")
@@ -315,20 +304,18 @@ print(f"doubling the electricity price (3 years): "
 # The explorers come from `costlib.widgets`: every control recomputes with costlib and redraws
 # the figure; a configuration that does not fit says so instead of showing a number.
 #
-# **Cost explorer.** Move the price, the throughput and the utilization and watch $/M respond.
-# Try: what throughput does a \$4/hour on-demand H100 need to match a \$2/hour reserved one at 50%
+# **Cost explorer.** Move the price, the throughput and the utilization and watch <span>\$</span>/M respond.
+# Try: what throughput does a <span>\$</span>4/hour on-demand H100 need to match a <span>\$</span>2/hour reserved one at 50%
 # utilization? Predict first, then check.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 widgets.cost_explorer()
 
 # %% [markdown]
 # **Procurement explorer.** Pick a GPU, a tier and a point in the price range, or switch to an owned
 # GPU and change its purchase price, life and power cost.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 widgets.procurement_explorer()
 
 # %% [markdown]
@@ -337,7 +324,7 @@ widgets.procurement_explorer()
 # - **Cost per million tokens = price per hour ÷ millions of tokens per hour.** The conversion is
 #   ×3600 (seconds to hours) and ÷10⁶ (tokens to millions); dropping one gives a 3,600× or 10⁶× error.
 # - **Utilization divides straight into cost.** An idle GPU-hour is billed like a busy one, so
-#   $/M scales as 1 ÷ utilization.
+#   <span>\$</span>/M scales as 1 ÷ utilization.
 # - **The price per GPU-hour depends on how you buy it**: on-demand, reserved (about half),
 #   spot (about a quarter, not for serving), bare metal, or owned (capital spread over its life,
 #   plus power and operations).
@@ -345,5 +332,5 @@ widgets.procurement_explorer()
 #   correct formula applied to an impossible configuration gives a meaningless number.
 # - Practise: [cq1](../exercises/cq1.ipynb), [p1](../exercises/p1.ipynb),
 #   [p2](../exercises/p2.ipynb), [p7](../exercises/p7.ipynb), and the drill
-#   [d9](../exercises/d9.ipynb) (owning vs reserving). Next: `02_throughput_ceiling`, where the
+#   [d9](../exercises/d9.ipynb) (owning vs reserving). Next: [02 · The throughput ceiling](02_throughput_ceiling.ipynb), where the
 #   throughput in the denominator comes from.

@@ -58,8 +58,7 @@ CONTEXT = ch.CONTEXT_TOKENS  # tokens per sequence for every memory check (the c
 # A GPU is balanced at its *ridge point*: peak FLOP/s ÷ bytes/s. Below it, the compute units wait
 # for memory (bandwidth-bound); above it, memory waits for compute (compute-bound).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ridge = h100.flops_for("bf16") / h100.hbm_bytes_per_s
 w_bytes = cl.weight_bytes(model, "bf16")
 print(f"H100 ridge point: {h100.flops_for('bf16') / 1e12:,.0f} TFLOP/s ÷ "
@@ -75,8 +74,7 @@ print(f"prefill, {n:,} tokens: 2 × {n:,} × params ÷ weight bytes = "
 # once and does 2 FLOPs per weight. Timing both halves at the H100's peak rates shows how lopsided
 # it is (per GPU; the weights would really be split over two GPUs, which halves both times):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 t_mem = w_bytes / h100.hbm_bytes_per_s
 t_comp = 2 * model.n_params / h100.flops_for("bf16")
 print(f"read {w_bytes / 1e9:.1f} GB at {h100.hbm_bytes_per_s / 1e12:.2f} TB/s: {t_mem * 1e3:6.2f} ms")
@@ -103,8 +101,7 @@ print(f"memory takes {t_mem / t_comp:,.0f}× longer: the tensor cores idle most 
 # H100 SXM datasheet gives **3.35 TB/s**. It also rounds the model to 140 GB and 70 billion
 # parameters. First, the chapter's numbers with the chapter's inputs:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 h100_ch = cl.get_gpu(s3.gpu, hbm_bytes_per_s=s3.hbm_bytes_per_s)  # the chapter's rounded 3 TB/s
 print(f"chapter's inputs: {h100_ch.hbm_bytes_per_s / 1e12:.2f} TB/s, {s3.model_bytes / 1e9:.0f} GB, "
       f"{s3.n_params / 1e9:.0f}B params, {s3.peak_flops / 1e12:,.0f} TFLOP/s")
@@ -126,8 +123,7 @@ print(f"  {s3.prompt_tokens:,}-token prompt at {sum(s3.practical_mfu) / 2:.0%} M
 # The chapter's arithmetic is right. Now the same formulas with the datasheet bandwidth and the
 # model's real size (its parameter count computed from the published architecture):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 rows = []
 for b in s3.batches:
     rows.append({
@@ -179,8 +175,7 @@ print(f"prefill ceiling with {model.n_params / 1e9:.2f}B params: "
 # tensor-parallel degree that holds the weights), at the largest batch of 2,048-token sequences its
 # memory holds, at the middle of the chapter's utilization ranges:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 dep2 = cl.deployment(s3.model, s3.gpu, tp=cl.min_tp(s3.model, s3.gpu, "bf16"), weights="bf16")
 b2 = int(cl.max_batch(dep2, CONTEXT))
 step = cl.decode_step(dep2, b2, CONTEXT)  # mid-range MBU and MFU
@@ -208,8 +203,7 @@ print(f"  the chapter's formula for the same replica and batch: {ch_formula:,.0f
 # batch 256 on one H100. Where does memory actually saturate? Every sequence in the batch needs
 # its own KV cache, in the memory left over after the weights. For Llama 3.1 70B:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 kv_tok = cl.kv_bytes_per_token(model, "bf16")
 print(f"KV cache per token (bf16): 2 × {model.n_layers} layers × {model.n_kv_heads} KV heads × "
       f"{model.head_dim} × 2 bytes = {kv_tok:,.0f} bytes")
@@ -219,8 +213,7 @@ print(f"one {CONTEXT:,}-token sequence: {kv_tok * CONTEXT / 1e9:.2f} GB")
 # The largest batch of 2,048-token sequences that fits, by weight precision and tensor-parallel
 # degree (KV cache in bf16; 0 means even the weights don't fit):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 tps_ = cl.valid_tp(model, 8)
 wall = pd.DataFrame(
     {f"TP={tp}": [cl.fit(cl.deployment(model, h100, tp, w), CONTEXT).max_batch for w in ("bf16", "fp8", "int4")]
@@ -235,8 +228,7 @@ print(wall.to_string())
 # cache alone is larger than the whole GPU. The last line gives the tensor-parallel degree it takes
 # in bf16:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 big_b = s3.batches[-1]
 print(f"KV cache for {big_b} × {CONTEXT:,} tokens: {big_b * CONTEXT * kv_tok / 1e9:.1f} GB in bf16, "
       f"{big_b * CONTEXT * cl.kv_bytes_per_token(model, 'fp8') / 1e9:.1f} GB in fp8 "
@@ -251,8 +243,7 @@ print(f"smallest bf16 TP for batch {big_b}: {cl.min_tp(model, h100, 'bf16', 'bf1
 # for a moment that one H100 could hold batch 256 (it can't) and count the KV reads at 100% of
 # peak bandwidth:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 dep_imaginary = cl.deployment(model, h100, 1, "bf16")  # does not fit: a thought experiment only
 roof = cl.decode_tokens_per_s(dep_imaginary, big_b, CONTEXT, mbu=1.0, mfu=1.0)
 print(f"batch {big_b}, weights only (the chapter's formula): "
@@ -300,8 +291,7 @@ plots.roofline(dep8, context=CONTEXT, batches=(1, 8, 32, 128, 512));
 # step never turns compute-bound at all (∞). That is the precise version of the chapter's remark
 # that compute saturation "won't happen until very large batch sizes":
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 rows = []
 for c in (0, 512, CONTEXT):
     rows.append({"context": c,
@@ -326,16 +316,14 @@ print(pd.DataFrame(rows).round(0).to_string(index=False))
 # wall move as you change precision or TP, and compare the chapter's straight line with the
 # roofline.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 widgets.throughput_explorer()
 
 # %% [markdown]
 # **Roofline explorer.** Move the batch and the context and see a decode step slide along the
 # roof. Which change moves it towards the ridge faster: a bigger batch or a shorter context?
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 widgets.roofline_explorer()
 
 # %% [markdown]
@@ -354,5 +342,5 @@ widgets.roofline_explorer()
 #   impossible in any precision.
 # - Practise: [cq3](../exercises/cq3.ipynb), [cq4](../exercises/cq4.ipynb),
 #   [p5](../exercises/p5.ipynb), [p4](../exercises/p4.ipynb), and the drill
-#   [d3](../exercises/d3.ipynb) (the KV-cache wall). Next: `03_utilization`, how far below these
+#   [d3](../exercises/d3.ipynb) (the KV-cache wall). Next: [03 · Peak vs real: utilization](03_utilization.ipynb), how far below these
 #   ceilings real engines run.

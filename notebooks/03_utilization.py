@@ -57,8 +57,7 @@ h100 = cl.get_gpu(s5.gpu)
 # (bandwidth-bound), MFU for prefill (compute-bound). The chapter gives typical ranges, which
 # costlib uses as its low / mid / high settings:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for level in ("low", "mid", "high"):
     mbu, mfu = cl.realism(level)
     print(f"{level:>4}: MBU {mbu:.3f} (decode), MFU {mfu:.2f} (prefill)")
@@ -68,11 +67,10 @@ for level in ("low", "mid", "high"):
 #
 # The chapter lists five causes. Here they are in our words, each with what it costs and, where
 # costlib can compute it, how much. For the examples we use a realistic 70B bf16 deployment: the
-# tensor-parallel degree with the lowest $/M on H100s, at the largest batch of 2,048-token
+# tensor-parallel degree with the lowest <span>\$</span>/M on H100s, at the largest batch of 2,048-token
 # sequences that fits (capped at the chapter's batch 256).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 best = ch.cheapest_deployment(s5.model, s5.gpu, "bf16", usd_per_gpu_hour=s5.usd_per_hour)
 dep, batch = best["deployment"], best["batch"]
 step = cl.decode_step(dep, batch, CONTEXT)
@@ -86,8 +84,7 @@ print(f"{dep.label}, batch {batch}, context {CONTEXT:,}: step {step.step_time_s 
 # models and small batches. Assume a few milliseconds per step (an assumption for illustration;
 # measure your own engine):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 OVERHEAD_S = 0.002  # assumed fixed host-side time per decode step
 small = cl.deployment("llama-3.1-8b", s5.gpu)
 for d, b in [(dep, batch), (small, 8)]:
@@ -105,8 +102,7 @@ for d, b in [(dep, batch), (small, 8)]:
 # advancing, so throughput lands somewhere between the two ceilings. How much GPU time goes to
 # prefill depends on the request shape; for the three workload shapes costlib knows:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for name, (n_in, n_out) in cl.WORKLOADS.items():
     b = int(min(cl.max_batch(dep, n_in + n_out), ch.BATCH_CAP))
     wc = cl.workload_cost(dep, s5.usd_per_hour, n_in, n_out, b)
@@ -125,8 +121,7 @@ for name, (n_in, n_out) in cl.WORKLOADS.items():
 # is capped by memory, not by demand. Longer contexts hit the cap sooner *and* make each step read
 # more KV, so they cost twice:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for c in (1024, 2048, 4096, 8192):
     b = int(min(cl.max_batch(dep, c), ch.BATCH_CAP))
     print(f"context {c:>5,}: max batch {b:>3} → {cl.decode_tokens_per_s(dep, b, c):>6,.0f} tokens/s")
@@ -138,8 +133,7 @@ for c in (1024, 2048, 4096, 8192):
 # capacity. With the chapter's own planning assumptions from §30.10 (peak = 3× average, 30%
 # headroom):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 s10 = ch.S30_10
 duty = 1 / (s10.peak_factor * (1 + s10.headroom))
 full_load = cl.decode_usd_per_million(dep, s5.usd_per_hour, batch, CONTEXT)
@@ -157,8 +151,7 @@ print(f"$/M at full load ${full_load:.3f} → at that duty cycle ${cl.cost_at_ut
 # `cl.decode_estimate` evaluates the step-time equation at the low, middle and high end of the
 # chapter's MBU/MFU ranges, next to the ceiling (100% of both). For 70B deployments that fit:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 configs = [("bf16", "bf16", 2), ("bf16", "bf16", 4), ("bf16", "bf16", 8),
            ("fp8", "bf16", 1), ("fp8", "fp8", 1), ("int4", "bf16", 1)]
 rows = []
@@ -176,8 +169,7 @@ print(realistic.to_string(index=False, float_format=lambda x: f"{x:,.0f}"))
 # The chapter's claim for comparison — a realistic range for 70B on a single H100, and a peak at
 # batch 256:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 lo, hi = ch.S30_4.claimed_realistic_tokens_per_s
 print(f"chapter: {lo:,.0f}-{hi:,.0f} tokens/s realistic, {ch.S30_4.claimed_peak_tokens_per_s_at_256:,.0f} peak "
       f"at batch 256, on one H100 in bf16")
@@ -221,8 +213,7 @@ def physical_ceiling(r):
 h["ceiling"] = [physical_ceiling(r) for r in h.itertuples()]
 h["measured ÷ ceiling"] = h["output_tokens_per_s"] / h["ceiling"]
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 pick = h[(h["model"].isin(["llama-3.1-8b", "llama-3.1-70b"]))
          & (h[["input_len", "output_len"]].apply(tuple, axis=1).isin([(128, 2048), (2048, 128), (1000, 1000)]))]
 cols = ["model", "weight_dtype", "tp", "input_len", "output_len", "output_tokens_per_s", "ceiling",
@@ -233,8 +224,7 @@ print(pick[cols].to_string(index=False, formatters={
 # %% [markdown]
 # Summarised over every H100 row, split by the shape of the request:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 h["shape"] = (h["output_len"] >= h["input_len"]).map({True: "output ≥ prompt", False: "prompt > output"})
 summary = h.groupby("shape")["measured ÷ ceiling"].describe()[["count", "min", "50%", "max"]]
 print(summary.round(2).to_string())
@@ -261,13 +251,12 @@ print(f"when output dominates, the engine reaches {dec.median():.0%} of the ceil
 # %% [markdown]
 # ## 3.5 The §30.5 cost table, recomputed
 #
-# The chapter prices 70B serving in six configurations. We keep its prices (\$2/hour for an H100,
-# the §30.8 table's \$3/hour for an H200) and its utilizations (30% "low", 80% "high"), and
+# The chapter prices 70B serving in six configurations. We keep its prices (<span>\$</span>2/hour for an H100,
+# the §30.8 table's <span>\$</span>3/hour for an H200) and its utilizations (30% "low", 80% "high"), and
 # compute throughput with costlib at the largest batch that fits. Memory is checked first: a
 # configuration that doesn't fit gets no price.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 usd_per_hour = {r.gpu: r.usd_per_hour for r in ch.S30_8.table}
 usd_per_hour[s5.gpu] = s5.usd_per_hour
 rows, notes = [], []
@@ -296,8 +285,7 @@ print("\n".join(notes))
 # for only a handful of sequences, so the batch — the main cost lever — stays tiny. For the bf16
 # rows, here is what the model costs on replicas that do exist, at the same utilizations:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for tp in cl.valid_tp(model, 8):
     d = cl.deployment(s5.model, s5.gpu, tp, "bf16")
     b = int(min(cl.max_batch(d, CONTEXT), ch.BATCH_CAP))
@@ -314,11 +302,10 @@ for tp in cl.valid_tp(model, 8):
 # comes from *multi-GPU* replicas with large batches, not from one H100.
 #
 # The chapter also promises large gains from fp8 and int4 weights (its figures are printed on the
-# last line). On the cost-optimal H100 deployment of each — lowest $/M over the tensor-parallel
+# last line). On the cost-optimal H100 deployment of each — lowest <span>\$</span>/M over the tensor-parallel
 # degrees, at the largest batch that fits — with and without an fp8 KV cache:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 variants = [("bf16", None), ("fp8", None), ("int4", None), ("fp8", "fp8")]
 base = ch.cheapest_deployment(s5.model, s5.gpu, "bf16", usd_per_gpu_hour=s5.usd_per_hour)
 for w, kv in variants:
@@ -340,15 +327,14 @@ print(f"chapter: fp8 ~{s5.claimed_fp8_speedup:g}×, int4 {s5.claimed_int4_speedu
 # Whatever the configuration, the price per token at full load is divided by the duty cycle. The
 # plot uses the cost-optimal bf16 deployment from 3.2, with two hosted-Llama API prices for
 # reference; where the curve crosses an API line is the utilization self-hosting needs to break
-# even. The grey dashed line and the star are the chapter's \$2/hour at 1,000 tokens/s.
+# even. The grey dashed line and the star are the chapter's <span>\$</span>2/hour at 1,000 tokens/s.
 
 # %%
 plots.cost_vs_utilization(full_load, utilization=duty,
                           apis=("together-llama-3.3-70b", "deepinfra-llama-3.3-70b"),
                           label=dep.label);
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for api_id in ("together-llama-3.3-70b", "deepinfra-llama-3.3-70b"):
     api = cl.get_api_price(api_id)
     be = full_load / api["usd_per_million_output"]
@@ -362,11 +348,10 @@ for api_id in ("together-llama-3.3-70b", "deepinfra-llama-3.3-70b"):
 # the figure; a configuration that does not fit says so instead of showing a number.
 #
 # **Utilization explorer.** Pick a deployment, set MBU/MFU and the duty cycle, and watch the
-# realistic throughput and $/M move against the ceiling and the API price. Which hurts more: MBU
+# realistic throughput and <span>\$</span>/M move against the ceiling and the API price. Which hurts more: MBU
 # at the low end of its range, or a 50% duty cycle?
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 widgets.utilization_explorer()
 
 # %% [markdown]
@@ -380,8 +365,8 @@ widgets.utilization_explorer()
 #   generation dominates; plan with realistic numbers, never with the peak.
 # - The §30.5 table's bf16 single-H100 rows are impossible and its quantized rows are optimistic;
 #   the "half a dollar per million" headline holds only for multi-GPU replicas with large batches.
-# - **Cost divides by utilization**: an idle GPU-hour is billed like a busy one, so $/M scales as
+# - **Cost divides by utilization**: an idle GPU-hour is billed like a busy one, so <span>\$</span>/M scales as
 #   1 ÷ duty cycle — usually the largest factor of all.
 # - Practise: [p5](../exercises/p5.ipynb), [p7](../exercises/p7.ipynb),
 #   [cq2](../exercises/cq2.ipynb), [p6](../exercises/p6.ipynb), and the drill
-#   [d2](../exercises/d2.ipynb) (an fp8 migration). Next: `04_prefill_vs_decode_cost`.
+#   [d2](../exercises/d2.ipynb) (an fp8 migration). Next: [04 · Prefill vs decode](04_prefill_vs_decode_cost.ipynb).

@@ -51,15 +51,14 @@ from costlib import plots, widgets
 #
 # $$\text{decode tokens/s} = \frac{\text{HBM bandwidth} \times \text{MBU}}{\text{model bytes}} \times B$$
 #
-# In both cases, $/million tokens = ($/hour) ÷ (million tokens per hour), as in §30.1.
+# In both cases, <span>\$</span>/million tokens = (<span>\$</span>/hour) ÷ (million tokens per hour), as in §30.1.
 #
 # ### The chapter's prefill example
 #
 # The chapter prices prefill for a 70B model on one H100 at its default price and 40% MFU. Its
 # inputs live in `costlib.chapter.S30_6`; we run its formula on them.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 s = ch.S30_6
 prefill_tps = cl.prefill_ceiling_tokens_per_s(s.peak_flops, s.n_params, s.mfu)
 prefill_per_hour = prefill_tps * 3600
@@ -75,8 +74,7 @@ print(f"cost       : ${prefill_usd_m:.3f} per million prefill tokens "
 # The dollar figure agrees with the chapter. The token count on the line before it does not: the
 # chapter writes the hourly prefill volume in *trillions*. Here is what that word would imply.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 claimed = s.claimed_prefill_tokens_per_hour
 print(f"chapter's hourly volume    : {claimed / 1e12:.1f} trillion tokens")
 print(f"the formula gives          : {prefill_per_hour / 1e6:.1f} million tokens")
@@ -85,7 +83,7 @@ print(f"$/M if 'trillion' were true: ${cl.usd_per_million_tokens(s.usd_per_hour,
 
 # %% [markdown]
 # "Trillion" should read **million**. The unit word is off by six orders of magnitude, while the
-# final $/M was evidently computed with the right count. Slips like this hide well because the
+# final <span>\$</span>/M was evidently computed with the right count. Slips like this hide well because the
 # bottom line still looks plausible: whenever you copy a derivation, redo its units.
 #
 # ### The chapter's decode example
@@ -93,8 +91,7 @@ print(f"$/M if 'trillion' were true: ${cl.usd_per_million_tokens(s.usd_per_hour,
 # For decode the chapter takes 70% MBU, a batch of 128, its rounded 3 TB/s for the H100 and
 # 140 GB of bf16 weights.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 decode_tps = cl.decode_ceiling_tokens_per_s(s.hbm_bytes_per_s * s.mbu, s.model_bytes, s.batch)
 decode_usd_m = cl.usd_per_million_tokens(s.usd_per_hour, decode_tps)
 print(f"throughput : {decode_tps:,.0f} decode tokens/s = {decode_tps * 3600 / 1e6:.2f} million per hour "
@@ -114,8 +111,7 @@ print(f"decode / prefill cost: {decode_usd_m / prefill_usd_m:.2f}x")
 # KV heads × head dimension × bytes per value. The chapter gives no sequence length, so we use
 # the workbook's standard sequence of `ch.CONTEXT_TOKENS` tokens.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 model, gpu, context = s.model, s.gpu, ch.CONTEXT_TOKENS
 f = cl.fit(cl.deployment(model, gpu), context=context, batch=s.batch)
 print(f"KV cache per token : {cl.kv_bytes_per_token(model) / 1e6:.3f} MB")
@@ -128,8 +124,7 @@ print(f.message)
 # The example cannot run: the weights alone overflow one H100, and the batch's KV cache adds more
 # than half the weights again. Which tensor-parallel (TP) degree holds it?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for tp in cl.valid_tp(model):
     r = cl.fit(cl.deployment(model, gpu, tp=tp), context=context, batch=s.batch)
     verdict = "fits" if r.fits else "does not fit"
@@ -139,14 +134,13 @@ for tp in cl.valid_tp(model):
 # Two H100s hold the weights but leave room for only a handful of sequences; a batch of 128 needs
 # **four**. We therefore redo the decode price on a 4×H100 replica.
 #
-# Splitting a memory-bound model over more GPUs barely moves its $/M: four GPUs cost four times
+# Splitting a memory-bound model over more GPUs barely moves its <span>\$</span>/M: four GPUs cost four times
 # as much per hour and also stream the weights four times as fast. What does move the price is
 # listed below, one correction at a time, from the chapter's formula to costlib's full step time
 # (`cl.decode_step`: weight reads, KV reads and the all-reduces of TP). The chapter's 70% MBU and
 # 40% MFU stay fixed so that only the physics changes.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 h100 = cl.get_gpu(gpu)
 wbytes = cl.weight_bytes(model)
 kv_per_step = s.batch * context * cl.kv_bytes_per_token(model)
@@ -171,8 +165,7 @@ print(f"{'4xH100 replica, TP all-reduces included':<42} ${real_decode:.3f}/M  <-
 # TP splits the FLOPs in step with the price. `cl.prefill_usd_per_million` also counts attention
 # FLOPs, which grow with the square of the prompt length, so very long prompts cost more per token:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for prompt in (1000, 8000, 32000):
     usd = cl.prefill_usd_per_million(tp4, s.usd_per_hour, prompt_tokens=prompt, mfu=s.mfu)
     print(f"prompt of {prompt:>6,} tokens: ${usd:.3f} per million prefill tokens")
@@ -185,7 +178,7 @@ print(f"decode / prefill on 4xH100 (batch {s.batch}, 1,000-token prompts): "
 #
 # A request costs GPU time for its prompt plus GPU time for its answer. `cl.workload_cost` adds
 # the two for a prompt length, an output length and a decode batch, and reports the prefill share
-# of GPU time and the blended $/M over all tokens. `cl.WORKLOADS` has three typical shapes:
+# of GPU time and the blended <span>\$</span>/M over all tokens. `cl.WORKLOADS` has three typical shapes:
 #
 # * **chat**: prompt and answer of similar length;
 # * **rag**: a long retrieved context and a short answer;
@@ -195,8 +188,7 @@ print(f"decode / prefill on 4xH100 (batch {s.batch}, 1,000-token prompts): "
 # chapter's 128) that its full sequence leaves room for on the 4×H100 replica. From here on we use
 # the workbook's default MBU and MFU, the middle of the ranges in §30.4.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 rows = []
 for name, (prompt, output) in cl.WORKLOADS.items():
     batch = min(s.batch, cl.max_batch(tp4, prompt + output))
@@ -214,7 +206,7 @@ mix.round(3)
 #
 # * RAG spends most of its GPU time in prefill, reasoning almost all of it in decode, and chat sits
 #   in between. Speeding up the phase your workload barely uses saves little.
-# * RAG's blended $/M is low because most of its tokens are cheap prompt tokens. Reasoning pays
+# * RAG's blended <span>\$</span>/M is low because most of its tokens are cheap prompt tokens. Reasoning pays
 #   decode prices for nearly every token *and* runs at a smaller batch, since its long sequences
 #   fill the KV memory.
 # * An output token gets dearer as its context grows: each decode step re-reads the whole cache.
@@ -224,8 +216,7 @@ mix.round(3)
 # The chapter says providers charge 2-4× less for input tokens, and that the prefill/decode math
 # above is the reason. Two checks: what ratio does the math give, and what do APIs actually charge?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 apis = cl.api_prices()
 apis["output/input"] = apis["usd_per_million_output"] / apis["usd_per_million_input"]
 lo, hi = s.claimed_input_discount
@@ -275,11 +266,10 @@ plots.price_ratio_bars(pd.DataFrame(ratio_rows));
 # ## 5. Explore
 #
 # Change the prompt and output lengths and the batch, and watch the prefill share, the input and
-# output prices and the blended $/M move. Configurations that do not fit in memory say so
+# output prices and the blended <span>\$</span>/M move. Configurations that do not fit in memory say so
 # instead of showing a price.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 widgets.prefill_decode_explorer(weights="bf16", tp=4, batch=s.batch)
 
 # %% [markdown]
@@ -298,3 +288,5 @@ widgets.prefill_decode_explorer(weights="bf16", tp=4, batch=s.batch)
 #
 # Practise it: [p5](../exercises/p5.ipynb) (how weight precision changes decode speed) and
 # [cq3](../exercises/cq3.ipynb) (what sets memory-bound decode throughput).
+#
+# **Next:** [05 · Self-hosting vs an API](05_self_host_vs_api.ipynb).

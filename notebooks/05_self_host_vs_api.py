@@ -54,8 +54,7 @@ from costlib import plots, widgets
 # The chapter compares a 70B Llama on reserved H100s with a hosted Llama 70B API, and starts
 # from the fixed floor of self-hosting: what one H100 costs for a month.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 s = ch.S30_7
 one_gpu = cl.self_host_monthly_usd(0, 1.0, s.usd_per_hour, gpus_per_replica=1)
 tp = cl.min_tp(s.model, s.gpu, s.weights, context=ch.CONTEXT_TOKENS)
@@ -78,8 +77,7 @@ print(f"smallest replica that fits      : {tp} H100s = ${floor:,.0f}/month")
 # `cl.crossover_tokens_per_month` computes it. The chapter's API price is Together AI's hosted
 # Llama 3.3 70B, which charges the same for input and output.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 api = s.api_usd_per_million
 cross_1 = cl.crossover_tokens_per_month(api, s.usd_per_hour, gpus=1)
 cross_tp = cl.crossover_tokens_per_month(api, s.usd_per_hour, gpus=tp)
@@ -100,8 +98,8 @@ for volume in (s.claimed_api_cheaper_below_tokens_per_month, lo, hi):
 # The chapter's other claim, that below ~50M tokens a month the API is almost always cheaper, is
 # true with a wide margin: there the API bill is tiny next to the GPU floor.
 #
-# The figure reproduces the chapter's §30.7 picture with its own inputs: one GPU at its \$2/hour,
-# the chapter's "realistic" 1,000 tokens/s per replica (§30.4), and the \$0.88/M API. The shaded
+# The figure reproduces the chapter's §30.7 picture with its own inputs: one GPU at its <span>\$</span>2/hour,
+# the chapter's "realistic" 1,000 tokens/s per replica (§30.4), and the <span>\$</span>0.88/M API. The shaded
 # band is the chapter's crossover zone; the ✕ is where the lines really cross. We count output
 # tokens on both sides (`input_share=0`), since the self-hosted throughput is a decode rate.
 
@@ -122,8 +120,7 @@ plots.monthly_cost(tokens_per_month_range=(1e7, 1e10), tokens_per_s_per_replica=
 # replicas that fit: each runs at the largest batch of `ch.CONTEXT_TOKENS`-token sequences its
 # memory holds (at most `ch.BATCH_CAP`), at the workbook's default MBU.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 cap_chapter = cl.monthly_capacity_tokens(ch.S30_1.tokens_per_s)
 be_chapter = cl.breakeven_utilization(api, s.usd_per_hour, ch.S30_1.tokens_per_s)
 print(f"chapter's replica: 1 H100 at {ch.S30_1.tokens_per_s:,.0f} tokens/s -> {cap_chapter / 1e9:.2f}B tokens/month "
@@ -161,8 +158,7 @@ plots.monthly_cost(tokens_per_month_range=(1e8, 1e11), tokens_per_s_per_replica=
                    usd_per_gpu_hour=s.usd_per_hour, gpus_per_replica=int(big["GPUs"]),
                    apis=(ch.P3.api, "deepinfra-llama-3.3-70b"), input_share=0.0);
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 full_load = big["$/M at full load"]
 for api_id in ("together-llama-3.3-70b", "fireworks-llama-3.3-70b", "deepinfra-llama-3.3-70b"):
     p_out = cl.get_api_price(api_id)["usd_per_million_output"]
@@ -186,8 +182,7 @@ print(f"4xH100 replica at full load: ${full_load:.3f}/M")
 #
 # Below: a fixed monthly volume on 4×H100 replicas at different peak factors.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 volume = 15e9  # output tokens per month: most of one replica's capacity
 rows = []
 for peak in (1.0, 1.5, 2.0, 3.0, 5.0):
@@ -204,7 +199,7 @@ bursty.round(2)
 
 # %% [markdown]
 # Steady traffic keeps a single replica busy most of the time. As the peak grows, whole replicas are added to cover it,
-# the average utilization falls, and the effective $/M climbs past the API price. Rounding up to
+# the average utilization falls, and the effective <span>\$</span>/M climbs past the API price. Rounding up to
 # whole replicas makes the steps uneven: a peak factor that just spills over a replica boundary
 # is expensive, one that fits under it is free.
 #
@@ -222,10 +217,10 @@ plots.monthly_cost(tokens_per_month_range=(1e8, 1e11), tokens_per_s_per_replica=
 # %%
 cross_steady = cl.crossover_tokens_per_month(api, s.usd_per_hour, int(big["GPUs"]))
 peak3 = bursty.loc[3.0]
-Markdown(f"With steady traffic one 4×H100 replica beats the \\${api:.2f}/M API from "
+Markdown(f"With steady traffic one 4×H100 replica beats the <span>\\$</span>{api:.2f}/M API from "
          f"**{cross_steady / 1e9:.2f}B** tokens a month. At {volume / 1e9:.0f}B tokens with a peak "
          f"factor of 3 the fleet needs **{peak3['replicas']:.0f}** replicas and costs "
-         f"**\\${peak3['self-host $/M']:.2f}/M**, against the API's \\${api:.2f}/M.")
+         f"**<span>\\$</span>{peak3['self-host $/M']:.2f}/M**, against the API's <span>\\$</span>{api:.2f}/M.")
 
 # %% [markdown]
 # ## 5. Explore
@@ -233,15 +228,14 @@ Markdown(f"With steady traffic one 4×H100 replica beats the \\${api:.2f}/M API 
 # Set your traffic, its peak factor, the replica and the API, and watch the two bills, the
 # crossover and the break-even utilization.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 widgets.self_host_explorer(tokens_per_month=volume, input_share=0.0, weights="bf16", tp=4)
 
 # %% [markdown]
 # ## Takeaways
 #
 # * Self-hosting is a step function of whole, always-on replicas; an API bill is a straight line
-#   through zero. The crossover is the fleet's monthly bill divided by the API's $/M.
+#   through zero. The crossover is the fleet's monthly bill divided by the API's <span>\$</span>/M.
 # * With the chapter's own prices, the crossover lies well above its 100-500M tokens/month, and
 #   higher again once you pay for the GPUs a 70B bf16 model really needs.
 # * A crossover only counts if a replica can produce that volume: small replicas with little KV
@@ -252,3 +246,5 @@ widgets.self_host_explorer(tokens_per_month=volume, input_share=0.0, weights="bf
 # Practise it: [p3](../exercises/p3.ipynb) (100M tokens a day: self-host or API?),
 # [p6](../exercises/p6.ipynb) (a bursty chat app) and [cq2](../exercises/cq2.ipynb) (why
 # utilization decides).
+#
+# **Next:** [06 · Comparing GPUs](06_hardware.ipynb).

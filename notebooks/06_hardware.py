@@ -22,7 +22,7 @@
 # **In this notebook you will**
 #
 # 1. put the catalog's GPUs side by side for one model and precision: does it fit on one GPU,
-#    the smallest tensor-parallel (TP) degree, tokens/s per GPU and $/M;
+#    the smallest tensor-parallel (TP) degree, tokens/s per GPU and <span>\$</span>/M;
 # 2. recompute the chapter's A100/H100/H200/B200 table and find where its inputs disagree with
 #    the datasheets, with each other, and with physics;
 # 3. check the chapter's claims about FP8 weights and bandwidth ratios.
@@ -35,22 +35,21 @@ from costlib import chapter as ch
 from costlib import plots, widgets
 
 # %% [markdown]
-# ## 1. What decides $/token on a given GPU
+# ## 1. What decides <span>\$</span>/token on a given GPU
 #
 # For memory-bound decode (§30.3), a replica's tokens/s is its aggregate bandwidth times the
 # batch, divided by the bytes each step reads. Its cost is the number of GPUs times their hourly
 # price. So a GPU is good value when it offers
 #
-# * **bandwidth per dollar**: GB/s for each $/hour, which sets the price of reading the weights;
-# * **capacity per dollar**: GB for each $/hour, which decides whether the model fits and how big
+# * **bandwidth per dollar**: GB/s for each <span>\$</span>/hour, which sets the price of reading the weights;
+# * **capacity per dollar**: GB for each <span>\$</span>/hour, which decides whether the model fits and how big
 #   a batch the leftover memory allows. A bigger batch spreads each weight read over more tokens.
 #
 # `cl.compare_hardware` runs one model on every catalog GPU at the smallest TP that fits, at the
 # largest batch that fits (capped at 256), and reports both ratios. Here: Llama 3.1 70B in bf16,
 # at the catalog's on-demand midpoint prices, with the workbook's standard 2,048-token sequences.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 s = ch.S30_8
 cols = ["gpu", "hbm_gb", "hbm_tb_per_s", "usd_per_gpu_hour", "fits_one_gpu", "min_tp", "batch",
         "tokens_per_s_per_gpu", "usd_per_million", "gb_per_s_per_usd_hour", "gb_per_usd_hour"]
@@ -69,12 +68,11 @@ plots.hardware_bars(catalog_bf16, mark=False);
 # %% [markdown]
 # ## 2. The chapter's table, checked input by input
 #
-# The chapter's §30.8 table gives memory, bandwidth, an hourly price and a $/M for 70B serving on
+# The chapter's §30.8 table gives memory, bandwidth, an hourly price and a <span>\$</span>/M for 70B serving on
 # four GPUs. First its hardware figures against the datasheets in the catalog, and its prices
 # against the price ranges of §30.2 (on-demand, and reserved at half of on-demand):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 rows = []
 for r in s.table:
     g = cl.get_gpu(r.gpu)
@@ -92,7 +90,7 @@ pd.DataFrame(rows).set_index("gpu")
 # Three disagreements:
 #
 # * **Mixed price bases.** The A100 row uses its on-demand price, while the H100, H200 and B200
-#   rows use reserved prices. A cheaper tier halves the $/M, so the A100 starts the race carrying
+#   rows use reserved prices. A cheaper tier halves the <span>\$</span>/M, so the A100 starts the race carrying
 #   twice the weight of the others.
 # * **The H100's bandwidth** is the rounded 3 TB/s used throughout the chapter; the datasheet
 #   says 3.35 TB/s.
@@ -101,17 +99,15 @@ pd.DataFrame(rows).set_index("gpu")
 #
 # ### Physics first: which of the four hold 70B in bf16 on one GPU?
 #
-# The chapter's $/M column assumes single-GPU serving, and its text says the H200 fits 70B bf16
+# The chapter's <span>\$</span>/M column assumes single-GPU serving, and its text says the H200 fits 70B bf16
 # where the H100 does not. `cl.fit` with one sequence of 2,048 tokens:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for r in s.table:
     f = cl.fit(cl.deployment(s.model, r.gpu, weights=s.weights), context=ch.CONTEXT_TOKENS)
     print(f.message)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 h200 = cl.get_gpu("H200-SXM")
 w = cl.weight_bytes(s.model, s.weights)
 usable = cl.usable_bytes(h200)
@@ -145,11 +141,10 @@ plots.hardware_bars(single);
 #
 # For each GPU we price two feasible deployments: the **smallest TP** that fits (at the largest
 # batch it holds) and the **cost-optimal TP** (`ch.cheapest_deployment`: the TP with the lowest
-# $/M, each at its largest batch up to 256). We use the chapter's own prices, then the same
+# <span>\$</span>/M, each at its largest batch up to 256). We use the chapter's own prices, then the same
 # reserved tier for all four so the comparison is fair.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 smallest = cl.compare_hardware(s.model, s.weights, gpus=list(chapter_prices), context=ch.CONTEXT_TOKENS,
                                usd_per_gpu_hour=chapter_prices).set_index("gpu")
 rows = []
@@ -189,8 +184,7 @@ plots.hardware_bars(smallest.reset_index());
 #
 # **"70B in FP8 fits on a single H100 (35 GB)."** FP8 stores one byte per parameter:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for prec in ("bf16", "fp8", "int4"):
     print(f"70B weights in {prec:<4}: {cl.weight_bytes(s.model, prec) / 1e9:6.1f} GB")
 print(f"chapter's FP8 figure : {s.claimed_fp8_weights_gb:6.1f} GB")
@@ -206,8 +200,7 @@ for kv in ("bf16", "fp8"):
 #
 # **"H200 has 60% more bandwidth than H100"** and **"B200 has twice the bandwidth of H100".**
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 h100_row = next(r for r in s.table if r.gpu == "H100-SXM")
 h100, b200 = cl.get_gpu("H100-SXM"), cl.get_gpu("B200")
 for name, g in (("H200", h200), ("B200", b200)):
@@ -229,8 +222,7 @@ print(f"chapter: H200 +{s.claimed_h200_extra_bandwidth:.0%}, B200 {s.claimed_b20
 # catalog is shown at the smallest TP that fits; GPUs that cannot hold the model say so, with
 # hatched bars and no price.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 widgets.hardware_explorer(model=s.model, weights="fp8")
 
 # %% [markdown]
@@ -239,7 +231,7 @@ widgets.hardware_explorer(model=s.model, weights="fp8")
 # * Compare GPUs per token, not per hour: bandwidth per dollar sets the cost of reading the
 #   weights, capacity per dollar sets whether the model fits and how big a batch it can run.
 # * Check memory first. 70B in bf16 fits neither one H100 nor one H200; its weights exceed the
-#   H200's entire memory. Any $/M quoted for those setups is for a configuration that cannot run.
+#   H200's entire memory. Any <span>\$</span>/M quoted for those setups is for a configuration that cannot run.
 # * The smallest TP is often the most expensive: leftover KV room, not raw bandwidth, decides the
 #   batch, and the batch decides the price.
 # * Compare prices on one basis (on-demand vs reserved differ by about 2×), and take hardware
@@ -248,3 +240,5 @@ widgets.hardware_explorer(model=s.model, weights="fp8")
 # Practise it: [cq4](../exercises/cq4.ipynb) (H200 vs H100 decode speed),
 # [p5](../exercises/p5.ipynb) (why FP8 speeds up decode) and [p7](../exercises/p7.ipynb)
 # (pricing 70B across providers).
+#
+# **Next:** [07 · The serving frontier](07_latency_frontier.ipynb).

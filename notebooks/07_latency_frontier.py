@@ -22,7 +22,7 @@
 #
 # **In this notebook you will**
 #
-# 1. sweep the batch size and watch time per output token (TPOT) rise while $/M falls;
+# 1. sweep the batch size and watch time per output token (TPOT) rise while <span>\$</span>/M falls;
 # 2. read the Pareto frontier and find the largest batch that meets a TPOT target
 #    (interactive vs offline);
 # 3. see where memory, not latency, ends the frontier;
@@ -50,11 +50,10 @@ from costlib import plots, widgets
 # no longer makes tokens cheaper.
 #
 # We sweep the batch for the 70B model in bf16 on four H100s: the smallest replica with room for
-# real batches (notebook 04), at the chapter's \$2/GPU-hour and the workbook's 2,048-token
-# sequences. `cl.sweep_batch` returns TPOT, throughput and $/M for each batch.
+# real batches (notebook 04), at the chapter's <span>\$</span>2/GPU-hour and the workbook's 2,048-token
+# sequences. `cl.sweep_batch` returns TPOT, throughput and <span>\$</span>/M for each batch.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 s = ch.S30_9
 price, context = s.usd_per_hour, ch.CONTEXT_TOKENS
 dep = cl.deployment(s.large_model, s.gpu, tp=4, weights=s.weights)
@@ -66,7 +65,7 @@ print(f"{dep.label}: from batch {first['batch']} to {last['batch']}, TPOT x{last
 view[["batch", "tpot_ms", "tokens_per_s_per_user", "tokens_per_s", "usd_per_million", "bound"]].round(2)
 
 # %% [markdown]
-# From batch 1 to the largest batch the memory holds, TPOT grows modestly while $/M collapses
+# From batch 1 to the largest batch the memory holds, TPOT grows modestly while <span>\$</span>/M collapses
 # (the first line above). This is why serving engines batch as hard as they can.
 #
 # ## 2. The Pareto frontier and TPOT targets
@@ -76,8 +75,7 @@ view[["batch", "tpot_ms", "tokens_per_s_per_user", "tokens_per_s", "usd_per_mill
 # makes tokens slower and cheaper at once, so every batch size is on the frontier: you can only
 # buy lower cost with higher latency.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 front = cl.pareto_frontier(sweep)
 print("batches on the frontier:", front["batch"].tolist())
 print("batches in the sweep   :", sweep["batch"].tolist())
@@ -89,8 +87,7 @@ print("batches in the sweep   :", sweep["batch"].tolist())
 # finds the largest batch that meets the target *and* fits in memory; the cheapest point under a
 # target is that batch. We add a strict 20 ms target and three context lengths.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 targets_s = (0.020, 0.050, 0.200)
 rows = []
 for c in (512, 2048, 8192):
@@ -115,8 +112,7 @@ targets.round(3)
 # usable memory once. So TPOT at the memory wall is close to **usable memory ÷ (bandwidth × MBU)**,
 # whatever the model and however the memory is split between weights and cache:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 g = dep.gpu
 full_read = cl.usable_bytes(g) / (g.hbm_bytes_per_s * cl.DEFAULT_MBU)
 wall = cl.max_batch(dep, context)
@@ -142,8 +138,7 @@ plots.latency_frontier(beyond, tpot_target_s=0.050);
 # KV cache. Storing the cache in FP8 halves its bytes per token, so twice as many sequences fit,
 # and each step reads fewer bytes:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 rows = []
 for label, d in (("bf16 KV, 4xH100", dep), ("fp8 KV, 4xH100", dep.with_(kv="fp8")),
                  ("bf16 KV, 8xH100", dep.with_(tp=8))):
@@ -161,16 +156,14 @@ pd.DataFrame(rows).set_index("replica").round(3)
 # ## 4. Quality tiers: model size vs cost
 #
 # The chapter's first trade-off is quality against cost: a small model is much cheaper per token,
-# a big one is needed for hard tasks. We put three Llama 3.1 sizes on H100s at \$2/GPU-hour, each
+# a big one is needed for hard tasks. We put three Llama 3.1 sizes on H100s at <span>\$</span>2/GPU-hour, each
 # at the **smallest TP** that holds it and at its **cost-optimal TP**, each at the largest batch
 # that fits (at most 256). 405B in bf16 does not fit even on eight H100s, so it runs in FP8:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(cl.fit(cl.deployment("llama-3.1-405b", s.gpu, tp=8, weights="bf16"), context=context).message)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 tiers = [("llama-3.1-8b", "bf16"), ("llama-3.1-70b", "bf16"), ("llama-3.1-405b", "fp8")]
 rows = []
 for model, weights in tiers:
@@ -187,8 +180,7 @@ for model, weights in tiers:
 quality = pd.DataFrame(rows).set_index("model")
 quality.round(3)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 small, large = quality.iloc[0], quality.iloc[1]
 print(f"chapter: a ~7B model is about {s.claimed_cost_ratio:g}x cheaper than a 70B one")
 print(f"70B vs 8B, both at their cost-optimal TP: {large['best $/M'] / small['best $/M']:.1f}x")
@@ -213,14 +205,13 @@ print(f"70B vs 8B at batch 1 (latency-first)    : {one_seq[s.large_model] / one_
 # the frontier and reports the largest batch under the target and whether memory or latency
 # stopped it.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 widgets.latency_explorer(tpot_target_ms=50, weights="bf16", tp=4)
 
 # %% [markdown]
 # ## Takeaways
 #
-# * Batching trades latency for cost: TPOT rises slowly with the batch while $/M falls steeply,
+# * Batching trades latency for cost: TPOT rises slowly with the batch while <span>\$</span>/M falls steeply,
 #   and while decode is memory-bound every batch size sits on the Pareto frontier.
 # * Pick the batch from the latency target: the cheapest point under a TPOT target is the largest
 #   batch that meets it and fits.
@@ -231,3 +222,5 @@ widgets.latency_explorer(tpot_target_ms=50, weights="bf16", tp=4)
 #   not only on the parameter count.
 #
 # Practise it: [p4](../exercises/p4.ipynb) (how many users eight H100s serve at a TPOT target).
+#
+# **Next:** [08 · Sizing a fleet](08_capacity_rubric.ipynb).

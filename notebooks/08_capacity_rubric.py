@@ -68,8 +68,7 @@ Markdown(plan.to_markdown())  # $ comes escaped: Jupyter reads $...$ as LaTeX
 # Each step beside the chapter's figure. `ch.judge_value` calls a figure *correct* within 2% and
 # *rounded* within 10% of ours.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 steps = [("output tokens per day", s.claimed_tokens_per_day, plan.tokens_per_day),
          ("average output tokens/s", s.claimed_avg_tokens_per_s, plan.avg_tokens_per_s),
          ("peak output tokens/s", s.claimed_peak_tokens_per_s, plan.peak_tokens_per_s),
@@ -83,10 +82,9 @@ pd.DataFrame([{"step": n, "chapter": f"{c:,.2f}", "costlib": f"{o:,.2f}", "diffe
 # %% [markdown]
 # Every step agrees to within rounding. The chapter rounds the average rate up before
 # multiplying, so its peak and its GPUs at peak come out slightly high; then it rounds the
-# headroom step *down*. Its monthly bill and \$/M are its rounded fleet carried through exactly:
+# headroom step *down*. Its monthly bill and <span>\$</span>/M are its rounded fleet carried through exactly:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 own_chain = s.claimed_gpus_at_peak * (1 + s.headroom)
 bill_225 = s.claimed_gpus * s.usd_per_hour * 24 * s.days_per_month
 print(f"chapter's chain: {s.claimed_gpus_at_peak} GPUs x {1 + s.headroom:g} = {own_chain:.1f} -> it writes ~{s.claimed_gpus}")
@@ -97,13 +95,12 @@ print(f"unrounded: {plan.gpus_at_peak:.2f} x {1 + s.headroom:g} = {plan.gpus_at_
       f"-> {plan.gpus} GPUs, ${plan.monthly_usd:,.0f}/month, ${plan.usd_per_million_tokens:.2f}/M")
 
 # %% [markdown]
-# Why is this \$/M so much higher than the full-load price of §30.5, which used the same \$2/hour
+# Why is this <span>\$</span>/M so much higher than the full-load price of §30.5, which used the same <span>\$</span>2/hour
 # and the same 1,000 tokens/s? Because the fleet is sized for the peak plus headroom, but the
 # bill is divided by the *average* traffic. On average the GPUs are busy only a fraction of the
 # time:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 full_load = cl.usd_per_million_tokens(s.usd_per_hour, s.tokens_per_s_per_gpu)
 oversize = s.peak_factor * (1 + s.headroom)
 busy = plan.avg_tokens_per_s / (plan.gpus * s.tokens_per_s_per_gpu)
@@ -117,8 +114,7 @@ print(f"average utilization         : {busy:.1%} -> ${full_load:.3f} / {busy:.3f
 # The rubric used 1,000 tokens/s *per H100* for Llama 70B in bf16. Physics first: can one H100
 # hold the model at all?
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 ctx = ch.CONTEXT_TOKENS
 print(cl.fit(cl.deployment(s.model, s.gpu, tp=1, weights=s.weights), context=ctx).message)
 
@@ -134,8 +130,7 @@ print(cl.fit(cl.deployment(s.model, s.gpu, tp=1, weights=s.weights), context=ctx
 # replica's prefill rate for 1,000-token prompts, needed in section 3, and its time per output token
 # (TPOT), which must stay comfortable for chat.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 prompt = cl.WORKLOADS["chat"][0]  # costlib's chat request: 1,000 prompt tokens
 
 
@@ -167,8 +162,7 @@ rates.round(1)
 # The plan again for three of them (the two smallest bf16 replicas and FP8 on one GPU), now
 # counted in whole replicas (`gpus_per_replica`):
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 def plan_for(name, **kw):
     """The chapter's rubric on whole replicas of configs[name], at that replica's per-GPU rate."""
     args = {"peak_factor": s.peak_factor, "headroom": s.headroom, "usd_per_gpu_hour": s.usd_per_hour,
@@ -217,8 +211,7 @@ with_prompts = plan_for(name, prompt_tokens_per_session=prompt,
                         prefill_tokens_per_s_per_gpu=rates.loc[name, "prefill tokens/s per GPU"])
 Markdown(with_prompts.to_markdown())
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 steps_p = with_prompts.steps.set_index("step")["value"]
 dec_gpus, pre_gpus = steps_p["GPUs at peak (decode)"], steps_p["GPUs at peak (prefill)"]
 tp4 = rates.loc[name]
@@ -236,8 +229,7 @@ print(f"GPUs at peak: decode {dec_gpus:.1f} + prefill {pre_gpus:.1f}; fleet {pla
 # batches the two rates converge. Each session brings more prompt tokens than output tokens, so
 # the prompt side ends up the larger load. How the fleet grows with the prompt length:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 rows = []
 for p_tokens in (0, 500, 1000, 2000, 4000, 8000):
     kw = {} if p_tokens == 0 else {"prompt_tokens_per_session": p_tokens,
@@ -271,8 +263,7 @@ plots.capacity_waterfall(with_prompts, s.headroom, reference=(s.claimed_gpus, f"
 # where $N_\text{usable}$ counts only GPUs that form whole replicas (`cl.users_supported`). Here
 # the fleet of section 1, first at the chapter's assumed rate, then regrouped as real replicas:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 n = plan.gpus
 rows = [{"fleet": f"{n} H100s at the chapter's 1,000/s per GPU", "GPUs per replica": 1,
          "users": cl.users_supported(n, s.tokens_per_s_per_gpu, s.sessions_per_day, s.tokens_per_session,
@@ -291,8 +282,7 @@ pd.DataFrame(rows).set_index("fleet")
 # squeezing the model onto fewer GPUs per replica, or keeping the GPUs and using the freed memory
 # for a bigger batch.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 base = "bf16, TP=4"
 rows = []
 for label, before, after in (("chapter: 2x the assumed 1,000/s", (s.tokens_per_s_per_gpu, 1),
@@ -318,12 +308,11 @@ fp8.round(0)
 #
 # ## 5. Self-hosted fleet vs the API
 #
-# §30.7 quotes a hosted Llama 3.3 70B API at \$0.88 per million tokens (Together AI, in the
+# §30.7 quotes a hosted Llama 3.3 70B API at <span>\$</span>0.88 per million tokens (Together AI, in the
 # catalog) and says self-hosting wins above a few hundred million tokens a month. This service
 # is far larger than that. Yet:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 api = cl.get_api_price("together-llama-3.3-70b")
 monthly_out = plan.tokens_per_day * s.days_per_month
 monthly_in = plan.inputs["users"] * s.sessions_per_day * prompt * s.days_per_month
@@ -349,12 +338,11 @@ print(f"with {prompt:,}-token prompts: self-host ${with_prompts.monthly_usd:,.0f
 # roomy 4×H100 replicas stays above the API price, and counting prompts (which the API bills
 # too) does not change the verdict.
 #
-# What would it take to match the API? At a fixed price, peak factor and headroom, the \$/M of the
+# What would it take to match the API? At a fixed price, peak factor and headroom, the <span>\$</span>/M of the
 # plan is $p\,k\,(1+h) / (r \cdot 3600 / 10^6)$, so the break-even per-GPU rate is
 # `cl.required_tokens_per_s` at a utilization of $\frac{1}{k\,(1+h)}$:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 need = cl.required_tokens_per_s(s.usd_per_hour, api["usd_per_million_output"], utilization=1 / oversize)
 print(f"break-even: {need:,.0f} tokens/s per GPU at peak factor {s.peak_factor:g} and {s.headroom:.0%} headroom")
 for replica_name, r in rates["tokens/s per GPU"].items():
@@ -377,15 +365,14 @@ print(f"bf16 4xH100 with flat traffic (peak factor 1): ${steady.usd_per_million_
 # batch and context), which is checked for fit first. The chapter's inputs are preset; switch to
 # "derive from deployment" and try bf16 on TP=1, then on TP=4.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 widgets.capacity_explorer()
 
 # %% [markdown]
 # ## Takeaways
 #
 # * The rubric is seven multiplications: users × sessions × tokens → average rate → peak rate →
-#   GPUs at peak → headroom, rounded up to whole replicas → \$/month → \$/M. The chapter's
+#   GPUs at peak → headroom, rounded up to whole replicas → <span>\$</span>/month → <span>\$</span>/M. The chapter's
 #   arithmetic holds up to rounding.
 # * The per-GPU rate is the whole question, and it must come from a deployment that fits: 70B in
 #   bf16 cannot run on one H100, and the rate of the replicas that can varies by an order of
@@ -399,3 +386,5 @@ widgets.capacity_explorer()
 # Practise it: [p3](../exercises/p3.ipynb) (a fleet for 100M tokens a day vs the API),
 # [p6](../exercises/p6.ipynb) (bursty traffic and peak sizing) and [p5](../exercises/p5.ipynb)
 # (why FP8 speeds up decode).
+#
+# **Next:** [09 · Checking the chapter](09_checking_the_chapter.ipynb).

@@ -54,8 +54,7 @@ from costlib import plots, widgets
 #
 # The chapter leaves some inputs open; the workbook fixes them once for every check:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(f"tolerances: correct within {ch.REL_TOL_CORRECT:.0%}, rounded within {ch.REL_TOL_ROUNDED:.0%}")
 print(f"sequence length for every KV-cache check: {ch.CONTEXT_TOKENS:,} tokens; batch capped at {ch.BATCH_CAP}")
 print(f"realism (§30.4, mid-range): MBU {cl.DEFAULT_MBU:.3f}, MFU {cl.DEFAULT_MFU:.2f}; KV cache in bf16 unless stated")
@@ -71,15 +70,13 @@ print(f"{counts.sum()} claims:", ", ".join(f"{k} {v}" for k, v in counts.items()
 # shows the computation. `ch.claims()` returns the same table as a DataFrame, `ch.claim(id)` one
 # row.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 Markdown(ch.claims_markdown())  # $ comes escaped: Jupyter reads $...$ as LaTeX
 
 # %% [markdown]
 # Per section, the verdicts:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 table = ch.claims()
 by_section = pd.crosstab(table["section"], table["verdict"]).reindex(
     index=list(dict.fromkeys(table["section"])), columns=list(ch.VERDICTS), fill_value=0)
@@ -96,8 +93,7 @@ by_section
 #
 # Several sections price Llama 70B in bf16 on one H100. Check the memory first:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 model, h100 = ch.S30_1.model, ch.S30_1.gpu
 one = cl.deployment(model, h100, tp=1, weights="bf16")
 print(f"{cl.get_model(model).n_params / 1e9:.2f}B parameters x 2 bytes = {cl.weight_bytes(model, 'bf16') / 1e9:.1f} GB")
@@ -111,15 +107,14 @@ plots.memory_use(one, ch.CONTEXT_TOKENS, 1);
 # The weights alone are far beyond what one H100 can use: no batch size, no utilization and no
 # price makes this configuration real. The chapter's own §30.8 agrees (it sends bf16 70B to an
 # H200 or to two H100s), contradicting its earlier sections. Every "70B bf16, single H100" figure is therefore
-# *physically impossible*; the smallest real replica has two GPUs, and with them every \$/M doubles
+# *physically impossible*; the smallest real replica has two GPUs, and with them every <span>\$</span>/M doubles
 # at the same throughput.
 #
 # ### 3.2 "FP8 70B fits on one H100 (35 GB)" (§30.8)
 #
 # FP8 stores one byte per parameter, so the weights are half the bf16 size, not a quarter:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 s8 = ch.S30_8
 for w in ("bf16", "fp8", "int4"):
     print(f"{w:>5}: {cl.weight_bytes(model, w) / 1e9:6.1f} GB")
@@ -139,8 +134,7 @@ for kv in ("bf16", "fp8"):
 #
 # The chapter divides one H100's compute at 40% MFU by the FLOPs per token:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 s6 = ch.S30_6
 per_s = cl.prefill_ceiling_tokens_per_s(s6.peak_flops, s6.n_params, s6.mfu)
 per_hour = per_s * 3600
@@ -154,17 +148,16 @@ print(f"${s6.usd_per_hour:g} / {per_hour / 1e6:.2f}M tokens = ${cl.usd_per_milli
 
 # %% [markdown]
 # It is millions, not trillions: the unit word is off by a factor of a million. The dollar
-# figure was computed with the right magnitude, so the \$/M result stands. A quick sanity check
+# figure was computed with the right magnitude, so the <span>\$</span>/M result stands. A quick sanity check
 # catches this kind of slip: convert any "per hour" figure to "per second" and ask whether one
 # GPU could plausibly do that.
 #
-# ### 3.4 The crossover: "100-500M tokens/month" vs "\$1,500/month" and "\$0.88/M" (§30.7)
+# ### 3.4 The crossover: "100-500M tokens/month" vs "<span>\$</span>1,500/month" and "<span>\$</span>0.88/M" (§30.7)
 #
 # §30.7 gives the fixed cost of one H100 and the API price. The crossover is where the API bill
 # reaches the fixed bill:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 s7 = ch.S30_7
 floor = s7.usd_per_hour * cl.HOURS_PER_MONTH
 lo, hi = s7.claimed_crossover_tokens_per_month
@@ -182,10 +175,9 @@ print(f"API bill at the chapter's {hi / 1e6:.0f}M tokens/month: ${cl.api_monthly
 # chapter's other statement, that the API is almost always cheaper below 50M tokens a month, is
 # true with room to spare.
 #
-# ### 3.5 The rubric's \$2.16/M vs the API's \$0.88/M (§30.10 vs §30.7)
+# ### 3.5 The rubric's <span>\$</span>2.16/M vs the API's <span>\$</span>0.88/M (§30.10 vs §30.7)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 s10 = ch.S30_10
 plan = cl.capacity_plan(s10.users, s10.sessions_per_day, s10.tokens_per_session, s10.tokens_per_s_per_gpu,
                         s10.peak_factor, s10.headroom, s10.usd_per_hour)
@@ -207,8 +199,7 @@ print(f"average fleet utilization: 1 / ({s10.peak_factor:g} x {1 + s10.headroom:
 #
 # ### 3.6 H100 bandwidth: 3 TB/s or 3.35 TB/s, and the H200 speed-up (§30.3, §30.8, concept check 4)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 bw_h100, bw_h200 = cl.get_gpu(h100).hbm_bytes_per_s, cl.get_gpu("H200-SXM").hbm_bytes_per_s
 row_h100 = next(r for r in s8.table if r.gpu == h100)
 print(f"H100 SXM datasheet: {bw_h100 / 1e12:.2f} TB/s; §30.3 and §30.8 use {ch.S30_3.hbm_bytes_per_s / 1e12:g} TB/s; "
@@ -231,8 +222,7 @@ print(f"70B fp8 on 2 GPUs, batch 32: H100 {same[h100]:,.0f} vs H200 {same['H200-
 #
 # ### 3.7 The A100 row of the hardware table: a different price basis (§30.8)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 rows = []
 for r in s8.table:
     od_lo, od_hi = cl.gpu_usd_per_hour(r.gpu, "on_demand", "low"), cl.gpu_usd_per_hour(r.gpu, "on_demand", "high")
@@ -246,15 +236,14 @@ at = {p: ch.cheapest_deployment(model, a100.gpu, "bf16", usd_per_gpu_hour=p)["us
 print("A100 70B bf16 (cost-optimal TP): " + ", ".join(f"${v:.2f}/M at ${p:.2f}/h" for p, v in at.items()))
 
 # %% [markdown]
-# The H100, H200 and B200 rows use reserved-looking prices (the H100's \$2 is the chapter's
+# The H100, H200 and B200 rows use reserved-looking prices (the H100's <span>\$</span>2 is the chapter's
 # reserved default), but the A100 row uses its full §30.2 *on-demand* price. On the same basis
 # as the others the A100 would cost half as much per hour, and so half as much per token: the
 # table makes the older GPU look worse than it is.
 #
 # ### 3.8 "TP=2 for lower latency: per-million-token cost is similar" (§30.5)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 price = ch.S30_5.usd_per_hour
 d1, d2 = cl.deployment(model, h100, tp=1, weights="fp8"), cl.deployment(model, h100, tp=2, weights="fp8")
 b1 = min(cl.max_batch(d1, ch.CONTEXT_TOKENS), ch.BATCH_CAP)
@@ -272,8 +261,7 @@ for label, d, b in (("TP=1, its largest batch", d1, b1), ("TP=2, same batch", d2
 #
 # ### 3.9 "Input tokens are 2-4× cheaper because of the math above" (§30.6)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 pre_usd = cl.usd_per_million_tokens(s6.usd_per_hour, per_s)
 dec_usd = cl.usd_per_million_tokens(s6.usd_per_hour, cl.decode_ceiling_tokens_per_s(s6.hbm_bytes_per_s, s6.model_bytes, s6.batch) * s6.mbu)
 print(f"§30.6's own math: decode ${dec_usd:.3f}/M / prefill ${pre_usd:.3f}/M = {dec_usd / pre_usd:.2f}x")
@@ -291,8 +279,7 @@ for api_id in ("gpt-4o", "gpt-4o-mini", "claude-sonnet", "together-llama-3.3-70b
 #
 # ### 3.10 Batch 256 (or 128) on one H100 (§30.3, §30.6)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for b in (ch.S30_6.batch, ch.S30_3.batches[-1]):
     f = cl.fit(one, context=ch.CONTEXT_TOKENS, batch=b)
     print(f"batch {b}: weights {f.weight_bytes / 1e9:.1f} GB + KV {f.kv_bytes / 1e9:.1f} GB = "
@@ -319,8 +306,7 @@ plots.memory_use(fp8_one, ch.CONTEXT_TOKENS, ch.S30_3.batches[-1]);
 # HBM is in fact 80 GiB = 80 × 2³⁰ bytes, a few percent more, so our fit checks are conservative.
 # Where memory is tight the effect on the batch is much larger than the few percent:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 rows = []
 for tp, w, kv in ((1, "bf16", "bf16"), (1, "fp8", "bf16"), (1, "fp8", "fp8"), (2, "bf16", "bf16"), (4, "bf16", "bf16")):
     row = {"replica": cl.deployment(model, h100, tp, w, kv).label}
@@ -337,15 +323,14 @@ pd.DataFrame(rows).set_index("replica")
 
 # %% [markdown]
 # No verdict flips: 70B bf16 still does not fit on one H100 (no batch, no price), and batch 128 or 256 still needs several GPUs. But the small FP8 replica gets a much
-# larger batch and a much lower \$/M. The same holds for the memory fraction (costlib reserves
+# larger batch and a much lower <span>\$</span>/M. The same holds for the memory fraction (costlib reserves
 # 5% of HBM plus 1 GB; serving engines let you choose), so treat batches of memory-starved
 # replicas as rough.
 #
 # **The 2,048-token context.** The chapter never states a sequence length, so the workbook uses
 # 2,048 tokens for every KV-cache check. Shorter sequences fit more of them; longer ones fewer:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 d4 = cl.deployment(model, h100, tp=4)
 for c in (1024, 2048, 4096, 8192):
     b = min(cl.max_batch(d4, c), ch.BATCH_CAP)
@@ -356,10 +341,9 @@ for c in (1024, 2048, 4096, 8192):
 # memory: context length is as big a lever as precision.
 #
 # **Mid-range MBU and MFU.** §30.4 gives ranges (MBU 60-85% for decode, MFU 30-50% for prefill);
-# costlib uses the middle. The ends of the ranges move \$/M by this much:
+# costlib uses the middle. The ends of the ranges move <span>\$</span>/M by this much:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 b4 = min(cl.max_batch(d4, ch.CONTEXT_TOKENS), ch.BATCH_CAP)
 est = cl.decode_estimate(d4, b4, ch.CONTEXT_TOKENS)
 for level in ("low", "mid", "high", "ceiling"):
@@ -376,8 +360,7 @@ print(f"low and high ends vs mid: {est['mid'] / est['low'] - 1:+.0%} / {est['mid
 # the chapter's value, the recomputed one and the reason. The figure places every filtered claim
 # by how far the chapter is off (log scale; 1× means it agrees).
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 widgets.claims_explorer(verdict="physically impossible")
 
 # %% [markdown]
@@ -385,7 +368,7 @@ widgets.claims_explorer(verdict="physically impossible")
 #
 # * Most of the chapter's arithmetic is right; its errors cluster in *configurations*: models and
 #   batches that do not fit, and speed-ups that ignore the KV cache.
-# * Check memory before throughput, and throughput before price: a \$/M for a configuration that
+# * Check memory before throughput, and throughput before price: a <span>\$</span>/M for a configuration that
 #   cannot load is not an estimate, it is fiction.
 # * Watch units and bases: a unit word (million vs trillion), a rounded bandwidth, a price from a
 #   different procurement tier can each move a result by a large factor.
@@ -395,3 +378,5 @@ widgets.claims_explorer(verdict="physically impossible")
 # Practise it: [cq4](../exercises/cq4.ipynb) (the H200 speed-up), [p3](../exercises/p3.ipynb)
 # (self-host or API at 100M tokens a day), [p5](../exercises/p5.ipynb) (what FP8 really buys) and
 # [cq1](../exercises/cq1.ipynb) (the §30.1 worked example).
+#
+# **Next:** [10 · The mental model](10_mental_model.ipynb).

@@ -65,8 +65,7 @@ from costlib import plots, widgets
 # All from the catalog (`cl.get_gpu`, `cl.get_model`) and the formulas above; "how" shows the
 # arithmetic.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 h100, model = cl.get_gpu("H100-SXM"), cl.get_model(ch.S30_10.model)
 ctx, price = ch.CONTEXT_TOKENS, ch.S30_2.default_usd_per_hour
 kv = cl.kv_bytes_per_token(model)
@@ -89,7 +88,7 @@ rows = [
      "bandwidth ÷ weight bytes"),
     ("prefill ceiling, 70B, one H100", f"{cl.prefill_ceiling_tokens_per_s(h100.flops_for('bf16'), model.n_params):,.0f} tokens/s",
      "bf16 FLOP/s ÷ 2N, at 100% MFU"),
-    ("$/M at $2/h and 1,000 tokens/s", f"${cl.usd_per_million_tokens(price, 1000):.2f}", "2 ÷ 3.6 M tokens per hour"),
+    (f"$/M at {price:g} dollars/h and 1,000 tokens/s", f"${cl.usd_per_million_tokens(price, 1000):.2f}", "2 ÷ 3.6 M tokens per hour"),
     ("one GPU for a month", f"${price * cl.HOURS_PER_MONTH:,.0f}", f"{cl.HOURS_PER_MONTH} h at ${price:g}/h"),
 ]
 sheet = pd.DataFrame(rows, columns=["quantity", "value", "how"]).set_index("quantity")
@@ -98,8 +97,7 @@ sheet
 # %% [markdown]
 # Three facts are worth saying out loud in an interview, because they decide everything else:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 read_s = cl.usable_bytes(h100) / h100.hbm_bytes_per_s
 print(f"1. 70B bf16 weights {w16 / 1e9:.0f} GB vs {cl.usable_bytes(h100) / 1e9:.0f} GB usable on one H100: "
       f"it needs {tp16} GPUs before any batch")
@@ -120,8 +118,7 @@ print(f"3. one H100 reads its usable memory in {read_s * 1e3:.0f} ms: a memory-b
 #
 # Correct, and the one formula to know cold. The chapter's worked examples at 1,000 tokens/s:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 for usd_h, claimed in ((ch.S30_1.usd_per_hour, ch.S30_1.claimed_usd_per_million),
                        (ch.S30_5.usd_per_hour, ch.S30_5.claimed_usd_per_million)):
     got = cl.usd_per_million_tokens(usd_h, ch.S30_1.tokens_per_s)
@@ -137,8 +134,7 @@ for usd_h, claimed in ((ch.S30_1.usd_per_hour, ch.S30_1.claimed_usd_per_million)
 # is read too, and that term grows with the batch. The chapter's formula leaves it out, so it
 # overestimates more and more as the batch grows:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 d4 = cl.deployment(model.id, h100.id, tp=4)
 wall = cl.max_batch(d4, ctx)
 for b in (1, 16, 64, min(wall, ch.BATCH_CAP)):
@@ -160,8 +156,7 @@ plots.decode_vs_batch(d4, ctx);
 # Correct for ordinary prompts. Attention adds FLOPs that grow with the prompt length, so long
 # prompts prefill a little more slowly than the rule says:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 d2 = cl.deployment(model.id, h100.id, tp=2)
 rule = cl.prefill_ceiling_tokens_per_s(h100.flops_for("bf16"), model.n_params)
 for n in (1000, 4000, 16000):
@@ -175,8 +170,7 @@ for n in (1000, 4000, 16000):
 #
 # The chapter's §30.4 gives two different ranges, and the takeaway merges them:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(f"decode, memory-bound: MBU {cl.MBU_RANGE[0]:.0%}-{cl.MBU_RANGE[1]:.0%} of HBM bandwidth")
 print(f"prefill, compute-bound: MFU {cl.MFU_RANGE[0]:.0%}-{cl.MFU_RANGE[1]:.0%} of peak FLOP/s")
 r = ch.claim("s30_11_utilization")
@@ -192,8 +186,7 @@ print(f"takeaway: {r['chapter_low']:.0%}-{r['chapter_high']:.0%} -> {r['verdict'
 # True only against *frontier* APIs, for a *different* model. Against a hosted copy of the same
 # open model, the gap is small and can go either way:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 best = ch.cheapest_deployment(model.id, h100.id, "bf16", usd_per_gpu_hour=price)
 chapter_usd = cl.usd_per_million_tokens(ch.S30_5.usd_per_hour, ch.S30_5.tokens_per_s)
 print(f"self-hosted 70B: chapter ${chapter_usd:.2f}/M; costlib, cost-optimal bf16 (TP={best['tp']}, batch "
@@ -215,8 +208,7 @@ for u in (0.8, 0.5, 0.3):
 # Not with the chapter's own prices. The crossover is the fleet's monthly bill divided by the API
 # price:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 api = ch.S30_7.api_usd_per_million
 lo, hi = ch.S30_11.claimed_crossover_tokens_per_month
 print(f"chapter: {lo / 1e6:.0f}-{hi / 1e6:.0f}M tokens/month")
@@ -226,7 +218,7 @@ for gpus, why in ((1, "one H100 (the chapter's floor)"), (tp16, "the smallest re
     print(f"{gpus} GPU{'s' if gpus > 1 else ' '} at ${price:g}/h vs ${api}/M: {x / 1e9:.2f}B tokens/month ({why})")
 
 # %% [markdown]
-# Keep the formula, not the range: with a \$2/hour GPU and a \$0.88/M API it is billions, not
+# Keep the formula, not the range: with a <span>\$</span>2/hour GPU and a <span>\$</span>0.88/M API it is billions, not
 # hundreds of millions, of tokens a month, and it grows with every GPU the replica needs. And a
 # crossover only counts if the replica can produce that many tokens at the utilization you will
 # have (notebook 05).
@@ -238,8 +230,7 @@ for gpus, why in ((1, "one H100 (the chapter's floor)"), (tp16, "the smallest re
 # the same size. Each precision below runs on its cost-optimal number of H100s, at the largest batch
 # that fits:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 options = {"bf16 weights": ("bf16", None), "FP8 weights": ("fp8", None), "INT4 weights": ("int4", None),
            "FP8 weights + FP8 KV cache": ("fp8", "fp8")}
 rows = []
@@ -271,8 +262,7 @@ plots.cost_bars(bars, log=False);
 # %% [markdown]
 # Other levers are as large or larger, and cheaper to pull:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 small = cl.deployment(model.id, h100.id, tp=tp16)
 b_small = min(cl.max_batch(small, ctx), ch.BATCH_CAP)
 print(f"batch (memory): TP={tp16} at batch {b_small} ${cl.decode_usd_per_million(small, price, b_small, ctx):.2f}/M "
@@ -292,8 +282,7 @@ print(f"utilization 30% -> 80%: ${cl.cost_at_utilization(best['usd_per_million']
 # Correct, provided the per-GPU rate comes from a replica that exists. The §30.10 rubric with the
 # chapter's assumed rate, and with the rate of a 4×H100 bf16 replica at its largest batch:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 s = ch.S30_10
 tps4 = cl.decode_tokens_per_s(d4, min(wall, ch.BATCH_CAP), ctx) / d4.tp
 for label, rate, g in (("chapter, 1 'H100' per replica", s.tokens_per_s_per_gpu, 1), (d4.label, tps4, d4.tp)):
@@ -311,8 +300,7 @@ for label, rate, g in (("chapter, 1 'H100' per replica", s.tokens_per_s_per_gpu,
 # The eight points as you might write them on an index card, with the chapter's number and the
 # checked one side by side:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 fp8kv = quant.loc["FP8 weights + FP8 KV cache", "cut vs bf16"]
 s11, b_wall = ch.S30_11, min(wall, ch.BATCH_CAP)
 over = (cl.decode_ceiling_tokens_per_s(d4.tp * h100.hbm_bytes_per_s, w16, b_wall)
@@ -320,7 +308,7 @@ over = (cl.decode_ceiling_tokens_per_s(d4.tp * h100.hbm_bytes_per_s, w16, b_wall
 hosted = cl.get_api_price("together-llama-3.3-70b")["usd_per_million_output"]
 card = pd.DataFrame([
     ("1 cost = $/h ÷ tokens/h",
-     f"${ch.S30_5.claimed_usd_per_million:.2f}/M at ${ch.S30_5.usd_per_hour:g}/h, {ch.S30_5.tokens_per_s:,.0f} tok/s",
+     f"${ch.S30_5.claimed_usd_per_million:.2f}/M at {ch.S30_5.usd_per_hour:g} dollars/h, {ch.S30_5.tokens_per_s:,.0f} tok/s",
      f"${cl.usd_per_million_tokens(ch.S30_5.usd_per_hour, ch.S30_5.tokens_per_s):.3f}/M; price the whole replica"),
     ("2 decode: bandwidth × batch ÷ model size", "linear in the batch",
      f"add the KV reads: {over:.1f}x too high at batch {b_wall}"),
@@ -345,11 +333,10 @@ card
 # `costlib.widgets.cheatsheet_explorer` recomputes the numbers of section 2 for any model, GPU and
 # precision in the catalog: weight bytes, KV cache per token, the smallest tensor-parallel degree,
 # the decode ceiling at batch 1 (the chapter's formula and the roofline), the prefill ceiling,
-# and \$/M at the largest batch that fits. Configurations that do not fit get the shortfall, not a
+# and <span>\$</span>/M at the largest batch that fits. Configurations that do not fit get the shortfall, not a
 # price. Try Llama 3.1 405B, an H200, or an INT4 8B model on an L40S.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 widgets.cheatsheet_explorer()
 
 # %% [markdown]
@@ -370,3 +357,5 @@ widgets.cheatsheet_explorer()
 # (bandwidth), [p3](../exercises/p3.ipynb), [p6](../exercises/p6.ipynb) and
 # [cq2](../exercises/cq2.ipynb) (self-host or API), [p4](../exercises/p4.ipynb) and
 # [p7](../exercises/p7.ipynb) (latency and prices).
+#
+# **Next:** [11 · How wrong is the roofline?](11_how_wrong_is_the_roofline.ipynb).

@@ -53,8 +53,7 @@ pd.set_option("display.precision", 3)
 # tokens and `output_len` generated tokens, and the engine keeping as many requests in flight as
 # memory allows. The figure is total output tokens per second.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 data = cl.measured()
 print(f"{len(data)} runs from {data['source'].iloc[0]} ({data['as_of'].iloc[0]})")
 data.groupby(["gpu", "model", "weight_dtype"]).size().unstack(fill_value=0)
@@ -84,8 +83,7 @@ report = cl.validate(data)  # costlib's default profile gives low/mid/high; the 
 df = report.to_frame()
 ratio = df["measured_over_ceiling"]
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(f"rows predicted: {report.predicted} of {report.rows}; measured <= ceiling in {report.under_ceiling:.0%}")
 print(f"measured / ceiling: best {ratio.max():.2f}, median {ratio.median():.2f}, worst {ratio.min():.2f}")
 print(f"median ceiling / measured: {1 / ratio.median():.1f}x")
@@ -109,8 +107,7 @@ print(f"median ceiling / measured: {1 / ratio.median():.1f}x")
 fig, ax = plt.subplots(figsize=(7.5, 6), layout="constrained")
 plots.predicted_vs_measured(df, ax=ax);
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(f"default profile on all {report.predicted} rows (in-sample): median |mid error| "
       f"{report.median_abs_error:.1%}, measurement inside the band in {report.in_band:.0%}")
 print(f"band = mid x {DEFAULT_PROFILE.band_low:.2f} to mid x {DEFAULT_PROFILE.band_high:.2f}")
@@ -144,8 +141,7 @@ parts["params_b"] = [cl.get_model(m).n_params / 1e9 for m in parts["model"]]
 # FLOPs are prefill, the run is compute-bound, and the memory-bound decode picture of §30.3 says
 # little. The ceiling is then set by FLOP/s, which real kernels reach less fully than bandwidth:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 by_shape = parts.groupby("shape", sort=False).agg(
     prefill_flop_share=("prefill_flop_share", "median"), compute_bound=("bound", lambda b: (b == "compute").mean()),
     measured_over_ceiling=("measured_over_ceiling", "median"))
@@ -157,8 +153,7 @@ by_shape.loc[["128/128", "2048/128", "5000/500", "128/4096", "500/2000"]]
 # made of. Each decode step has a fixed cost, and with few sequences it is shared by few tokens.
 # Drop the per-step overhead from the model and see which runs it flatters most:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 no_overhead = cl.validate(data, DEFAULT_PROFILE.with_(step_overhead_s=0.0)).to_frame()
 parts["mid_without_overhead_over_measured"] = (no_overhead["mid"] / no_overhead["measured"]).to_numpy()
 small = parts["batch"] < 64
@@ -175,8 +170,7 @@ pd.DataFrame({name: {"runs": int(sel.sum()),
 # (`comm_share` below). Mixtral 8x22B, always on 8 GPUs, communicates the most and is the model
 # costlib predicts worst.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 parts["abs_error"] = parts["error"].abs()
 parts.groupby("model").agg(params_b=("params_b", "first"), on_one_gpu=("tp", lambda t: (t == 1).mean()),
                            comm_share=("comm_share", "median"),
@@ -189,8 +183,7 @@ parts.groupby("model").agg(params_b=("params_b", "first"), on_one_gpu=("tp", lam
 # efficiency says a real all-reduce gets well under half of even that link's nominal bandwidth.
 # For L40S replicas split over 4 or 8 GPUs, communication becomes the largest part of the time:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(f"fitted link efficiency: {DEFAULT_PROFILE.link_efficiency:.2f} of the per-direction link bandwidth")
 parts[parts["tp"] > 1].groupby(["gpu", "tp"]).agg(
     runs=("row", "size"), comm_share=("comm_share", "median"),
@@ -200,8 +193,7 @@ parts[parts["tp"] > 1].groupby(["gpu", "tp"]).agg(
 # **Scheduler and per-step overhead.** Launching the kernels of a step, scheduling the batch and
 # sampling cost time that neither bandwidth nor FLOP/s explains. The fit puts it at:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(f"fitted per-step overhead: {DEFAULT_PROFILE.step_overhead_s * 1e3:.1f} ms; "
       f"MFU {DEFAULT_PROFILE.mfu:.2f}; usable memory {DEFAULT_PROFILE.memory_fraction:.0%} of HBM; "
       f"MBU held at {DEFAULT_PROFILE.mbu:.2f}")
@@ -225,8 +217,7 @@ print(f"its share of the predicted time: median {parts['overhead_share'].median(
 # %%
 cv = {by: cl.cross_validate(data, by) for by in ("gpu", "model")}
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(f"fitted parameters: {', '.join(DEFAULT_FIT)}")
 pd.DataFrame({f"leave one {by} out": {"median |mid error|": r.median_abs_error, "in band": r.in_band,
                                        "under ceiling": r.under_ceiling} for by, r in cv.items()}).T
@@ -235,16 +226,14 @@ pd.DataFrame({f"leave one {by} out": {"median |mid error|": r.median_abs_error, 
 # Per held-out GPU: the fitted parameters barely move when a GPU is hidden, and the error on the
 # hidden GPU stays near the in-sample error:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 folds = pd.DataFrame({g: {k: getattr(p, k) for k in DEFAULT_FIT} for g, p in cv["gpu"].profiles.items()}).T
 folds.join(cv["gpu"].by_group())
 
 # %% [markdown]
 # **Against the targets** of the issue this notebook answers:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 worst_err = max(r.median_abs_error for r in cv.values())
 worst_band = min(r.in_band for r in cv.values())
 pd.DataFrame([
@@ -276,8 +265,7 @@ my_report_before = cl.validate(csv_path)                 # costlib's default pro
 my_profile = cl.calibrate(csv_path, fit=("mfu", "step_overhead_s"))
 my_report_after = cl.validate(csv_path, my_profile)
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(f"read {my_report_after.rows} rows, predicted {my_report_after.predicted}; skipped: {my_report_after.skipped[0]}")
 print(f"median |mid error|: default profile {my_report_before.median_abs_error:.1%}, "
       f"your profile {my_report_after.median_abs_error:.1%} (in-sample)")
@@ -290,8 +278,7 @@ print(f"your MFU {my_profile.mfu:.3f} (default {DEFAULT_PROFILE.mfu:.3f}), step 
 # two H100s per replica, 8 GPUs, 1,000-token prompts and 500-token answers, at the catalog's
 # on-demand H100 price:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 usd_h = cl.gpu_usd_per_hour("H100-SXM")
 kw = dict(model="mixtral-8x7b", gpu="H100-SXM", tp=2, weights="fp8", kv="fp8", input_len=1000,
           output_len=500, n_gpus=8)
@@ -319,8 +306,7 @@ print(f"decode at batch 256: {my_profile.decode_tokens_per_s(dep, 256, 1250):,.0
 # estimate for the standard shapes and yours, with the published runs of that deployment where
 # there are any.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 widgets.validation_explorer()
 
 # %% [markdown]
@@ -338,4 +324,6 @@ widgets.validation_explorer()
 #
 # Practise it: [cq3](../exercises/cq3.ipynb) and [d3](../exercises/d3.ipynb) (what bounds decode,
 # §30.3), [p5](../exercises/p5.ipynb) (FP8 on memory-bound decode); then revisit
-# `02_throughput_ceiling` and `03_utilization`, whose ranges this notebook puts to the test.
+# [02 · The throughput ceiling](02_throughput_ceiling.ipynb) and [03 · Peak vs real](03_utilization.ipynb), whose ranges this notebook puts to the test.
+#
+# **Next:** you have reached the end of the chapter notebooks. Go back to the [00 · Start here](00_start_here.ipynb) map for the exercises you have not done yet, or to the [workshop kit](../workshop/README.md).

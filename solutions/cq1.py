@@ -13,7 +13,7 @@
 #
 # *Chapter 30, concept check 1 (§30.1).*
 #
-# **Question.** A 70B model runs on one H100 that costs \$3 an hour and sustains 1,000 tokens/s
+# **Question.** A 70B model runs on one H100 that costs <span>\$</span>3 an hour and sustains 1,000 tokens/s
 # in total. What does a million output tokens cost?
 
 # %% [markdown]
@@ -73,6 +73,6 @@ for option in get_question("cq1").options:
 # %% [markdown]
 # ## Takeaways
 #
-# - \$/M = \$ per hour ÷ (tokens/s × 3,600 ÷ 10⁶). Each wrong option is one unit slip:
+# - <span>\$</span>/M = <span>\$</span> per hour ÷ (tokens/s × 3,600 ÷ 10⁶). Each wrong option is one unit slip:
 #   multiplying instead of dividing, minutes instead of hours, thousands instead of millions.
 # - Sanity-check the premise (does the model fit?) before trusting a price.

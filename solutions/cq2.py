@@ -61,6 +61,6 @@ for option in get_question("cq2").options:
 # %% [markdown]
 # ## Takeaways
 #
-# - An idle GPU still costs its hourly price: self-hosted \$/M grows as 1 ÷ utilization.
+# - An idle GPU still costs its hourly price: self-hosted <span>\$</span>/M grows as 1 ÷ utilization.
 # - An API has no idle cost for you; its provider pools many customers to stay busy.
 # - Compare prices at your realistic utilization, not at full load.

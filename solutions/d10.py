@@ -15,7 +15,7 @@
 #
 # **Problem.** You self-host Llama 3.1 70B with FP8 weights on a replica of two H100s (TP=2),
 # reserved at the catalog price, and decode at the largest batch of 2,048-token sequences the
-# replica holds. DeepInfra sells output tokens of the same weights at its catalog price (\$0.40
+# replica holds. DeepInfra sells output tokens of the same weights at its catalog price (<span>\$</span>0.40
 # per million). Your replica costs the same every hour, busy or idle. At what utilization (the
 # fraction of its full-load output it actually produces, averaged over the month) does
 # self-hosting cost the same per output token as the API?
@@ -46,9 +46,9 @@ print(cl.fit(dep, context=ctx).message)
 
 # %% [markdown]
 # <!-- BEGIN SOLUTION -->
-# **Solution.** At utilization u the replica makes u × tokens/s, so its \$/M is its hourly price
-# (both GPUs) ÷ (u × tokens/s × 3,600 ÷ 10⁶). Setting that equal to the API's \$/M gives
-# u = self-hosted \$/M at full load ÷ API \$/M.
+# **Solution.** At utilization u the replica makes u × tokens/s, so its <span>\$</span>/M is its hourly price
+# (both GPUs) ÷ (u × tokens/s × 3,600 ÷ 10⁶). Setting that equal to the API's <span>\$</span>/M gives
+# u = self-hosted <span>\$</span>/M at full load ÷ API <span>\$</span>/M.
 # <!-- END SOLUTION -->
 
 # %%
@@ -98,8 +98,8 @@ pd.DataFrame(rows)
 # %% [markdown]
 # ## Takeaways
 #
-# - Break-even utilization = self-hosted \$/M at full load ÷ API \$/M = hourly price of the
-#   replica ÷ (tokens/s × 3,600 ÷ 10⁶ × API \$/M).
+# - Break-even utilization = self-hosted <span>\$</span>/M at full load ÷ API <span>\$</span>/M = hourly price of the
+#   replica ÷ (tokens/s × 3,600 ÷ 10⁶ × API <span>\$</span>/M).
 # - Count every GPU of the replica in the hourly price, and use the replica's own tokens/s at the
 #   batch it holds.
 # - A value above 1 means self-hosting never wins on price; a value near 1 means it wins only if

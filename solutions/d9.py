@@ -13,16 +13,16 @@
 #
 # *Interview drill 9 (§30.2): amortized capex vs a reserved cloud rate.*
 #
-# **Problem.** You can buy an H100 SXM for \$35,000 (the middle of §30.2's \$30,000-40,000) or
+# **Problem.** You can buy an H100 SXM for <span>\$</span>35,000 (the middle of §30.2's <span>\$</span>30,000-40,000) or
 # reserve one in the cloud at the catalog's reserved price. An owned GPU also pays for its power
-# (700 W, times a PUE of 1.3 for cooling, at \$0.10 per kWh) and for operations (staff, space,
+# (700 W, times a PUE of 1.3 for cooling, at <span>\$</span>0.10 per kWh) and for operations (staff, space,
 # networking: 15% on top of capex and power). Its purchase price is spread evenly over the years
 # you use it. After how many years of use does owning cost less per GPU-hour than reserving?
 #
 # **Assumptions.** The GPU runs every hour of the year (8,760 hours) in both cases, so
 # utilization does not tilt the comparison. No resale value, no financing cost, no price changes.
 #
-# **Give** `answer`: the years of use at which the owned GPU's amortized \$/GPU-hour equals the
+# **Give** `answer`: the years of use at which the owned GPU's amortized <span>\$</span>/GPU-hour equals the
 # reserved price (years). `cl.check("d9", answer)` accepts answers within 2%.
 
 # %%
@@ -38,7 +38,7 @@ D9
 
 # %% [markdown]
 # <!-- BEGIN SOLUTION -->
-# **Solution.** Owned \$/hour = (1 + ops) × (purchase ÷ (years × 8,760) + kW × PUE × \$/kWh).
+# **Solution.** Owned <span>\$</span>/hour = (1 + ops) × (purchase ÷ (years × 8,760) + kW × PUE × <span>\$</span>/kWh).
 # Only the capex term depends on the years. Set the total equal to the reserved price R and
 # solve: years = (1 + ops) × purchase ÷ (8,760 × (R − (1 + ops) × power cost per hour)).
 # <!-- END SOLUTION -->
@@ -62,8 +62,8 @@ cl.check("d9", answer)
 
 # %% [markdown]
 # **Sensitivity.** (optional) The break-even across §30.2's price range and two electricity
-# prices; and the owned \$/GPU-hour over a 3-year life, against §30.2's claim of "about
-# \$1.50-2 per hour".
+# prices; and the owned <span>\$</span>/GPU-hour over a 3-year life, against §30.2's claim of "about
+# <span>\$</span>1.50-2 per hour".
 
 # %%
 # BEGIN SOLUTION
@@ -90,7 +90,7 @@ print(f"owned over 3 years: ${three:.2f}/GPU-hour")
 # %% [markdown]
 # ## Takeaways
 #
-# - Owned \$/GPU-hour = (capex ÷ hours of use + power × PUE × price) × (1 + operations). Only
+# - Owned <span>\$</span>/GPU-hour = (capex ÷ hours of use + power × PUE × price) × (1 + operations). Only
 #   capex shrinks with time, so the break-even is a closed form (or a bisection).
 # - Electricity and operations are not rounding errors: leaving them out moves the break-even
 #   by months.

@@ -13,7 +13,7 @@
 #
 # *Chapter 30, practice problem 1 (§30.1).*
 #
-# **Problem.** You rent one H100 for \$2 an hour and serve Llama 3 8B on it. Assume it keeps
+# **Problem.** You rent one H100 for <span>\$</span>2 an hour and serve Llama 3 8B on it. Assume it keeps
 # producing 5,000 output tokens per second, all hour long. What does a million output tokens
 # cost you?
 #
@@ -77,8 +77,8 @@ print(f"the estimate reaches {P1.tokens_per_s:,g} tokens/s at batch {batch}; mem
 # %% [markdown]
 # ## Takeaways
 #
-# - \$/M tokens = \$ per hour ÷ millions of tokens per hour. The formula is trivial; the units are
+# - <span>\$</span>/M tokens = <span>\$</span> per hour ÷ millions of tokens per hour. The formula is trivial; the units are
 #   where answers go wrong (3,600 s per hour, 10⁶ tokens per million).
-# - The price you pay per token is set by throughput: the same \$2 GPU-hour is cheap or dear
+# - The price you pay per token is set by throughput: the same <span>\$</span>2 GPU-hour is cheap or dear
 #   depending on how many tokens you get out of it.
 # - Check a given throughput against memory and the roofline before trusting it.

@@ -14,7 +14,7 @@
 # *Chapter 30, practice problem 2 (§30.1, §30.3).*
 #
 # **Problem.** Llama 3.1 405B is served with FP8 weights on one node of 8 H100s, split by tensor
-# parallelism (TP=8). The node costs \$16 an hour and, by assumption, produces 800 output tokens
+# parallelism (TP=8). The node costs <span>\$</span>16 an hour and, by assumption, produces 800 output tokens
 # per second in total. What does a million output tokens cost? And first: does the model fit
 # on the node at all, and how much room is left for the KV cache?
 #
@@ -49,7 +49,7 @@ print(cl.fit(dep.with_(weights="bf16"), context=ASSUMPTIONS.context).message)
 # pool their memory. In bf16 the same model would not fit on the node at all.
 # <!-- END SOLUTION -->
 #
-# **The price.** The \$16 and the 800 tokens/s both describe the whole node.
+# **The price.** The <span>\$</span>16 and the 800 tokens/s both describe the whole node.
 
 # %%
 # BEGIN SOLUTION
@@ -63,7 +63,7 @@ cl.check("p2", answer)
 
 # %% [markdown]
 # **What batch does 800 tokens/s imply?** (optional) Find the smallest batch at which costlib's
-# decode estimate reaches 800 tokens/s, and the \$/M if the node ran at the largest batch that
+# decode estimate reaches 800 tokens/s, and the <span>\$</span>/M if the node ran at the largest batch that
 # fits instead.
 
 # %%

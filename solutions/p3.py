@@ -14,7 +14,7 @@
 # *Chapter 30, practice problem 3 (§30.7).*
 #
 # **Problem.** A product needs 100 million tokens a day from Llama 3 70B. Together AI serves it
-# for \$0.88 per million tokens. Would self-hosting on H100s at \$2 per GPU-hour be cheaper?
+# for <span>\$</span>0.88 per million tokens. Would self-hosting on H100s at <span>\$</span>2 per GPU-hour be cheaper?
 #
 # The answer depends on assumptions, so we first answer the way the chapter would, then redo it
 # respecting memory, whole replicas and peak traffic.
@@ -38,7 +38,7 @@ print(f"{tokens_per_month / 1e9:g}B tokens/month -> API bill ${api_bill:,.0f}/mo
 # %% [markdown]
 # ## 1. The chapter's way
 #
-# The chapter's rule of thumb: one H100 at \$2/hour produces about 1,000 tokens/s (§30.4), and the
+# The chapter's rule of thumb: one H100 at <span>\$</span>2/hour produces about 1,000 tokens/s (§30.4), and the
 # load is spread evenly over the day. How many such GPUs does the average rate need, and what do
 # they cost a month?
 

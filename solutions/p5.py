@@ -75,7 +75,7 @@ cl.check("p5", answer)
 # <!-- END SOLUTION -->
 #
 # **Step 3: the capacity effect.** The same two GPUs, each format at the largest batch its memory
-# holds. What happens to tokens/s and to \$ per million tokens (at the chapter's \$2/GPU-hour)?
+# holds. What happens to tokens/s and to <span>\$</span> per million tokens (at the chapter's <span>\$</span>2/GPU-hour)?
 
 # %%
 # BEGIN SOLUTION

@@ -18,9 +18,9 @@
 #
 # **Assumptions** (the chapter gives none, so we state ours): the model is Llama 3.1 70B in bf16
 # (the chapter's running example); 12 busy hours a day at the peak rate, 12 idle hours; H100s at
-# \$2 per GPU-hour; the fleet is always on and carries the peak plus 30% headroom in whole
+# <span>\$</span>2 per GPU-hour; the fleet is always on and carries the peak plus 30% headroom in whole
 # replicas, each at the largest batch of 2,048-token sequences it holds; the API is Together's
-# \$0.88 per million tokens; 30-day month.
+# <span>\$</span>0.88 per million tokens; 30-day month.
 #
 # **Give** `answer`: the effective cost of self-hosting in dollars per million tokens served,
 # i.e. the fleet's monthly bill divided by the millions of tokens it serves in the month.
@@ -93,7 +93,7 @@ for label, bill in [("bf16, always on", monthly), ("bf16, off overnight", day_on
 # %% [markdown]
 # ## Takeaways
 #
-# - Effective \$/M = monthly bill ÷ tokens actually served: idle hours and peak headroom are paid
+# - Effective <span>\$</span>/M = monthly bill ÷ tokens actually served: idle hours and peak headroom are paid
 #   for by every token.
 # - Bursty traffic keeps utilization low, which is the regime where per-token APIs win.
 # - Scaling to zero and FP8 can narrow the gap; check what they cost in operations and quality.

@@ -13,7 +13,7 @@
 #
 # *Chapter 30, practice problem 7 (§30.2, §30.5).*
 #
-# **Problem.** The chapter wants today's H100 hourly prices from three providers, the \$/M that
+# **Problem.** The chapter wants today's H100 hourly prices from three providers, the <span>\$</span>/M that
 # each implies for 70B Llama (taking 1,000 tokens/s as the realistic rate), and a comparison
 # with what hosted-Llama 70B services charge.
 #
@@ -102,7 +102,7 @@ for tp in cl.valid_tp(P7.model):
 # %% [markdown]
 # ## Takeaways
 #
-# - \$/M = price per GPU-hour ÷ (tokens/s per GPU × 3,600 ÷ 10⁶): the GPU count of a replica
+# - <span>\$</span>/M = price per GPU-hour ÷ (tokens/s per GPU × 3,600 ÷ 10⁶): the GPU count of a replica
 #   cancels when both price and throughput are per GPU.
 # - The procurement tier moves the price by about 2×; spot is not for serving.
 # - Hosted open-model prices are within reach of a fully used reserved GPU, and below it at the
