@@ -97,3 +97,15 @@ def test_start_here_has_a_table_of_contents_with_a_promise_per_notebook():
             re.finditer(r"^\| \[[^\]]+\]\(([^)]+\.ipynb)\) \| (.+?) \|$", toc, flags=re.M)}
     assert sorted(rows) == [p.name for p in NOTEBOOKS], "the contents must list every notebook, in order"
     assert all(len(promise.split()) >= 6 for promise in rows.values()), "one line of promise per notebook"
+
+
+@pytest.mark.parametrize("py", PAIRS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_kernelspec_is_the_installed_one(py):
+    """JupyterLab rewrites metadata.kernelspec with the running kernel's spec when a notebook opens;
+    a different display_name marks a notebook modified before anyone edits it."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    want = {"name": "python3", "display_name": spec.display_name, "language": spec.language}
+    for nb in (jupytext.read(py), nbformat.read(py.with_suffix(".ipynb"), as_version=4)):
+        assert dict(nb.metadata.get("kernelspec", {})) == want

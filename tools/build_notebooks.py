@@ -24,7 +24,7 @@ def cells(nb) -> list[tuple[str, str]]:
 
 def build(path: Path, timeout: int = 120) -> float:
     nb = jupytext.read(path)
-    nb.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3",
+    nb.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                           "language": "python"})
     t0 = time.perf_counter()
     NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,

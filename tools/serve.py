@@ -6,14 +6,16 @@ Usage: python tools/serve.py lab|app [--root DIR] [--port N] [--token T] [--no-b
 ``make lab`` and ``make app`` run this script, and so do the browser tests (tests/browser/), so the
 command line the tests check is the one a reader gets. Both servers listen on 127.0.0.1 only and
 ask for a token (jupyter's own random one unless ``--token`` is given); JupyterLab's news and
-update checks are switched off (they would reach the network). ``--isolate DIR`` keeps every
+update checks are switched off (they would reach the network, and the question "would you like to
+receive official Jupyter news?" pops up over the first notebook): ``tools/jupyterlab-settings/``
+holds the workbook's default settings (JupyterLab's ``overrides.json``, passed as
+``--LabApp.app_settings_dir``; a reader's own settings still win). ``--isolate DIR`` keeps every
 Jupyter config, runtime, settings and workspace file inside DIR (the tests use it; ``make lab``
 does not, so a reader's own JupyterLab settings apply).
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import socket
@@ -25,11 +27,12 @@ START_NOTEBOOK = "notebooks/00_start_here.ipynb"
 APP_NOTEBOOK = "app/calculator.ipynb"
 HOST = "127.0.0.1"
 
-# JupyterLab settings written by --isolate: no news toast, no update check, no "new version" popups.
-ISOLATED_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-        {"fetchNews": "false", "checkForUpdates": False},
-}
+# The workbook's JupyterLab defaults (overrides.json): no news question, no update check.
+LAB_SETTINGS_DIR = ROOT / "tools" / "jupyterlab-settings"
+# Server extensions `make lab` switches off. Voilà's (voila/render inside JupyterLab; `make app`
+# runs Voilà on its own) turns traitlets' DeprecationWarnings on for the whole server when it is
+# imported, so every start printed "ServerApp.token config is deprecated" although nothing sets it.
+LAB_DISABLED_EXTENSIONS = ("voila.server_extension",)
 
 
 def free_port() -> int:
@@ -56,7 +59,10 @@ def lab_argv(root=ROOT, port: int | None = None, token: str | None = None, open_
     root = Path(root).resolve()
     argv = [_bin("jupyter"), "lab", f"--ip={HOST}", f"--ServerApp.root_dir={root}",
             "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *_root_flags()]
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            f"--LabApp.app_settings_dir={LAB_SETTINGS_DIR}",
+            *(f"--ServerApp.jpserver_extensions={ext}=False" for ext in LAB_DISABLED_EXTENSIONS),
+            *_root_flags()]
     if start and (root / start).exists():
         argv.append(f"--LabApp.default_url=/lab/tree/{start}")
     if port:
@@ -91,12 +97,9 @@ def isolated_env(directory, base=None) -> dict:
     for key, path in dirs.items():
         path.mkdir(parents=True, exist_ok=True)
         env[key] = str(path)
-    for rel, content in ISOLATED_SETTINGS.items():
-        f = dirs["JUPYTERLAB_SETTINGS_DIR"] / rel
-        f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_text(json.dumps(content))
     env.pop("MPLBACKEND", None)  # the kernels must show figures inline
     return env
+
 
 
 def command(what: str, root=ROOT, port=None, token=None, open_browser=True, extra=(), start=None) -> list[str]:

@@ -111,6 +111,8 @@ def start_server(what: str, root: Path, workdir: Path, port: int, token: str) ->
     log = workdir / f"{what}.log"
     cmd = [sys.executable, str(SERVE), what, "--root", str(root), "--port", str(port), "--token", token,
            "--no-browser", "--isolate", str(workdir / "jupyter")]
+    if what == "lab":  # window.jupyterapp, so a test can open documents without reloading the page
+        cmd += ["--", "--LabApp.expose_app_in_browser=True"]
     fh = open(log, "w")  # noqa: SIM115 - closed by stop_server
     proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             cwd=str(root), start_new_session=True)
