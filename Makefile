@@ -82,6 +82,8 @@ test: $(STAMP)
 lint: $(STAMP)
 	@echo "==> ruff check"
 	$(PY) -m ruff check --no-cache .
+	@echo "==> import contracts (layers, no cycles; pyproject.toml [tool.importlinter])"
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 # Fails if it collects nothing (pytest exit code 5).
 unit: $(STAMP)
@@ -128,7 +130,7 @@ book: $(STAMP)
 	@echo "==> $(BOOK_OUT)/index.html: cd $(BOOK_OUT) && python3 -m http.server 8000 --bind 127.0.0.1"
 
 exercises: $(STAMP)
-	$(PY) -m costlib.exercises
+	$(PY) -m costlib.teaching.exercises
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis artifacts _build

@@ -22,7 +22,7 @@
 # says by how much and what to try instead. Only then does it estimate throughput and price it.
 
 # %%
-from costlib.calculator import calculator_app
+from costlib.ui.app import calculator_app
 
 calculator_app()
 

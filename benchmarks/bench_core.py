@@ -63,7 +63,25 @@ def cases():
     def plans():
         return [cl.capacity_plan(1e6, 10, 500, r) for r in rates.tolist()]
 
+    from costlib.estimate.predict import max_throughput_table
+    from costlib.physics.engine import step_time_s
+    from costlib.physics.replica import replica_spec
+
+    prof = cl.get_profile("calibrated")
+    spec8, spec_moe = replica_spec(dep), replica_spec(moe)
+    inputs = np.linspace(128, 20000, N)
     return [
+        ("engine step_time_s over batch 1..1000 (dense 8B, context 2048, calibrated)", N,
+         lambda: step_time_s(spec8, prof.mid, batches, batches * 2048, batches * 2048, batches), TARGET_MS,
+         finite),
+        ("engine step_time_s over batch 1..1000 (MoE 8x7B, TP=2, calibrated)", N,
+         lambda: step_time_s(spec_moe, prof.mid, batches, batches * 2048, batches * 2048, batches), TARGET_MS,
+         finite),
+        ("engine max-throughput steady state over 1,000 prompt lengths (8B)", N,
+         lambda: max_throughput_table(spec8, prof.mid, prof.limits, inputs, 500.0)["tokens_per_s"], TARGET_MS,
+         finite),
+        ("predict(): one deployment, band and ceiling (the calculator's call)", 1,
+         lambda: cl.predict(moe, 1000, 1000), None, lambda e: e.fits),
         ("decode_step: step time over batch 1..1000 (dense 8B, context 2048)", N,
          lambda: cl.decode_step(dep, batches, 2048).step_time_s, TARGET_MS, finite),
         ("decode_step: step time over batch 1..1000 (MoE 8x7B, TP=2)", N,

@@ -1,7 +1,7 @@
 """Time each explorer from a control change to new numbers and a redrawn figure (run on demand; not a test).
 
 One change = setting a control's value, which (like a slider release in the browser) runs costlib,
-updates the figure's artists (costlib._retained: the plot function runs again on a stand-in for the
+updates the figure's artists (costlib.ui.retained: the plot function runs again on a stand-in for the
 axes that reuses the last run's artists), paints the figure with Agg (a full draw, or only the
 layers above the first changed artist when limits, labels and tickers are unchanged) and encodes
 the PNG the notebook shows. Each explorer gets >= 20 changes of one control (after 2 warm-up
@@ -35,10 +35,10 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
 try:
-    from costlib import plots, widgets
+    from costlib.ui import plots, widgets
 except ModuleNotFoundError:  # running from a checkout without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from costlib import plots, widgets
+    from costlib.ui import plots, widgets
 
 TARGET_MS = 50.0
 

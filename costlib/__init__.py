@@ -1,112 +1,101 @@
 """costlib: the formulas, catalogs and teaching tools of the Inference Cost Workbook.
 
-Every number in the workbook comes from here. Modules follow the chapter "Cost modeling for
-inference: tokens, GPUs, dollars" (§30.1-§30.11): catalog, memory, throughput, cost, crossover,
-hardware, frontier, capacity, plus plots, widgets and grading for the notebooks.
+Every number in the workbook comes from here. The package is layered, bottom to top (a lower layer
+never imports a higher one; see docs/architecture.md): common, catalog, physics, estimate,
+economics | evidence, teaching, ui. The names below (``cl.fit``, ``cl.quote``, ``cl.check`` ...) are
+loaded on first use (PEP 562), so ``import costlib`` itself loads no widgets, plots or teaching
+modules.
 """
+from __future__ import annotations
 
-from .calibration import (  # noqa: I001 (after validate: it builds on it)
-    DEFAULT_PROFILE,
-    CrossValidation,
-    EfficiencyProfile,
-    calibrate,
-    cross_validate,
-)
-from .calculator import Quote, quote
-from .capacity import CapacityPlan, capacity_plan, gpus_saved, users_supported
-from .catalog import (
-    PRECISIONS,
-    GPUSpec,
-    ModelSpec,
-    Precision,
-    api_ids,
-    api_prices,
-    get_api_price,
-    get_gpu,
-    get_model,
-    get_precision,
-    gpu_ids,
-    gpu_prices,
-    gpu_usd_per_hour,
-    gpus,
-    measured,
-    model_ids,
-    models,
-    tiers,
-)
-from .cost import (
-    WORKLOADS,
-    NotFeasible,
-    OwnedCost,
-    WorkloadCost,
-    breakeven_usd_per_hour,
-    cost_at_utilization,
-    decode_usd_per_million,
-    million_tokens_per_hour,
-    owned_cost,
-    owned_usd_per_gpu_hour,
-    prefill_usd_per_million,
-    required_tokens_per_s,
-    tier_usd_per_hour,
-    usd_per_million_tokens,
-    workload_cost,
-)
-from .crossover import (
-    DAYS_PER_MONTH,
-    HOURS_PER_MONTH,
-    api_monthly_usd,
-    breakeven_utilization,
-    crossover_tokens_per_month,
-    monthly_capacity_tokens,
-    replicas_needed,
-    self_host_monthly_usd,
-    step_crossover_tokens_per_month,
-)
-from .deployment import Deployment, deployment, valid_tp
-from .frontier import default_batches, largest_batch_under_tpot, pareto_frontier, sweep_batch
-from .hardware import compare_hardware
-from .memory import (
-    FitResult,
-    fit,
-    kv_bytes_per_token,
-    kv_capacity_tokens,
-    max_batch,
-    min_tp,
-    usable_bytes,
-    weight_bytes,
-)
-from .throughput import (
-    DEFAULT_MBU,
-    DEFAULT_MFU,
-    MBU_RANGE,
-    MFU_RANGE,
-    DecodeStep,
-    arithmetic_intensity,
-    attainable_flops,
-    decode_ceiling_tokens_per_s,
-    decode_estimate,
-    decode_step,
-    decode_tokens_per_s,
-    prefill_arithmetic_intensity,
-    prefill_ceiling_tokens_per_s,
-    prefill_time_s,
-    prefill_tokens_per_s,
-    realism,
-    ridge_batch,
-    step_time_s,
-    tpot_s,
-    weight_bytes_read_per_step,
-)
-from .validation import (
-    Measurement,
-    MeasurementSet,
-    Prediction,
-    ValidationReport,
-    ceiling_tokens_per_s,
-    predict_row,
-    read_measurements,
-    validate,
-)
+import importlib
 
 __version__ = "0.1.0"
-from .grading import check, hint, questions  # noqa: E402
+
+# module -> the public names it gives to ``costlib.<name>``
+_PUBLIC = {
+    "costlib.common.units": (
+        "DAYS_PER_MONTH", "HOURS_PER_MONTH",
+    ),
+    "costlib.catalog.tables": (
+        "api_ids", "api_prices", "get_api_price", "get_gpu", "get_model", "get_precision", "gpu_ids",
+        "gpu_prices", "gpu_usd_per_hour", "gpus", "GPUSpec", "measured", "model_ids", "models",
+        "ModelSpec", "Precision", "PRECISIONS", "tiers",
+    ),
+    "costlib.catalog.deployment": (
+        "Deployment", "deployment", "valid_tp",
+    ),
+    "costlib.physics.memory": (
+        "fit", "FitResult", "kv_bytes_per_token", "kv_capacity_tokens", "max_batch", "min_tp",
+        "usable_bytes", "weight_bytes",
+    ),
+    "costlib.physics.step": (
+        "arithmetic_intensity", "attainable_flops", "decode_ceiling_tokens_per_s", "decode_estimate",
+        "decode_step", "decode_tokens_per_s", "DecodeStep", "DEFAULT_MBU", "DEFAULT_MFU", "MBU_RANGE",
+        "MFU_RANGE", "prefill_arithmetic_intensity", "prefill_ceiling_tokens_per_s", "prefill_time_s",
+        "prefill_tokens_per_s", "realism", "ridge_batch", "step_time_s", "tpot_s",
+        "weight_bytes_read_per_step",
+    ),
+    "costlib.physics.engine": (
+        "Efficiency", "EngineLimits", "step_parts",
+    ),
+    "costlib.physics.replica": (
+        "ReplicaSpec", "replica_spec",
+    ),
+    "costlib.estimate.profiles": (
+        "Profile", "get_profile", "load_profile",
+    ),
+    "costlib.estimate.predict": (
+        "Band", "Estimate", "predict", "prefill_ttft_s", "batch_for_tpot", "estimate",
+    ),
+    "costlib.evidence.measurements": (
+        "Measurement", "MeasurementSet", "read_measurements",
+    ),
+    "costlib.economics.cost": (
+        "breakeven_usd_per_hour", "cost_at_utilization", "decode_usd_per_million",
+        "million_tokens_per_hour", "NotFeasible", "owned_cost", "owned_usd_per_gpu_hour", "OwnedCost",
+        "prefill_usd_per_million", "required_tokens_per_s", "tier_usd_per_hour",
+        "usd_per_million_tokens", "workload_cost", "WorkloadCost", "WORKLOADS",
+    ),
+    "costlib.economics.crossover": (
+        "api_monthly_usd", "breakeven_utilization", "crossover_tokens_per_month",
+        "monthly_capacity_tokens", "replicas_needed", "self_host_monthly_usd",
+        "step_crossover_tokens_per_month",
+    ),
+    "costlib.economics.capacity": (
+        "capacity_plan", "CapacityPlan", "gpus_saved", "users_supported",
+    ),
+    "costlib.economics.frontier": (
+        "default_batches", "largest_batch_under_tpot", "pareto_frontier", "sweep_batch",
+    ),
+    "costlib.economics.hardware": (
+        "compare_hardware",
+    ),
+    "costlib.economics.quote": (
+        "Quote", "quote",
+    ),
+    "costlib.evidence.validate": (
+        "validate", "ValidationReport", "Prediction",
+    ),
+    "costlib.evidence.calibrate": (
+        "calibrate", "cross_validate", "CrossValidation",
+    ),
+    "costlib.teaching.grading": (
+        "check", "hint", "questions",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _PUBLIC.items() for name in names}
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'costlib' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_MODULE_OF))

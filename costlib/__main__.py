@@ -1,7 +1,7 @@
-"""``python -m costlib``: the command line (see costlib/cli.py)."""
+"""``python -m costlib``: the command line (see costlib/ui/cli.py)."""
 import sys
 
-from .cli import main
+from costlib.ui.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

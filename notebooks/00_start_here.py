@@ -58,8 +58,8 @@ import pandas as pd
 from IPython.display import Markdown
 
 import costlib as cl
-from costlib import chapter as ch
-from costlib import widgets
+from costlib.teaching import chapter as ch
+from costlib.ui import widgets
 
 guide.check_environment()
 
@@ -184,7 +184,7 @@ print(f"${cl.usd_per_million_tokens(ex.usd_per_hour, ex.tokens_per_s):.4f} per m
 # - **Datasheet vs chapter figures.** The catalog holds datasheet values and parameter counts
 #   computed from each model's published architecture. The chapter rounds (3 TB/s for the H100,
 #   "70B" parameters, "140 GB"); to reproduce one of its numbers, pass its input explicitly, e.g.
-#   `cl.get_gpu("H100-SXM", hbm_bytes_per_s=ch.S30_3.hbm_bytes_per_s)`. `costlib.chapter` holds all
+#   `cl.get_gpu("H100-SXM", hbm_bytes_per_s=ch.S30_3.hbm_bytes_per_s)`. `costlib.teaching.chapter` holds all
 #   of the chapter's inputs as named constants.
 # - **Usable memory.** A serving engine cannot use all of HBM: by default 95% of it, minus 1 GB per
 #   GPU for activations and workspaces. Memory is checked before anything is priced; a

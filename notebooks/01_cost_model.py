@@ -33,8 +33,8 @@
 import pandas as pd
 
 import costlib as cl
-from costlib import chapter as ch
-from costlib import plots, widgets
+from costlib.teaching import chapter as ch
+from costlib.ui import plots, widgets
 
 # %% [markdown]
 # ## 1.1 One ratio, three inputs (§30.1)
@@ -301,7 +301,7 @@ print(f"doubling the electricity price (3 years): "
 # %% [markdown]
 # ## 1.6 Explore
 #
-# The explorers come from `costlib.widgets`: every control recomputes with costlib and redraws
+# The explorers come from `costlib.ui.widgets`: every control recomputes with costlib and redraws
 # the figure; a configuration that does not fit says so instead of showing a number.
 #
 # **Cost explorer.** Move the price, the throughput and the utilization and watch <span>\$</span>/M respond.

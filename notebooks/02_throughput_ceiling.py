@@ -32,8 +32,8 @@
 import pandas as pd
 
 import costlib as cl
-from costlib import chapter as ch
-from costlib import plots, widgets
+from costlib.teaching import chapter as ch
+from costlib.ui import plots, widgets
 
 s3 = ch.S30_3  # the chapter's §30.3 inputs
 model = cl.get_model(s3.model)
@@ -309,7 +309,7 @@ print(pd.DataFrame(rows).round(0).to_string(index=False))
 # %% [markdown]
 # ## 2.6 Explore
 #
-# The explorers come from `costlib.widgets`: every control recomputes with costlib and redraws
+# The explorers come from `costlib.ui.widgets`: every control recomputes with costlib and redraws
 # the figure; a configuration that does not fit says so instead of showing a number.
 #
 # **Throughput explorer.** Choose model, GPU, precision, TP, context and batch. Watch the memory

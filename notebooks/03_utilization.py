@@ -32,8 +32,8 @@
 import pandas as pd
 
 import costlib as cl
-from costlib import chapter as ch
-from costlib import plots, widgets
+from costlib.teaching import chapter as ch
+from costlib.ui import plots, widgets
 
 CONTEXT = ch.CONTEXT_TOKENS  # tokens per sequence for memory checks (the chapter never states one)
 s5 = ch.S30_5
@@ -344,7 +344,7 @@ for api_id in ("together-llama-3.3-70b", "deepinfra-llama-3.3-70b"):
 # %% [markdown]
 # ## 3.7 Explore
 #
-# The explorers come from `costlib.widgets`: every control recomputes with costlib and redraws
+# The explorers come from `costlib.ui.widgets`: every control recomputes with costlib and redraws
 # the figure; a configuration that does not fit says so instead of showing a number.
 #
 # **Utilization explorer.** Pick a deployment, set MBU/MFU and the duty cycle, and watch the

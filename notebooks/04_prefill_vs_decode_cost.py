@@ -33,8 +33,8 @@
 import pandas as pd
 
 import costlib as cl
-from costlib import chapter as ch
-from costlib import plots, widgets
+from costlib.teaching import chapter as ch
+from costlib.ui import plots, widgets
 
 # %% [markdown]
 # ## 1. Two phases, two bottlenecks
@@ -56,7 +56,7 @@ from costlib import plots, widgets
 # ### The chapter's prefill example
 #
 # The chapter prices prefill for a 70B model on one H100 at its default price and 40% MFU. Its
-# inputs live in `costlib.chapter.S30_6`; we run its formula on them.
+# inputs live in `costlib.teaching.chapter.S30_6`; we run its formula on them.
 
 # %% tags=["nbval-check-output"]
 s = ch.S30_6

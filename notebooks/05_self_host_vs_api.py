@@ -33,8 +33,8 @@ import pandas as pd
 from IPython.display import Markdown
 
 import costlib as cl
-from costlib import chapter as ch
-from costlib import plots, widgets
+from costlib.teaching import chapter as ch
+from costlib.ui import plots, widgets
 
 # %% [markdown]
 # ## 1. Two bills

@@ -31,8 +31,8 @@
 import pandas as pd
 
 import costlib as cl
-from costlib import chapter as ch
-from costlib import plots, widgets
+from costlib.teaching import chapter as ch
+from costlib.ui import plots, widgets
 
 # %% [markdown]
 # ## 1. What decides <span>\$</span>/token on a given GPU

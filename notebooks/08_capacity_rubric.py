@@ -35,8 +35,8 @@ import pandas as pd
 from IPython.display import Markdown
 
 import costlib as cl
-from costlib import chapter as ch
-from costlib import plots, widgets
+from costlib.teaching import chapter as ch
+from costlib.ui import plots, widgets
 
 # %% [markdown]
 # ## 1. The rubric in seven steps
@@ -55,7 +55,7 @@ from costlib import plots, widgets
 # The headroom covers traffic spikes above the planned peak and replicas taken out for rolling
 # upgrades. `cl.capacity_plan` runs the chain and keeps every intermediate value; its
 # `to_markdown()` is the answer as you would say it in an interview. The inputs below come from
-# `costlib.chapter.S30_10`, the chapter's own.
+# `costlib.teaching.chapter.S30_10`, the chapter's own.
 
 # %%
 s = ch.S30_10
@@ -358,7 +358,7 @@ print(f"bf16 4xH100 with flat traffic (peak factor 1): ${steady.usd_per_million_
 #
 # ## 6. Explore
 #
-# The explorer `costlib.widgets.capacity_explorer` makes every input of the rubric a control:
+# The explorer `costlib.ui.widgets.capacity_explorer` makes every input of the rubric a control:
 # users, sessions, output and prompt tokens per session, peak factor, headroom and price.
 # "per-GPU throughput" chooses between a given rate (the chapter's 1,000 tokens/s, with GPUs per
 # replica and a prefill rate) and a rate derived from a deployment (model, GPU, precisions, TP,

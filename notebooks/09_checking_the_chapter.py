@@ -33,13 +33,13 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import costlib as cl
-from costlib import chapter as ch
-from costlib import plots, widgets
+from costlib.teaching import chapter as ch
+from costlib.ui import plots, widgets
 
 # %% [markdown]
 # ## 1. How a claim is judged
 #
-# `costlib.chapter` keeps the chapter's *inputs* as named constants (`ch.S30_1` ... `ch.S30_11`,
+# `costlib.teaching.chapter` keeps the chapter's *inputs* as named constants (`ch.S30_1` ... `ch.S30_11`,
 # one per section) and re-derives each figure the chapter states. A claim gets one of five
 # verdicts:
 #
@@ -356,7 +356,7 @@ print(f"low and high ends vs mid: {est['mid'] / est['low'] - 1:+.0%} / {est['mid
 #
 # ## 5. Explore
 #
-# `costlib.widgets.claims_explorer` filters the table by section and verdict; pick a claim to see
+# `costlib.ui.widgets.claims_explorer` filters the table by section and verdict; pick a claim to see
 # the chapter's value, the recomputed one and the reason. The figure places every filtered claim
 # by how far the chapter is off (log scale; 1× means it agrees).
 

@@ -34,8 +34,8 @@
 import pandas as pd
 
 import costlib as cl
-from costlib import chapter as ch
-from costlib import plots, widgets
+from costlib.teaching import chapter as ch
+from costlib.ui import plots, widgets
 
 # %% [markdown]
 # ## 1. The formulas
@@ -330,7 +330,7 @@ card
 # %% [markdown]
 # ## 5. Explore
 #
-# `costlib.widgets.cheatsheet_explorer` recomputes the numbers of section 2 for any model, GPU and
+# `costlib.ui.widgets.cheatsheet_explorer` recomputes the numbers of section 2 for any model, GPU and
 # precision in the catalog: weight bytes, KV cache per token, the smallest tensor-parallel degree,
 # the decode ceiling at batch 1 (the chapter's formula and the roofline), the prefill ceiling,
 # and <span>\$</span>/M at the largest batch that fits. Configurations that do not fit get the shortfall, not a

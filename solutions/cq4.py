@@ -22,8 +22,9 @@
 
 # %%
 import costlib as cl
-from costlib.grading import choice_widget, get_question
-from costlib.questions_practice import CQ4
+from costlib.teaching.grading import get_question
+from costlib.teaching.questions_practice import CQ4
+from costlib.ui.quiz import choice_widget
 
 choice_widget("cq4")
 

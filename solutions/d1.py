@@ -30,7 +30,7 @@
 import pandas as pd
 
 import costlib as cl
-from costlib.questions_drills import ASSUMPTIONS, D1
+from costlib.teaching.questions_drills import ASSUMPTIONS, D1
 
 ctx = ASSUMPTIONS.context
 D1

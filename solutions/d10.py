@@ -31,7 +31,7 @@
 import pandas as pd
 
 import costlib as cl
-from costlib.questions_drills import ASSUMPTIONS, D10
+from costlib.teaching.questions_drills import ASSUMPTIONS, D10
 
 ctx = ASSUMPTIONS.context
 pd.set_option("display.width", 160)

@@ -33,7 +33,7 @@
 import pandas as pd
 
 import costlib as cl
-from costlib.questions_drills import ASSUMPTIONS, D2
+from costlib.teaching.questions_drills import ASSUMPTIONS, D2
 
 ctx = ASSUMPTIONS.context
 layouts = {"bf16 TP=2 (today)": (D2.weights_before, D2.tp_before)}

@@ -26,7 +26,7 @@
 
 # %%
 import costlib as cl
-from costlib.questions_drills import D3
+from costlib.teaching.questions_drills import D3
 
 m = cl.get_model(D3.model)
 print(f"{m.name}: {m.n_layers} layers, {m.n_heads} attention heads, {m.n_kv_heads} KV heads, "

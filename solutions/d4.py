@@ -31,7 +31,7 @@
 import numpy as np
 
 import costlib as cl
-from costlib.questions_drills import D4
+from costlib.teaching.questions_drills import D4
 
 dep = cl.deployment(D4.model, D4.gpu, tp=D4.tp, weights=D4.weights)
 D4

@@ -34,7 +34,7 @@
 import pandas as pd
 
 import costlib as cl
-from costlib.questions_drills import D5
+from costlib.teaching.questions_drills import D5
 
 pd.set_option("display.width", 160)
 dep = cl.deployment(D5.model, D5.gpu, tp=D5.tp, weights=D5.weights)

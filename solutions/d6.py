@@ -32,7 +32,7 @@
 import pandas as pd
 
 import costlib as cl
-from costlib.questions_drills import D6
+from costlib.teaching.questions_drills import D6
 
 dep = cl.deployment(D6.model, D6.gpu, tp=D6.tp, weights=D6.weights)
 request_tokens = D6.prompt_tokens + D6.output_tokens

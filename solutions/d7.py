@@ -26,8 +26,9 @@
 
 # %%
 import costlib as cl
-from costlib.grading import choice_widget, get_question
-from costlib.questions_drills import D7
+from costlib.teaching.grading import get_question
+from costlib.teaching.questions_drills import D7
+from costlib.ui.quiz import choice_widget
 
 choice_widget("d7")
 

@@ -34,7 +34,7 @@
 
 # %%
 import costlib as cl
-from costlib.questions_drills import ASSUMPTIONS, D8
+from costlib.teaching.questions_drills import ASSUMPTIONS, D8
 
 ctx = ASSUMPTIONS.context
 dep = cl.deployment(D8.model, D8.gpu, tp=D8.tp, weights=D8.weights)

@@ -27,9 +27,9 @@
 
 # %%
 import costlib as cl
-from costlib.chapter import S30_2
-from costlib.cost import HOURS_PER_YEAR
-from costlib.questions_drills import D9, years_to_break_even
+from costlib.economics.cost import HOURS_PER_YEAR
+from costlib.teaching.chapter import S30_2
+from costlib.teaching.questions_drills import D9, years_to_break_even
 
 owned = dict(purchase_usd=D9.purchase_usd, power_w=D9.power_w, pue=D9.pue,
              usd_per_kwh=D9.usd_per_kwh, ops_overhead=D9.ops_overhead)

@@ -22,7 +22,7 @@
 
 # %%
 import costlib as cl
-from costlib.questions_practice import ASSUMPTIONS, P1
+from costlib.teaching.questions_practice import ASSUMPTIONS, P1
 
 P1
 

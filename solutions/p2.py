@@ -23,7 +23,7 @@
 
 # %%
 import costlib as cl
-from costlib.questions_practice import ASSUMPTIONS, P2
+from costlib.teaching.questions_practice import ASSUMPTIONS, P2
 
 P2
 

@@ -29,7 +29,7 @@
 import pandas as pd
 
 import costlib as cl
-from costlib.questions_practice import ASSUMPTIONS, P3, fleet_options
+from costlib.teaching.questions_practice import ASSUMPTIONS, P3, fleet_options
 
 tokens_per_month = P3.tokens_per_day * ASSUMPTIONS.days_per_month
 api_bill = cl.api_monthly_usd(tokens_per_month, P3.api_usd_per_million)
@@ -93,7 +93,7 @@ cl.check("p3", answer)
 # TP=2 is the smallest setup that holds the weights, but it leaves room for only a handful of
 # sequences, so each replica is slow and many are needed. TP=4 has room for a large batch and one
 # replica carries the whole peak. TP=8 is faster still, but its extra GPUs sit idle. (The loop is
-# also available as `fleet_options` in `costlib/questions_practice.py`.)
+# also available as `fleet_options` in `costlib/teaching/questions_practice.py`.)
 # <!-- END SOLUTION -->
 #
 # ## 3. What the assumptions change

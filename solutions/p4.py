@@ -28,7 +28,7 @@
 import pandas as pd
 
 import costlib as cl
-from costlib.questions_practice import ASSUMPTIONS, P4
+from costlib.teaching.questions_practice import ASSUMPTIONS, P4
 
 ctx = ASSUMPTIONS.context
 dep = cl.deployment(P4.model, P4.gpu, tp=P4.tp, weights=P4.weights)

@@ -26,7 +26,7 @@
 
 # %%
 import costlib as cl
-from costlib.questions_practice import ASSUMPTIONS, P5
+from costlib.teaching.questions_practice import ASSUMPTIONS, P5
 
 ctx = ASSUMPTIONS.context
 bf16 = cl.deployment(P5.model, P5.gpu, tp=P5.tp, weights="bf16")

@@ -28,7 +28,7 @@
 
 # %%
 import costlib as cl
-from costlib.questions_practice import ASSUMPTIONS, P6, fleet_options
+from costlib.teaching.questions_practice import ASSUMPTIONS, P6, fleet_options
 
 tokens_per_month = P6.peak_tokens_per_hour * P6.busy_hours_per_day * ASSUMPTIONS.days_per_month
 peak_factor = 24 / P6.busy_hours_per_day  # the busy-hour rate / the 24-hour average rate
@@ -37,7 +37,7 @@ print(f"{tokens_per_month / 1e9:g}B tokens/month; API bill ${api_bill:,.0f}/mont
 
 # %% [markdown]
 # **The fleet.** Size the cheapest always-on fleet for the peak exactly as in Practice 3:
-# `fleet_options` (in `costlib/questions_practice.py`) runs that loop over the TP degrees that
+# `fleet_options` (in `costlib/teaching/questions_practice.py`) runs that loop over the TP degrees that
 # fit. Then divide its monthly bill by the tokens it actually serves.
 
 # %%

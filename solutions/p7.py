@@ -33,7 +33,7 @@
 import pandas as pd
 
 import costlib as cl
-from costlib.questions_practice import ASSUMPTIONS, P7, serving_tiers
+from costlib.teaching.questions_practice import ASSUMPTIONS, P7, serving_tiers
 
 P7
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from costlib.cli import main
+from costlib.ui.cli import main
 
 
 @pytest.fixture

@@ -310,8 +310,11 @@ TABLE = [
 # Exported names that take no input worth validating (catalog tables, id lists) or are types.
 NO_INPUT = {"gpus", "models", "gpu_prices", "api_prices", "tiers", "gpu_ids", "model_ids",
             "api_ids", "measured"}
-CORE_MODULES = {"catalog", "deployment", "memory", "throughput", "cost", "crossover", "capacity",
+# last component of the module names (costlib.catalog.tables, costlib.physics.step, ...)
+CORE_MODULES = {"tables", "deployment", "memory", "step", "cost", "crossover", "capacity",
                 "hardware", "frontier"}
+# Public core functions that check their input elsewhere (none today).
+CHECKED_ELSEWHERE: set = set()
 
 
 def label_of(kind, param: str) -> str:
@@ -348,7 +351,7 @@ def test_table_covers_every_public_function_of_the_core():
     missing = []
     for name in dir(cl):
         obj = getattr(cl, name)
-        if name.startswith("_") or name in NO_INPUT or inspect.isclass(obj):
+        if name.startswith("_") or name in NO_INPUT | CHECKED_ELSEWHERE or inspect.isclass(obj):
             continue
         if not callable(obj) or getattr(obj, "__module__", "").split(".")[-1] not in CORE_MODULES:
             continue

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import costlib as cl
-from costlib import catalog
+from costlib.catalog import tables as catalog
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "costlib" / "data"
 CSV_FILES = ["gpus.csv", "models.csv", "gpu_prices.csv", "tiers.csv", "api_prices.csv"]

@@ -1,4 +1,4 @@
-"""The chapter-claims table (costlib/chapter.py): coverage, verdicts and numbers checked by hand.
+"""The chapter-claims table (costlib/teaching/chapter.py): coverage, verdicts and numbers checked by hand.
 
 Every expected value here is written out from first principles (published model configs and
 datasheets, the chapter's own inputs) and never read back from ``claims()``.
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from costlib import chapter as ch
+from costlib.teaching import chapter as ch
 
 CHAPTER_TXT = Path("/work/shared/chapter/chapter.txt")
 

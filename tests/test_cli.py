@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from costlib.cli import main
+from costlib.ui.cli import main
 
 # ---------------------------------------------------------------- hand-derived facts
 

@@ -1,4 +1,4 @@
-"""Tests of the interview drills d1-d10 (costlib/questions_drills.py).
+"""Tests of the interview drills d1-d10 (costlib/teaching/questions_drills.py).
 
 Expected answers are derived here by hand, with every formula written out, from the published
 model architectures and datasheets and the chapter's figures; they never call the code under test.
@@ -12,7 +12,7 @@ import re
 import pytest
 
 import costlib as cl
-from costlib import grading
+from costlib.teaching import grading
 
 DRILLS = [f"d{i}" for i in range(1, 11)]
 
@@ -204,8 +204,8 @@ def test_tolerance_boundaries(qid):
 def test_d7_correct_option_lists_the_gpus_that_hold_the_model_by_hand():
     need = NQWEN * 2 + 8192 * QKV
     hbm_gb = {"A100-SXM-40GB": 40, "A100-SXM-80GB": 80, "H100-SXM": 80, "H100-PCIe": 80,
-              "H200-SXM": 141, "GH200": 144, "B200": 180, "GB200": 186, "L40S": 48,
-              "MI300X": 192}                                  # datasheets
+              "H200-SXM": 141, "GH200": 96, "GH200-144GB": 144, "B200": 180, "GB200": 186,
+              "L40S": 48, "MI300X": 192}                      # datasheets
     holds = {g for g, gb in hbm_gb.items() if 0.95 * gb * 1e9 - 1e9 >= need}
     assert holds == {"B200", "GB200", "MI300X"}
     q = grading.get_question("d7")

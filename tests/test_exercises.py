@@ -1,4 +1,4 @@
-"""Tests of the single-source exercises: solutions/ -> exercises/ (costlib/exercises.py).
+"""Tests of the single-source exercises: solutions/ -> exercises/ (costlib/teaching/exercises.py).
 
 - exercises/ is up to date with solutions/ (the generator's --check);
 - the generator never destroys a learner's work (refuses, writes beside; --force backs up first);
@@ -17,8 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from costlib import grading
-from costlib.exercises import (
+from costlib.teaching import grading
+from costlib.teaching.exercises import (
     CODE_BEGIN,
     CODE_END,
     MANIFEST_NAME,
@@ -291,7 +291,7 @@ def test_check_reports_missing_and_stale(workspace):
 
 
 def test_command_line(workspace, capsys):
-    from costlib.exercises import main
+    from costlib.teaching.exercises import main
 
     sol, ex = workspace
     assert main(["--check", "--solutions", str(sol), "--exercises", str(ex)]) == 0
@@ -353,7 +353,7 @@ def test_solution_notebook_saved_check_passes(qid):
 # ------------------------------------------------------------------ invert test
 
 
-RESULTS_CELL = ("import json as _json, costlib.grading as _g\n"
+RESULTS_CELL = ("import json as _json, costlib.teaching.grading as _g\n"
                 "print('RESULTS=' + _json.dumps({k: r.passed for k, r in _g.results().items()}))")
 
 

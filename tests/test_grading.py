@@ -1,4 +1,4 @@
-"""Tests of costlib.grading: check(), hint(), questions(), the multiple-choice widget.
+"""Tests of costlib.teaching.grading: check(), hint(), questions(), the multiple-choice widget.
 
 Expected answers are derived here by hand, from the chapter's inputs and the published model
 architecture, with every formula written out. They never call the code under test.
@@ -15,8 +15,10 @@ import pandas as pd
 import pytest
 
 import costlib as cl
-from costlib import grading
-from costlib.grading import CheckResult, Inputs, Mistake, Option, Question
+from costlib.common import fmt
+from costlib.teaching import grading
+from costlib.teaching.grading import CheckResult, Inputs, Mistake, Option, Question
+from costlib.ui import quiz
 
 PRACTICE = [f"p{i}" for i in range(1, 8)]
 CONCEPT = [f"cq{i}" for i in range(1, 5)]
@@ -259,7 +261,7 @@ def test_messages_never_print_the_expected_value():
         exp = grading.expected_value(qid)
         for wrong in (x * 1.05, x * 3, x / 3, x * 3600):
             msg = cl.check(qid, wrong).message
-            rest = msg.replace(grading._fmt(wrong, grading.get_question(qid).integer), " ")
+            rest = msg.replace(fmt.number(wrong, grading.get_question(qid).integer), " ")
             for shown in {f"{exp:.2f}", f"{exp:.3f}", f"{exp:,.0f}", f"{exp:.4g}"}:
                 if len(shown.strip("0.,")) >= 2:
                     pattern = r"(?<![\d.,])" + re.escape(shown) + r"(?![\d])"
@@ -460,7 +462,7 @@ def test_inputs_are_read_only_and_named():
 
 
 def test_choice_widget_gives_feedback_on_each_pick():
-    box = grading.choice_widget("cq3")
+    box = quiz.choice_widget("cq3")
     q = grading.get_question("cq3")
     assert [v for _, v in box.radio.options] == ["a", "b", "c", "d"]
     assert box.radio.value is None
@@ -472,6 +474,6 @@ def test_choice_widget_gives_feedback_on_each_pick():
 
 def test_choice_widget_rejects_numeric_and_unknown_questions():
     with pytest.raises(ValueError, match="not multiple choice"):
-        grading.choice_widget("p1")
+        quiz.choice_widget("p1")
     with pytest.raises(ValueError, match="cq4"):
-        grading.choice_widget("cq9")
+        quiz.choice_widget("cq9")

@@ -66,7 +66,7 @@ def test_notebook_shape(py):
     text = "\n".join(c.source for c in nb.cells)
     assert "§30." in text, "say which chapter section the notebook follows"
     assert re.search(r"\bwidgets\.\w+\(", text), \
-        "every notebook has at least one explorer from costlib/widgets.py"
+        "every notebook has at least one explorer from costlib/ui/widgets/"
     last = nb.cells[-1]
     assert last.cell_type == "markdown" and "takeaway" in last.source.lower(), \
         "end with a takeaways cell"

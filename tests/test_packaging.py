@@ -171,6 +171,18 @@ def test_package_data_includes_the_csv_files():
 
 
 @needs_toml
+def test_package_data_covers_every_data_file():
+    """The CSVs and the plot style (workbook.mplstyle) must ship in a wheel, not only in a checkout."""
+    import fnmatch
+
+    globs = pyproject()["tool"]["setuptools"]["package-data"]["costlib"]
+    files = [f.name for f in DATA_DIR.iterdir() if f.is_file() and f.suffix not in (".py", ".pyc")]
+    assert "workbook.mplstyle" in files
+    missing = [f for f in files if not any(fnmatch.fnmatch(f"data/{f}", g) for g in globs)]
+    assert not missing, f"not in [tool.setuptools.package-data]: {missing}"
+
+
+@needs_toml
 def test_jupytext_pairs_ipynb_with_py_percent():
     with open(ROOT / "jupytext.toml", "rb") as f:
         config = tomllib.load(f)

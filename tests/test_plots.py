@@ -1,4 +1,4 @@
-"""costlib.plots: labelled axes with units, legends, no NaN/inf drawn, chapter points marked where promised.
+"""costlib.ui.plots: labelled axes with units, legends, no NaN/inf drawn, chapter points marked where promised.
 
 Expected numbers are derived by hand below (architecture formulas, datasheet figures and the chapter's
 own inputs), never by calling the code under test; the plots are only inspected.
@@ -18,7 +18,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import costlib as cl  # noqa: E402
-from costlib import plots  # noqa: E402
+from costlib.ui import plots  # noqa: E402
 
 # ---------------------------------------------------------------- hand-derived facts
 
@@ -135,6 +135,18 @@ def test_style_is_scoped_and_deterministic():
         assert colors[0] in {c.upper() for c in plots.OKABE_ITO.values()}
         assert matplotlib.rcParams["svg.hashsalt"]  # fixed SVG ids, no random hash
     assert matplotlib.rcParams["axes.prop_cycle"] == before
+
+
+def test_style_file_gives_the_workbook_rcparams():
+    # costlib/data/workbook.mplstyle, read by matplotlib's parser; the colour cycle is the palette
+    with plots.style():
+        rc = matplotlib.rcParams
+        assert [c["color"].upper() for c in rc["axes.prop_cycle"]] == [c.upper() for c in plots.PALETTE]
+        assert list(rc["figure.figsize"]) == [7.5, 4.3] and rc["font.size"] == 9.5
+        assert rc["text.parse_math"] is False and rc["svg.hashsalt"] == "costlib"
+    keys = [line.split(":")[0] for line in open(plots.STYLE_FILE, encoding="utf-8")
+            if line.strip() and not line.startswith("#")]
+    assert sorted(keys) == sorted(plots.STYLE) and len(keys) == 20
 
 
 def test_message_axes_is_centred_text_without_ticks():
@@ -328,7 +340,7 @@ def test_procurement_and_price_ratio_bars():
                                      (12.5, 15.0), (0.0072, 0.008), (2.6e6, 3e6)])
 def test_bar_axes_end_on_a_round_number(x, want):
     """1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 x 10^k: the smallest at or above x."""
-    assert plots._nice_ceiling(x) == pytest.approx(want, rel=1e-12)
+    assert plots.axes.nice_ceiling(x) == pytest.approx(want, rel=1e-12)
 
 
 def test_procurement_axis_stays_put_while_prices_move():

@@ -1,4 +1,4 @@
-"""Retained explorer redraws (costlib._retained): an updated figure is the figure a fresh draw gives.
+"""Retained explorer redraws (costlib.ui.retained): an updated figure is the figure a fresh draw gives.
 
 Every explorer is driven through control changes twice in lockstep: once normally (artists reused,
 only the layers above the first change repainted) and once from scratch (empty axes, every artist
@@ -25,7 +25,8 @@ from matplotlib import ticker  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from costlib import _retained, plots, widgets  # noqa: E402
+from costlib.ui import plots, widgets  # noqa: E402
+from costlib.ui import retained as _retained  # noqa: E402
 
 # the control each explorer's benchmark moves (benchmarks/bench_widgets.py), with a few nearby values
 WALKS = {
@@ -48,9 +49,9 @@ WALKS = {
 
 
 def builder(name):
-    from costlib import calculator
+    from costlib.ui import app
 
-    return widgets.EXPLORERS[name] if name in widgets.EXPLORERS else getattr(calculator, name)
+    return widgets.EXPLORERS[name] if name in widgets.EXPLORERS else getattr(app, name)
 
 
 def test_every_explorer_has_a_walk():
@@ -192,7 +193,7 @@ def test_a_setting_call_that_goes_missing_restarts_on_empty_axes():
     the run starts again on emptied axes instead."""
     fig = Figure()
     ax = fig.add_subplot()
-    scene = _retained.Scene(ax, widgets._reset_axes)
+    scene = _retained.Scene(ax, widgets.explorer._reset_axes)
 
     def draw(v, ax):
         ax.plot([1, 2], [1, v], color="k")
@@ -293,9 +294,9 @@ def test_same_compares_values_not_objects():
     assert same(np.array([1.0, np.nan]), [1.0, float("nan")]) and not same(np.array([1.0, 2.0]), [1.0, 2.5])
     assert same({"fc": "white", "pad": 0.2}, {"pad": 0.2, "fc": "white"}) and not same({"fc": "w"}, {"fc": "k"})
     assert not same("1", 1) and not same(True, 1) and not same(None, 0)
-    a, b = plots._LogTicks(base=10, numticks=12), plots._LogTicks(base=10, numticks=12)
+    a, b = plots.axes.LogTicks(base=10, numticks=12), plots.axes.LogTicks(base=10, numticks=12)
     a.tick_values(1, 1e6)  # picks other subs for a long span: still the same locator
-    assert same(a, b) and not same(a, plots._LogTicks(base=10, numticks=8))
+    assert same(a, b) and not same(a, plots.axes.LogTicks(base=10, numticks=8))
     assert same(ticker.PercentFormatter(1.0), ticker.PercentFormatter(1.0))
     assert not same(ticker.PercentFormatter(1.0), ticker.PercentFormatter(100.0))
 
@@ -344,7 +345,7 @@ def test_text_metrics_match_stock_agg_exactly():
     from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.font_manager import FontProperties
 
-    cls = widgets._ExplorerCanvas._renderer_class
+    cls = widgets.canvas.ExplorerCanvas._renderer_class
     if cls is None:
         pytest.skip("matplotlib without the private Agg parts: the stock renderer is used")
     rnd = random.Random(11)
@@ -365,11 +366,11 @@ def test_pair_layout_matches_freetype_exactly():
     from matplotlib.backends.backend_agg import get_hinting_flag
     from matplotlib.font_manager import FontProperties
 
-    cls = widgets._ExplorerCanvas._renderer_class
+    cls = widgets.canvas.ExplorerCanvas._renderer_class
     if cls is None:
         pytest.skip("matplotlib without the private Agg parts: the stock renderer is used")
     rnd = random.Random(5)
-    chars = sorted(widgets._PAIR_CHARS) + ["f", "f", "i", "l"]  # more chances of the ligatures it must refuse
+    chars = sorted(widgets.canvas._PAIR_CHARS) + ["f", "f", "i", "l"]  # more chances of the ligatures it must refuse
     used = 0
     with plots.style():
         flags = get_hinting_flag()
@@ -382,7 +383,7 @@ def test_pair_layout_matches_freetype_exactly():
                 fast = r._pair_layout(s, prop, flags)
                 stock = [(it.ft_object, it.glyph_index, it.x, it.y) for it in r._prepare_font(prop)._layout(s, flags=flags)]
                 if fast is None:
-                    assert any(lig in s for lig in widgets._LIGATURES)
+                    assert any(lig in s for lig in widgets.canvas._LIGATURES)
                     continue
                 used += 1
                 assert fast == stock, repr(s)

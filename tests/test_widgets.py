@@ -1,4 +1,4 @@
-"""costlib.widgets: every explorer's numbers against hand-derived values, every control extreme, no tracebacks.
+"""costlib.ui.widgets: every explorer's numbers against hand-derived values, every control extreme, no tracebacks.
 
 Numbers expected in the messages are derived by hand below (architecture formulas, datasheet figures,
 the chapter's inputs), never by calling the code under test. No browser: setting ``control.value``
@@ -17,7 +17,7 @@ import ipywidgets as w  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from costlib import widgets  # noqa: E402
+from costlib.ui import widgets  # noqa: E402
 
 # ---------------------------------------------------------------- hand-derived facts
 
@@ -479,7 +479,7 @@ def test_claims_explorer_fp8_weights_and_filters():
 
 
 def test_claims_explorer_filter_matches_the_table():
-    from costlib import chapter
+    from costlib.teaching import chapter
 
     table = chapter.claims()
     ex = widgets.claims_explorer()
@@ -581,13 +581,13 @@ def test_text_caching_canvas_draws_what_stock_agg_draws():
 
     ex = widgets.throughput_explorer()
     fast = np.asarray(Image.open(io.BytesIO(ex.image.value)).convert("L"), dtype=int)
-    cls = widgets._ExplorerCanvas._renderer_class
+    cls = widgets.canvas.ExplorerCanvas._renderer_class
     try:
-        widgets._ExplorerCanvas._renderer_class = None
+        widgets.canvas.ExplorerCanvas._renderer_class = None
         ex.fig.canvas._lastKey = None  # a fresh stock renderer
         ex.update()
     finally:
-        widgets._ExplorerCanvas._renderer_class = cls
+        widgets.canvas.ExplorerCanvas._renderer_class = cls
     stock = np.asarray(Image.open(io.BytesIO(ex.image.value)).convert("L"), dtype=int)
     assert fast.shape == stock.shape
     differ = np.abs(fast - stock) > 64  # more than a quarter of the grey range
@@ -609,7 +609,7 @@ def test_png_encoder_round_trips_the_canvas_pixels():
     assert np.array_equal(np.asarray(png), canvas)
     odd = np.zeros((3, 5, 4), np.uint8)
     odd[1, 2] = (10, 200, 30, 255)
-    back = np.asarray(Image.open(io.BytesIO(widgets._png_rgb(odd))))
+    back = np.asarray(Image.open(io.BytesIO(widgets.canvas.png_rgb(odd))))
     assert back.shape == (3, 5, 3) and tuple(back[1, 2]) == (10, 200, 30) and back.sum() == 240
 
 

@@ -26,7 +26,8 @@ from pathlib import Path
 import pytest
 
 import costlib
-from costlib import cli, grading, widgets
+from costlib.teaching import grading
+from costlib.ui import cli, widgets
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKSHOP = ROOT / "workshop"
@@ -448,17 +449,17 @@ def test_drill_times_agree_between_guide_and_interview_path(guide):
 def test_reference_check_catches_missing_things():
     text = ("Open `notebooks/42_no_such_notebook.ipynb`, do p9 and cq7, see solutions/zz1, run "
             "`widgets.nope_explorer` and `cl.no_such_function`, then `make nothing-here` and "
-            "`python -m costlib frobnicate`; costlib.grading.no_attr.")
+            "`python -m costlib frobnicate`; costlib.teaching.grading.no_attr.")
     problems = reference_problems(text)
     for needle in ("42_no_such_notebook", "p9", "cq7", "solutions/zz1", "nope_explorer",
                    "cl.no_such_function", "make nothing-here", "frobnicate",
-                   "costlib.grading.no_attr"):
+                   "costlib.teaching.grading.no_attr"):
         assert any(needle in p for p in problems), (needle, problems)
 
 
 def test_reference_check_accepts_real_things():
     text = ("`notebooks/01_cost_model.ipynb`, p1, cq4, d10, `widgets.tour`, `cl.fit`, "
-            "`costlib.grading.results()`, `make lab`, `python -m costlib plan`")
+            "`costlib.teaching.grading.results()`, `make lab`, `python -m costlib plan`")
     assert reference_problems(text) == []
 
 

@@ -2,7 +2,7 @@
 
 Every request to another host is aborted: the app must still render and compute. The test changes
 dropdowns and moves slider handles with the keyboard, and checks the shown numbers against values
-it computes with costlib's formula functions (not the calculator's quote()).
+it computes with costlib's engine (``cl.predict``) and the catalog's prices (not the calculator's quote()).
 """
 from __future__ import annotations
 
@@ -16,12 +16,13 @@ import costlib as cl
 pytestmark = pytest.mark.browser
 
 TITLE = "What does my deployment cost?"
-MODEL, GPU, CONTEXT = "llama-3.1-70b", "H100-SXM", 2048
+MODEL, GPU, IN, OUT = "llama-3.1-70b", "H100-SXM", 1000, 1000
 
 
 def expected(dep, batch, utilization, tier="on_demand"):
-    """Mid tokens/s and the low, mid, high $/M written out from costlib's formulas."""
-    tps = {lv: cl.decode_tokens_per_s(dep, batch, CONTEXT, *cl.realism(lv)) for lv in ("low", "mid", "high")}
+    """Mid tokens/s and the low, mid, high $/M written out from the engine's tokens/s and the catalog's prices."""
+    band = cl.predict(dep, IN, OUT, batch=batch).output_tokens_per_s
+    tps = {"low": band.low, "mid": band.mid, "high": band.high}
     price = {pt: cl.gpu_usd_per_hour(dep.gpu, tier, pt) for pt in ("low", "mid", "high")}
     usd = (cl.usd_per_million_tokens(price["low"] * dep.tp, tps["high"], utilization),
            cl.usd_per_million_tokens(price["mid"] * dep.tp, tps["mid"], utilization),
@@ -34,7 +35,7 @@ def test_calculator_app_offline(page, app):
     page.goto(f"{app['base']}/?token={app['token']}")
     box = wk.explorer(page, TITLE)
     out = wk.output(box)
-    # defaults: 70B fp8 (KV bf16) on two H100s, batch 64, on-demand, 50% utilization
+    # defaults: 70B fp8 (KV bf16) on two H100s, 1,000 + 1,000 tokens, batch 64, on-demand, 50% utilization
     dep = cl.deployment(MODEL, GPU, 2, "fp8")
     tps, usd, monthly = expected(dep, 64, 0.50)
     expect(out).to_contain_text(f"throughput: {tps:,.0f} tokens/s", timeout=wk.RUN_TIMEOUT_MS)
@@ -42,7 +43,7 @@ def test_calculator_app_offline(page, app):
                                 f"(range ${usd[0]:,.2f}-${usd[2]:,.2f})")
     expect(out).to_contain_text(f"monthly: ${monthly:,.0f} for the replica")
     expect(box.locator("table.costlib-api-table")).to_contain_text("Together AI")
-    assert "from costlib.calculator import" not in page.content(), "Voilà must hide the code"
+    assert "from costlib.ui.app import" not in page.content(), "Voilà must hide the code"
 
     wk.nudge(box, "batch (sequences)")  # slider: 64 -> 65
     tps, usd, _ = expected(dep, 65, 0.50)
@@ -61,21 +62,19 @@ def test_calculator_app_offline(page, app):
     bk.save_screenshot(page, "app_calculator", readme_name="app_calculator.png")
     page.set_viewport_size({"width": 1280, "height": 900})
 
-    # a TPOT target instead of a batch: the largest batch that meets it, written out by hand here
+    # a TPOT target instead of a batch: the largest batch that meets it on the engine
     wk.choose(box, "size the batch by", "TPOT target")
     target_ms = float(wk.readout(box, "TPOT target (ms)"))
-    mbu, mfu = cl.realism("mid")
-    best = max(b for b in range(1, cl.fit(dep, context=CONTEXT).max_batch + 1)
-               if cl.step_time_s(dep, b, CONTEXT, mbu, mfu) <= target_ms / 1e3)
-    expect(out).to_contain_text(f"batch {best:,} (largest batch with TPOT <= {target_ms:.1f} ms)",
+    best = cl.batch_for_tpot(dep, IN, OUT, target_ms / 1e3)
+    expect(out).to_contain_text(f"largest batch with TPOT <= {target_ms:.1f} ms {best:,}",
                                 timeout=wk.UPDATE_TIMEOUT_MS)
 
     # impossible: bf16 weights of a 70B model on a single H100
     wk.choose(box, "weights", "bf16")
     wk.choose(box, "tensor parallel (TP)", "1")
-    no_fit = cl.fit(cl.deployment(MODEL, GPU, 1, "bf16"), context=CONTEXT)
+    no_fit = cl.predict(cl.deployment(MODEL, GPU, 1, "bf16", "bf16"), IN, OUT, batch=1)  # TPOT mode: batch 1
     expect(out).to_contain_text("does not fit", timeout=wk.UPDATE_TIMEOUT_MS)
-    expect(out).to_contain_text(f"weights alone need {no_fit.weight_bytes / 1e9:,.1f} GB")
+    expect(out).to_contain_text(f"short by {no_fit.shortfall_bytes / 1e9:,.1f} GB")
     expect(out).to_contain_text("try TP=2")
     expect(box.locator("table.costlib-api-table")).to_have_count(0)
     bk.save_screenshot(page, "app_calculator_does_not_fit")

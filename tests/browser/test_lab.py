@@ -15,7 +15,7 @@ import widgetkit as wk
 from playwright.sync_api import expect
 
 import costlib as cl
-from costlib.chapter import BATCH_CAP, CONTEXT_TOKENS
+from costlib.teaching.chapter import BATCH_CAP, CONTEXT_TOKENS
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,1 @@
+"""Layer 0: input checks, units and formatters that every other layer may use."""

@@ -1,0 +1,300 @@
+"""The one prediction path: a deployment and a workload in; tokens/s, TTFT and TPOT out, with a band (§30.3, §30.4).
+
+Three workloads, all timed with the same master equation (:mod:`costlib.physics.engine`):
+
+* **max throughput** (no batch given): the engine keeps as many requests in flight as its KV cache and
+  limits allow and admits a new one whenever one finishes; each step decodes one token per running
+  sequence and prefills the prompts of the newcomers (chunked, within the step's token budget);
+* **fixed batch**: ``batch`` requests start together (static batching): their prompts are prefilled,
+  then the batch decodes ``output_len - 1`` steps with a growing context;
+* **prefill** (:func:`prefill_ttft_s`): one prompt alone, the time to its first token.
+
+:func:`predict` returns an :class:`Estimate`: output tokens/s as ceiling/low/mid/high (totalled over all
+GPUs), TTFT and TPOT as low/mid/high, the batch used and the profile's name. Memory is checked first: a
+deployment that does not hold its weights and one request's KV cache (or the fixed batch's) is still an
+answer, ``fits=False`` with the shortfall and what to try. The vectorised functions (``*_table``) take
+stacked specs and arrays, so validation and calibration predict a whole table in one call.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..catalog.deployment import Deployment, deployment, deployment_arg, valid_tp
+from ..common import checks as v
+from ..physics.engine import (
+    Efficiency,
+    EngineLimits,
+    kv_capacity_tokens,
+    sequence_reservation_tokens,
+    step_parts,
+    step_time_s,
+)
+from ..physics.replica import ReplicaSpec, replica_spec
+from .profiles import ceiling_profile, get_profile
+
+__all__ = ["Band", "Estimate", "predict", "prefill_ttft_s", "batch_for_tpot", "estimate", "max_throughput_table", "fixed_batch_table",
+           "prefill_table", "max_concurrency"]
+
+GB = 1e9
+
+
+@dataclass(frozen=True)
+class Band:
+    """Low, mid and high values of one estimate (low <= mid <= high), and the physics ceiling if any (§30.4)."""
+
+    low: float
+    mid: float
+    high: float
+    ceiling: float | None = None
+
+    def as_dict(self) -> dict:
+        d = {"low": self.low, "mid": self.mid, "high": self.high}
+        if self.ceiling is not None:
+            d = {"ceiling": self.ceiling, **d}
+        return d
+
+
+# ---------------------------------------------------------------- vectorised workloads
+
+def max_concurrency(spec: ReplicaSpec, limits: EngineLimits, input_len, output_len):
+    """Average requests in flight at max throughput: KV capacity / tokens reserved each, within max_batch (§30.3)."""
+    cap = kv_capacity_tokens(spec, limits)
+    per = sequence_reservation_tokens(limits, input_len, output_len)
+    return np.minimum(cap / per, limits.max_batch)
+
+
+def max_throughput_table(spec: ReplicaSpec, eff: Efficiency, limits: EngineLimits, input_len, output_len,
+                         *, fewest_experts: bool = False) -> dict:
+    """Steady state of a replica at max throughput: tokens/s, sequences in flight, step time, TTFT (§30.3).
+
+    In flight: B = min(KV capacity / reservation, max_batch). Each step decodes B tokens and, as B/O
+    requests finish per step, prefills B I / O new prompt tokens; when B + B I / O exceeds the step's
+    token budget, B shrinks to fit it. Output tokens/s = B / step time.
+    """
+    i = np.asarray(input_len, dtype=float)
+    o = np.asarray(output_len, dtype=float)
+    b = np.maximum(max_concurrency(spec, limits, i, o), 0.0)
+    new = b / o
+    t = b + new * i
+    shrink = np.where(t > limits.max_tokens, limits.max_tokens / np.maximum(t, 1e-30), 1.0)
+    b, new = b * shrink, new * shrink
+    t = b + new * i
+    avg_ctx = i + o / 2
+    pairs = b * avg_ctx + new * i * (i + 1) / 2
+    parts = step_parts(spec, eff, t, pairs, b * avg_ctx, b + new, fewest_experts=fewest_experts)
+    step = parts.step_time_s
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tps = np.where(b > 0, b / step, 0.0)
+    # a newcomer's prompt goes through in chunks of what the budget leaves beside the decoders
+    room = np.maximum(limits.max_tokens - b, 1.0)
+    ttft = np.ceil(i / np.minimum(room, np.maximum(i, 1.0))) * step
+    return {"tokens_per_s": tps, "batch": b, "step_time_s": step, "ttft_s": ttft, "parts": parts,
+            "new_tokens": t}
+
+
+def _prefill(spec: ReplicaSpec, eff: Efficiency, limits: EngineLimits, n_prompts, input_len):
+    """Seconds to prefill ``n_prompts`` prompts of ``input_len`` tokens together, in budget-sized chunks."""
+    total = n_prompts * input_len
+    chunks = np.maximum(np.ceil(total / limits.max_tokens), 1.0) if math.isfinite(limits.max_tokens) else 1.0
+    per = total / chunks
+    # chunk j of a prompt attends to the chunks before it: on average half the prompt is cached
+    pairs = n_prompts * input_len * (input_len + 1) / 2 / chunks
+    cached = np.where(chunks > 1, per * (chunks - 1) / 2 * np.minimum(1.0, input_len / per), 0.0)
+    return chunks * step_time_s(spec, eff, per, pairs, cached, n_prompts / chunks)
+
+
+def prefill_table(spec: ReplicaSpec, eff: Efficiency, limits: EngineLimits, input_len):
+    """Seconds from a lone prompt's arrival to its first token, without the front-end overhead (§30.3)."""
+    return _prefill(spec, eff, limits, 1.0, np.asarray(input_len, dtype=float))
+
+
+def fixed_batch_table(spec: ReplicaSpec, eff: Efficiency, limits: EngineLimits, batch, input_len,
+                      output_len) -> dict:
+    """``batch`` requests started together: prefill, then output_len - 1 decode steps (static batching) (§30.3)."""
+    b = float(batch)
+    i, o = float(input_len), int(output_len)
+    pre = float(_prefill(spec, eff, limits, b, i))
+    ctx = i + np.arange(1, o, dtype=float)
+    dec = float(np.sum(step_time_s(spec, eff, b, b * ctx, b * ctx, b))) if o > 1 else 0.0
+    return {"tokens_per_s": b * o / (pre + dec), "ttft_s": pre,
+            "tpot_s": dec / (o - 1) if o > 1 else pre, "batch": b}
+
+
+# ---------------------------------------------------------------- one deployment
+
+@dataclass(frozen=True)
+class Estimate:
+    """What one deployment does on one workload: fit, output tokens/s, TTFT and TPOT with bands (§30.3, §30.4).
+
+    ``output_tokens_per_s`` is totalled over all ``n_gpus`` (``replicas`` = n_gpus / TP); it and the
+    latencies are None when the deployment does not fit (then ``message`` says by how much).
+    """
+
+    label: str
+    workload: str  # "max throughput" or "fixed batch"
+    input_len: int
+    output_len: int
+    n_gpus: int
+    replicas: int
+    profile: str
+    fits: bool
+    message: str
+    needed_bytes: float
+    memory_bytes: float
+    shortfall_bytes: float
+    batch: int | None
+    output_tokens_per_s: Band | None
+    ttft_s: Band | None
+    tpot_s: Band | None
+    bound: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.fits
+
+    def as_dict(self) -> dict:
+        """The JSON object of ``python -m costlib quote --json`` (without prices)."""
+        return {"output_tokens_per_s": self.output_tokens_per_s.as_dict() if self.output_tokens_per_s else None,
+                "ttft_s": self.ttft_s.as_dict() if self.ttft_s else None,
+                "tpot_s": self.tpot_s.as_dict() if self.tpot_s else None,
+                "batch": self.batch, "profile": self.profile, "fits": self.fits, "message": self.message}
+
+
+def _min_tp(dep: Deployment, limits: EngineLimits, tokens: float, max_tp: int = 8):
+    for t in valid_tp(dep.model, max_tp):
+        d = dep.with_(tp=t)
+        if kv_capacity_tokens(replica_spec(d), limits) >= tokens:
+            return t
+    return None
+
+
+def _fit_message(dep, spec, limits, tokens, what) -> tuple[bool, str, float, float, float]:
+    """Physics first: do the weights, the reserve and ``tokens`` of KV fit? (fits, message, needed, memory, short)."""
+    memory = float(spec.memory_bytes)
+    reserve = spec.tp * limits.reserve_bytes_per_gpu
+    kv = tokens * spec.kv_bytes_per_token / limits.kv_fraction
+    needed = float(spec.resident_weight_bytes + reserve + kv)
+    short = max(0.0, needed - memory)
+    if short <= 0:
+        return True, (f"fits: {dep.label} holds {what} in {needed / GB:,.1f} of {memory / GB:,.1f} GB"), \
+            needed, memory, 0.0
+    t = _min_tp(dep, limits, tokens, max(8, dep.tp))
+    fix = f"try TP={t} or a smaller precision" if t and t > dep.tp else "try a smaller precision, a shorter " \
+        "request or a smaller batch" if t is None or t <= dep.tp else ""
+    weights = float(spec.resident_weight_bytes)
+    return False, (f"does not fit: {dep.label}: weights {weights / GB:,.1f} GB + engine reserve "
+                   f"{reserve / GB:,.1f} GB + KV for {what} {kv / GB:,.1f} GB = {needed / GB:,.1f} GB, "
+                   f"{memory / GB:,.1f} GB on {dep.tp} GPU(s) — short by {short / GB:,.1f} GB; {fix}"), \
+        needed, memory, short
+
+
+def _ordered(lo, mid, hi, ceiling=None) -> Band:
+    lo, hi = min(lo, mid, hi), max(lo, mid, hi)
+    if ceiling is not None:
+        hi, mid, lo = min(hi, ceiling), min(mid, ceiling), min(lo, ceiling)
+    return Band(float(lo), float(mid), float(hi), None if ceiling is None else float(ceiling))
+
+
+def predict(dep: Deployment, input_len: int, output_len: int, *, batch: int | None = None,
+            n_gpus: int | None = None, profile="calibrated") -> Estimate:
+    """Output tokens/s, TTFT and TPOT of a deployment on a workload, with ceiling/low/mid/high (§30.3, §30.4).
+
+    Without ``batch`` the workload is max throughput (the memory-limited batch that ``validate`` uses);
+    with it, ``batch`` requests start together. ``n_gpus`` (default TP) must be a multiple of TP.
+    """
+    deployment_arg(dep)
+    prof = get_profile(profile)
+    i = v.integer("input_len", input_len, low=1, high=dep.model.max_context, scalar=True)
+    o = v.integer("output_len", output_len, low=1, high=dep.model.max_context, scalar=True)
+    if i + o > dep.model.max_context:
+        raise ValueError(f"input_len + output_len = {i + o:,} exceeds the {dep.model.max_context:,}-token "
+                         f"context of {dep.model.id}")
+    n = dep.tp if n_gpus is None else v.integer("n_gpus", n_gpus, low=1, high=1_000_000, scalar=True)
+    if n % dep.tp:
+        raise ValueError(f"n_gpus must be a multiple of tp ({dep.tp}), got {n}")
+    reps = n // dep.tp
+    b = None if batch is None else v.integer("batch", batch, low=1, high=1_000_000, scalar=True)
+    spec = replica_spec(dep, ideal=prof.ideal)
+    lim = prof.limits
+    per = float(sequence_reservation_tokens(lim, i, o))
+    if b is None:
+        ok, msg, need, mem, short = _fit_message(dep, spec, lim, per, f"one request of {i:,}+{o:,} tokens")
+    else:
+        ok, msg, need, mem, short = _fit_message(dep, spec, lim, b * per,
+                                                 f"a batch of {b:,} x {i:,}+{o:,} tokens")
+        if ok and b > lim.max_batch:
+            ok, msg = False, f"does not fit: a batch of {b:,} exceeds the engine's max_batch of {lim.max_batch:,}"
+    common = dict(label=dep.label, input_len=i, output_len=o, n_gpus=n, replicas=reps, profile=prof.name,
+                  needed_bytes=need, memory_bytes=mem, shortfall_bytes=short)
+    workload = "max throughput" if b is None else "fixed batch"
+    if not ok:
+        return Estimate(workload=workload, fits=False, message=msg, batch=b, output_tokens_per_s=None,
+                        ttft_s=None, tpot_s=None, **common)
+    ceil = ceiling_profile()
+    cspec = replica_spec(dep, ideal=True)
+    if b is None:
+        c = max_throughput_table(cspec, ceil.mid, ceil.limits, i, o, fewest_experts=True)
+        runs = {pt: max_throughput_table(spec, prof.efficiency(pt), lim, i, o) for pt in ("low", "mid", "high")}
+        used = int(max(1, math.floor(float(runs["mid"]["batch"]))))
+        tpot = {pt: float(r["step_time_s"]) for pt, r in runs.items()}
+    else:
+        c = fixed_batch_table(cspec, ceil.mid, ceil.limits, b, i, o)
+        runs = {pt: fixed_batch_table(spec, prof.efficiency(pt), lim, b, i, o) for pt in ("low", "mid", "high")}
+        used = b
+        tpot = {pt: float(r["tpot_s"]) for pt, r in runs.items()}
+    tps = {pt: float(r["tokens_per_s"]) * prof.factor(pt) * reps for pt, r in runs.items()}
+    ttft = {pt: float(r["ttft_s"]) / prof.factor(pt) + prof.ttft_overhead_s for pt, r in runs.items()}
+    tpot = {pt: t / prof.factor(pt) for pt, t in tpot.items()}
+    # faster is "high" for tokens/s, "low" for the latencies
+    tokens = _ordered(tps["low"], tps["mid"], tps["high"], float(c["tokens_per_s"]) * reps)
+    bound = runs["mid"]["parts"].bound if b is None else None
+    return Estimate(workload=workload, fits=True, message=msg, batch=used, output_tokens_per_s=tokens,
+                    ttft_s=_ordered(ttft["high"], ttft["mid"], ttft["low"]),
+                    tpot_s=_ordered(tpot["high"], tpot["mid"], tpot["low"]), bound=bound, **common)
+
+
+def prefill_ttft_s(dep: Deployment, input_len: int, profile="calibrated") -> Band:
+    """Time to first token of one prompt alone (batch 1), low/mid/high, front-end overhead included (§30.3)."""
+    deployment_arg(dep)
+    prof = get_profile(profile)
+    i = v.integer("input_len", input_len, low=1, high=dep.model.max_context, scalar=True)
+    spec = replica_spec(dep, ideal=prof.ideal)
+    t = {pt: float(prefill_table(spec, prof.efficiency(pt), prof.limits, i)) / prof.factor(pt)
+         + prof.ttft_overhead_s for pt in ("low", "mid", "high")}
+    return _ordered(t["high"], t["mid"], t["low"])
+
+
+def batch_for_tpot(dep: Deployment, input_len: int, output_len: int, tpot_target_s: float,
+                   profile="calibrated") -> int:
+    """Largest fixed batch whose mid TPOT meets the target and whose KV cache fits; 0 if none (§30.9)."""
+    deployment_arg(dep)
+    prof = get_profile(profile)
+    i = v.integer("input_len", input_len, low=1, high=dep.model.max_context, scalar=True)
+    o = v.integer("output_len", output_len, low=1, high=dep.model.max_context, scalar=True)
+    target = v.number("tpot_target_s", tpot_target_s, high=60.0, scalar=True)
+    spec = replica_spec(dep, ideal=prof.ideal)
+    per = float(sequence_reservation_tokens(prof.limits, i, o))
+    cap = float(kv_capacity_tokens(spec, prof.limits))
+    hi = int(min(cap // per, prof.limits.max_batch)) if per > 0 else 0
+
+    def tpot(b):
+        return fixed_batch_table(spec, prof.mid, prof.limits, b, i, o)["tpot_s"]
+
+    if hi < 1 or tpot(1) > target:
+        return 0
+    lo = 1  # invariant: lo meets the target; the step time grows with the batch
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if tpot(mid) <= target:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def estimate(model, gpu, tp=1, weights="bf16", kv=None, input_len=1000, output_len=1000, **kw) -> Estimate:
+    """:func:`predict` from catalog ids (§30.3)."""
+    return predict(deployment(model, gpu, tp, weights, kv), input_len, output_len, **kw)

@@ -1,0 +1,1 @@
+"""Layer 4 (beside economics): measured runs, validation against them, calibration of profiles (§30.4)."""

@@ -1,0 +1,317 @@
+"""Explorers of serving: throughput, roofline, hardware, latency and capacity (notebooks 02, 06-08; §30.3, §30.8-§30.10)."""
+from __future__ import annotations
+
+import functools
+import html
+import math
+
+import numpy as np
+
+from costlib.catalog.tables import (
+    PRECISIONS,
+    get_model,
+    gpu_ids,
+    gpu_usd_per_hour,
+    model_ids,
+    tiers,
+)
+from costlib.economics.capacity import capacity_plan
+from costlib.economics.cost import (
+    NotFeasible,
+    usd_per_million_tokens,
+)
+from costlib.economics.frontier import default_batches, largest_batch_under_tpot, sweep_batch
+from costlib.economics.hardware import compare_hardware
+from costlib.physics.memory import fit
+from costlib.physics.step import (
+    DEFAULT_MBU,
+    DEFAULT_MFU,
+    arithmetic_intensity,
+    decode_ceiling_tokens_per_s,
+    decode_step,
+    decode_tokens_per_s,
+    prefill_arithmetic_intensity,
+    prefill_tokens_per_s,
+    ridge_batch,
+)
+from costlib.teaching.chapter import (
+    CONTEXT_TOKENS,
+    P4,
+    S30_3,
+    S30_10,
+)
+from costlib.ui import plots
+from costlib.ui.widgets.controls import (
+    CHAPTER_MODEL,
+    DEFAULT_DEPLOYMENT,
+    TP_OPTIONS,
+    USD_PER_GPU_HOUR,
+    deployment_controls,
+    deployment_from,
+    dropdown,
+    float_slider,
+    int_slider,
+    log_slider,
+    precision_name,
+)
+from costlib.ui.widgets.explorer import Explorer, message_html
+
+# ---------------------------------------------------------------- 02 throughput and roofline
+
+def throughput_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv="bf16", tp=2, batch=8,
+                        context=CONTEXT_TOKENS, mbu=DEFAULT_MBU, mfu=DEFAULT_MFU):
+    """Decode step time (memory, compute, TP traffic), tokens/s, bound and memory wall vs batch (§30.3, §30.4).
+
+    Starts at the chapter's 70B bf16 on H100s, on the 2 GPUs it needs to fit at all.
+    """
+    controls = {**deployment_controls(model, gpu, weights, kv, tp),
+                "batch": int_slider("batch (sequences)", batch, 1, 1024),
+                "context": int_slider("context (tokens)", context, 128, 32_768, 128),
+                "mbu": float_slider("MBU", mbu, 0.05, 1.0, 0.01),
+                "mfu": float_slider("MFU", mfu, 0.05, 1.0, 0.01)}
+
+    def compute(v, ax):
+        dep, b, c = deployment_from(v), v["batch"], v["context"]
+        f = fit(dep, context=c, batch=b)
+        if f.max_batch < 1:
+            raise NotFeasible(f)
+        plots.decode_vs_batch(dep, c, batch=b, mbu=v["mbu"], mfu=v["mfu"], ax=ax)
+        wall = f"memory wall: {f.max_batch:,} sequences of {c:,} tokens fit ({f.kv_capacity_tokens:,} KV tokens)"
+        if not f.fits:
+            return f"{f.message}\n{wall}"
+        s = decode_step(dep, b, c, v["mbu"], v["mfu"])
+        ch = decode_ceiling_tokens_per_s(dep.tp * dep.gpu.hbm_bytes_per_s, f.weight_bytes, b)
+        return "\n".join([
+            f"step {s.step_time_s * 1e3:.2f} ms = max(memory {s.memory_s * 1e3:.2f} ms, compute "
+            f"{s.compute_s * 1e3:.2f} ms) + TP all-reduce {s.comm_s * 1e3:.2f} ms → {s.bound}-bound",
+            f"{s.tokens_per_s:,.0f} tokens/s for the replica ({s.tokens_per_s / dep.tp:,.0f} per GPU); "
+            f"each sequence gets a token every {s.step_time_s * 1e3:.1f} ms",
+            wall,
+            f"chapter's formula (§30.3): {dep.tp} × {dep.gpu.hbm_tb_per_s:.2f} TB/s ÷ {f.weight_bytes / 1e9:.1f} GB "
+            f"× {b:,} = {ch:,.0f} tokens/s (weights only, 100% of bandwidth)",
+        ])
+
+    return Explorer("Decode throughput vs batch (§30.3-§30.4)", controls, compute)
+
+
+def roofline_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv="bf16", tp=2, batch=8,
+                      context=CONTEXT_TOKENS, prompt_tokens=S30_3.prompt_tokens):
+    """Where decode and prefill sit on the GPU's roofline, and the batch where decode turns compute-bound (§30.3)."""
+    controls = {**deployment_controls(model, gpu, weights, kv, tp),
+                "batch": int_slider("batch (sequences)", batch, 1, 1024),
+                "context": int_slider("context (tokens)", context, 128, 32_768, 128),
+                "prompt_tokens": int_slider("prompt (tokens)", prompt_tokens, 16, 32_768, 16)}
+
+    def compute(v, ax):
+        dep, b, c, n = deployment_from(v), v["batch"], v["context"], v["prompt_tokens"]
+        plots.roofline(dep, c, batch=b, prompt_tokens=n, ax=ax)
+        peak, bw = dep.tp * dep.gpu.flops_for(dep.weights), dep.tp * dep.gpu.hbm_bytes_per_s
+        ridge = peak / bw
+        ai = float(arithmetic_intensity(dep, b, c))
+        mb = fit(dep, context=c).max_batch
+        rb = ridge_batch(dep, c, 1.0, 1.0)
+        fits = "" if b <= mb else f" (but only {mb:,} sequences of {c:,} tokens fit: not plotted)"
+        if math.isinf(rb):
+            turn = "decode never turns compute-bound at this context: its KV reads grow as fast as its FLOPs"
+        else:
+            turn = f"decode turns compute-bound at batch ≈ {rb:,.0f}" + (
+                f", but only {mb:,} sequences fit in memory" if rb > mb else "")
+        ai_p = prefill_arithmetic_intensity(dep, n)
+        return "\n".join([
+            f"ridge point: {peak / 1e12:,.0f} TFLOP/s ÷ {bw / 1e12:.2f} TB/s = {ridge:,.0f} FLOP/byte",
+            f"decode at batch {b:,}: {ai:,.1f} FLOP/byte → {'memory' if ai < ridge else 'compute'}-bound{fits}",
+            turn,
+            f"prefill of a {n:,}-token prompt: {ai_p:,.0f} FLOP/byte → "
+            f"{'compute' if ai_p >= ridge else 'memory'}-bound",
+        ])
+
+    return Explorer("Roofline (§30.3)", controls, compute)
+
+
+# ---------------------------------------------------------------- 06 hardware
+
+@functools.lru_cache(maxsize=16)
+def _tier_prices(tier: str) -> tuple:
+    """((gpu id, $/GPU-hour), ...) for every catalog GPU priced in ``tier``; looked up once per tier (§30.8)."""
+    out = []
+    for gid in gpu_ids():
+        try:
+            out.append((gid, gpu_usd_per_hour(gid, tier)))
+        except ValueError:  # no price in this tier: compare_hardware says so in its row
+            pass
+    return tuple(out)
+
+
+def _table_html(columns, rows) -> str:
+    """A small table (column names, rows of values) as HTML: floats to 2 decimals, missing as —; cheaper than
+    DataFrame.to_html."""
+    def cell(x):
+        if x is None or (isinstance(x, float) and x != x):
+            return "—"
+        if isinstance(x, float):
+            return f"{x:,.2f}"
+        return html.escape(f"{x:,}" if isinstance(x, int) else str(x))
+
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{cell(x)}</td>" for x in row) + "</tr>" for row in rows)
+    return f'<table class="dataframe"><thead><tr style="text-align: right;">{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def hardware_explorer(model=CHAPTER_MODEL, weights="bf16", kv="bf16", context=CONTEXT_TOKENS, tier="on_demand"):
+    """Every catalog GPU at the smallest TP that fits: tokens/s per GPU and $/M, with the §30.8 table marked (§30.8)."""
+    controls = {"model": dropdown("model", model_ids(), get_model(model).id),
+                "weights": dropdown("weights", list(PRECISIONS), precision_name(weights)),
+                "kv": dropdown("KV cache", list(PRECISIONS), precision_name(kv)),
+                "context": int_slider("context (tokens)", context, 128, 32_768, 128),
+                "tier": dropdown("price tier", list(tiers()["tier"]) + ["owned"], tier)}
+
+    def compute(v, ax):
+        df = compare_hardware(v["model"], v["weights"], v["kv"], context=v["context"], tier=v["tier"],
+                              usd_per_gpu_hour=dict(_tier_prices(v["tier"])) or None)
+        plots.hardware_bars(df, mark=v["model"] == CHAPTER_MODEL, ax=ax)
+        rows = df.to_dict("records")  # plain dicts: a redraw reads them several times
+        lines = []
+        for r in rows:
+            if not r["feasible"]:
+                lines.append(f"{r['gpu']}: does not fit ({r['note']})")
+            elif r["usd_per_million"] != r["usd_per_million"]:
+                lines.append(f"{r['gpu']}: TP={int(r['min_tp'])}, batch {r['batch']:,}, "
+                             f"{r['tokens_per_s_per_gpu']:,.0f} tokens/s per GPU; no {v['tier']} price")
+            else:
+                lines.append(f"{r['gpu']}: TP={int(r['min_tp'])}, batch {r['batch']:,}, "
+                             f"{r['tokens_per_s_per_gpu']:,.0f} tokens/s per GPU, ${r['usd_per_million']:.2f}/M at "
+                             f"${r['usd_per_gpu_hour']:.2f}/GPU-hour")
+        priced = [r for r in rows if r["feasible"] and r["usd_per_million"] == r["usd_per_million"]]
+        if priced:
+            best = min(priced, key=lambda r: r["usd_per_million"])  # the first of equals, as idxmin
+            head = (f"cheapest per token: {best['gpu']} at ${best['usd_per_million']:.2f}/M "
+                    f"(TP={int(best['min_tp'])}, batch {int(best['batch']):,}, {v['tier']} prices)")
+        else:
+            head = "no GPU in the catalog both fits this model and has a price in this tier"
+        cols = ["gpu", "hbm_gb", "usd_per_gpu_hour", "min_tp", "batch", "tokens_per_s_per_gpu",
+                "usd_per_million", "note"]
+        table = _table_html(cols, [[r[c] for c in cols] for r in rows])
+        return "\n".join([head] + lines), message_html(head, True) + table
+
+    return Explorer("Comparing GPUs (§30.8)", controls, compute)
+
+
+# ---------------------------------------------------------------- 07 latency
+
+def latency_explorer(tpot_target_ms=P4.tpot_targets_s[0] * 1e3, context=CONTEXT_TOKENS,
+                     usd_per_gpu_hour=USD_PER_GPU_HOUR, **dep):
+    """Cost vs time per output token over batch sizes, and the largest batch under a TPOT target (§30.9).
+
+    The default target is the 200 ms of the chapter's practice problem 4. Deployment keywords:
+    model, gpu, weights, kv, tp.
+    """
+    controls = {**deployment_controls(**{**DEFAULT_DEPLOYMENT, **dep}),
+                "context": int_slider("context (tokens)", context, 128, 32_768, 128),
+                "tpot_target_ms": float_slider("TPOT target (ms)", tpot_target_ms, 5.0, 500.0, 1.0, ".0f"),
+                "usd_per_gpu_hour": float_slider("$ per GPU-hour", usd_per_gpu_hour, 0.25, 15.0, 0.05)}
+
+    def compute(v, ax):
+        d, c, p = deployment_from(v), v["context"], v["usd_per_gpu_hour"]
+        tgt = v["tpot_target_ms"] / 1e3
+        f = fit(d, context=c)
+        if f.max_batch < 1:
+            raise NotFeasible(f)
+        best = largest_batch_under_tpot(d, tgt, c)
+        batches = np.union1d(default_batches(f.max_batch), [best] if best else [])
+        plots.latency_frontier(sweep_batch(d, p, c, batches), tgt, ax=ax)
+        if best == 0:
+            t1 = decode_step(d, 1, c).step_time_s
+            return (f"no batch meets TPOT ≤ {tgt * 1e3:g} ms on {d.label}: even batch 1 takes "
+                    f"{t1 * 1e3:.1f} ms per token")
+        s = decode_step(d, best, c)
+        limit = (f"memory: the KV cache holds {f.max_batch:,} sequences of {c:,} tokens"
+                 if best == f.max_batch else "latency: one more sequence breaks the target")
+        usd = usd_per_million_tokens(p * d.tp, s.tokens_per_s)
+        return "\n".join([
+            f"largest batch with TPOT ≤ {tgt * 1e3:g} ms: {best:,} (limited by {limit})",
+            f"at batch {best:,}: TPOT {s.step_time_s * 1e3:.1f} ms ({1 / s.step_time_s:.0f} tokens/s per user), "
+            f"{s.tokens_per_s:,.0f} tokens/s per replica, ${usd:.2f}/M at ${p:.2f}/GPU-hour",
+            f"{d.label}, context {c:,}, mid-range MBU/MFU",
+        ])
+
+    return Explorer("Latency vs cost (§30.9)", controls, compute)
+
+
+# ---------------------------------------------------------------- 08 capacity planning
+
+_GIVEN, _DERIVE = "given", "derive from deployment"
+_CHAPTER_30_10 = {k: S30_10[k] for k in ("users", "sessions_per_day", "tokens_per_session")}
+
+
+def capacity_explorer(users=float(S30_10.users), sessions_per_day=float(S30_10.sessions_per_day),
+                      tokens_per_session=S30_10.tokens_per_session, throughput=_GIVEN,
+                      tokens_per_s_per_gpu=int(S30_10.tokens_per_s_per_gpu), peak_factor=S30_10.peak_factor,
+                      headroom=S30_10.headroom, usd_per_gpu_hour=S30_10.usd_per_hour,
+                      gpus_per_replica=1, prompt_tokens_per_session=0,
+                      prefill_tokens_per_s_per_gpu=int(S30_3.claimed_practical_prefill_tokens_per_s),
+                      batch=64, context=CONTEXT_TOKENS, **dep):
+    """The §30.10 rubric, step by step: users → tokens → peak tokens/s → GPUs → $/month and $/M (§30.10).
+
+    Per-GPU throughput is either given (the chapter's 1000 tokens/s) or derived from a deployment
+    (deployment keywords: model, gpu, weights, kv, tp) at ``batch`` and ``context``.
+    """
+    dep_controls = {**deployment_controls(**{**DEFAULT_DEPLOYMENT, **dep}),
+                    "batch": int_slider("batch (sequences)", batch, 1, 512),
+                    "context": int_slider("context (tokens)", context, 128, 32_768, 128)}
+    given_controls = {"tokens_per_s_per_gpu": int_slider("tokens/s per GPU", tokens_per_s_per_gpu, 50, 20_000, 50),
+                      "gpus_per_replica": dropdown("GPUs per replica", TP_OPTIONS, int(gpus_per_replica)),
+                      "prefill_tokens_per_s_per_gpu": int_slider("prefill tokens/s per GPU",
+                                                           prefill_tokens_per_s_per_gpu, 100, 100_000, 100)}
+    controls = {"users": log_slider("users", users, 2, 9),
+                "sessions_per_day": float_slider("sessions per user-day", sessions_per_day, 0.1, 50.0, 0.1, ".1f"),
+                "tokens_per_session": int_slider("output tokens/session", tokens_per_session, 10, 20_000, 10),
+                "prompt_tokens_per_session": int_slider("prompt tokens/session", prompt_tokens_per_session, 0,
+                                                  20_000, 50),
+                "peak_factor": float_slider("peak ÷ average", peak_factor, 1.0, 10.0, 0.1, ".1f"),
+                "headroom": float_slider("headroom", headroom, 0.0, 1.0, 0.05),
+                "usd_per_gpu_hour": float_slider("$ per GPU-hour", usd_per_gpu_hour, 0.25, 15.0, 0.05),
+                "throughput": dropdown("per-GPU throughput", [_GIVEN, _DERIVE], throughput),
+                **given_controls, **dep_controls}
+
+    def show(ex):
+        derive = ex.controls["throughput"].value == _DERIVE
+        for k in dep_controls:
+            ex.controls[k].layout.display = None if derive else "none"
+        for k in given_controls:
+            ex.controls[k].layout.display = "none" if derive else None
+
+    def link(ex, name, new):
+        if name == "throughput":
+            show(ex)
+
+    def compute(v, ax):
+        pt = v["prompt_tokens_per_session"]
+        if v["throughput"] == _DERIVE:
+            d = deployment_from(v)
+            f = fit(d, context=v["context"], batch=v["batch"])
+            if not f.fits:
+                raise NotFeasible(f)
+            tps = decode_tokens_per_s(d, v["batch"], v["context"]) / d.tp
+            pre = prefill_tokens_per_s(d, max(1, pt)) / d.tp
+            g, src = d.tp, f"{d.label} at batch {v['batch']:,}, context {v['context']:,}: {tps:,.0f} tokens/s per GPU"
+        else:
+            tps, pre, g = v["tokens_per_s_per_gpu"], v["prefill_tokens_per_s_per_gpu"], v["gpus_per_replica"]
+            src = f"given: {tps:,} tokens/s per GPU"
+        plan = capacity_plan(v["users"], v["sessions_per_day"], v["tokens_per_session"], tps, v["peak_factor"],
+                             v["headroom"], v["usd_per_gpu_hour"], g, pt, pre if pt > 0 else None)
+        chapter = all(math.isclose(v[k], x) for k, x in _CHAPTER_30_10.items())
+        plots.capacity_waterfall(plan, v["headroom"], ax=ax,
+                                 reference=(S30_10.claimed_gpus, f"chapter §30.10: ~{S30_10.claimed_gpus:,} H100s")
+                                 if chapter else None)
+        lines = [f"{i}. {r.step}: {r.formula} = {r.display}" for i, r in enumerate(plan.steps.itertuples(), 1)]
+        lines.append(f"→ {plan.gpus:,} GPUs, ${plan.monthly_usd:,.0f}/month, "
+                     f"${plan.usd_per_million_tokens:.2f} per million output tokens ({src})")
+        if chapter:
+            lines.append(f"chapter §30.10 for the same users: ~{S30_10.claimed_gpus:,} H100s, "
+                         f"~${S30_10.claimed_monthly_usd / 1e3:,.0f}k/month, ~${S30_10.claimed_usd_per_million:.2f}/M")
+        table = plan.steps[["step", "formula", "display"]].to_html(index=False, border=0)
+        return "\n".join(lines), message_html(lines[-2] if chapter else lines[-1], True) + table
+
+    ex = Explorer("Capacity planning rubric (§30.10)", controls, compute, link=link)
+    show(ex)
+    return ex
