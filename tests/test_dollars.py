@@ -20,7 +20,7 @@ _spec.loader.exec_module(dollars)
 
 FILES = sorted(
     [p for d in ("notebooks", "solutions", "exercises", "app") for p in (ROOT / d).glob("*.ipynb")]
-    + [p for d in ("notebooks", "solutions", "app") for p in (ROOT / d).glob("*.py")]
+    + [p for d in ("notebooks", "solutions", "app") for p in (ROOT / d / "py").glob("*.py")]
     + list((ROOT / "workshop").glob("*.md")))
 
 

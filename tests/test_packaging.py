@@ -187,7 +187,7 @@ def test_jupytext_pairs_ipynb_with_py_percent():
     with open(ROOT / "jupytext.toml", "rb") as f:
         config = tomllib.load(f)
     formats = {f.strip() for f in config["formats"].split(",")}
-    assert formats == {"ipynb", "py:percent"}
+    assert formats == {"ipynb", "py//py:percent"}  # twins in a py/ folder beside the notebooks
     assert "-jupytext.text_representation.jupytext_version" in config.get(
         "notebook_metadata_filter", ""
     )
