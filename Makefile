@@ -1,8 +1,8 @@
 # Inference Cost Workbook — the two commands of the README:
 #   make lab    install everything into .venv and open the workbook in JupyterLab
 #   make test   install everything into .venv and run every check (what CI runs)
-# Other targets: make app, make room, make screenshots, make bench, make exercises, make clean, make distclean,
-# make venv.
+# Other targets: make app, make room, make book, make screenshots, make bench, make exercises,
+# make clean, make distclean, make venv.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -39,7 +39,7 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 NBVAL  := env -u MPLBACKEND $(PYTEST) --nbval-current-env --nbval-cell-timeout=$(NBVAL_TIMEOUT) \
           --nbval-kernel-startup-timeout=$(NBVAL_KERNEL_STARTUP) --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help venv lab app room test lint unit nbval nbval-notebooks nbval-solutions bench exercises \
+.PHONY: help venv lab app room book test lint unit nbval nbval-notebooks nbval-solutions bench exercises \
         screenshots clean distclean
 
 help:
@@ -47,6 +47,7 @@ help:
 	@echo "make test       install into $(VENV) and run ruff, unit and browser tests, and nbval"
 	@echo "make app        serve the calculator app (Voilà, code hidden) on 127.0.0.1:8866"
 	@echo "make room       serve the app to a workshop room (network address, token, POOL=30 warm kernels)"
+	@echo "make book       build the workbook as a static website in _build/book/ (offline, saved outputs)"
 	@echo "make screenshots  run the browser tests and refresh the README screenshots in docs/img/"
 	@echo "make bench      run every benchmarks/*.py"
 	@echo "make exercises  regenerate the student notebooks in exercises/"
@@ -60,7 +61,7 @@ $(PY):
 # pip's output goes to $(VENV)/pip.log and is shown only if the install fails.
 $(STAMP): pyproject.toml | $(PY)
 	@echo "==> installing the project and its dependencies into $(VENV) (log: $(VENV)/pip.log)"
-	@{ $(PY) -m pip install --upgrade pip && $(PY) -m pip install -e '.[notebooks,test]'; } \
+	@{ $(PY) -m pip install --upgrade pip && $(PY) -m pip install -e '.[notebooks,test,book]'; } \
 	    > $(VENV)/pip.log 2>&1 || { tail -n 40 $(VENV)/pip.log; echo "pip install failed"; exit 1; }
 	@touch $(STAMP)
 
@@ -119,7 +120,7 @@ endef
 
 nbval: nbval-notebooks nbval-solutions
 
-# Teaching notebooks: every cell must run; only cells marked NBVAL_CHECK_OUTPUT are compared.
+# Teaching notebooks: every cell must run; only cells tagged nbval-check-output are compared.
 nbval-notebooks: $(STAMP)
 	$(call run_nbval,notebooks,--nbval-lax)
 
@@ -132,11 +133,19 @@ bench: $(STAMP)
 	if [ $${#files[@]} -eq 0 ]; then echo "no benchmarks/*.py"; fi; \
 	for f in "$${files[@]}"; do echo "==> $$f"; $(PY) "$$f"; done
 
+# The workbook as a static website (Sphinx + myst-nb + sphinx-book-theme, configured in book/),
+# from the notebooks' saved outputs: nothing is executed. Open it with
+#   cd _build/book && python3 -m http.server 8000 --bind 127.0.0.1   (then http://127.0.0.1:8000/)
+BOOK_OUT ?= _build/book
+book: $(STAMP)
+	$(PY) -m sphinx -b html -q -c book -d _build/doctrees . $(BOOK_OUT)
+	@echo "==> $(BOOK_OUT)/index.html: cd $(BOOK_OUT) && python3 -m http.server 8000 --bind 127.0.0.1"
+
 exercises: $(STAMP)
 	$(PY) -m costlib.teaching.exercises
 
 clean:
-	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis artifacts
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis artifacts _build
 	find . -path ./$(VENV) -prune -o \
 	    \( -name __pycache__ -o -name .ipynb_checkpoints \) -type d -print0 | xargs -0 rm -rf
 

@@ -74,7 +74,7 @@ def test_unknown_name_is_an_attribute_error():
 def _cl_names_used() -> set[str]:
     names = set()
     for folder in ("notebooks", "solutions", "app", "benchmarks"):
-        for f in (ROOT / folder).glob("*.py"):
+        for f in (ROOT / folder).glob("**/*.py"):  # notebooks/py/, solutions/py/: the twins
             names |= set(re.findall(r"\bcl\.([A-Za-z_]\w*)", f.read_text(encoding="utf-8")))
     return names
 

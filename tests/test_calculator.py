@@ -219,7 +219,7 @@ def test_app_never_shows_an_internal_error(model, gpu):
 def test_app_notebook_calls_the_builder():
     import jupytext
 
-    nb = jupytext.read(ROOT / "app" / "calculator.py")
+    nb = jupytext.read(ROOT / "app" / "py" / "calculator.py")
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert "calculator_app(" in code
 

@@ -101,15 +101,27 @@ def test_makefile_room_and_app_room_1_run_room_mode_and_app_stays_local():
     assert re.search(r"^POOL \?= 30$", (ROOT / "Makefile").read_text(), re.MULTILINE)
 
 
-def test_isolated_env_keeps_jupyter_state_in_one_folder_and_silences_news(tmp_path):
+def test_isolated_env_keeps_jupyter_state_in_one_folder(tmp_path):
     env = serve.isolated_env(tmp_path, base={"MPLBACKEND": "Agg", "PATH": "/bin"})
     for key in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_SETTINGS_DIR",
                 "JUPYTERLAB_WORKSPACES_DIR"):
         assert Path(env[key]).is_dir() and Path(env[key]).is_relative_to(tmp_path)
     assert "MPLBACKEND" not in env and env["PATH"] == "/bin"
-    settings = Path(env["JUPYTERLAB_SETTINGS_DIR"]) / "@jupyterlab" / "apputils-extension" / \
-        "notification.jupyterlab-settings"
-    assert json.loads(settings.read_text()) == {"fetchNews": "false", "checkForUpdates": False}
+    assert not any(Path(env["JUPYTERLAB_SETTINGS_DIR"]).iterdir()), \
+        "the tests rely on the project's overrides.json, as make lab does, not on their own settings"
+
+
+def test_lab_ships_settings_that_switch_off_the_news_question():
+    argv = serve.lab_argv(ROOT)
+    settings_dir = Path(_opt(argv, "--LabApp.app_settings_dir"))
+    overrides = json.loads((settings_dir / "overrides.json").read_text())
+    notes = overrides["@jupyterlab/apputils-extension:notification"]
+    assert notes == {"fetchNews": "false", "checkForUpdates": False}
+
+
+def test_lab_switches_off_the_extension_that_prints_deprecation_warnings():
+    argv = serve.lab_argv(ROOT)
+    assert "--ServerApp.jpserver_extensions=voila.server_extension=False" in argv
 
 
 def test_serve_dry_run_prints_the_command(capsys):

@@ -29,7 +29,7 @@ from costlib.teaching.exercises import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS = ROOT / "solutions"
+SOLUTIONS = ROOT / "solutions" / "py"  # the py:percent twins
 EXERCISES = ROOT / "exercises"
 SOURCES = solution_sources(SOLUTIONS)
 IDS = [p.stem for p in SOURCES]
@@ -341,7 +341,7 @@ def test_stub_keeps_indentation_and_answer_line(tmp_path):
 
 @pytest.mark.parametrize("qid", IDS)
 def test_solution_notebook_saved_check_passes(qid):
-    path = SOLUTIONS / f"{qid}.ipynb"
+    path = SOLUTIONS.parent / f"{qid}.ipynb"
     assert path.exists(), f"solutions/{qid}.ipynb missing: run tools/build_notebooks.py"
     nb = nbformat.read(path, as_version=4)
     outs = [o for c in nb.cells if c.cell_type == "code" and f'cl.check("{qid}", answer)'

@@ -350,7 +350,7 @@ def test_output_is_deterministic_and_markdown_is_escaped():
     a, b = cl.check("p2", 44.4), cl.check("p2", 44.4)
     assert a.message == b.message
     md = a._repr_markdown_()
-    assert "\\$" in md and "$16" not in md.replace("\\$", "")
+    assert "<span>\\$</span>16" in md and "$" not in md.replace("<span>\\$</span>", "")
     assert not re.search(r"0x[0-9a-f]{6,}", a.message)
 
 

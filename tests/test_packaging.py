@@ -90,12 +90,23 @@ def pyproject_requirements() -> list[str]:
         list(project.get("dependencies", []))
         + list(extras.get("notebooks", []))
         + list(extras.get("test", []))
+        + list(extras.get("book", []))
     )
+
+
+def conda_pip_dependencies(text: str) -> list[str]:
+    """The entries of the nested `- pip:` list of environment.yml, except `-e .` (the project)."""
+    block = re.search(r"^(\s*)- pip:\s*\n((?:\1\s+.*\n?|\s*\n)*)", text, re.MULTILINE)
+    if not block:
+        return []
+    items = [ln.split("#", 1)[0].strip() for ln in block.group(2).splitlines()]
+    return [i[2:].strip() for i in items if i.startswith("- ") and not i[2:].strip().startswith("-e")]
 
 
 def conda_requirements() -> dict[str, str]:
     out = {}
-    for item in conda_dependencies((ROOT / "environment.yml").read_text()):
+    text = (ROOT / "environment.yml").read_text()
+    for item in conda_dependencies(text) + conda_pip_dependencies(text):
         name, spec = split_requirement(item)
         if name in CONDA_ONLY:
             continue
@@ -109,6 +120,8 @@ def test_conda_parser_reads_top_level_entries_only():
         "  - numpy>=1.24  # comment\n  - pip\n  - pip:\n      - -e .\n"
     )
     assert conda_dependencies(text) == ["python>=3.10", "numpy>=1.24", "pip"]
+    text += "      - somepkg>=2.0  # from PyPI\n"
+    assert conda_pip_dependencies(text) == ["somepkg>=2.0"]
 
 
 @needs_toml
@@ -174,7 +187,7 @@ def test_jupytext_pairs_ipynb_with_py_percent():
     with open(ROOT / "jupytext.toml", "rb") as f:
         config = tomllib.load(f)
     formats = {f.strip() for f in config["formats"].split(",")}
-    assert formats == {"ipynb", "py:percent"}
+    assert formats == {"ipynb", "py//py:percent"}  # twins in a py/ folder beside the notebooks
     assert "-jupytext.text_representation.jupytext_version" in config.get(
         "notebook_metadata_filter", ""
     )

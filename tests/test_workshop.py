@@ -215,6 +215,7 @@ TYPED_FIGURE = re.compile(
 
 def typed_figures(text: str) -> list[str]:
     """Figures with units that costlib would compute (the kit must point to cells instead)."""
+    text = text.replace(r"<span>\$</span>", "$")  # the markdown form of a dollar (tools/dollars.py)
     return [m.group(0) for m in TYPED_FIGURE.finditer(text)]
 
 

@@ -1,10 +1,13 @@
 """Execute py:percent text notebooks and write the paired .ipynb with fresh outputs.
 
-Usage: python tools/build_notebooks.py [--check] PATH.py [PATH.py ...]
+Usage: python tools/build_notebooks.py [--check] PATH [PATH ...]
 
-Each text notebook is read with jupytext, run top to bottom in a fresh kernel (nbclient, no timing
-metadata) from its own folder, and saved beside it as .ipynb. ``--check`` only reports notebooks
-whose cell sources differ between the .py and the .ipynb (exit 1 if any).
+PATH is a text notebook (``notebooks/py/01_cost_model.py``) or its .ipynb
+(``notebooks/01_cost_model.ipynb``): the twins live in a ``py/`` folder beside their notebooks
+(jupytext.toml pairs them). Each text notebook is read with jupytext, run top to bottom in a fresh
+kernel (nbclient, no timing metadata) from its notebook's folder, and saved as that .ipynb.
+``--check`` only reports notebooks whose cell sources differ between the .py and the .ipynb (exit 1
+if any).
 """
 from __future__ import annotations
 
@@ -17,24 +20,34 @@ import jupytext
 import nbformat
 from nbclient import NotebookClient
 
+TWIN_FOLDER = "py"  # jupytext.toml: formats = "ipynb,py//py:percent"
+
+
+def twin_paths(path: Path) -> tuple[Path, Path]:
+    """(text notebook, .ipynb) of a notebook given by either of its two files."""
+    path = Path(path)
+    if path.suffix == ".ipynb":
+        return path.parent / TWIN_FOLDER / f"{path.stem}.py", path
+    return path, path.parent.parent / f"{path.stem}.ipynb"
+
 
 def cells(nb) -> list[tuple[str, str]]:
     return [(c.cell_type, c.source.strip()) for c in nb.cells]
 
 
 def build(path: Path, timeout: int = 120) -> float:
+    path, out = twin_paths(path)
     nb = jupytext.read(path)
-    nb.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3",
+    nb.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                           "language": "python"})
     t0 = time.perf_counter()
     NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+                   resources={"metadata": {"path": str(out.parent)}}).execute()
     elapsed = time.perf_counter() - t0
     # stable cell ids and no saved widget state, so a rebuild only changes what really changed
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i}"
     nb.metadata.pop("widgets", None)
-    out = path.with_suffix(".ipynb")
     nbformat.write(nb, out)
     return elapsed
 
@@ -46,10 +59,10 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     bad = 0
     for p in args.paths:
-        p = p.with_suffix(".py")
+        p, ipynb = twin_paths(p)
         if args.check:
-            same = p.with_suffix(".ipynb").exists() and \
-                cells(jupytext.read(p)) == cells(nbformat.read(p.with_suffix(".ipynb"), as_version=4))
+            same = ipynb.exists() and \
+                cells(jupytext.read(p)) == cells(nbformat.read(ipynb, as_version=4))
             if not same:
                 print(f"out of sync: {p}")
                 bad += 1

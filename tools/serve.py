@@ -13,14 +13,15 @@ address (``--ip``), with a token, keeps a pool of ``--pool`` kernels started ahe
 prints the URL (and a QR code) to give the room, and warns that the page is reachable from the
 network. Both Voilà modes shut a closed page's kernel down (the page's shutdown request carries its
 ``_xsrf`` token, see app/server/page_xsrf.py) and cull kernels that no page uses any more; their
-page makes no request to another host (app/server/voila/templates/offline). ``--isolate DIR`` keeps
-every Jupyter config, runtime, settings and workspace file inside DIR (the tests use it; ``make lab``
-does not, so a reader's own JupyterLab settings apply).
+page makes no request to another host (app/server/voila/templates/offline). JupyterLab's defaults
+live in ``tools/jupyterlab-settings/`` (JupyterLab's ``overrides.json``, passed as
+``--LabApp.app_settings_dir``; a reader's own settings still win): no news question pops up over the
+first notebook. ``--isolate DIR`` keeps every Jupyter config, runtime, settings and workspace file
+inside DIR (the tests use it; ``make lab`` does not, so a reader's own JupyterLab settings apply).
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import secrets
 import shutil
@@ -44,11 +45,12 @@ CULL_IDLE_S = 600
 CULL_INTERVAL_S = 60
 ROOM_POOL = 30  # kernels started ahead of the visitors in room mode: one per learner of a room
 
-# JupyterLab settings written by --isolate: no news toast, no update check, no "new version" popups.
-ISOLATED_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-        {"fetchNews": "false", "checkForUpdates": False},
-}
+# The workbook's JupyterLab defaults (overrides.json): no news question, no update check.
+LAB_SETTINGS_DIR = ROOT / "tools" / "jupyterlab-settings"
+# Server extensions `make lab` switches off. Voilà's (voila/render inside JupyterLab; `make app`
+# runs Voilà on its own) turns traitlets' DeprecationWarnings on for the whole server when it is
+# imported, so every start printed "ServerApp.token config is deprecated" although nothing sets it.
+LAB_DISABLED_EXTENSIONS = ("voila.server_extension",)
 
 
 def free_port() -> int:
@@ -75,7 +77,10 @@ def lab_argv(root=ROOT, port: int | None = None, token: str | None = None, open_
     root = Path(root).resolve()
     argv = [_bin("jupyter"), "lab", f"--ip={HOST}", f"--ServerApp.root_dir={root}",
             "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", *_root_flags()]
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            f"--LabApp.app_settings_dir={LAB_SETTINGS_DIR}",
+            *(f"--ServerApp.jpserver_extensions={ext}=False" for ext in LAB_DISABLED_EXTENSIONS),
+            *_root_flags()]
     if start and (root / start).exists():
         argv.append(f"--LabApp.default_url=/lab/tree/{start}")
     if port:
@@ -188,10 +193,6 @@ def isolated_env(directory, base=None) -> dict:
     for key, path in dirs.items():
         path.mkdir(parents=True, exist_ok=True)
         env[key] = str(path)
-    for rel, content in ISOLATED_SETTINGS.items():
-        f = dirs["JUPYTERLAB_SETTINGS_DIR"] / rel
-        f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_text(json.dumps(content))
     env.pop("MPLBACKEND", None)  # the kernels must show figures inline
     return env
 

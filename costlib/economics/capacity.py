@@ -76,11 +76,11 @@ class CapacityPlan:
         return pd.DataFrame(rows)
 
     def to_markdown(self) -> str:
-        """The steps as a numbered markdown list (what an interviewer wants to hear); ``$`` is
-        escaped as ``\\$`` so Jupyter does not read dollar amounts as LaTeX."""
+        """The steps as a numbered markdown list (what an interviewer wants to hear); each ``$`` is
+        written ``<span>\\$</span>`` so Jupyter does not read dollar amounts as LaTeX."""
         lines = [f"{i}. **{r.step}**: {r.formula} = **{r.display}**"
                  for i, r in enumerate(self.steps.itertuples(), 1)]
-        return "\n".join(lines).replace("$", r"\$")
+        return "\n".join(lines).replace("$", r"<span>\$</span>")
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()

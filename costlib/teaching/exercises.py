@@ -391,7 +391,7 @@ def main(argv=None) -> int:
     if args.check and args.force:
         ap.error("--check and --force do not go together")
     root = find_root()
-    return generate(args.solutions or root / "solutions", args.exercises or root / "exercises",
+    return generate(args.solutions or root / "solutions" / "py", args.exercises or root / "exercises",
                     force=args.force, check=args.check, names=args.names or None)
 
 

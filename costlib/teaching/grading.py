@@ -119,8 +119,9 @@ class CheckResult:
 
 
 def _md_escape(text: str) -> str:
-    # $ starts LaTeX in Jupyter markdown; *, _ and ` would change the formatting.
-    return re.sub(r"([\\$*_`])", r"\\\1", text)
+    # *, _ and ` would change the formatting; a dollar goes alone in a span, escaped, or Jupyter
+    # typesets the text between two of them as LaTeX (tools/dollars.py explains the form).
+    return re.sub(r"([\\*_`])", r"\\\1", text).replace("$", r"<span>\$</span>")
 
 
 # ---------------------------------------------------------------- formatting helpers

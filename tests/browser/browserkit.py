@@ -112,6 +112,8 @@ def start_server(what: str, root: Path, workdir: Path, port: int, token: str,
     log = workdir / f"{what}.log"
     cmd = [sys.executable, str(SERVE), what, "--root", str(root), "--port", str(port), "--token", token,
            "--no-browser", "--isolate", str(workdir / "jupyter"), *serve_args]
+    if what == "lab":  # window.jupyterapp, so a test can open documents without reloading the page
+        cmd += ["--", "--LabApp.expose_app_in_browser=True"]
     fh = open(log, "w")  # noqa: SIM115 - closed by stop_server
     proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                             cwd=str(root), start_new_session=True)
@@ -178,3 +180,28 @@ def save_screenshot(target, name: str, readme_name: str | None = None, **kwargs)
         out.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, out / readme_name)
     return path
+
+
+# Typeset math that holds prose: MathJax draws "$3/hour against $10" as the identifiers h, o, u, r,
+# a, g, ... side by side. Real formulas in the workbook have at most three single-letter identifiers
+# in a row (U S T in the rubric); a run of four or more is a word. Reads the assistive MathML
+# that MathJax 3 adds to every formula. Returns [{text, run}] for the offending formulas.
+MATH_WORDS_JS = r"""(root) => {
+  const scope = root ? document.querySelector(root) : document;
+  if (!scope) return [];
+  const bad = [];
+  for (const m of scope.querySelectorAll('mjx-container')) {
+    const mml = m.querySelector('mjx-assistive-mml') || m;
+    let worst = 0;
+    for (const el of [mml, ...mml.querySelectorAll('*')]) {
+      let run = 0;
+      for (const c of el.children) {
+        const isLetter = c.tagName.toLowerCase() === 'mi' && /^\p{L}$/u.test(c.textContent.trim());
+        run = isLetter ? run + 1 : 0;
+        worst = Math.max(worst, run);
+      }
+    }
+    if (worst >= 4) bad.push({text: mml.textContent.trim().slice(0, 120), run: worst});
+  }
+  return bad;
+}"""

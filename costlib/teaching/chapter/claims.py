@@ -117,4 +117,4 @@ def claims_markdown(section=None, why: bool = True, verdicts=None) -> str:
                  format_claim_number(r["recomputed_value"]), r["unit"], f"**{r['verdict']}**"]
         cells += [r["why"]] if why else []
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
-    return "\n".join(lines).replace("$", r"\$")
+    return "\n".join(lines).replace("$", r"<span>\$</span>")  # never typeset as LaTeX
