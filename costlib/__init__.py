@@ -8,7 +8,7 @@ modules.
 """
 from __future__ import annotations
 
-import importlib
+from costlib.common.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -46,7 +46,7 @@ _PUBLIC = {
         "Profile", "get_profile", "load_profile",
     ),
     "costlib.estimate.predict": (
-        "Band", "Estimate", "predict", "prefill_ttft_s", "batch_for_tpot", "estimate",
+        "Band", "Estimate", "predict", "prefill_ttft_s", "batch_for_tpot",
     ),
     "costlib.evidence.measurements": (
         "Measurement", "MeasurementSet", "read_measurements",
@@ -99,18 +99,4 @@ _PUBLIC = {
         "check", "hint", "questions",
     ),
 }
-_MODULE_OF = {name: module for module, names in _PUBLIC.items() for name in names}
-__all__ = sorted(_MODULE_OF)
-
-
-def __getattr__(name: str):
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'costlib' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups skip __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_MODULE_OF))
+__getattr__, __dir__, __all__ = lazy_exports("costlib", globals(), _PUBLIC)

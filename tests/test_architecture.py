@@ -36,7 +36,8 @@ def top(names: set[str], prefix: str) -> set[str]:
 
 def test_import_costlib_loads_no_submodule_and_no_gui():
     mods = loaded_after("import costlib")
-    assert top(mods, "costlib") == {"costlib"}
+    # only the lazy-attribute helper of the bottom layer, nothing of the engine, teaching or ui
+    assert top(mods, "costlib") == {"costlib", "costlib.common", "costlib.common.lazy"}
     for gui in GUI:
         assert not top(mods, gui), f"import costlib loaded {gui}"
 
@@ -48,6 +49,13 @@ def test_engine_names_load_no_ui_and_no_teaching():
     assert "costlib.economics.quote" in mods and "costlib.evidence.calibrate" in mods
     for forbidden in ("costlib.ui", "costlib.teaching", *GUI):
         assert not top(mods, forbidden), f"{forbidden} loaded by the engine"
+
+
+def test_the_calculator_app_loads_no_teaching_and_no_simulator():
+    # the app's kernel (make room preheats 30 of them) imports only what the calculator needs
+    mods = loaded_after("import costlib.ui.app")
+    for forbidden in ("costlib.teaching", "costlib.estimate.serving", "costlib.evidence"):
+        assert not top(mods, forbidden), f"{forbidden} loaded by the calculator app"
 
 
 def test_grading_names_load_no_gui():

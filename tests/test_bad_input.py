@@ -471,9 +471,8 @@ NO_INPUT = {"gpus", "models", "gpu_prices", "api_prices", "tiers", "gpu_ids", "m
 # last component of the module names (costlib.catalog.tables, costlib.physics.step, ...)
 CORE_MODULES = {"tables", "deployment", "memory", "step", "cost", "crossover", "capacity",
                 "hardware", "frontier", "predict", "quote"}
-# Public core functions that check their input elsewhere: estimate() builds a deployment from ids
-# (checked above through deployment and quote) and calls predict().
-CHECKED_ELSEWHERE = {"estimate"}
+# Public core functions that check their input elsewhere (none today).
+CHECKED_ELSEWHERE: set = set()
 BY_NAME = {name: (fn, kwargs, spec) for name, fn, kwargs, spec in TABLE}
 NAMES = list(BY_NAME)
 

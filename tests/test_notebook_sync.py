@@ -77,7 +77,7 @@ def test_notebook_shape(py):
         "end with a takeaways cell"
 
 
-NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))  # 07b after 07
 LINK = re.compile(r"\[[^\]]+\]\(([^)\s]+)\)")
 
 

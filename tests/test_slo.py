@@ -13,7 +13,7 @@ import costlib as cl
 from costlib.catalog.deployment import deployment
 from costlib.economics.slo import NO_DEPLOYMENT, slo_fleet
 from costlib.estimate.serving import engine_step, saturation_requests_per_s, simulate
-from costlib.ui.cli import SERVE_KEYS
+from costlib.ui.cli_engine import SERVE_KEYS
 
 MODEL, IN_LEN, OUT_LEN = "llama-3.1-70b", 2000, 300
 

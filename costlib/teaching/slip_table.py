@@ -18,7 +18,8 @@ END = "<!-- slip table: end -->"
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    # a dollar alone in an escaped span: the one form markdown renderers never typeset as math
+    return text.replace("|", "\\|").replace("\n", " ").replace("$", r"<span>\$</span>")
 
 
 def markdown() -> str:

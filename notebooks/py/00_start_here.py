@@ -44,10 +44,12 @@
 # | [05 · Self-hosting vs an API](05_self_host_vs_api.ipynb) | find the monthly volume at which running your own GPUs beats an API bill |
 # | [06 · Comparing GPUs](06_hardware.ipynb) | rank GPUs by dollars per token instead of dollars per hour |
 # | [07 · The serving frontier](07_latency_frontier.ipynb) | trade latency against cost with the batch size, and a small model against a big one |
+# | [07b · Latency under load](07b_latency_under_load.ipynb) | watch time to first token explode near saturation, and buy the cheapest fleet that meets an SLO |
 # | [08 · Sizing a fleet](08_capacity_rubric.ipynb) | answer the interview question "how many GPUs for a million users?" in whole replicas |
 # | [09 · Checking the chapter](09_checking_the_chapter.ipynb) | re-derive every checkable figure of the chapter and explain the ones that fail |
 # | [10 · The mental model](10_mental_model.ipynb) | keep the whole chapter on one page: the formulas and the numbers to know cold |
 # | [11 · How wrong is the roofline?](11_how_wrong_is_the_roofline.ipynb) | measure how far the model is from published benchmark runs, and why |
+# | [12 · Levers beyond the chapter](12_levers_beyond_the_chapter.ipynb) | price prefix caching, speculative decoding and energy, and find the input that moves the price most |
 #
 # Each notebook ends with links to its exercises (in `exercises/`, worked solutions in `solutions/`);
 # the map further down lists them all. First, a check that everything the workbook needs is installed:

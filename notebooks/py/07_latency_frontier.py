@@ -223,4 +223,5 @@ widgets.latency_explorer(tpot_target_ms=50, weights="bf16", tp=4)
 #
 # Practise it: [p4](../exercises/p4.ipynb) (how many users eight H100s serve at a TPOT target).
 #
-# **Next:** [08 · Sizing a fleet](08_capacity_rubric.ipynb).
+# **Next:** [07b · Latency under load](07b_latency_under_load.ipynb): what a user waits for as the
+# request rate grows.

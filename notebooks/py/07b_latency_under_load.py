@@ -198,6 +198,9 @@ table[cols].round(0)
 # - Little's law turns a rate and a latency into requests in flight, and so into KV memory.
 # - The cheapest fleet under an SLO is often not the one with the cheapest tokens at full load.
 #
-# Next: notebook 08 adds this SLO check to the capacity rubric. Code: `costlib/estimate/serving.py`,
+# Practise it: [d14](../exercises/d14.ipynb) (Little's law).
+#
+# **Next:** [08 · Sizing a fleet](08_capacity_rubric.ipynb), which adds this SLO check to the capacity
+# rubric. Code: `costlib/estimate/serving.py`,
 # `costlib/economics/slo.py`; details: `docs/serving.md`; command line: `python -m costlib serve`,
 # `python -m costlib slo`.

@@ -326,4 +326,6 @@ widgets.validation_explorer()
 # [02 · the throughput ceiling](02_throughput_ceiling.ipynb), whose equation this notebook put
 # to the test.
 #
-# **Next:** you have reached the end of the chapter notebooks. Go back to the [00 · Start here](00_start_here.ipynb) map for the exercises you have not done yet, or to the [workshop kit](../workshop/README.md).
+# **Next:** [12 · Levers beyond the chapter](12_levers_beyond_the_chapter.ipynb): prefix caching,
+# speculative decoding, energy, and which input moves the price most.
+

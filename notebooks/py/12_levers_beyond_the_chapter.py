@@ -255,3 +255,5 @@ lever_widgets.tornado_lever()
 # --usd-per-kwh 0.08` and `python -m costlib sensitivity ...` (same options). See also notebook
 # [05](05_self_host_vs_api.ipynb) (self-host vs API), [07](07_latency_frontier.ipynb) (latency)
 # and [10](10_mental_model.ipynb) (the cheat sheet).
+#
+# **Back to the start:** [00 · Start here](00_start_here.ipynb), the map of the whole workbook.

@@ -9,28 +9,10 @@ can compare the chapter's figure with the corrected one.
 Modules: ``style`` (colours, the .mplstyle), ``axes`` (what every figure shares), ``costs``,
 ``serving``, ``bars`` and ``evidence`` (the figures, by topic).
 """
-from costlib.ui.plots.axes import axes_note, message_axes
-from costlib.ui.plots.bars import (
-    chapter_30_5_table,
-    cost_bars,
-    hardware_bars,
-    price_ratio_bars,
-    procurement_bars,
-)
-from costlib.ui.plots.costs import (
-    CHAPTER_70B,
-    cost_vs_throughput,
-    cost_vs_utilization,
-    monthly_cost,
-)
-from costlib.ui.plots.evidence import error_by, predicted_vs_measured, shape_band
-from costlib.ui.plots.serving import (
-    capacity_waterfall,
-    decode_vs_batch,
-    latency_frontier,
-    memory_use,
-    roofline,
-)
+from costlib.common.lazy import lazy_exports
+
+# the style module is light and its function ``style`` shares the module's name: import it now, so
+# ``plots.style`` is always the function, never the submodule
 from costlib.ui.plots.style import (
     BLACK,
     BLUE,
@@ -49,10 +31,17 @@ from costlib.ui.plots.style import (
     style,
 )
 
-__all__ = [
-    "OKABE_ITO", "PALETTE", "STYLE", "STYLE_FILE", "style", "message_axes", "axes_note", "cost_vs_throughput",
-    "decode_vs_batch", "roofline", "cost_vs_utilization", "cost_bars", "monthly_cost", "hardware_bars",
-    "latency_frontier", "capacity_waterfall", "memory_use", "procurement_bars", "price_ratio_bars",
-    "CHAPTER_70B", "chapter_30_5_table", "predicted_vs_measured", "error_by", "shape_band",
-    "BLACK", "BLUE", "CHAPTER", "GREEN", "GREY", "INFEASIBLE", "ORANGE", "PURPLE", "SKY", "VERMILLION",
-]
+# module -> the names it gives to ``plots.<name>``; loaded on first use, so importing one figure
+# (the calculator app's) does not import every topic's plotting code
+_PUBLIC = {
+    "costlib.ui.plots.axes": ("axes_note", "message_axes"),
+    "costlib.ui.plots.bars": ("chapter_30_5_table", "cost_bars", "hardware_bars", "price_ratio_bars",
+                              "procurement_bars"),
+    "costlib.ui.plots.costs": ("CHAPTER_70B", "cost_vs_throughput", "cost_vs_utilization", "monthly_cost"),
+    "costlib.ui.plots.evidence": ("error_by", "predicted_vs_measured", "shape_band"),
+    "costlib.ui.plots.serving": ("capacity_waterfall", "decode_vs_batch", "latency_frontier", "memory_use",
+                                 "roofline"),
+}
+__getattr__, __dir__, _lazy_names = lazy_exports("costlib.ui.plots", globals(), _PUBLIC)
+__all__ = sorted([*_lazy_names, "BLACK", "BLUE", "CHAPTER", "GREEN", "GREY", "INFEASIBLE", "OKABE_ITO", "ORANGE",
+                  "PALETTE", "PURPLE", "SKY", "STYLE", "STYLE_FILE", "VERMILLION", "style"])

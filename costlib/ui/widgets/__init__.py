@@ -11,41 +11,32 @@ deployment presets) and the builders by topic: ``cost_explorers``, ``serving_exp
 ``chapter_explorers``, ``load_explorers`` (serving under load, notebook 07b: simulated, so slower
 to recompute and not in :data:`EXPLORERS`).
 """
-from costlib.ui.widgets.chapter_explorers import (
-    cheatsheet_explorer,
-    claims_explorer,
-    validation_explorer,
-)
-from costlib.ui.widgets.controls import deployment_controls
-from costlib.ui.widgets.cost_explorers import (
-    cost_explorer,
-    prefill_decode_explorer,
-    procurement_explorer,
-    self_host_explorer,
-    tour,
-    utilization_explorer,
-)
-from costlib.ui.widgets.explorer import DPI, Explorer
-from costlib.ui.widgets.load_explorers import load_explorer, slo_explorer
-from costlib.ui.widgets.serving_explorers import (
-    capacity_explorer,
-    hardware_explorer,
-    latency_explorer,
-    roofline_explorer,
-    throughput_explorer,
-)
+from costlib.common.lazy import lazy_exports
 
-__all__ = [
-    "Explorer", "DPI", "deployment_controls", "tour", "cost_explorer", "procurement_explorer",
-    "throughput_explorer", "roofline_explorer", "utilization_explorer", "prefill_decode_explorer",
-    "self_host_explorer", "hardware_explorer", "latency_explorer", "capacity_explorer",
-    "claims_explorer", "cheatsheet_explorer", "validation_explorer", "load_explorer", "slo_explorer",
-    "EXPLORERS",
-]
+# module -> the builders it gives to ``widgets.<name>``; loaded on first use, so the calculator app
+# (which needs only the Explorer and the controls) does not import every explorer and the chapter
+_PUBLIC = {
+    "costlib.ui.widgets.chapter_explorers": ("cheatsheet_explorer", "claims_explorer", "validation_explorer"),
+    "costlib.ui.widgets.controls": ("deployment_controls",),
+    "costlib.ui.widgets.cost_explorers": ("cost_explorer", "prefill_decode_explorer", "procurement_explorer",
+                                          "self_host_explorer", "tour", "utilization_explorer"),
+    "costlib.ui.widgets.explorer": ("DPI", "Explorer"),
+    "costlib.ui.widgets.load_explorers": ("load_explorer", "slo_explorer"),
+    "costlib.ui.widgets.serving_explorers": ("capacity_explorer", "hardware_explorer", "latency_explorer",
+                                             "roofline_explorer", "throughput_explorer"),
+}
+_EXPLORER_ORDER = ("tour", "cost_explorer", "procurement_explorer", "throughput_explorer", "roofline_explorer",
+                   "utilization_explorer", "prefill_decode_explorer", "self_host_explorer", "hardware_explorer",
+                   "latency_explorer", "capacity_explorer", "claims_explorer", "cheatsheet_explorer",
+                   "validation_explorer")
+_load, __dir__, _names = lazy_exports("costlib.ui.widgets", globals(), _PUBLIC)
+__all__ = [*_names, "EXPLORERS"]
 
-#: Every builder by name, in notebook order (handy for smoke tests and benchmarks).
-EXPLORERS = {f.__name__: f for f in (tour, cost_explorer, procurement_explorer, throughput_explorer,
-                                      roofline_explorer, utilization_explorer, prefill_decode_explorer,
-                                      self_host_explorer, hardware_explorer, latency_explorer,
-                                      capacity_explorer, claims_explorer, cheatsheet_explorer,
-                                      validation_explorer)}
+
+def __getattr__(name: str):
+    if name == "EXPLORERS":
+        #: Every builder by name, in notebook order (handy for smoke tests and benchmarks).
+        explorers = {n: _load(n) for n in _EXPLORER_ORDER}
+        globals()["EXPLORERS"] = explorers
+        return explorers
+    return _load(name)

@@ -31,9 +31,7 @@ from costlib.physics.step import (
 from costlib.teaching.chapter import BATCH_CAP, CONTEXT_TOKENS
 from costlib.ui import plots
 from costlib.ui.widgets.controls import (
-    CHAPTER_MODEL,
     TP_OPTIONS,
-    USD_PER_GPU_HOUR,
     deployment_controls,
     deployment_from,
     dropdown,
@@ -42,6 +40,7 @@ from costlib.ui.widgets.controls import (
     precision_name,
 )
 from costlib.ui.widgets.explorer import Explorer, message_html
+from costlib.ui.widgets.presets import CHAPTER_MODEL, USD_PER_GPU_HOUR
 
 # ---------------------------------------------------------------- 09 checking the chapter
 

@@ -7,15 +7,10 @@ import ipywidgets as w
 
 from costlib.catalog.deployment import deployment
 from costlib.catalog.tables import PRECISIONS, get_gpu, get_model, get_precision, gpu_ids, model_ids
-from costlib.teaching.chapter import S30_2, S30_3
 
-# BATCH_CAP (from costlib.teaching.chapter): "largest batch that fits" is capped here, as in compare_hardware (§30.8)
+# The chapter's presets (model, price, starting deployment) live in costlib.ui.widgets.presets, which
+# reads the chapter: the controls themselves stay light enough for the calculator app's kernel.
 TP_OPTIONS = (1, 2, 4, 8)
-CHAPTER_MODEL = S30_3.model
-USD_PER_GPU_HOUR = S30_2.default_usd_per_hour  # the chapter's price used throughout (§30.2)
-# The deployment most explorers start from: the chapter's 70B on H100s, in a form that fits with
-# room for a real batch (FP8 weights on TP=2; bf16 on one H100 does not fit at all, §30.3).
-DEFAULT_DEPLOYMENT = {"model": CHAPTER_MODEL, "gpu": "H100-SXM", "weights": "fp8", "kv": "bf16", "tp": 2}
 
 
 # ---------------------------------------------------------------- controls
@@ -63,8 +58,15 @@ def precision_name(name) -> str:
     return p.name
 
 
-def deployment_controls(model=CHAPTER_MODEL, gpu="H100-SXM", weights="fp8", kv="bf16", tp=2) -> dict:
-    """Dropdowns for a deployment (model, GPU, weight and KV precision, TP) from the catalogs (§30.3)."""
+def deployment_controls(model=None, gpu="H100-SXM", weights="fp8", kv="bf16", tp=2) -> dict:
+    """Dropdowns for a deployment (model, GPU, weight and KV precision, TP) from the catalogs (§30.3).
+
+    ``model`` defaults to the chapter's model (:data:`costlib.ui.widgets.presets.CHAPTER_MODEL`).
+    """
+    if model is None:
+        from costlib.ui.widgets.presets import CHAPTER_MODEL
+
+        model = CHAPTER_MODEL
     return {
         "model": dropdown("model", model_ids(), get_model(model).id),
         "gpu": dropdown("GPU", gpu_ids(), get_gpu(gpu).id),

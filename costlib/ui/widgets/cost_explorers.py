@@ -50,10 +50,7 @@ from costlib.physics.step import (
 from costlib.teaching.chapter import BATCH_CAP, CONTEXT_TOKENS, S30_2, S30_3, S30_5, S30_6, S30_7
 from costlib.ui import plots
 from costlib.ui.widgets.controls import (
-    CHAPTER_MODEL,
-    DEFAULT_DEPLOYMENT,
     TP_OPTIONS,
-    USD_PER_GPU_HOUR,
     deployment_controls,
     deployment_from,
     dropdown,
@@ -63,6 +60,7 @@ from costlib.ui.widgets.controls import (
     precision_name,
 )
 from costlib.ui.widgets.explorer import Explorer
+from costlib.ui.widgets.presets import CHAPTER_MODEL, DEFAULT_DEPLOYMENT, USD_PER_GPU_HOUR
 
 # ---------------------------------------------------------------- 00 tour
 

@@ -34,10 +34,7 @@ from costlib.physics.step import (
 from costlib.teaching.chapter import CONTEXT_TOKENS, P4, S30_3, S30_10
 from costlib.ui import plots
 from costlib.ui.widgets.controls import (
-    CHAPTER_MODEL,
-    DEFAULT_DEPLOYMENT,
     TP_OPTIONS,
-    USD_PER_GPU_HOUR,
     deployment_controls,
     deployment_from,
     dropdown,
@@ -47,6 +44,7 @@ from costlib.ui.widgets.controls import (
     precision_name,
 )
 from costlib.ui.widgets.explorer import Explorer, message_html
+from costlib.ui.widgets.presets import CHAPTER_MODEL, DEFAULT_DEPLOYMENT, USD_PER_GPU_HOUR
 
 # ---------------------------------------------------------------- 02 throughput and roofline
 
