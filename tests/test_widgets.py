@@ -135,7 +135,7 @@ def test_every_builder_returns_a_displayable_explorer():
     assert set(ex.values()) == set(ex.controls)
     for c in ex.controls.values():
         if isinstance(c, (w.FloatSlider, w.IntSlider, w.FloatLogSlider)):
-            assert c.continuous_update is False
+            assert c.continuous_update is True and c.readout  # live, and the value can be typed
     bundle = ex._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["text/plain"].endswith(ex.message)  # readable where widgets cannot render
@@ -573,44 +573,63 @@ def test_new_explorers_every_control_extreme(builder):
             c.value = start
 
 
-def test_text_caching_canvas_draws_what_stock_agg_draws():
-    """The explorers' canvas reuses glyph bitmaps (positions to 1/4 px): the image must match stock Agg's."""
+def test_figure_png_has_twice_the_pixels_of_its_css_width():
+    """HiDPI: the PNG is drawn at 2 pixels per CSS pixel; the image keeps the figure's CSS width."""
     import io
 
     from PIL import Image
 
-    ex = widgets.throughput_explorer()
-    fast = np.asarray(Image.open(io.BytesIO(ex.image.value)).convert("L"), dtype=int)
-    cls = widgets.canvas.ExplorerCanvas._renderer_class
-    try:
-        widgets.canvas.ExplorerCanvas._renderer_class = None
-        ex.fig.canvas._lastKey = None  # a fresh stock renderer
-        ex.update()
-    finally:
-        widgets.canvas.ExplorerCanvas._renderer_class = cls
-    stock = np.asarray(Image.open(io.BytesIO(ex.image.value)).convert("L"), dtype=int)
-    assert fast.shape == stock.shape
-    differ = np.abs(fast - stock) > 64  # more than a quarter of the grey range
-    assert differ.mean() < 0.002, f"{differ.sum()} pixels differ"
-    assert (fast < 128).sum() == pytest.approx((stock < 128).sum(), rel=0.02)  # same amount of ink
-
-
-def test_png_encoder_round_trips_the_canvas_pixels():
-    """The explorers' own PNG writer: PIL must decode it to exactly the canvas's RGB pixels."""
-    import io
-
-    from PIL import Image
+    from costlib.ui.widgets import explorer
 
     ex = widgets.cost_explorer()
-    canvas = np.asarray(ex.fig.canvas.buffer_rgba())[:, :, :3]
     png = Image.open(io.BytesIO(ex.image.value))
-    png.load()
-    assert png.format == "PNG" and png.mode == "RGB"
-    assert np.array_equal(np.asarray(png), canvas)
-    odd = np.zeros((3, 5, 4), np.uint8)
-    odd[1, 2] = (10, 200, 30, 255)
-    back = np.asarray(Image.open(io.BytesIO(widgets.canvas.png_rgb(odd))))
-    assert back.shape == (3, 5, 3) and tuple(back[1, 2]) == (10, 200, 30) and back.sum() == 240
+    css_px = 7.5 * explorer.DPI  # the default figure is 7.5 inches wide
+    assert ex.image.layout.width == f"{css_px:.0f}px"
+    assert png.format == "PNG" and png.size[0] == pytest.approx(2 * css_px, abs=2)
+    assert ex._repr_mimebundle_()["image/png"] == bytes(ex.image.value)
+
+
+def test_sliders_update_while_dragging():
+    ex = widgets.capacity_explorer()
+    sliders = [c for c in ex.controls.values() if hasattr(c, "continuous_update")]
+    assert sliders and all(c.continuous_update for c in sliders)
+
+
+def _burst(ex, key, values, gap_s=0.002):
+    """Set ``values`` one after another every ``gap_s`` inside a running event loop (as a kernel receives
+    quick key presses); return the number of redraws they caused once everything has settled."""
+    import asyncio
+
+    async def run():
+        before = ex.redraws
+        for v in values:
+            ex.controls[key].value = v
+            await asyncio.sleep(gap_s)
+        await asyncio.sleep(0.5)  # any follow-up redraw is due long before this
+        return ex.redraws - before
+
+    return asyncio.run(run())
+
+
+def test_ten_quick_changes_draw_at_most_twice_after_the_first_and_end_on_the_last():
+    ex = widgets.cost_explorer()
+    values = [1000 + 100 * i for i in range(1, 11)]
+    n = _burst(ex, "tokens_per_s", values)
+    assert 1 <= n <= 3, n  # the first change at once, then at most 2 follow-ups
+    assert f"{values[-1]:,} tokens/s" in ex.message
+    assert ex.message == widgets.cost_explorer(tokens_per_s=values[-1]).message
+
+
+def test_slow_changes_each_draw():
+    """The coalescing can fail: changes spaced wider than a redraw are each drawn."""
+    ex = widgets.cost_explorer()
+    n = _burst(ex, "tokens_per_s", [1100, 1200, 1300], gap_s=0.4)
+    assert n == 3
+
+
+def test_the_help_line_says_values_can_be_typed():
+    ex = widgets.tour()
+    assert "type" in ex.widget.children[1].value and "Enter" in ex.widget.children[1].value
 
 
 def test_hardware_explorer_prices_follow_the_tier_after_caching():

@@ -104,7 +104,6 @@ def message_axes(text, ax=None, *, title=None):
             color=BLACK, bbox={"boxstyle": "round,pad=0.6", "fc": "#FFF4E5", "ec": ORANGE})
     if title:
         ax.set_title(title)
-    ax._costlib_message = True  # an explorer clears these axes fully before the next plot
     return ax
 
 

@@ -31,20 +31,20 @@ def _widen(value, lo, hi):
 def float_slider(description, value, lo, hi, step, fmt=".2f"):
     lo, hi = _widen(float(value), lo, hi)
     return w.FloatSlider(value=value, min=lo, max=hi, step=step, description=description, readout_format=fmt,
-                         continuous_update=False, style=_STYLE, layout=w.Layout(**_LAYOUT))
+                         continuous_update=True, style=_STYLE, layout=w.Layout(**_LAYOUT))
 
 
 def int_slider(description, value, lo, hi, step=1):
     lo, hi = _widen(int(value), lo, hi)
     return w.IntSlider(value=int(value), min=lo, max=hi, step=step, description=description,
-                       continuous_update=False, style=_STYLE, layout=w.Layout(**_LAYOUT))
+                       continuous_update=True, style=_STYLE, layout=w.Layout(**_LAYOUT))
 
 
 def log_slider(description, value, lo_exp, hi_exp, step=0.05, fmt=".3g"):
     e = math.log10(float(value)) if value > 0 else lo_exp
     lo_exp, hi_exp = _widen(math.floor(e), lo_exp, hi_exp)
     return w.FloatLogSlider(value=value, base=10, min=lo_exp, max=hi_exp, step=step, description=description,
-                            readout_format=fmt, continuous_update=False, style=_STYLE,
+                            readout_format=fmt, continuous_update=True, style=_STYLE,
                             layout=w.Layout(**_LAYOUT))
 
 
