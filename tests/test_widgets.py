@@ -17,6 +17,7 @@ import ipywidgets as w  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from costlib.common import fmt  # noqa: E402
 from costlib.ui import widgets  # noqa: E402
 
 # ---------------------------------------------------------------- hand-derived facts
@@ -213,14 +214,14 @@ def test_cost_explorer_chapter_worked_example(u, expected):
 def test_procurement_tiers_and_owned_gpu():
     ex = widgets.procurement_explorer()
     od = (3.00 + 4.50) / 2  # chapter §30.2: H100 on demand $3.00-4.50/hour
-    assert money(ex.message, "reserved:") == round(od * 0.5, 2)
+    assert money(ex.message, "Reserved:") == round(od * 0.5, 2)
     capex = 35_000 / (3 * 8760)
     power = 0.700 * 1.3 * 0.10
     owned = (capex + power) * 1.15
     assert money(ex.message, "owned:") == round(capex, 2)
     assert f"= ${owned:.2f} per GPU-hour" in ex.message
     ex.controls["tier"].value = "spot"
-    assert money(ex.message, "spot:") == round(od * 0.25, 2)
+    assert money(ex.message, "Spot:") == round(od * 0.25, 2)
     ex.controls["years"].value = 6.0
     assert f"= ${(35_000 / (6 * 8760) + power) * 1.15:.2f} per GPU-hour" in ex.message
 
@@ -403,7 +404,7 @@ def test_capacity_prompt_tokens_and_derived_throughput():
     assert ex.controls["model"].layout.display is None and ex.controls["tokens_per_s_per_gpu"].layout.display == "none"
     per_gpu = 64 / step_s(64, 2048, 2, 1, FP8) / 2
     replicas = math.ceil(round(dec_gpus * 1000 / per_gpu * 1.3 / 2, 9))
-    assert f"→ {2 * replicas} GPUs" in ex.message and f"{per_gpu:,.0f} tokens/s per GPU" in ex.message
+    assert f"→ {2 * replicas} GPUs" in ex.message and f"{fmt.significant(per_gpu)} tokens/s per GPU" in ex.message
     ex.controls["weights"].value = "bf16"  # 64 sequences do not fit next to bf16 weights on 2 GPUs
     assert not ex.ok and ex.message.startswith("does not fit")
 
@@ -439,6 +440,7 @@ def test_every_deployment_option_in_the_throughput_explorer():
     for key in ("model", "gpu", "weights", "kv", "tp"):
         start = ex.controls[key].value
         for opt in ex.controls[key].options:
+            opt = opt[1] if isinstance(opt, tuple) else opt  # (label, id) pairs: the value is the id
             ex.controls[key].value = opt
             assert_sane(ex, f"throughput {key}={opt}")
         ex.controls[key].value = start
@@ -642,3 +644,27 @@ def test_hardware_explorer_prices_follow_the_tier_after_caching():
     assert "nan" not in ex.out.value.lower()
     ex.controls["tier"].value = "on_demand"
     assert "$3.75/GPU-hour" in ex.message
+
+
+def test_dropdowns_show_catalog_names_and_keep_ids():
+    """#17 item 4: people read "Llama 3.1 70B" and "On-demand"; the explorers still compute with ids."""
+    from costlib.catalog.tables import get_api_price, get_gpu, get_model
+
+    ex = widgets.hardware_explorer()
+    labels = dict((v, k) for k, v in ex.controls["model"].options)
+    assert labels["llama-3.1-70b"] == get_model("llama-3.1-70b").name == "Llama 3.1 70B"
+    assert ex.controls["model"].value == "llama-3.1-70b" and ex.controls["model"].label == "Llama 3.1 70B"
+    assert dict((v, k) for k, v in ex.controls["tier"].options)["on_demand"] == "On-demand"
+    tp = widgets.throughput_explorer()
+    assert tp.controls["gpu"].label == get_gpu("H100-SXM").name
+    sh = widgets.self_host_explorer()
+    a = get_api_price("together-llama-3.3-70b")
+    assert sh.controls["api"].label == f"{a['provider']} · {a['model']}"
+    assert sh.controls["api"].label.startswith("Together AI · Llama 3.3 70B")
+
+
+def test_counts_and_rates_honest_precision():
+    assert fmt.short_count(1e6) == "1.0M" and fmt.short_count(1.78e10) == "17.8B" and fmt.short_count(950) == "950"
+    assert fmt.significant(1304.02) == "1,300" and fmt.significant(57.87) == "57.9" and fmt.significant(0) == "0"
+    ex = widgets.self_host_explorer(tokens_per_month=1.78e10)
+    assert ex.message.startswith("17.8B tokens/month")
