@@ -6,6 +6,7 @@ fires the same observers a slider does.
 """
 from __future__ import annotations
 
+import html
 import math
 import re
 
@@ -668,3 +669,12 @@ def test_counts_and_rates_honest_precision():
     assert fmt.significant(1304.02) == "1,300" and fmt.significant(57.87) == "57.9" and fmt.significant(0) == "0"
     ex = widgets.self_host_explorer(tokens_per_month=1.78e10)
     assert ex.message.startswith("17.8B tokens/month")
+
+
+def test_capacity_explorer_says_each_result_once():
+    """#17 item 3: the summary line and the steps appear once (no repeated summary, no table of the same steps)."""
+    ex = widgets.capacity_explorer()
+    summary = next(line for line in ex.message.splitlines() if line.startswith("→"))
+    assert ex.out.value.count(html.escape(summary)) == 1
+    assert "<table" not in ex.out.value
+    assert ex.out.value.count("Output tokens per day") == 1

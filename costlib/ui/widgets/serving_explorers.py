@@ -307,8 +307,7 @@ def capacity_explorer(users=float(S30_10.users), sessions_per_day=float(S30_10.s
         if chapter:
             lines.append(f"chapter §30.10 for the same users: ~{S30_10.claimed_gpus:,} H100s, "
                          f"~${S30_10.claimed_monthly_usd / 1e3:,.0f}k/month, ~${S30_10.claimed_usd_per_million:.2f}/M")
-        table = plan.steps[["step", "formula", "display"]].to_html(index=False, border=0)
-        return "\n".join(lines), message_html(lines[-2] if chapter else lines[-1], True) + table
+        return "\n".join(lines)  # each result once: the steps, then the answer (no repeated summary or table)
 
     ex = Explorer("Capacity planning rubric (§30.10)", controls, compute, link=link)
     show(ex)
