@@ -356,7 +356,7 @@ def test_hardware_explorer_h100_row_by_hand():
     b = max_batch(2, 2, 2048)
     tps = b / step_s(b, 2048, 2, 2, BF16)
     od = (3.00 + 4.50) / 2
-    line = f"H100-SXM: TP=2, batch {b}, {tps / 2:,.0f} tokens/s per GPU, ${usd_per_m(2 * od, tps):.2f}/M"
+    line = f"H100-SXM: TP=2, batch {b}, {fmt.significant(tps / 2)} tokens/s per GPU, ${usd_per_m(2 * od, tps):.2f}/M"
     assert line in ex.message
     assert "<table" in ex.out.value
     ex.controls["model"].value = "llama-3.1-405b"
