@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from ..catalog.deployment import deployment, valid_tp
 from ..catalog.tables import get_gpu, get_model, get_precision, gpu_ids, gpu_usd_per_hour, tiers
 from ..common import checks as v
-from ..estimate.predict import prefill_ttft_s
+from ..estimate.predict import prefill_ttft_s, request_lengths
 from ..estimate.profiles import get_profile
 from ..estimate.serving import engine_step, saturation_requests_per_s, simulate
 from ..physics.engine import kv_capacity_tokens, sequence_reservation_tokens
@@ -124,10 +124,7 @@ def slo_fleet(model, input_len: int, output_len: int, rate_per_s: float, ttft_p9
     simulated with ``requests`` Poisson arrivals (seeded by ``seed``) under ``profile``.
     """
     m = get_model(model)
-    i = v.integer("input_len", input_len, low=1, high=m.max_context, scalar=True)
-    o = v.integer("output_len", output_len, low=1, high=m.max_context, scalar=True)
-    if i + o > m.max_context:
-        raise ValueError(f"input_len + output_len = {i + o:,} exceeds the {m.max_context:,}-token context of {m.id}")
+    i, o = request_lengths(m, input_len, output_len)
     rate = v.number("rate_per_s", rate_per_s, high=1e6, scalar=True)
     ttft_t = v.number("ttft_p99_s", ttft_p99_s, high=3600.0, scalar=True)
     itl_t = v.number("itl_mean_s", itl_mean_s, high=60.0, scalar=True)

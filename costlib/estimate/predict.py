@@ -230,6 +230,16 @@ def _ordered(lo, mid, hi, ceiling=None) -> Band:
     return Band(float(lo), float(mid), float(hi), None if ceiling is None else float(ceiling))
 
 
+def request_lengths(model, input_len, output_len) -> tuple[int, int]:
+    """Checked prompt and output lengths: whole numbers >= 1 that together fit the model's context (§30.3)."""
+    i = v.integer("input_len", input_len, low=1, high=model.max_context, scalar=True)
+    o = v.integer("output_len", output_len, low=1, high=model.max_context, scalar=True)
+    if i + o > model.max_context:
+        raise ValueError(f"input_len + output_len = {i + o:,} exceeds the {model.max_context:,}-token "
+                         f"context of {model.id}")
+    return i, o
+
+
 def _workload_levers(dep: Deployment, input_len: int, prefix_hit_rate, shared_prefix_len) -> tuple[float, int]:
     """Checked prefix-cache options: h in [0, 1] and a shared prefix of 0..input_len tokens (§30.3)."""
     h = v.number("prefix_hit_rate", prefix_hit_rate, low=0.0, low_inclusive=True, high=1.0, scalar=True)
@@ -250,11 +260,7 @@ def predict(dep: Deployment, input_len: int, output_len: int, *, batch: int | No
     """
     deployment_arg(dep)
     prof = get_profile(profile)
-    i = v.integer("input_len", input_len, low=1, high=dep.model.max_context, scalar=True)
-    o = v.integer("output_len", output_len, low=1, high=dep.model.max_context, scalar=True)
-    if i + o > dep.model.max_context:
-        raise ValueError(f"input_len + output_len = {i + o:,} exceeds the {dep.model.max_context:,}-token "
-                         f"context of {dep.model.id}")
+    i, o = request_lengths(dep.model, input_len, output_len)
     h, s = _workload_levers(dep, i, prefix_hit_rate, shared_prefix_len)
     n = dep.tp if n_gpus is None else v.integer("n_gpus", n_gpus, low=1, high=1_000_000, scalar=True)
     if n % dep.tp:
@@ -324,11 +330,7 @@ def batch_for_tpot(dep: Deployment, input_len: int, output_len: int, tpot_target
     """Largest fixed batch whose mid TPOT meets the target and whose KV cache fits; 0 if none (§30.9)."""
     deployment_arg(dep)
     prof = get_profile(profile)
-    i = v.integer("input_len", input_len, low=1, high=dep.model.max_context, scalar=True)
-    o = v.integer("output_len", output_len, low=1, high=dep.model.max_context, scalar=True)
-    if i + o > dep.model.max_context:
-        raise ValueError(f"input_len + output_len = {i + o:,} exceeds the {dep.model.max_context:,}-token "
-                         f"context of {dep.model.id}")
+    i, o = request_lengths(dep.model, input_len, output_len)
     target = v.number("tpot_target_s", tpot_target_s, high=60.0, scalar=True)
     h, s = _workload_levers(dep, i, prefix_hit_rate, shared_prefix_len)
     spec = replica_spec(dep, ideal=prof.ideal)
