@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..catalog.deployment import Deployment, deployment, deployment_arg, valid_tp
+from ..catalog.deployment import Deployment, deployment_arg, valid_tp
 from ..common import checks as v
 from ..physics.engine import (
     Efficiency,
@@ -35,7 +35,7 @@ from ..physics.engine import (
 from ..physics.replica import ReplicaSpec, replica_spec
 from .profiles import ceiling_profile, get_profile
 
-__all__ = ["Band", "Estimate", "predict", "prefill_ttft_s", "batch_for_tpot", "estimate", "max_throughput_table", "fixed_batch_table",
+__all__ = ["Band", "Estimate", "predict", "prefill_ttft_s", "batch_for_tpot", "max_throughput_table", "fixed_batch_table",
            "prefill_table", "max_concurrency"]
 
 GB = 1e9
@@ -351,8 +351,3 @@ def batch_for_tpot(dep: Deployment, input_len: int, output_len: int, tpot_target
         else:
             hi = mid - 1
     return lo
-
-
-def estimate(model, gpu, tp=1, weights="bf16", kv=None, input_len=1000, output_len=1000, **kw) -> Estimate:
-    """:func:`predict` from catalog ids (§30.3)."""
-    return predict(deployment(model, gpu, tp, weights, kv), input_len, output_len, **kw)
