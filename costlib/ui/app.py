@@ -86,7 +86,7 @@ def calculator_app(model="llama-3.1-70b", gpu="H100-SXM", weights="fp8", kv="bf1
         "weights": dropdown("weights", list(PRECISIONS), precision_name(weights)),
         "kv": dropdown("KV cache", list(PRECISIONS), precision_name(kv)),
         "tp": dropdown("tensor parallel (TP)", (1, 2, 4, 8), int(tp)),
-        "input_len": int_slider("input tokens", input_len, 16, 131_072, 16),
+        "input_len": int_slider("input tokens", input_len, 8, 131_072, 8),
         "output_len": int_slider("output tokens", output_len, 1, 32_768, 1),
         "mode": dropdown("size the batch by", [MEMORY, BATCH, TPOT], mode),
         "batch": int_slider("batch (sequences)", batch, 1, 2048),
