@@ -101,7 +101,11 @@ def max_batch(dep: Deployment, context, limits: EngineLimits | None = None):
 
 @dataclass(frozen=True)
 class FitResult:
-    """Whether a deployment holds its weights plus ``batch`` x ``context`` tokens of KV, and by how much (§30.3)."""
+    """Whether a deployment holds its weights plus ``batch`` x ``context`` tokens of KV, and by how much (§30.3).
+
+    ``weight_bytes`` are the resident weights (ReplicaSpec); ``needed_bytes`` = weights + KV / the
+    limits' KV share (1 under the Deployment's own convention).
+    """
 
     fits: bool
     weight_bytes: float
@@ -125,13 +129,15 @@ class FitResult:
                     f"room for {self.max_batch:,} sequences of {self.context:,} tokens")
         fix = f"try TP={self.min_tp} or a smaller precision" if self.min_tp else \
             "no TP up to 8 fits: try a smaller precision"
+        kv_pool = self.needed_bytes - self.weight_bytes  # the KV over the engine's KV share (if below 1)
+        pool = f" ({gb(kv_pool)} of KV pool)" if kv_pool > self.kv_bytes * (1 + 1e-9) else ""
         if self.weight_bytes > self.usable_bytes:
             what = f"weights alone need {gb(self.weight_bytes)}"
             if self.batch > 1:
-                what += f" (+ {gb(self.kv_bytes)} KV for {self.batch:,}x{self.context:,} tokens)"
+                what += f" (+ {gb(self.kv_bytes)} KV for {self.batch:,}x{self.context:,} tokens{pool})"
         else:
             what = (f"weights {gb(self.weight_bytes)} + KV for {self.batch:,}x{self.context:,} tokens "
-                    f"{gb(self.kv_bytes)}")
+                    f"{gb(self.kv_bytes)}{pool}")
         return (f"does not fit: {self.label}: {what}, {gb(self.usable_bytes)} usable — "
                 f"short by {gb(self.shortfall_bytes)}; {fix}")
 
