@@ -20,15 +20,22 @@ L70 = "llama-3.1-70b"
 from reference import KV70_BF16 as KV70  # noqa: E402
 from reference import N70  # noqa: E402
 
-# Usable memory per H100 with costlib's defaults: 95% of 80 GB minus a 1 GB reserve
-USABLE_H100 = 0.95 * 80e9 - 1e9
+# Usable memory per H100 with costlib's defaults: 95% of 80 GB minus a 1 GB reserve, the datasheet's
+# "80 GB" read as 80 GiB (85.9e9 bytes), as the engine reads it
+GIB = 2**30
+USABLE_H100 = 0.95 * 80 * GIB - 1e9
+# The weights a replica holds: quantized checkpoints keep the 128,256 x 8,192 embedding table and
+# output head in 16 bits, so 70B in FP8 holds 68.45e9 body parameters at 1 byte + 2 x 1.05e9 at 2
+VD70 = 128256 * 8192
+W70_FP8 = (N70 - 2 * VD70) * 1 + 2 * VD70 * 2
 
 
 def test_the_hand_constants_agree_with_costlib():
-    # 70,553,706,496 parameters; 327,680 bytes = 320 KiB of KV per token; 75 GB usable
+    # 70,553,706,496 parameters; 327,680 bytes = 320 KiB of KV per token; 80.6 GB usable
     assert cl.get_model(L70).n_params == N70 == 70_553_706_496
     assert cl.kv_bytes_per_token(L70, "bf16") == KV70 == 320 * 1024
-    assert cl.usable_bytes(H100) == pytest.approx(USABLE_H100) == 75e9
+    assert cl.usable_bytes(H100) == pytest.approx(USABLE_H100) == pytest.approx(80.604e9, rel=1e-5)
+    assert W70_FP8 / GB == pytest.approx(72.66, abs=0.01)
 
 
 # ----------------------------------------------------------------- §30.1 the cost model
@@ -55,11 +62,11 @@ def test_s30_1_self_hosting_10_to_20x_cheaper_than_frontier_apis():
     assert 15 / own == pytest.approx(18.0)
 
 
-def test_s30_1_70b_bf16_on_a_single_h100_is_impossible_it_misses_by_66_8_gb():
+def test_s30_1_70b_bf16_on_a_single_h100_is_impossible_it_misses_by_61_2_gb():
     """§30.1/30.3/30.4/30.5/30.10 price 70B bf16 on ONE H100: its weights alone are 141.1 GB.
 
     Needed at the default 2048-token context, batch 1: 2 x 70.55e9 + 2048 x 327,680 bytes =
-    141.78 GB against 0.95 x 80 GB - 1 GB = 75 GB usable: short by 66.78 GB.
+    141.78 GB against 0.95 x 80 GiB - 1 GB = 80.60 GB usable: short by 61.17 GB.
     """
     f = cl.fit(cl.deployment(L70, H100))
     need = 2 * N70 + 2048 * KV70
@@ -67,9 +74,9 @@ def test_s30_1_70b_bf16_on_a_single_h100_is_impossible_it_misses_by_66_8_gb():
     assert f.weight_bytes == 2 * N70
     assert f.usable_bytes == pytest.approx(USABLE_H100)
     assert f.shortfall_bytes == pytest.approx(need - USABLE_H100)
-    assert f.shortfall_bytes / GB == pytest.approx(66.78, abs=0.01)
+    assert f.shortfall_bytes / GB == pytest.approx(61.17, abs=0.01)
     assert f.min_tp == 2
-    assert "66.8 GB" in f.message and "TP=2" in f.message
+    assert "61.2 GB" in f.message and "TP=2" in f.message
 
 
 @pytest.mark.parametrize("tp", [2, 4, 8])
@@ -82,7 +89,7 @@ def test_s30_1_70b_bf16_fits_from_tp_2(tp):
 
 def test_s30_1_70b_bf16_pricing_refuses_a_single_h100():
     dep = cl.deployment(L70, H100)
-    with pytest.raises(cl.NotFeasible, match="short by 66.8 GB"):
+    with pytest.raises(cl.NotFeasible, match="short by 61.2 GB"):
         cl.decode_usd_per_million(dep, 2.0, batch=1, context=2048)
 
 
@@ -109,17 +116,20 @@ def test_s30_3_decode_ceiling_with_datasheet_3_35_tb_s_and_real_141_1_gb():
 
 
 def test_s30_3_chapter_bandwidth_override_reproduces_21_4():
-    # the roofline step at batch 1, context 0, MBU = MFU = 1 is the chapter's formula with the
-    # real 141.1 GB; with the chapter's 3 TB/s override on one GPU: 3e12 / (2 x 70.55e9) = 21.26
-    # tok/s. (bf16 70B needs TP=2; decode_step itself does not check capacity.)
+    # the engine's step at batch 1, context 0, MBU = MFU = 1 is the chapter's formula with the bytes
+    # a step really reads: the body and the output head, 2 x (70.55e9 - 1.05e9) = 139.0 GB (the input
+    # embedding table is looked up, not read), plus the new token's 327,680 B of KV written. With the
+    # chapter's 3 TB/s on one GPU: 3e12 / 139.0e9 = 21.58 tok/s, vs the chapter's 21.4 for 140 GB.
+    # (bf16 70B needs TP=2; decode_step itself does not check capacity.)
     dep = cl.deployment(L70, H100, hbm_bytes_per_s=3e12)
     tps = cl.decode_tokens_per_s(dep, 1, 0, mbu=1.0, mfu=1.0, allreduce_latency_s=0)
-    assert tps == pytest.approx(3e12 / (2 * N70))
-    assert tps == pytest.approx(21.26, abs=0.01)
-    # on TP=2 each GPU reads half the weights, plus 2 all-reduces per layer of one 8192-wide
+    read = 2 * (N70 - VD70) + KV70
+    assert tps == pytest.approx(3e12 / read)
+    assert tps == pytest.approx(21.58, abs=0.01)
+    # on TP=2 each GPU reads half the bytes, plus 2 all-reduces per layer of one 8192-wide
     # bf16 activation: 2 x 80 x 2 (tp-1)/tp x 8192 x 2 bytes / 450 GB/s
     dep2 = dep.with_(tp=2)
-    step = 2 * N70 / (2 * 3e12) + 2 * 80 * (2 * (2 - 1) / 2 * 8192 * 2 / 450e9)
+    step = read / (2 * 3e12) + 2 * 80 * (2 * (2 - 1) / 2 * 8192 * 2 / 450e9)
     assert cl.decode_tokens_per_s(dep2, 1, 0, mbu=1.0, mfu=1.0, allreduce_latency_s=0) == \
         pytest.approx(1 / step)
 
@@ -127,8 +137,8 @@ def test_s30_3_chapter_bandwidth_override_reproduces_21_4():
 def test_s30_3_batch_256_at_2048_on_one_h100_is_impossible_even_in_fp8():
     """The ~5,500 tok/s at batch 256 needs 256 x 2048 tokens of KV cache.
 
-    FP8 KV: 256 x 2048 x 163,840 B = 85.9 GB, more than the 75 GB usable before any weights;
-    with the 70.6 GB of FP8 weights it needs 156.5 GB. bf16 KV would need 171.8 GB for KV alone.
+    FP8 KV: 256 x 2048 x 163,840 B = 85.9 GB, more than the 80.6 GB usable before any weights;
+    with the 72.7 GB of FP8 weights it needs 158.6 GB. bf16 KV would need 171.8 GB for KV alone.
     """
     kv_fp8 = 256 * 2048 * (KV70 // 2)
     assert kv_fp8 / GB == pytest.approx(85.9, abs=0.05)
@@ -137,9 +147,9 @@ def test_s30_3_batch_256_at_2048_on_one_h100_is_impossible_even_in_fp8():
         f = cl.fit(cl.deployment(L70, H100, weights="fp8", kv=kv), context=2048, batch=256)
         assert not f.fits
     f = cl.fit(cl.deployment(L70, H100, weights="fp8", kv="fp8"), context=2048, batch=256)
-    assert f.shortfall_bytes == pytest.approx(N70 + kv_fp8 - USABLE_H100)
+    assert f.shortfall_bytes == pytest.approx(W70_FP8 + kv_fp8 - USABLE_H100)
     assert cl.max_batch(cl.deployment(L70, H100, weights="fp8", kv="fp8"), 2048) == \
-        int((USABLE_H100 - N70) // (KV70 // 2)) // 2048 == 13
+        int((USABLE_H100 - W70_FP8) // (KV70 // 2)) // 2048 == 23
 
 
 def test_s30_3_prefill_ceiling_7064_tok_s():
@@ -165,13 +175,15 @@ def test_s30_3_prefill_at_30_to_40_percent_is_about_2500_tok_s_and_0_4_s_per_100
 
 
 def test_s30_3_prefill_time_of_1000_tokens_with_full_model_is_near_0_4_s():
-    # costlib's prefill time adds causal attention FLOPs (2 L H d n^2) to 2 N n and runs on
-    # TP=2 (bf16 70B needs it); per GPU-second it should match the chapter's ~0.4 s per GPU.
+    # costlib's prefill time: 1000 tokens through the body (2 x 68.45e9 FLOPs each), one row of the
+    # output head (2 x 1.05e9), causal attention over 1000 x 1001 / 2 pairs (4 L H d each), all
+    # compute-bound on TP=2 (bf16 70B needs it); per GPU-second it should match the chapter's ~0.4 s.
     dep = cl.deployment(L70, H100, tp=2)
     t = cl.prefill_time_s(dep, 1000, mfu=0.35)
-    flops = 2 * N70 * 1000 + 2 * 80 * 64 * 128 * 1000 ** 2
-    assert t == pytest.approx(flops / (2 * 989e12 * 0.35) + 2 * 80 * (5e-6 + 2 * 0.5 * 1000 * 8192
-                                                                     * 2 / 450e9))
+    matmuls = 2 * (N70 - 2 * VD70) * 1000 + 2 * VD70
+    attention = 4 * 80 * 64 * 128 * 1000 * 1001 / 2
+    assert t == pytest.approx((matmuls + attention) / (2 * 989e12 * 0.35)
+                              + 2 * 80 * (5e-6 + 2 * 0.5 * 1000 * 8192 * 2 / 450e9))
     assert 2 * t == pytest.approx(0.4, rel=0.1)  # GPU-seconds
 
 
@@ -201,17 +213,17 @@ def test_s30_5_table_utilization_rows_do_not_follow_from_its_own_0_56():
     assert abs(cl.cost_at_utilization(full, 0.3) - 1.50) > 0.3
 
 
-def test_s30_4_70b_fp8_on_one_h100_has_room_for_only_6_sequences_of_2048_with_bf16_kv():
+def test_s30_4_70b_fp8_on_one_h100_has_room_for_only_11_sequences_of_2048_with_bf16_kv():
     """The '500-1500 tok/s at high concurrency' on one H100 needs FP8 weights, and then:
 
-    free = 75 GB - 70.55 GB = 4.45 GB; bf16 KV for 2048 tokens = 2048 x 327,680 = 0.671 GB ->
-    6 sequences; FP8 KV -> 13 sequences. Not 'high concurrency'.
+    free = 80.60 GB - 72.66 GB = 7.95 GB; bf16 KV for 2048 tokens = 2048 x 327,680 = 0.671 GB ->
+    11 sequences; FP8 KV -> 23 sequences. Not 'high concurrency'.
     """
-    free = USABLE_H100 - N70
-    assert free / GB == pytest.approx(4.45, abs=0.01)
+    free = USABLE_H100 - W70_FP8
+    assert free / GB == pytest.approx(7.95, abs=0.01)
     dep = cl.deployment(L70, H100, weights="fp8")
-    assert cl.max_batch(dep, 2048) == int(free // KV70) // 2048 == 6
-    assert cl.max_batch(dep.with_(kv="fp8"), 2048) == int(free // (KV70 // 2)) // 2048 == 13
+    assert cl.max_batch(dep, 2048) == int(free // KV70) // 2048 == 11
+    assert cl.max_batch(dep.with_(kv="fp8"), 2048) == int(free // (KV70 // 2)) // 2048 == 23
 
 
 # ----------------------------------------------------------------- §30.6 prefill vs decode
@@ -269,8 +281,8 @@ def test_s30_6_input_tokens_2_to_4x_cheaper_does_not_follow_from_the_math_above(
 
 def test_s30_6_batch_128_at_70b_does_not_fit_in_one_h100_either():
     # decode at batch 128 on one H100 also needs 128 x C tokens of KV: even at C = 512 and FP8
-    # everything, 70.55 GB + 128 x 512 x 163,840 B = 81.3 GB > 75 GB
-    need = N70 + 128 * 512 * (KV70 // 2)
+    # everything, 72.66 GB + 128 x 512 x 163,840 B = 83.4 GB > 80.6 GB
+    need = W70_FP8 + 128 * 512 * (KV70 // 2)
     assert need > USABLE_H100
     f = cl.fit(cl.deployment(L70, H100, weights="fp8", kv="fp8"), context=512, batch=128)
     assert not f.fits and f.needed_bytes == pytest.approx(need)
@@ -352,18 +364,19 @@ def test_s30_8_b200_bandwidth_is_2_4x_h100_not_2x():
     assert cl.get_gpu("B200").hbm_bytes_per_s / 3e12 == pytest.approx(2.67, abs=0.005)
 
 
-def test_s30_8_70b_bf16_does_not_fit_one_h200_with_catalog_memory():
-    """'For 70B in bf16 you need H200 or H100x2': 141.1 GB of weights exceed 141 GB of HBM.
+def test_s30_8_70b_bf16_just_fits_one_h200():
+    """'For 70B in bf16 you need H200 or H100x2': 141.1 GB of weights in an H200's 141 GB.
 
-    With the catalog's decimal 141 GB: 0.95 x 141 - 1 = 133 GB usable, short by 8.8 GB at the
-    default context; the smallest H200 TP is 2. (The driver reports more than 141e9 bytes on an
-    H200: HBM sizes are quoted in binary-ish units; see test_measured.py.)
+    The datasheet's 141 GB are 141 GiB (the driver reports more than 141e9 bytes), as the engine
+    reads them: 0.95 x 141 GiB - 1 GB = 142.83 GB usable holds 141.1 GB of weights plus 1.7 GB of
+    KV: 2 sequences of 2,048 tokens. (Read as decimal GB, 133 GB usable, it would not fit.)
     """
     assert 2 * N70 > 141e9
+    usable = 0.95 * 141 * GIB - 1e9
     f = cl.fit(cl.deployment(L70, "H200-SXM"))
-    assert not f.fits
-    assert f.shortfall_bytes == pytest.approx(2 * N70 + 2048 * KV70 - (0.95 * 141e9 - 1e9))
-    assert f.min_tp == 2
+    assert f.fits and f.min_tp == 1
+    assert f.headroom_bytes == pytest.approx(usable - 2 * N70 - 2048 * KV70)
+    assert f.max_batch == int((usable - 2 * N70) // KV70) // 2048 == 2
 
 
 def test_s30_8_table_mixes_price_bases():
@@ -461,7 +474,7 @@ def test_practice_1_llama_3_8b_at_5000_tok_s():
 
 
 def test_practice_2_405b_fp8_on_8_h100():
-    # $16 / (800 x 3600 / 1e6) = $5.56/M; and 405B FP8 (405.9 GB) does fit 8 x 75 GB
+    # $16 / (800 x 3600 / 1e6) = $5.56/M; and 405B FP8 (410.1 GB with 16-bit tables) fits 8 x 80.6 GB
     assert cl.usd_per_million_tokens(16.0, 800) == pytest.approx(16 / 2.88)
     f = cl.fit(cl.deployment("llama-3.1-405b", H100, tp=8, weights="fp8"))
     assert f.fits

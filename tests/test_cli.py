@@ -23,7 +23,8 @@ from costlib.ui.cli import main
 LLAMA_8B = (32, 4096, 32, 8, 128, 14336, 128256)
 LLAMA_70B = (80, 8192, 64, 8, 128, 28672, 128256)
 H100_HBM, H100_BW, H100_BF16 = 80e9, 3.35e12, 989e12  # NVIDIA H100 SXM datasheet (dense bf16)
-USABLE_PER_GPU = 0.95 * 80e9 - 1e9  # the workbook's convention: 95% of HBM minus 1 GB reserve
+# the workbook's convention: 95% of HBM minus 1 GB reserve, the datasheet's "80 GB" read as 80 GiB
+USABLE_PER_GPU = 0.95 * 80 * 2**30 - 1e9
 
 
 def dense_params(layers, hidden, heads, kv_heads, head_dim, ffn, vocab):
@@ -38,6 +39,8 @@ def kv_per_token(layers, hidden, heads, kv_heads, head_dim, ffn, vocab, nbytes=2
 
 N70 = dense_params(*LLAMA_70B)
 N8 = dense_params(*LLAMA_8B)
+VD70, VD8 = 128256 * 8192, 128256 * 4096  # one vocabulary table (input embedding or output head)
+W70_FP8 = (N70 - 2 * VD70) * 1 + 2 * VD70 * 2  # fp8 body; the two tables stay in 16 bits
 
 
 def test_hand_parameter_counts_match_published_figures():
@@ -108,36 +111,36 @@ def test_fit_70b_bf16_on_one_h100_does_not_fit(cli_json):
                      "kv_capacity_tokens": int, "max_batch": int, "min_tp": int, "message": str})
     assert d["fits"] is False
     assert d["weight_bytes"] == pytest.approx(N70 * 2)  # 141.1 GB
-    assert d["usable_bytes"] == pytest.approx(USABLE_PER_GPU)  # 75 GB
+    assert d["usable_bytes"] == pytest.approx(USABLE_PER_GPU)  # 80.6 GB
     kv = 1 * 2048 * kv_per_token(*LLAMA_70B)
     assert d["shortfall_bytes"] == pytest.approx(N70 * 2 + kv - USABLE_PER_GPU)
-    assert 66.1e9 <= d["shortfall_bytes"] <= 67e9
+    assert 61.1e9 <= d["shortfall_bytes"] <= 61.3e9
     assert d["kv_capacity_tokens"] == 0 and d["max_batch"] == 0
-    assert d["min_tp"] == 2  # 2 x 75 GB = 150 GB > 141.8 GB
-    assert "does not fit" in d["message"] and "short by 66.8 GB" in d["message"]
+    assert d["min_tp"] == 2  # 2 x 80.6 GB = 161.2 GB > 141.8 GB
+    assert "does not fit" in d["message"] and "short by 61.2 GB" in d["message"]
 
 
 def test_fit_70b_fp8_fits_with_little_kv_room(cli_json):
     d = cli_json(*FIT_70B_BF16_1GPU, "--weights", "fp8")
     assert d["fits"] is True and d["shortfall_bytes"] == 0 and d["min_tp"] == 1
-    assert d["weight_bytes"] == pytest.approx(N70 * 1)
-    tokens = math.floor((USABLE_PER_GPU - N70) / kv_per_token(*LLAMA_70B))  # ~13.6k tokens
+    assert d["weight_bytes"] == pytest.approx(W70_FP8)
+    tokens = math.floor((USABLE_PER_GPU - W70_FP8) / kv_per_token(*LLAMA_70B))  # ~24.3k tokens
     assert d["kv_capacity_tokens"] == tokens
-    assert d["max_batch"] == tokens // 2048 == 6
+    assert d["max_batch"] == tokens // 2048 == 11
 
 
 def test_fit_batch_and_context_and_tp(cli_json):
     d = cli_json(*FIT_70B_BF16_1GPU, "--tp", 2, "--context", 4096, "--batch", 3)
     free = 2 * USABLE_PER_GPU - 2 * N70
     assert d["usable_bytes"] == pytest.approx(2 * USABLE_PER_GPU)
-    assert d["max_batch"] == math.floor(free / kv_per_token(*LLAMA_70B)) // 4096  # 6
+    assert d["max_batch"] == math.floor(free / kv_per_token(*LLAMA_70B)) // 4096  # 14
     assert d["fits"] is (3 <= d["max_batch"])
     assert d["context"] == 4096 and d["batch"] == 3
 
 
 def test_fit_no_tp_up_to_8_gives_null_min_tp(cli_json):
     d = cli_json(*FIT_70B_BF16_1GPU, "--model", "llama-3.1-405b")
-    assert d["fits"] is False and d["min_tp"] is None  # 811.7 GB > 8 x 75 GB
+    assert d["fits"] is False and d["min_tp"] is None  # 811.7 GB > 8 x 80.6 GB
     assert d["shortfall_bytes"] > 700e9
 
 
@@ -145,8 +148,8 @@ def test_fit_human_shows_steps_and_the_verdict(cli):
     code, out, err = cli(*FIT_70B_BF16_1GPU)
     assert code == 0 and err == ""
     assert "70.55B params x 2 bytes = 141.1 GB" in out
-    assert "80 GB x 0.95 - 1 GB" in out and "75.0 GB" in out
-    assert "does not fit" in out and "short by 66.8 GB" in out and "TP=2" in out
+    assert "80.6 GB" in out
+    assert "does not fit" in out and "short by 61.2 GB" in out and "TP=2" in out
 
 
 def test_ids_are_case_insensitive(cli_json):
@@ -167,10 +170,15 @@ TIMING = ("step_time_s", "tokens_per_s", "memory_s", "compute_s", "comm_s", "tpo
 
 
 def _roofline_8b(batch, context, mbu, mfu, bw=H100_BW):
-    mem = (2 * N8 + batch * context * kv_per_token(*LLAMA_8B)) / (bw * mbu)
+    """(memory, compute, step) of the engine's decode step: matmuls read the body and the output head
+    (not the input table) and do 2 FLOPs per parameter per token; attention reads batch x context
+    tokens of KV, writes batch, and does 4 L H d FLOPs per pair; each kernel is its own roofline."""
     layers, _, heads, _, head_dim, _, _ = LLAMA_8B
-    comp = batch * (2 * N8 + 4 * layers * context * heads * head_dim) / (H100_BF16 * mfu)
-    return mem, comp
+    mm_mem = 2 * (N8 - VD8) / (bw * mbu)
+    mm_comp = batch * 2 * (N8 - VD8) / (H100_BF16 * mfu)
+    at_mem = batch * (context + 1) * kv_per_token(*LLAMA_8B) / (bw * mbu)
+    at_comp = batch * context * 4 * layers * heads * head_dim / (H100_BF16 * mfu)
+    return mm_mem + at_mem, mm_comp + at_comp, max(mm_mem, mm_comp) + max(at_mem, at_comp)
 
 
 def test_decode_memory_bound_single_sequence(cli_json):
@@ -178,27 +186,28 @@ def test_decode_memory_bound_single_sequence(cli_json):
     assert_types(d, {"step_time_s": float, "tokens_per_s": float, "bound": str, "fits": bool,
                      "memory_s": float, "compute_s": float, "comm_s": float, "tpot_s": float,
                      "message": str})
-    mem, comp = _roofline_8b(1, 1024, 1, 1)
+    mem, comp, step = _roofline_8b(1, 1024, 1, 1)
     assert d["fits"] is True and d["bound"] == "memory"
     assert d["memory_s"] == pytest.approx(mem) and d["compute_s"] == pytest.approx(comp)
     assert d["comm_s"] == 0  # TP=1: no all-reduce
-    assert d["step_time_s"] == pytest.approx(mem)  # ~4.8 ms: 16 GB / 3.35 TB/s
+    assert step == mem  # both kernels memory-bound
+    assert d["step_time_s"] == pytest.approx(mem)  # ~4.5 ms: 15.1 GB / 3.35 TB/s
     assert d["tpot_s"] == d["step_time_s"]
     assert d["tokens_per_s"] == pytest.approx(1 / mem)
 
 
 def test_decode_compute_bound_at_large_batch(cli_json):
     d = cli_json(*DECODE_8B, "--batch", 512, "--context", 128, "--mbu", 1, "--mfu", 0.3)
-    mem, comp = _roofline_8b(512, 128, 1, 0.3)
+    mem, comp, step = _roofline_8b(512, 128, 1, 0.3)
     assert comp > mem and d["bound"] == "compute"
-    assert d["step_time_s"] == pytest.approx(comp)
-    assert d["tokens_per_s"] == pytest.approx(512 / comp)
+    assert d["step_time_s"] == pytest.approx(step)
+    assert d["tokens_per_s"] == pytest.approx(512 / step)
 
 
 def test_decode_bandwidth_override_and_price(cli_json):
     d = cli_json(*DECODE_8B, "--batch", 1, "--context", 1024, "--mbu", 1, "--mfu", 1,
                  "--hbm-tb-per-s", 3, "--usd-per-gpu-hour", 2)
-    mem, _ = _roofline_8b(1, 1024, 1, 1, bw=3e12)
+    mem, _, _ = _roofline_8b(1, 1024, 1, 1, bw=3e12)
     assert d["step_time_s"] == pytest.approx(mem)
     assert d["usd_per_million_tokens"] == pytest.approx(2 / (1 / mem * 3600 / 1e6))
 
@@ -218,7 +227,7 @@ def test_decode_that_does_not_fit_gives_no_timing(cli_json, cli):
     assert "does not fit" in d["message"] and "short by" in d["message"]
     code, out, err = cli(*args)
     assert code == 0 and err == ""  # not fitting is an answer, not an error
-    assert "does not fit" in out and "short by 66.8 GB" in out and " ms" not in out
+    assert "does not fit" in out and "short by 61.2 GB" in out and " ms" not in out
 
 
 def test_decode_fp8_70b_batch_256_is_impossible(cli_json):
@@ -226,7 +235,7 @@ def test_decode_fp8_70b_batch_256_is_impossible(cli_json):
                  "--batch", 256, "--context", 2048)
     kv = 256 * 2048 * kv_per_token(*LLAMA_70B)
     assert d["fits"] is False and d["step_time_s"] is None
-    assert d["shortfall_bytes"] == pytest.approx(N70 + kv - USABLE_PER_GPU)  # ~167 GB
+    assert d["shortfall_bytes"] == pytest.approx(W70_FP8 + kv - USABLE_PER_GPU)  # ~164 GB
 
 
 # ---------------------------------------------------------------- plan

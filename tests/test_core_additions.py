@@ -20,52 +20,64 @@ KV_MIX_BF16 = 2 * 32 * 8 * 128 * 2
 HOURS = 24 * 30  # the chapter's month
 
 
-def prefill_ai_by_hand(n_active, weight_bytes, layers, heads, head_dim, kv_per_token, n):
-    flops = 2 * n_active * n + 2 * layers * heads * head_dim * n * n  # matmuls + causal attention
-    return flops / (weight_bytes + n * kv_per_token)  # weights read once + the prompt's KV written
+VD70, VD_MIX = 128256 * 8192, 32000 * 4096  # one vocabulary x hidden table (input and head are separate)
+
+
+def prefill_ai_by_hand(body_params, vd, weight_bytes, layers, heads, head_dim, kv_per_token, n):
+    """The engine's prefill of one n-token prompt: n tokens through the body, one row of logits, causal
+    attention over n (n + 1) / 2 pairs (4 L H d FLOPs each); the weights read once + the prompt's KV written."""
+    flops = 2 * body_params * n + 2 * vd + 4 * layers * heads * head_dim * n * (n + 1) / 2
+    return flops / (weight_bytes + n * kv_per_token)
+
+
+# bf16 70B: body 2 bytes, the output head 2 bytes (the input table is looked up, not read)
+W70_BF16 = 2 * (N70 - 2 * VD70) + 2 * VD70
 
 
 # ---------------------------------------------------------------- prefill_arithmetic_intensity
 
 @pytest.mark.parametrize("n", [1, 1000, 8192])
 def test_prefill_intensity_70b_bf16_by_hand(n):
-    want = prefill_ai_by_hand(N70, 2 * N70, 80, 64, 128, KV70_BF16, n)
+    want = prefill_ai_by_hand(N70 - 2 * VD70, VD70, W70_BF16, 80, 64, 128, KV70_BF16, n)
     dep = cl.deployment("llama-3.1-70b", "H100-SXM", 2, "bf16")
     assert cl.prefill_arithmetic_intensity(dep, n) == pytest.approx(want, rel=1e-12)
     assert cl.prefill_arithmetic_intensity("llama-3.1-70b", n) == pytest.approx(want, rel=1e-12)
 
 
 def test_prefill_intensity_1000_tokens_is_about_the_prompt_length_in_bf16():
-    # 2 N n / (2 N) = n for the matmuls; attention adds 2 x 80 x 64 x 128 x 1000^2 = 1.31e12 FLOPs and
-    # the KV written adds 1000 x 327,680 B: 1000 x (1 + 1.31e12/(2 N x 1000)) / (1 + 3.28e8/(2 N)) ≈ 1007
+    # 2 x 68.45e9 x 1000 body FLOPs + 2.1e9 for the head + 2.62e6 x 500,500 = 1.31e12 for attention,
+    # over 139.0 GB of weights + 1000 x 327,680 B of KV written: 1.382e14 / 1.393e11 = 992
     n = 1000
-    flops = 2 * N70 * n + 2 * 80 * 64 * 128 * n * n
-    bytes_ = 2 * N70 + n * KV70_BF16
+    flops = 2 * (N70 - 2 * VD70) * n + 2 * VD70 + 4 * 80 * 64 * 128 * n * (n + 1) / 2
+    bytes_ = W70_BF16 + n * KV70_BF16
     ai = cl.prefill_arithmetic_intensity("llama-3.1-70b", n)
     assert ai == pytest.approx(flops / bytes_, rel=1e-12)
-    assert 1000 < ai < 1020  # the chapter's "≈ 700" (§30.3) is not this
+    assert 990 < ai < 995  # the chapter's "≈ 700" (§30.3) is not this
 
 
 def test_prefill_intensity_fp8_weights_and_kv_double_it_roughly():
     n = 2048
-    want = prefill_ai_by_hand(N70, 1 * N70, 80, 64, 128, KV70_BF16 / 2, n)
+    w = 1 * (N70 - 2 * VD70) + 2 * VD70  # fp8 body, 16-bit head
+    want = prefill_ai_by_hand(N70 - 2 * VD70, VD70, w, 80, 64, 128, KV70_BF16 / 2, n)
     dep = cl.deployment("llama-3.1-70b", "H100-SXM", 1, "fp8", "fp8")
     assert cl.prefill_arithmetic_intensity(dep, n) == pytest.approx(want, rel=1e-12)
     assert cl.prefill_arithmetic_intensity("llama-3.1-70b", n, weights="fp8", kv="fp8") == pytest.approx(want)
+    bf16 = cl.prefill_arithmetic_intensity("llama-3.1-70b", n)
+    assert 1.8 < want / bf16 < 2.0  # the 16-bit head keeps it under 2x
 
 
 def test_prefill_intensity_moe_reads_only_the_experts_touched():
     n = 4  # 4 tokens, top-2 of 8: E (1 - (1 - k/E)^n) = 8 (1 - 0.75^4) experts per layer on average
     touched = 8 * (1 - 0.75 ** 4)
-    weights = (MIX_SHARED + 32 * touched * MIX_EXPERT) * 2
-    want = prefill_ai_by_hand(MIX_ACTIVE, weights, 32, 32, 128, KV_MIX_BF16, n)
+    weights = (MIX_SHARED - VD_MIX + 32 * touched * MIX_EXPERT) * 2
+    want = prefill_ai_by_hand(MIX_ACTIVE - 2 * VD_MIX, VD_MIX, weights, 32, 32, 128, KV_MIX_BF16, n)
     assert cl.prefill_arithmetic_intensity("mixtral-8x7b", n) == pytest.approx(want, rel=1e-12)
 
 
 def test_prefill_intensity_accepts_an_array_of_prompt_lengths():
     n = np.array([16, 512, 4096])
     got = cl.prefill_arithmetic_intensity("llama-3.1-70b", n)
-    want = [prefill_ai_by_hand(N70, 2 * N70, 80, 64, 128, KV70_BF16, int(x)) for x in n]
+    want = [prefill_ai_by_hand(N70 - 2 * VD70, VD70, W70_BF16, 80, 64, 128, KV70_BF16, int(x)) for x in n]
     np.testing.assert_allclose(got, want, rtol=1e-12)
 
 

@@ -32,7 +32,7 @@ NQWEN = (2 * QV * QD
 QKV = 2 * QL * QKVH * QHD * 2
 # NVIDIA H100 SXM datasheet: 80 GB, 3.35 TB/s, 989 dense bf16 TFLOP/s, 1979 dense FP8,
 # NVLink 900 GB/s bidirectional = 450 GB/s per direction.
-HBM, BW, BF16, FP8, LINK = 80e9, 3.35e12, 989e12, 1979e12, 450e9
+HBM, BW, BF16, FP8, LINK = 80 * 2**30, 3.35e12, 989e12, 1979e12, 450e9  # "80 GB" are 80 GiB
 USABLE = 0.95 * HBM - 1e9                                       # 95% of HBM minus 1 GB
 MBU, MFU = (0.60 + 0.85) / 2, (0.30 + 0.50) / 2                  # middle of §30.4's ranges
 MBU_LOW, MFU_LOW = 0.60, 0.30                                   # low end of §30.4's ranges
@@ -48,17 +48,30 @@ USERS, SESSIONS, TOKENS, PEAK, HEADROOM = 1_000_000, 10, 500, 3.0, 0.3
 # ------------------------------------------------------------------ hand roofline
 
 
-def step_s(tp, batch, ctx, bpp, mbu=MBU, mfu=MFU):
-    """One decode step of Llama 3.1 70B on tp H100s (bpp bytes per weight; FP8 -> FP8 peak)."""
+BODY = N70 - 2 * V * D  # the transformer body: all but the input embedding and the output head
+
+
+def engine_s(tp, new, pairs, kv_read, rows, bpp, mbu=MBU, mfu=MFU):
+    """The master equation for Llama 3.1 70B on tp H100s (bpp bytes per body weight; FP8 -> FP8 peak):
+    matmuls read the body and the 16-bit output head (not the input table) and run the body at its
+    format's peak, the head at bf16; attention reads and writes the bf16 cache and runs at bf16; each
+    is a roofline, their times add, plus two all-reduces per layer."""
     peak = FP8 if bpp == 1 else BF16
-    mem = (N70 * bpp + batch * ctx * KV) / (tp * BW * mbu)
-    comp = batch * (2 * N70 + 4 * L * ctx * H * HD) / (tp * peak * mfu)
-    comm = 2 * L * (5e-6 + 2 * (tp - 1) / tp * batch * D * 2 / LINK) if tp > 1 else 0.0
-    return max(mem, comp) + comm
+    bw = tp * BW * mbu
+    mm = max((BODY * bpp + V * D * 2) / bw, (2 * BODY * new / peak + 2 * V * D * rows / BF16) / (tp * mfu))
+    att = max((kv_read + new) * KV / bw, 4 * L * H * HD * pairs / (tp * BF16 * mfu))
+    comm = 2 * L * (5e-6 + 2 * (tp - 1) / tp * new * D * 2 / LINK) if tp > 1 else 0.0
+    return mm + att + comm
+
+
+def step_s(tp, batch, ctx, bpp, mbu=MBU, mfu=MFU):
+    """One decode step: batch new tokens attending to ctx cached ones each, batch rows of logits."""
+    return engine_s(tp, batch, batch * ctx, batch * ctx, batch, bpp, mbu, mfu)
 
 
 def max_batch(tp, bpp, ctx=CTX):
-    return math.floor((tp * USABLE - N70 * bpp) / KV / ctx)
+    resident = BODY * bpp + 2 * V * D * 2                     # both vocabulary tables stay in 16 bits
+    return math.floor((tp * USABLE - resident) / KV / ctx)
 
 
 def replica_tps(tp, bpp, ctx=CTX):
@@ -68,12 +81,8 @@ def replica_tps(tp, bpp, ctx=CTX):
 
 
 def prefill_s(tp, n, bpp):
-    """Prefill of one n-token prompt: causal-attention FLOPs at MFU, vs one weight read."""
-    peak = FP8 if bpp == 1 else BF16
-    comp = (2 * N70 * n + 2 * L * H * HD * n * n) / (tp * peak * MFU)
-    mem = N70 * bpp / (tp * BW * MBU)
-    comm = 2 * L * (5e-6 + 2 * (tp - 1) / tp * n * D * 2 / LINK) if tp > 1 else 0.0
-    return max(comp, mem) + comm
+    """Prefill of one n-token prompt: n new tokens, n (n + 1) / 2 causal pairs, nothing cached, one row."""
+    return engine_s(tp, n, n * (n + 1) / 2, 0, 1, bpp)
 
 
 def fleet_gpus(tokens_per_s_per_gpu, tp, users=USERS, peak=PEAK, headroom=HEADROOM):
@@ -98,7 +107,7 @@ def hand_d2():
 
 
 def hand_d3(kv_per_token=KV):
-    usable = 8 * USABLE                                       # 8 x (0.95 x 80e9 - 1e9)
+    usable = 8 * USABLE                                       # 8 x (0.95 x 80 GiB - 1e9)
     weights = N70 * 2                                         # bf16
     return math.floor((usable - weights) / (kv_per_token * 32_768))
 
@@ -170,10 +179,10 @@ def test_hand_parameter_counts_match_the_model_cards():
 
 
 def test_d3_by_the_formula_of_the_brief():
-    usable = 8 * (0.95 * 80e9 - 1e9)
+    usable = 8 * (0.95 * 80 * 2**30 - 1e9)  # an H100's "80 GB" are 80 GiB
     weights = 70.55e9 * 2
     kv = 2 * 80 * 8 * 128 * 2
-    assert math.floor((usable - weights) / (kv * 32768)) == HAND["d3"] == 42
+    assert math.floor((usable - weights) / (kv * 32768)) == HAND["d3"] == 46
 
 
 @pytest.mark.parametrize("qid", sorted(HAND))

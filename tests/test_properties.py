@@ -113,7 +113,8 @@ def test_ceiling_is_never_below_the_realistic_estimate(case):
     dep, context, batch, _ = case
     e = cl.decode_estimate(dep, batch, context)
     assert e["low"] <= e["mid"] <= e["high"] <= e["ceiling"]
-    assert e["ceiling"] == cl.decode_tokens_per_s(dep, batch, context, 1.0, 1.0)
+    # the ceiling (all overlapped, the loosest precision plan, no latency) is above 100% MBU and MFU too
+    assert e["ceiling"] >= cl.decode_tokens_per_s(dep, batch, context, 1.0, 1.0) * (1 - 1e-12)
 
 
 @PROPS

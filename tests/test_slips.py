@@ -95,7 +95,7 @@ def test_every_slip_name_is_unique_per_question():
 # ------------------------------------------------------------------ the slips the issue names
 
 
-H100_USABLE = 80e9 * 0.95 - 1e9  # costlib's rule: 95% of HBM minus 1 GB
+H100_USABLE = 80 * 2**30 * 0.95 - 1e9  # costlib's rule: 95% of HBM (80 GB read as GiB) minus 1 GB
 
 
 def test_p1_forgot_both_conversions():
@@ -249,7 +249,8 @@ def test_d12_pools_add_whole_replicas():
 
 def test_d13_kv_share_by_hand():
     kv = (2 * 32 * 8 * 128 * 2) * 131_072  # Llama 3.1 8B: 128 KiB per token, bf16
-    weights = 2 * 8.03e9  # Meta's model card: 8.03B parameters, 2 bytes each
+    # Meta's model card: 8.03B parameters, 2 bytes each; a step reads all but the input embedding table
+    weights = 2 * (8.03e9 - 128_256 * 4096)
     assert cl.check("d13", kv / (kv + weights)).passed
     assert "KV heads" in cl.check("d13", 4 * kv / (4 * kv + weights)).message
 

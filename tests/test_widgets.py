@@ -24,7 +24,7 @@ from costlib.ui import widgets  # noqa: E402
 LLAMA_70B = (80, 8192, 64, 8, 128, 28672, 128256)  # config.json: layers, hidden, heads, kv, head_dim, ffn, vocab
 L, HID, H, HD = 80, 8192, 64, 128
 BW, BF16, FP8, LINK = 3.35e12, 989e12, 1979e12, 450e9  # H100 SXM datasheet: HBM, dense bf16/fp8, NVLink/dir
-USABLE = 0.95 * 80e9 - 1e9  # per H100: 95% of HBM minus 1 GB
+USABLE = 0.95 * 80 * 2**30 - 1e9  # per H100: 95% of HBM (its "80 GB" are 80 GiB) minus 1 GB
 MBU, MFU = (0.60 + 0.85) / 2, (0.30 + 0.50) / 2  # middle of the chapter's §30.4 ranges
 AR_LATENCY = 5e-6  # fixed cost of one all-reduce (workbook convention)
 
@@ -38,23 +38,37 @@ N70 = dense_params(*LLAMA_70B)
 KV70 = 2 * 80 * 8 * 128 * 2  # bytes per token of bf16 KV cache
 
 
+VD = 128256 * HID  # one vocabulary table: the input embedding or the output head
+BODY = N70 - 2 * VD  # parameters of the transformer body
+
+
+def engine_step_s(new, pairs, kv_read, logit_rows, tp, bytes_per_weight, peak, mbu, mfu):
+    """The master equation written out: matmuls (the body at the weights' rate, the 16-bit head at the bf16
+    rate) and attention over the bf16 cache are each a roofline; their times add, plus the TP all-reduces."""
+    bw = tp * BW * mbu
+    mm = max((BODY * bytes_per_weight + VD * 2) / bw, (2 * BODY * new / peak + 2 * VD * logit_rows / BF16) / (tp * mfu))
+    att = max((kv_read + new) * KV70 / bw, 4 * L * H * HD * pairs / (tp * BF16 * mfu))
+    comm = 2 * L * (AR_LATENCY + 2 * (tp - 1) / tp * new * HID * 2 / LINK) if tp > 1 else 0.0
+    return mm + att + comm
+
+
 def step_s(batch, context, tp, bytes_per_weight, peak, mbu=MBU, mfu=MFU):
-    """Roofline decode step written out: max(bytes / bandwidth, FLOPs / peak) + TP all-reduces."""
-    mem = (N70 * bytes_per_weight + batch * context * KV70) / (tp * BW * mbu)
-    comp = batch * (2 * N70 + 4 * L * context * H * HD) / (tp * peak * mfu)
-    comm = 2 * L * (AR_LATENCY + 2 * (tp - 1) / tp * batch * HID * 2 / LINK) if tp > 1 else 0.0
-    return max(mem, comp) + comm
+    """A decode step: batch new tokens, each attending to context cached ones, batch rows of logits."""
+    return engine_step_s(batch, batch * context, batch * context, batch, tp, bytes_per_weight, peak, mbu, mfu)
 
 
 def prefill_s(n, tp, bytes_per_weight, peak, mfu=MFU, mbu=MBU):
-    comp = (2 * N70 * n + 2 * L * H * HD * n * n) / (tp * peak * mfu)
-    mem = N70 * bytes_per_weight / (tp * BW * mbu)
-    comm = 2 * L * (AR_LATENCY + 2 * (tp - 1) / tp * n * HID * 2 / LINK) if tp > 1 else 0.0
-    return max(comp, mem) + comm
+    """One n-token prompt: n new tokens, n (n + 1) / 2 causal pairs, nothing cached, one row of logits."""
+    return engine_step_s(n, n * (n + 1) / 2, 0, 1, tp, bytes_per_weight, peak, mbu, mfu)
+
+
+def resident(bytes_per_weight):
+    """Weights held in memory: the body in its format, both vocabulary tables in 16 bits."""
+    return BODY * bytes_per_weight + 2 * VD * 2
 
 
 def max_batch(tp, bytes_per_weight, context):
-    return int((tp * USABLE - N70 * bytes_per_weight) // KV70) // context
+    return int((tp * USABLE - resident(bytes_per_weight)) // KV70) // context
 
 
 def usd_per_m(usd_per_hour, tokens_per_s):
@@ -174,7 +188,7 @@ def test_tour_chapter_example_does_not_fit_and_says_by_how_much():
     ex = widgets.tour()  # the chapter's 70B in bf16 on one H100 at $2/h
     short = (2 * N70 + 2048 * KV70 - USABLE) / 1e9  # weights + one 2,048-token sequence
     assert ex.message.startswith("does not fit")
-    assert f"short by {short:.1f} GB" in ex.message and f"{short:.1f}" == "66.8"
+    assert f"short by {short:.1f} GB" in ex.message and f"{short:.1f}" == "61.2"
     assert "TP=2" in ex.message
     assert "$" not in ex.message  # physics first: no price for a config that does not fit
     assert_sane(ex, "tour default")
@@ -184,7 +198,7 @@ def test_tour_fp8_fits_and_is_priced():
     ex = widgets.tour()
     ex.controls["weights"].value = "fp8"
     b = max_batch(1, 1, 2048)
-    assert b == 6  # 75 GB - 70.6 GB leaves 13,569 tokens of bf16 KV
+    assert b == 11  # 80.6 GB - 72.7 GB leaves 24,259 tokens of bf16 KV
     assert ex.message.startswith("fits") and f"room for {b} sequences" in ex.message
     tps = b / step_s(b, 2048, 1, 1, FP8)
     assert f"batch {b} " in ex.message and f"{tps:,.0f} tokens/s" in ex.message
@@ -195,7 +209,7 @@ def test_tour_fp8_fits_and_is_priced():
 def test_tour_two_gpus_bf16_fits():
     ex = widgets.tour(tp=2)
     assert ex.message.startswith("fits") and f"room for {max_batch(2, 2, 2048)} sequences" in ex.message
-    tps = 13 / step_s(13, 2048, 2, 2, BF16)
+    tps = 29 / step_s(29, 2048, 2, 2, BF16)
     assert money(ex.message, "=") == round(usd_per_m(4.0, tps), 2)  # two GPUs at $2/h
 
 
@@ -259,17 +273,24 @@ def test_throughput_weights_that_do_not_fit_show_a_message_axes():
 def test_roofline_explorer_ridge_and_turning_batch():
     ex = widgets.roofline_explorer()
     assert f"= {BF16 / BW:,.0f} FLOP/byte" in ex.message
-    ai8 = 8 * (2 * N70 + 4 * L * 2048 * H * HD) / (2 * N70 + 8 * 2048 * KV70)
+    read = 2 * (N70 - VD)  # a step reads the body and the output head, not the input table
+    ai8 = 8 * (2 * (N70 - VD) + 4 * L * 2048 * H * HD) / (read + 8 * 2049 * KV70)
     assert f"batch 8: {ai8:,.1f} FLOP/byte → memory-bound" in ex.message
-    # at 2,048 tokens a sequence's KV read (2048 x 327,680 B / 6.7 TB/s = 100 us) outlasts its compute
-    # (146.5 GFLOP / 1,978 TFLOP/s = 74 us): decode never turns compute-bound
+    # at 2,048 tokens a sequence's KV (2049 x 327,680 B / 6.7 TB/s = 100 us) outlasts its compute
+    # (144.4 GFLOP / 1,978 TFLOP/s = 73 us): decode never turns compute-bound
     assert "never turns compute-bound" in ex.message
-    ex.controls["context"].value = 128
-    per_seq = (2 * N70 + 4 * L * 128 * H * HD) / (2 * BF16) - 128 * KV70 / (2 * BW)
-    ridge = 2 * N70 / (2 * BW) / per_seq
-    assert f"compute-bound at batch ≈ {ridge:,.0f}" in ex.message
-    assert f"only {max_batch(2, 2, 128):,} sequences fit" in ex.message
-    assert_sane(ex, "roofline context 128")
+
+    def ridge(c):
+        per_seq = (2 * (N70 - VD) + 4 * L * c * H * HD) / (2 * BF16) - (c + 1) * KV70 / (2 * BW)
+        return read / (2 * BW) / per_seq
+
+    ex.controls["context"].value = 128  # 323 < the 479 sequences of 128 tokens that fit
+    assert f"compute-bound at batch ≈ {ridge(128):,.0f}" in ex.message and "only" not in ex.message
+    assert max_batch(2, 2, 128) == 479
+    ex.controls["context"].value = 1024  # 965, but only 59 sequences of 1,024 tokens fit
+    assert f"compute-bound at batch ≈ {ridge(1024):,.0f}" in ex.message
+    assert f"only {max_batch(2, 2, 1024):,} sequences fit" in ex.message
+    assert_sane(ex, "roofline context 1024")
 
 
 # ---------------------------------------------------------------- 03 utilization
@@ -284,7 +305,7 @@ def test_utilization_explorer_full_load_duty_cycle_and_break_even():
     ex.controls["mbu"].value = 0.60
     tps60 = 64 / step_s(64, 2048, 2, 1, FP8, mbu=0.60)
     assert f"{tps60:,.0f} tokens/s at full load" in ex.message
-    ex.controls["batch"].value = 512  # 118 fit
+    ex.controls["batch"].value = 512  # 131 fit
     assert not ex.ok and ex.message.startswith("does not fit")
 
 
@@ -313,9 +334,9 @@ def test_prefill_decode_presets_drive_the_lengths_and_vice_versa():
     ex.controls["workload"].value = "rag"
     assert (ex.controls["prompt_tokens"].value, ex.controls["output_tokens"].value) == (8000, 300)
     # 64 sequences of 8,300 tokens do not fit; the preset lowers the batch to what does:
-    # (2 x 75 GB - 70.6 GB) / 327,680 B per token = 242,310 tokens -> 29 sequences of 8,300
-    fits = int((2 * USABLE - N70) // KV70) // 8300
-    assert ex.controls["batch"].value == fits == 29
+    # (2 x 80.6 GB - 72.7 GB) / 327,680 B per token = 270,240 tokens -> 32 sequences of 8,300
+    fits = int((2 * USABLE - resident(1)) // KV70) // 8300
+    assert ex.controls["batch"].value == fits == 32
     assert f"8,000 prompt + 300 output tokens per request, decode batch {fits}" in ex.message
     ex.controls["output_tokens"].value = 301
     assert ex.controls["workload"].value == "custom"
@@ -335,15 +356,18 @@ def test_self_host_default_bills_and_crossover():
     assert_sane(ex, "self-host default")
 
 
-def test_self_host_one_h100_fp8_never_beats_the_api():
+def test_self_host_one_h100_fp8_crosses_over_just_inside_its_capacity():
     ex = widgets.self_host_explorer(tp=1)
-    # fp8 on one H100: 6 sequences fit; decode 6/step, prefill of 1000-token prompts; a 50/50 mix
-    dec = 6 / step_s(6, 2048, 1, 1, FP8)
+    # fp8 on one H100: 11 sequences fit; decode 11/step, prefill of 1000-token prompts; a 50/50 mix
+    b = max_batch(1, 1, 2048)
+    assert b == 11
+    dec = b / step_s(b, 2048, 1, 1, FP8)
     pre = 1000 / prefill_s(1000, 1, 1, FP8)
     mix = 1 / (0.5 / pre + 0.5 / dec)
     month = mix * 720 * 3600  # tokens one replica serves in a month
-    assert month * 0.88 / 1e6 < 2.0 * 720  # worth less at the API than the GPU costs
-    assert "no crossover" in ex.message
+    crossover = 2.0 * 720 / 0.88 * 1e6  # where the API bill reaches one GPU's month
+    assert crossover < month < 1.05 * crossover  # the replica just carries it
+    assert f"crossover ≈ {crossover / 1e9:.3g}B" in ex.message and "no crossover" not in ex.message
     assert f"one replica: {mix:,.0f} tokens/s" in ex.message
 
 
@@ -368,12 +392,12 @@ def test_hardware_explorer_h100_row_by_hand():
 def test_latency_explorer_memory_then_latency_limits():
     ex = widgets.latency_explorer()  # 70B fp8 on 2 H100s, 200 ms target (chapter practice problem 4)
     mb = max_batch(2, 1, 2048)
-    assert mb == 118
+    assert mb == 131
     assert f"TPOT ≤ 200 ms: {mb} (limited by memory" in ex.message
     ex.controls["tpot_target_ms"].value = 20.0
     # memory-bound throughout, so TPOT is linear in batch: fixed part + per-sequence part
-    fixed = N70 / (2 * BW * MBU) + 2 * L * AR_LATENCY
-    per_seq = 2048 * KV70 / (2 * BW * MBU) + 2 * L * (2 * 0.5 * HID * 2 / LINK)
+    fixed = (BODY * 1 + VD * 2) / (2 * BW * MBU) + 2 * L * AR_LATENCY  # the weights read, the latencies
+    per_seq = 2049 * KV70 / (2 * BW * MBU) + 2 * L * (2 * 0.5 * HID * 2 / LINK)  # KV read + written, links
     best = math.floor((0.020 - fixed) / per_seq)
     assert f"TPOT ≤ 20 ms: {best} (limited by latency" in ex.message
     ex.controls["tpot_target_ms"].value = 5.0
@@ -521,7 +545,7 @@ def test_claims_explorer_bad_presets():
 
 def test_cheatsheet_default_70b_bf16_on_h100s():
     ex = widgets.cheatsheet_explorer()
-    b = max_batch(2, 2, 2048)  # 13 sequences of 2,048 tokens fit on two H100s
+    b = max_batch(2, 2, 2048)  # 29 sequences of 2,048 tokens fit on two H100s
     assert f"= {N70 * 2 / 1e9:,.1f} GB" in ex.message  # 141.1 GB of bf16 weights
     assert f"= {KV70:,} B/token ({KV70 // 1024} KiB)" in ex.message  # 327,680 B = 320 KiB
     assert "TP=2" in ex.message and f"room for {b} sequences" in ex.message

@@ -24,13 +24,11 @@ from importlib import resources
 
 from ..common import checks as v
 from ..physics.engine import Efficiency, EngineLimits
+from ..physics.step import MBU_RANGE, MFU_RANGE, chapter_efficiency
 
 __all__ = ["Profile", "PROFILE_NAMES", "load_profile", "get_profile", "chapter_profile", "ceiling_profile"]
 
 PROFILE_NAMES = ("calibrated", "chapter", "ceiling")
-# The chapter's textbook ranges (§30.4): decode MBU 60-85%, prefill MFU 30-50%.
-CHAPTER_MBU = (0.60, 0.85)
-CHAPTER_MFU = (0.30, 0.50)
 
 
 @dataclass(frozen=True)
@@ -114,11 +112,15 @@ class Profile:
 
 
 def chapter_profile() -> Profile:
-    """The chapter's textbook efficiencies (§30.4): MBU 0.60/0.725/0.85, MFU 0.30/0.40/0.50, no overheads."""
-    lo, hi = Efficiency(CHAPTER_MBU[0], CHAPTER_MFU[0]), Efficiency(CHAPTER_MBU[1], CHAPTER_MFU[1])
-    mid = Efficiency(sum(CHAPTER_MBU) / 2, sum(CHAPTER_MFU) / 2)
+    """The chapter's textbook efficiencies (§30.4): MBU 0.60/0.725/0.85, MFU 0.30/0.40/0.50, no overheads.
+
+    The same Efficiency as ``physics.step.decode_step``'s defaults (:func:`chapter_efficiency`), 5 us
+    all-reduces included, so the chapter door of ``predict`` and the chapter-era functions agree.
+    """
+    lo, mid, hi = (chapter_efficiency(level) for level in ("low", "mid", "high"))
     return Profile("chapter", mid=mid, low=lo, high=hi, limits=EngineLimits(reserve_whole_request=False),
-                   source="Chapter 30, section 30.4 (MBU 60-85%, MFU 30-50%)", as_of="2025-11")
+                   source=f"Chapter 30, section 30.4 (MBU {MBU_RANGE[0] * 100:.0f}-{MBU_RANGE[1]:.0%}, "
+                          f"MFU {MFU_RANGE[0] * 100:.0f}-{MFU_RANGE[1]:.0%})", as_of="2025-11")
 
 
 def ceiling_profile() -> Profile:

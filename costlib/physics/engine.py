@@ -23,8 +23,8 @@ import numpy as np
 from ..common import checks as v
 from .replica import ReplicaSpec
 
-__all__ = ["Efficiency", "EngineLimits", "StepParts", "step_parts", "step_time_s", "kv_capacity_tokens",
-           "sequence_reservation_tokens", "ACTIVATION_BYTES"]
+__all__ = ["Efficiency", "EngineLimits", "StepWork", "step_work", "StepParts", "step_parts", "step_time_s",
+           "kv_capacity_tokens", "sequence_reservation_tokens", "ACTIVATION_BYTES"]
 
 ACTIVATION_BYTES = 2  # 16-bit activations cross the tensor-parallel links
 
@@ -103,6 +103,36 @@ class StepParts:
         return str(b) if np.ndim(b) == 0 else b
 
 
+@dataclass(frozen=True)
+class StepWork:
+    """What one step moves and computes, replica-wide: bytes from HBM and FLOPs, by kernel (§30.3)."""
+
+    weight_bytes: object  # weights read by the matmuls (MoE: the experts the tokens touch)
+    kv_bytes: object  # KV cache read by attention, plus the new tokens' KV written
+    body_flops: object  # transformer-body matmuls
+    head_flops: object  # output head, for the rows that need logits
+    attention_flops: object  # attention scores and weighted values
+
+    @property
+    def bytes(self):
+        return self.weight_bytes + self.kv_bytes
+
+    @property
+    def flops(self):
+        return self.body_flops + self.head_flops + self.attention_flops
+
+
+def step_work(spec: ReplicaSpec, new_tokens, attention_pairs, kv_read_tokens, logit_rows, *,
+              fewest_experts: bool = False) -> StepWork:
+    """Bytes and FLOPs of one step of ``new_tokens`` tokens (arguments as in :func:`step_parts`) (§30.3)."""
+    return StepWork(
+        weight_bytes=spec.weights_read_bytes(new_tokens, fewest=fewest_experts),
+        kv_bytes=spec.kv_bytes_per_token * (kv_read_tokens + new_tokens),
+        body_flops=spec.body_flops_per_token * new_tokens,
+        head_flops=spec.head_flops_per_token * logit_rows,
+        attention_flops=spec.attention_flops_per_pair * attention_pairs)
+
+
 def step_parts(spec: ReplicaSpec, eff: Efficiency, new_tokens, attention_pairs, kv_read_tokens, logit_rows,
                *, fewest_experts: bool = False) -> StepParts:
     """The master equation, part by part, for steps of ``new_tokens`` tokens (§30.3).
@@ -114,12 +144,11 @@ def step_parts(spec: ReplicaSpec, eff: Efficiency, new_tokens, attention_pairs, 
     """
     tp = spec.tp
     bw = tp * spec.hbm_bytes_per_s * eff.mbu
-    w = spec.weights_read_bytes(new_tokens, fewest=fewest_experts)
-    mm_mem = w / bw
-    mm_comp = (spec.body_flops_per_token * new_tokens / spec.gemm_flops_per_s
-               + spec.head_flops_per_token * logit_rows / spec.head_flops_per_s) / (tp * eff.mfu)
-    at_mem = spec.kv_bytes_per_token * (kv_read_tokens + new_tokens) / bw
-    at_comp = spec.attention_flops_per_pair * attention_pairs / (tp * spec.attention_flops_per_s * eff.mfu)
+    work = step_work(spec, new_tokens, attention_pairs, kv_read_tokens, logit_rows, fewest_experts=fewest_experts)
+    mm_mem = work.weight_bytes / bw
+    mm_comp = (work.body_flops / spec.gemm_flops_per_s + work.head_flops / spec.head_flops_per_s) / (tp * eff.mfu)
+    at_mem = work.kv_bytes / bw
+    at_comp = work.attention_flops / (tp * spec.attention_flops_per_s * eff.mfu)
     if eff.overlap:
         core = np.maximum(mm_mem + at_mem, mm_comp + at_comp)
     else:

@@ -4,9 +4,11 @@ A :class:`ReplicaSpec` turns a :class:`~costlib.catalog.deployment.Deployment` (
 KV precisions) into the handful of per-replica numbers the step-time equation needs, in SI units. The
 *precision plan* says which part of a step really runs in which format:
 
-* the transformer body (attention and MLP projections) is stored and multiplied in the weight format,
-  plus its block scales: NVFP4 keeps one FP8 scale per 16 weights (4.5 bits per weight), INT4
-  (AWQ/GPTQ style) one 16-bit scale per 128 (4.125 bits);
+* the transformer body (attention and MLP projections) is stored in the weight format, plus its
+  block scales: NVFP4 keeps one FP8 scale per 16 weights (4.5 bits per weight), INT4 (AWQ/GPTQ
+  style) one 16-bit scale per 128 (4.125 bits); its matmuls run at the catalog's rate for that format
+  (``GPUSpec.flops_for``: INT4 is weight-only, dequantized to 16 bits; FP4 without FP4 tensor cores
+  runs at FP8);
 * the input embedding table and the output head stay in 16 bits (quantized checkpoints leave them
   out, e.g. NVIDIA ModelOpt's FP8 and NVFP4 Llama checkpoints), and the head runs at the 16-bit rate;
 * the KV cache is stored in its format, except that FP4 is stored as FP8: the engines behind the
@@ -14,7 +16,8 @@ KV precisions) into the handful of per-replica numbers the step-time equation ne
   so attention runs at the rate of the cache's format, never narrower than FP8.
 
 ``ideal=True`` gives the loosest plan physics allows (everything in the weight format, the fastest
-tensor rate the GPU lists for a format no narrower than the weights or the cache): the ceiling uses it.
+tensor rate the GPU lists for a format no narrower than the weights or the cache, never slower than the
+real plan's rate): the ceiling uses it.
 Every field may also be a numpy array (:func:`stack`), so one call predicts a whole table.
 """
 from __future__ import annotations
@@ -26,10 +29,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..catalog.deployment import Deployment
-from ..catalog.tables import get_precision
+from ..catalog.tables import get_model, get_precision
 
-__all__ = ["ReplicaSpec", "replica_spec", "stack", "scale_bytes_per_value", "kv_storage", "GIB_PER_GB",
-           "device_memory_bytes"]
+__all__ = ["ReplicaSpec", "replica_spec", "stack", "scale_bytes_per_value", "kv_storage", "kv_bytes_per_token",
+           "GIB_PER_GB", "device_memory_bytes"]
 
 # Datasheets quote HBM in "GB" that are binary: an "80 GB" H100 has 80 GiB = 85.9e9 bytes.
 GIB_PER_GB = 2**30 / 1e9
@@ -47,6 +50,12 @@ def kv_storage(kv):
     """The format the KV cache is really stored in: FP4 is kept as FP8 by the modelled engines (§30.5)."""
     p = get_precision(kv)
     return get_precision("fp8") if p.name.startswith("fp4") else p
+
+
+def kv_bytes_per_token(model, kv="bf16") -> float:
+    """KV-cache bytes per token as stored: 2 (K and V) x layers x KV heads x head dim x bytes (FP4 kept as FP8) (§30.3)."""
+    m = get_model(model)
+    return 2.0 * m.n_layers * m.n_kv_heads * m.head_dim * kv_storage(kv).bytes_per_value
 
 
 def device_memory_bytes(gpu) -> float:
@@ -119,6 +128,7 @@ def _spec(dep: Deployment, ideal: bool) -> ReplicaSpec:
         step_weights += m.n_layers * m.expert_params * body_bytes
         expert = 0.0
     kv_bits = kv.bits
+    real_gemm = g.flops_for(w)  # the catalog's rate for the weight format (INT4: 16-bit matmuls)
     return ReplicaSpec(
         tp=tp, n_layers=m.n_layers, hidden_size=m.hidden_size,
         memory_bytes=tp * device_memory_bytes(g), hbm_bytes_per_s=g.hbm_bytes_per_s,
@@ -128,8 +138,8 @@ def _spec(dep: Deployment, ideal: bool) -> ReplicaSpec:
         body_flops_per_token=2.0 * (m.n_active_params - m.embedding_params),
         head_flops_per_token=2.0 * vh,
         attention_flops_per_pair=4.0 * m.n_layers * m.n_heads * m.head_dim,
-        kv_bytes_per_token=2.0 * m.n_layers * m.n_kv_heads * m.head_dim * kv.bytes_per_value,
-        gemm_flops_per_s=_rate(g, min(w.bits, kv_bits) if ideal else w.bits, fastest=ideal),
+        kv_bytes_per_token=kv_bytes_per_token(m, kv),
+        gemm_flops_per_s=max(_rate(g, min(w.bits, kv_bits), fastest=True), real_gemm) if ideal else real_gemm,
         head_flops_per_s=_rate(g, w.bits, fastest=True) if ideal else _rate(g, 16),
         attention_flops_per_s=_rate(g, min(w.bits, kv_bits) if ideal else max(kv_bits, 8), fastest=ideal),
     )

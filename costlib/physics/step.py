@@ -1,11 +1,21 @@
-"""Throughput: the chapter's decode/prefill ceilings and the full roofline step time (§30.3, §30.4).
+"""Throughput: the chapter's decode/prefill ceilings and the roofline step time, as views of the one engine (§30.3, §30.4).
 
-The master equation for one decode step of a replica at batch B and context C::
+Every step time here is :func:`costlib.physics.engine.step_parts` on the deployment's
+:func:`~costlib.physics.replica.replica_spec` (16-bit embeddings and output head, block scales, an FP4
+cache stored as FP8). One decode step of a replica of TP GPUs at batch B and context C runs B new
+tokens that attend to B x C cached ones::
 
-    t_mem  = (weight bytes read + B * C * KV bytes per token) / (TP * HBM bandwidth * MBU)
-    t_comp = B * (2 * active params + 4 * layers * C * heads * head_dim) / (TP * peak FLOP/s * MFU)
-    t_comm = 2 * layers * (latency + 2 (TP-1)/TP * B * hidden * 2 bytes / link bandwidth)   (TP > 1)
-    step   = max(t_mem, t_comp) + t_comm
+    matmuls    max(weight bytes read / (TP x HBM bw x MBU),  B x (body + head FLOPs per token) / (TP x peak x MFU))
+    attention  max(B (C + 1) x KV bytes per token / (TP x HBM bw x MBU),  B x C x 4 L H d / (TP x peak x MFU))
+    comm       2 x layers x (all-reduce latency + 2 (TP-1)/TP x B x hidden x 2 B / link bw)   (TP > 1)
+    step       matmuls + attention + comm
+
+Prefilling one n-token prompt is the same equation with n new tokens, n (n + 1) / 2 attention pairs,
+nothing cached and one row of logits. Each matmul runs at the rate of its format (body at the weight
+format, head at 16 bits, attention at the cache's format). The defaults are the chapter's profile
+(MBU 0.725, MFU 0.40, the middle of §30.4's ranges) with :data:`DEFAULT_ALLREDUCE_LATENCY_S` = 5 us per
+all-reduce and the full link bandwidth: ``decode_step(dep, B, C)`` is what
+``estimate.predict(..., profile="chapter")`` computes for the same step.
 """
 from __future__ import annotations
 
@@ -17,11 +27,12 @@ import numpy as np
 from costlib.catalog.deployment import Deployment, deployment_arg
 from costlib.catalog.tables import ModelSpec, get_model, get_precision
 from costlib.common import checks as v
-from costlib.physics.memory import kv_bytes_per_token, weight_bytes
+from costlib.physics.engine import Efficiency, StepParts, step_parts, step_work
+from costlib.physics.replica import replica_spec
 
 __all__ = [
     "MBU_RANGE", "MFU_RANGE", "DEFAULT_MBU", "DEFAULT_MFU", "DEFAULT_ALLREDUCE_LATENCY_S", "realism",
-    "decode_ceiling_tokens_per_s", "prefill_ceiling_tokens_per_s",
+    "chapter_efficiency", "decode_ceiling_tokens_per_s", "prefill_ceiling_tokens_per_s",
     "weight_bytes_read_per_step", "DecodeStep", "decode_step", "step_time_s", "decode_tokens_per_s",
     "tpot_s", "prefill_time_s", "prefill_tokens_per_s", "ridge_batch", "arithmetic_intensity",
     "attainable_flops", "decode_estimate", "prefill_arithmetic_intensity",
@@ -31,17 +42,24 @@ MBU_RANGE = (0.60, 0.85)  # decode memory-bandwidth utilization (§30.4)
 MFU_RANGE = (0.30, 0.50)  # prefill model-FLOP utilization (§30.4)
 DEFAULT_MBU = sum(MBU_RANGE) / 2
 DEFAULT_MFU = sum(MFU_RANGE) / 2
-DEFAULT_ALLREDUCE_LATENCY_S = 5e-6  # fixed cost of one small all-reduce inside an NVLink node
-ACTIVATION_BYTES = 2  # bf16 activations exchanged by tensor parallelism
+# Fixed cost of one small all-reduce inside an NVLink node: the chapter profile's value, and the default
+# of every function here. (The calibrated profile fits its own: 60 us, which also absorbs engine costs.)
+DEFAULT_ALLREDUCE_LATENCY_S = 5e-6
 
 
 def realism(level: str = "mid") -> tuple[float, float]:
     """(MBU, MFU) at the low end, middle or high end of the chapter's ranges (§30.4)."""
     lv = v.choice("level", level, ["low", "mid", "high"])
-    i = {"low": 0, "high": 1}
     if lv == "mid":
         return DEFAULT_MBU, DEFAULT_MFU
-    return MBU_RANGE[i[lv]], MFU_RANGE[i[lv]]
+    i = {"low": 0, "high": 1}[lv]
+    return MBU_RANGE[i], MFU_RANGE[i]
+
+
+def chapter_efficiency(level: str = "mid") -> Efficiency:
+    """The engine's Efficiency at the chapter's low, mid or high MBU/MFU, 5 us all-reduces, no overheads (§30.4)."""
+    mbu, mfu = realism(level)
+    return Efficiency(mbu=mbu, mfu=mfu, allreduce_latency_s=DEFAULT_ALLREDUCE_LATENCY_S)
 
 
 # ---------------------------------------------------------------- the chapter's two ceilings
@@ -62,35 +80,40 @@ def prefill_ceiling_tokens_per_s(peak_flops, n_params, mfu=1.0):
     return pf * u / (2 * n)
 
 
-# ---------------------------------------------------------------- the roofline step
+# ---------------------------------------------------------------- the engine's step, seen as a decode step
 
 def weight_bytes_read_per_step(dep: Deployment, batch=1):
-    """Weight bytes one decode step reads; for MoE only the experts the batch touches (§30.3).
+    """Weight bytes one decode step reads, as the engine stores them; MoE: only the experts touched (§30.3).
 
     With E experts and k routed per token, B tokens touch on average E (1 - (1 - k/E)^B) experts
-    per layer (uniform routing).
+    per layer (uniform routing). The input embedding table is looked up, not read.
     """
     deployment_arg(dep)
     b = v.number("batch", batch, low=1, low_inclusive=True)
-    return _weight_bytes_read(dep.model, dep.weights, b)
+    w = replica_spec(dep).weights_read_bytes(b)
+    return w + 0.0 * b if np.ndim(b) else float(w)
 
 
-def _weight_bytes_read(m, weights, b):
-    """Weight bytes read for b tokens at once (b already validated); MoE: only the experts touched."""
-    if not m.is_moe:
-        return weight_bytes(m, weights) * np.ones_like(b) if np.ndim(b) else weight_bytes(m, weights)
-    touched = m.n_experts * (1 - (1 - m.experts_per_token / m.n_experts) ** b)
-    return (m.shared_params + m.n_layers * touched * m.expert_params) * weights.bytes_per_value
+def _efficiency(mbu, mfu, allreduce_latency_s) -> Efficiency:
+    """Checked efficiencies as the engine's Efficiency (ValueErrors name mbu, mfu, allreduce_latency_s)."""
+    u_b = v.fraction("mbu", mbu, scalar=True)
+    u_f = v.fraction("mfu", mfu, scalar=True)
+    lat = v.number("allreduce_latency_s", allreduce_latency_s, low=0, low_inclusive=True, high=1.0, scalar=True)
+    return Efficiency(mbu=float(u_b), mfu=float(u_f), allreduce_latency_s=float(lat))
 
 
-def _flops_per_token(dep: Deployment, context):
-    m = dep.model
-    return 2 * m.n_active_params + 4 * m.n_layers * context * m.n_heads * m.head_dim
+def _decode_parts(dep: Deployment, eff: Efficiency, b, c, *, ideal: bool = False) -> StepParts:
+    """The engine's parts of a decode step: B new tokens, B x C pairs and cached tokens, B rows of logits."""
+    return step_parts(replica_spec(dep, ideal=ideal), eff, b, b * c, b * c, b)
 
 
 @dataclass(frozen=True)
 class DecodeStep:
-    """The parts of one decode step (seconds), and what they imply (§30.3)."""
+    """The parts of one decode step (seconds), and what they imply (§30.3).
+
+    ``memory_s`` and ``compute_s`` sum the matmul and attention kernels' bytes and FLOPs times;
+    ``bound`` compares them; the step is ``parts.step_time_s`` (each kernel its own roofline).
+    """
 
     batch: object
     context: object
@@ -100,6 +123,7 @@ class DecodeStep:
     step_time_s: object
     tokens_per_s: object
     bound: object  # "memory" / "compute", or an array of them
+    parts: StepParts | None = None  # the engine's parts: matmul and attention, memory and compute
 
     @property
     def tpot_s(self):
@@ -108,7 +132,7 @@ class DecodeStep:
 
 def decode_step(dep: Deployment, batch, context, mbu=DEFAULT_MBU, mfu=DEFAULT_MFU,
                 allreduce_latency_s=DEFAULT_ALLREDUCE_LATENCY_S) -> DecodeStep:
-    """Roofline time of one decode step at batch B and context C, with KV reads and TP traffic (§30.3).
+    """Time of one decode step at batch B and context C: the engine's master equation (§30.3).
 
     ``batch`` and ``context`` may be numpy arrays (broadcast together). Capacity is not checked
     here: use :func:`costlib.physics.memory.fit` first (the CLI and the widgets do).
@@ -116,25 +140,11 @@ def decode_step(dep: Deployment, batch, context, mbu=DEFAULT_MBU, mfu=DEFAULT_MF
     deployment_arg(dep)
     b = v.number("batch", batch, low=1, low_inclusive=True)
     c = v.number("context", context, low=0, low_inclusive=True)
-    u_b = v.fraction("mbu", mbu)
-    u_f = v.fraction("mfu", mfu)
-    lat = v.number("allreduce_latency_s", allreduce_latency_s, low=0, low_inclusive=True)
-    g, m, tp = dep.gpu, dep.model, dep.tp
-    bytes_ = weight_bytes_read_per_step(dep, b) + b * c * kv_bytes_per_token(m, dep.kv)
-    mem = bytes_ / (tp * g.hbm_bytes_per_s * u_b)
-    comp = b * _flops_per_token(dep, c) / (tp * g.flops_for(dep.weights) * u_f)
-    if tp > 1:
-        per_ar = lat + 2 * (tp - 1) / tp * b * m.hidden_size * ACTIVATION_BYTES / g.link_bytes_per_s
-        comm = 2 * m.n_layers * per_ar
-    else:
-        comm = 0.0 * b
-    step = np.maximum(mem, comp) + comm
-    bound = np.where(mem >= comp, "memory", "compute")
-    scalar = np.ndim(step) == 0
+    p = _decode_parts(dep, _efficiency(mbu, mfu, allreduce_latency_s), b, c)
+    scalar = np.ndim(p.step_time_s) == 0
     f = float if scalar else np.asarray
-    return DecodeStep(batch=b, context=c, memory_s=f(mem), compute_s=f(comp), comm_s=f(comm),
-                      step_time_s=f(step), tokens_per_s=f(b / step),
-                      bound=str(bound) if scalar else bound)
+    return DecodeStep(batch=b, context=c, memory_s=f(p.memory_s), compute_s=f(p.compute_s), comm_s=p.comm_s,
+                      step_time_s=p.step_time_s, tokens_per_s=f(b / p.step_time_s), bound=p.bound, parts=p)
 
 
 def step_time_s(dep, batch, context, mbu=DEFAULT_MBU, mfu=DEFAULT_MFU, **kw):
@@ -154,22 +164,14 @@ def decode_tokens_per_s(dep, batch, context, mbu=DEFAULT_MBU, mfu=DEFAULT_MFU, *
 
 def prefill_time_s(dep: Deployment, prompt_tokens, mfu=DEFAULT_MFU, mbu=DEFAULT_MBU,
                    allreduce_latency_s=DEFAULT_ALLREDUCE_LATENCY_S):
-    """Time to prefill one prompt (TTFT without queueing): compute-bound, with causal attention (§30.3)."""
+    """Time to prefill one prompt alone (TTFT without queueing): the engine's step over its n tokens (§30.3).
+
+    n new tokens, n (n + 1) / 2 causal attention pairs, nothing cached, one row of logits.
+    """
     deployment_arg(dep)
     n = v.number("prompt_tokens", prompt_tokens, low=1, low_inclusive=True)
-    u_f = v.fraction("mfu", mfu)
-    u_b = v.fraction("mbu", mbu)
-    lat = v.number("allreduce_latency_s", allreduce_latency_s, low=0, low_inclusive=True)
-    g, m, tp = dep.gpu, dep.model, dep.tp
-    flops = 2 * m.n_active_params * n + 2 * m.n_layers * m.n_heads * m.head_dim * n * n
-    comp = flops / (tp * g.flops_for(dep.weights) * u_f)
-    mem = weight_bytes_read_per_step(dep, n) / (tp * g.hbm_bytes_per_s * u_b)
-    comm = 0.0
-    if tp > 1:
-        comm = 2 * m.n_layers * (lat + 2 * (tp - 1) / tp * n * m.hidden_size * ACTIVATION_BYTES
-                                 / g.link_bytes_per_s)
-    t = np.maximum(comp, mem) + comm
-    return float(t) if np.ndim(t) == 0 else t
+    eff = _efficiency(mbu, mfu, allreduce_latency_s)
+    return step_parts(replica_spec(dep), eff, n, n * (n + 1) / 2, 0.0, 1.0).step_time_s
 
 
 def prefill_tokens_per_s(dep: Deployment, prompt_tokens=1000, mfu=DEFAULT_MFU, **kw):
@@ -179,61 +181,61 @@ def prefill_tokens_per_s(dep: Deployment, prompt_tokens=1000, mfu=DEFAULT_MFU, *
 
 
 def ridge_batch(dep: Deployment, context, mbu=DEFAULT_MBU, mfu=DEFAULT_MFU) -> float:
-    """Batch at which a decode step turns from memory- to compute-bound; inf if never (§30.3).
+    """Batch at which a decode step's compute time overtakes its memory time; inf if never (§30.3).
 
-    Solves B * f / (peak * MFU) = (W + B * C * kv) / (bandwidth * MBU) for a dense model.
+    From the engine's parts: every FLOP and the KV traffic grow with B, the weight reads do not
+    (MoE: they grow towards all experts), so memory_s = compute_s where
+    B = weight time(B) / (compute time per sequence - KV time per sequence), a fixed point for MoE.
+    Below it :func:`decode_step` says "memory", above it "compute".
     """
     deployment_arg(dep)
     # one number each: the ridge is a single batch size (an array here ended in a TypeError)
     c = v.number("context", context, low=0, low_inclusive=True, scalar=True)
-    u_b = v.number("mbu", mbu, low=0.0, high=1.0, scalar=True)
-    u_f = v.number("mfu", mfu, low=0.0, high=1.0, scalar=True)
-    g, m = dep.gpu, dep.model
-    bw = g.hbm_bytes_per_s * u_b
-    pk = g.flops_for(dep.weights) * u_f
-    denom = _flops_per_token(dep, c) / pk - c * kv_bytes_per_token(m, dep.kv) / bw
+    eff = _efficiency(mbu, mfu, 0.0)
+    one = _decode_parts(dep, eff, 1.0, c)
+    denom = one.compute_s - one.attention_memory_s
     if denom <= 0:
         return math.inf
-    ridge = weight_bytes_read_per_step(dep, 1) / bw / denom
-    for _ in range(50):  # MoE: the weights read grow with the batch; iterate to the fixed point
-        ridge = weight_bytes_read_per_step(dep, max(1.0, ridge)) / bw / denom
+    ridge = one.matmul_memory_s / denom
+    if dep.model.is_moe:  # the weights read grow with the batch; iterate to the fixed point
+        for _ in range(60):
+            ridge = _decode_parts(dep, eff, max(1.0, ridge), c).matmul_memory_s / denom
     return float(ridge)
 
 
 def arithmetic_intensity(dep: Deployment, batch, context):
-    """FLOPs per byte of one decode step (x axis of the roofline plot) (§30.6)."""
+    """FLOPs per byte of one decode step, the engine's FLOPs over its HBM bytes (x axis of the roofline plot) (§30.6)."""
     deployment_arg(dep)
     b = v.number("batch", batch, low=1, low_inclusive=True)
     c = v.number("context", context, low=0, low_inclusive=True)
-    flops = b * _flops_per_token(dep, c)
-    bytes_ = weight_bytes_read_per_step(dep, b) + b * c * kv_bytes_per_token(dep.model, dep.kv)
-    return flops / bytes_
+    w = step_work(replica_spec(dep), b, b * c, b * c, b)
+    return w.flops / w.bytes
 
 
 def prefill_arithmetic_intensity(dep_or_model, prompt_tokens, weights=None, kv=None):
-    """FLOPs per byte of prefilling one n-token prompt: matmuls + causal attention over weights read + KV written (§30.3).
+    """FLOPs per byte of prefilling one n-token prompt, the engine's FLOPs over its HBM bytes (§30.3).
 
-    FLOPs = 2 x active params x n + 2 x layers x heads x head_dim x n^2; bytes = the weights read
-    once (MoE: the experts the n tokens touch) + n x KV bytes per token. ``dep_or_model`` is a
-    Deployment (its precisions are used) or a model id / ModelSpec with ``weights`` (default bf16)
-    and ``kv`` (default bf16). ``prompt_tokens`` may be an array.
+    The same step as :func:`prefill_time_s`: n tokens through the body, causal attention over
+    n (n + 1) / 2 pairs and one row of logits, over the weights read once (MoE: the experts the n
+    tokens touch) + the n tokens' KV written. ``dep_or_model`` is a Deployment (its precisions are used)
+    or a model id / ModelSpec with ``weights`` (default bf16) and ``kv`` (default bf16); bytes and FLOPs
+    do not depend on the GPU, so a model alone is put on one H100. ``prompt_tokens`` may be an array.
     """
     if isinstance(dep_or_model, Deployment):
         if weights is not None or kv is not None:
             raise ValueError("weights and kv must be None when dep_or_model is a Deployment (its own precisions "
                              f"are used); got weights={weights!r}, kv={kv!r}")
-        m, w_p, kv_p = dep_or_model.model, dep_or_model.weights, dep_or_model.kv
+        dep = dep_or_model
     elif isinstance(dep_or_model, (str, ModelSpec)):
         m = get_model(dep_or_model) if isinstance(dep_or_model, str) else dep_or_model
-        w_p = get_precision("bf16" if weights is None else weights)
-        kv_p = get_precision("bf16" if kv is None else kv)
+        dep = Deployment(m, "H100-SXM", 1, get_precision("bf16" if weights is None else weights),
+                         get_precision("bf16" if kv is None else kv))
     else:
         raise ValueError("dep_or_model must be a Deployment, a model id or a ModelSpec, got "
                          f"{dep_or_model!r}")
     n = v.number("prompt_tokens", prompt_tokens, low=1, low_inclusive=True)
-    flops = 2 * m.n_active_params * n + 2 * m.n_layers * m.n_heads * m.head_dim * n * n
-    bytes_ = _weight_bytes_read(m, w_p, n) + n * kv_bytes_per_token(m, kv_p)
-    out = flops / bytes_
+    w = step_work(replica_spec(dep), n, n * (n + 1) / 2, 0.0, 1.0)
+    out = w.flops / w.bytes
     return float(out) if np.ndim(out) == 0 else out
 
 
@@ -246,10 +248,13 @@ def attainable_flops(gpu_flops, gpu_bytes_per_s, intensity):
 
 
 def decode_estimate(dep: Deployment, batch, context) -> dict:
-    """Decode tokens/s at the low, mid and high ends of the chapter's MBU/MFU ranges, plus the ceiling (§30.4)."""
-    out = {}
-    for lv in ("low", "mid", "high"):
-        mbu, mfu = realism(lv)
-        out[lv] = decode_tokens_per_s(dep, batch, context, mbu, mfu)
-    out["ceiling"] = decode_tokens_per_s(dep, batch, context, 1.0, 1.0)
+    """Decode tokens/s at the chapter's low, mid and high MBU/MFU, plus the engine's ceiling (§30.4).
+
+    The ceiling is the ceiling profile's step: efficiencies of 1, everything overlapped, no
+    latencies, the loosest precision plan.
+    """
+    out = {lv: decode_tokens_per_s(dep, batch, context, *realism(lv)) for lv in ("low", "mid", "high")}
+    b = v.number("batch", batch, low=1, low_inclusive=True)
+    c = v.number("context", context, low=0, low_inclusive=True)
+    out["ceiling"] = b / _decode_parts(dep, Efficiency(overlap=True), b, c, ideal=True).step_time_s
     return out
