@@ -135,18 +135,44 @@ def test_p4_gib_and_vllm_fraction_are_accepted_by_name():
     assert res.passed and "gpu_memory_utilization=0.9" in res.message
 
 
-def test_p3_730_hours_accepted_and_fp8_kv_fleet_refused_by_name():
-    gpus = round(grading.expected_value("p3") / (2.0 * 720))
-    res = cl.check("p3", gpus * 2.0 * 730)
-    assert res.passed and "730 hours" in res.message
-    res = cl.check("p3", 2 * 2.0 * 720)  # one TP=2 replica for the month
+def _engine_full_load_mid(weights, kv):
+    """The best TP's full-load mid $/M of 70B on H100s at $2/h, from quote (not the teaching layer)."""
+    mids = [q.usd_per_million.mid for q in (
+        cl.quote("llama-3.1-70b", "H100-SXM", tp, weights, kv, input_len=1024, output_len=1024,
+                 usd_per_gpu_hour=2.0) for tp in (1, 2, 4, 8)) if q.ok]
+    return min(mids)
+
+
+def test_p3_average_not_peak_no_longer_coincides_with_the_key():
+    # #14: the average-sized answer once equalled the key. Sized for 3x average + 30% headroom the
+    # floor is 3.9x the full-load $/M, so the two are now a factor 3.9 apart, whatever the engine says
+    full = _engine_full_load_mid("bf16", "bf16")
+    key = grading.expected_value("p3")
+    assert key == pytest.approx(full * 3.0 * 1.3, rel=1e-9)
+    slip = cl.check("p3", full)  # side 1: the slip is named
+    assert not slip.passed and "sized for average traffic" in slip.message
+    right = cl.check("p3", key)  # side 2: the key never gets the slip's message
+    assert right.passed and "average" not in right.message
+
+
+def test_p3_bf16_never_beats_the_api_and_fp8_kv_is_refused_by_name():
+    assert grading.expected_value("p3") > 0.88  # at the band's mid, at any volume
+    fp8kv = _engine_full_load_mid("fp8", "fp8") * 3.0 * 1.3
+    res = cl.check("p3", fp8kv)
     assert not res.passed and "FP8 KV cache" in res.message and "fixes bf16" in res.message
 
 
-def test_p6_fp8_fleet_is_not_called_switching_off_overnight():
-    fp8 = bank.get_question("p6").alternatives[0].value()
-    res = cl.check("p6", fp8)
-    assert "FP8 weights" in res.message and not res.passed
+def test_p6_overnight_off_is_bought_on_demand():
+    # the bf16 fleet: 4 GPUs (one TP=4 replica) for 10M tokens/h x 12 h x 30 days = 3.6B tokens
+    key = grading.expected_value("p6")
+    assert key == pytest.approx(4 * 2.0 * 720 / 3600, rel=1e-9)
+    # reserved bills 24/7: halving the reserved bill for 12 off hours is the slip
+    msg = cl.check("p6", key * 12 / 24).message
+    assert "bills 24/7" in msg and "on demand" in msg
+    # the same GPUs rented on demand (catalog mid, $3.00-4.50 -> $3.75/h) for the busy hours only
+    on_demand = 4 * 3.75 * 12 * 30 / 3600
+    res = cl.check("p6", on_demand)
+    assert not res.passed and "rented on demand" in res.message and "valid plan" in res.message
 
 
 def test_p5_states_its_hidden_constant():
