@@ -106,33 +106,46 @@ def test_p1_forgot_both_conversions():
         "p1", 2.0 / (5000 * 3600)).message
 
 
+_LIMITS = cl.get_profile("calibrated").limits  # the engine's stated memory parameters
+H100_GIB = 80 * 2**30  # the device's memory; the datasheet's "80 GB"
+
+
+def _p4_room(memory_per_gpu=H100_GIB, reserve=None, kv_fraction=None):
+    reserve = _LIMITS.reserve_bytes_per_gpu if reserve is None else reserve
+    kv_fraction = _LIMITS.kv_fraction if kv_fraction is None else kv_fraction
+    return kv_fraction * (8 * (memory_per_gpu - reserve) - 2 * N70)
+
+
 def test_p4_chapter_answers_get_the_memory_reason():
     for seqs, tpot in ((1600, 0.2), (4000, 0.5)):
         assert seqs == 8 * 1000 * tpot  # the chapter's 8 GPUs x 1,000 tokens/s x TPOT
         msg = cl.check("p4", seqs).message
         kv_tb = seqs * 2048 * KV70_BF16 / 1e12
         assert f"{kv_tb:.2f} TB" in msg and "memory binds first" in msg
+        assert f"{_p4_room() / 1e12:.2f} TB" in msg
     assert f"{1600 * 2048 * KV70_BF16 / 1e12:.2f}" == "1.07"  # the 1.07 TB
 
 
 def test_p4_is_a_hard_edge():
-    free = 8 * H100_USABLE - 2 * N70
-    best = int(free // KV70_BF16) // 2048
+    best = int(_p4_room() // (2048 * KV70_BF16))
     assert cl.check("p4", best).passed
     over = cl.check("p4", best + 1).message
     assert "do not fit" in over and "GB more" in over
-    assert "not the largest" in cl.check("p4", best - 1).message or \
-        "more do too" in cl.check("p4", best - 1).message
+    assert "more do too" in cl.check("p4", best - 1).message
 
 
-def test_p4_gib_and_vllm_fraction_are_accepted_by_name():
-    gib = 80 * 2**30
-    free_gib = 8 * (gib * 0.95 - 1e9) - 2 * N70
-    res = cl.check("p4", int(free_gib // KV70_BF16) // 2048)
-    assert res.passed and "GiB" in res.message
-    free_vllm = 8 * 80e9 * 0.9 - 2 * N70
-    res = cl.check("p4", int(free_vllm // KV70_BF16) // 2048)
+def test_p4_decimal_gb_and_vllm_fraction_are_accepted_by_name():
+    res = cl.check("p4", int(_p4_room(memory_per_gpu=80e9) // (2048 * KV70_BF16)))
+    assert res.passed and "80 x 10^9 bytes" in res.message
+    vllm = (8 * H100_GIB * 0.9 - 2 * N70) // (2048 * KV70_BF16)  # 90% of HBM, no reserve
+    res = cl.check("p4", int(vllm))
     assert res.passed and "gpu_memory_utilization=0.9" in res.message
+
+
+def test_p4_states_the_engine_memory_rule():
+    ask = bank.get_question("p4").ask
+    assert f"{_LIMITS.reserve_bytes_per_gpu / 1e9:.2f} GB per GPU" in ask
+    assert f"{_LIMITS.kv_fraction:.0%}" in ask and "80 GiB" in ask
 
 
 def _engine_full_load_mid(weights, kv):

@@ -18,8 +18,8 @@ from costlib.economics.cost import (
     usd_per_million_tokens,
 )
 from costlib.economics.crossover import HOURS_PER_MONTH
-from costlib.economics.frontier import largest_batch_under_tpot
-from costlib.physics.memory import fit, kv_bytes_per_token, usable_bytes, weight_bytes
+from costlib.estimate.predict import batch_for_tpot
+from costlib.physics.memory import fit, kv_bytes_per_token, weight_bytes
 from costlib.physics.step import (
     DEFAULT_ALLREDUCE_LATENCY_S,
     DEFAULT_MBU,
@@ -37,6 +37,13 @@ from costlib.teaching.fleets import (
     floor_options,
     overnight_off_plan,
     peak_floor_usd_per_million,
+)
+from costlib.teaching.kv_room import (
+    fixed_batch_tpot_s,
+    kv_room,
+    largest_batch_by_memory,
+    largest_batch_by_tpot,
+    reservation_tokens,
 )
 
 __all__ = ["VLLM_MEMORY_FRACTION", "ALTERNATIVES", "EDGE_REASONS", "ASSUMPTIONS", "P1", "P2", "P3", "P4", "P5", "P6", "P7", "CQ1", "CQ2", "CQ3", "CQ4",
@@ -71,9 +78,11 @@ P3 = Inputs("Practice 3 (§30.7); $/GPU-hour is the chapter's default (§30.7), 
             input_tokens=ch.INPUT_TOKENS, output_tokens=ch.OUTPUT_TOKENS, profile="calibrated",
             point="mid")
 
-P4 = Inputs("Practice 4 (§30.9); one TP=8 replica in bf16 is our reading", model=ch.P4.model,
+P4 = Inputs("Practice 4 (§30.9); one TP=8 replica in bf16, requests of 1,024+1,024 tokens (sequences "
+            "of 2,048) and the engine's calibrated profile are our reading", model=ch.P4.model,
             gpu=ch.P4.gpu, n_gpus=ch.P4.n_gpus, tp=ch.P4.n_gpus, weights="bf16",
-            tpot_target_s=ch.P4.tpot_targets_s[0], tpot_target_relaxed_s=ch.P4.tpot_targets_s[1])
+            tpot_target_s=ch.P4.tpot_targets_s[0], tpot_target_relaxed_s=ch.P4.tpot_targets_s[1],
+            input_tokens=ch.INPUT_TOKENS, output_tokens=ch.OUTPUT_TOKENS, profile="calibrated")
 
 P5 = Inputs("Practice 5 (§30.5); TP=2 (70B bf16 needs two H100s) and batch 1 are ours; "
             "$/GPU-hour is the chapter's default (§30.2)", model=ch.P5.model, gpu=ch.P5.gpu,
@@ -145,22 +154,26 @@ def _p4_dep(**kw):
 
 
 def _p4_expected():
-    return largest_batch_under_tpot(_p4_dep(), P4.tpot_target_s, ASSUMPTIONS.context)
+    return float(batch_for_tpot(_p4_dep(), P4.input_tokens, P4.output_tokens, P4.tpot_target_s, P4.profile))
+
+
+def _p4_room(**swaps) -> dict:
+    """The TP=8 replica's KV room on the engine (kv_room), with a slip's swaps."""
+    return kv_room(_p4_dep(), P4.profile, **swaps)
 
 
 def _p4_free_bytes() -> float:
-    """KV-cache room of the 8 GPUs: usable memory minus the weights."""
-    return P4.tp * usable_bytes(P4.gpu) - weight_bytes(P4.model, P4.weights)
+    """KV-cache room of the 8 GPUs on the engine."""
+    return _p4_room()["kv_bytes"]
 
 
 def _p4_kv_bytes_per_sequence() -> float:
-    return kv_bytes_per_token(P4.model, _p4_dep().kv) * ASSUMPTIONS.context
+    return _p4_room()["kv_bytes_per_token"] * reservation_tokens(P4.input_tokens, P4.output_tokens, P4.profile)
 
 
-def _p4_by_hand(kv_scale=1.0):
-    """The memory limit written out, with the KV bytes per token scaled by a slip."""
-    return float(_p4_free_bytes() // (kv_bytes_per_token(P4.model, _p4_dep().kv) * kv_scale)
-                 // ASSUMPTIONS.context)
+def _p4_by_hand(**swaps):
+    """The memory limit written out, with one term swapped for a slip."""
+    return float(largest_batch_by_memory(_p4_room(**swaps), P4.input_tokens, P4.output_tokens, P4.profile))
 
 
 def _p4_with_attention_heads():
@@ -178,14 +191,14 @@ def _p4_edge(x: float) -> str:
     largest."""
     if not float(x).is_integer():
         return f"{x:g} is not a whole number of sequences"
-    n, c = int(x), ASSUMPTIONS.context
+    n = int(x)
     short = n * _p4_kv_bytes_per_sequence() - _p4_free_bytes()
     if short > 0:
         return (f"{n:,} sequences do not fit: their KV cache is {short / 1e9:.1f} GB more than "
-                "the memory left beside the weights (the answer is a hard edge: check it exactly)")
-    step = decode_step(_p4_dep(), n, c).step_time_s
-    if step > P4.tpot_target_s:
-        return (f"at {n:,} sequences a decode step takes {step * 1e3:.0f} ms, over the "
+                "the engine's KV room (the answer is a hard edge: check it exactly)")
+    tpot = fixed_batch_tpot_s(_p4_dep(), n, P4.input_tokens, P4.output_tokens, P4.profile)
+    if tpot > P4.tpot_target_s:
+        return (f"at {n:,} sequences a decode step takes {tpot * 1e3:.0f} ms, over the "
                 f"{P4.tpot_target_s * 1e3:g} ms target")
     return (f"{n:,} sequences fit and meet the target, but more do too: the question asks for the "
             "largest (a hard edge, checked exactly)")
@@ -193,15 +206,8 @@ def _p4_edge(x: float) -> str:
 
 def _p4_tpot_only():
     """Largest batch meeting the TPOT target if memory were unlimited (what ignoring fit gives)."""
-    dep, c = _p4_dep(), ASSUMPTIONS.context
-    lo, hi = 1, 2
-    while decode_step(dep, hi, c).step_time_s <= P4.tpot_target_s:
-        lo, hi = hi, hi * 2
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        meets = decode_step(dep, mid, c).step_time_s <= P4.tpot_target_s
-        lo, hi = (mid, hi) if meets else (lo, mid)
-    return float(lo)
+    return float(largest_batch_by_tpot(_p4_dep(), P4.tpot_target_s, P4.input_tokens, P4.output_tokens,
+                                       P4.profile))
 
 
 def _p5_deps():
@@ -360,8 +366,7 @@ SLIPS = {
         "at_this_volume": lambda: float(_p3_fleet()["monthly_usd"]) / (_p3_month_tokens() / 1e6),
     },
     "p4": {
-        "all_80gb": lambda: float(fit(_p4_dep(memory_fraction=1.0, reserve_bytes=0.0),
-                                      ASSUMPTIONS.context).max_batch),
+        "all_80gb": lambda: _p4_by_hand(reserve_bytes_per_gpu=0.0, kv_fraction=1.0),
         "attention_heads": _p4_with_attention_heads,
         "kv_1_byte": lambda: _p4_by_hand(kv_scale=0.5),
         "kv_4_bytes": lambda: _p4_by_hand(kv_scale=2.0),
@@ -403,13 +408,10 @@ ALTERNATIVES = {
         "chapter_profile": lambda: _p3_floor(profile="chapter"),
     },
     "p4": {
-        "hbm_gib": lambda: float(fit(_p4_dep(hbm_bytes=get_gpu(P4.gpu).hbm_gb * 2**30),
-                                     ASSUMPTIONS.context).max_batch),
-        "hbm_decimal_gb": lambda: float(fit(_p4_dep(hbm_bytes=get_gpu(P4.gpu).hbm_gb * 1e9),
-                                            ASSUMPTIONS.context).max_batch),
-        "vllm_fraction": lambda: float(fit(_p4_dep(memory_fraction=VLLM_MEMORY_FRACTION,
-                                                   reserve_bytes=0.0),
-                                           ASSUMPTIONS.context).max_batch),
+        "hbm_decimal_gb": lambda: _p4_by_hand(memory_bytes=P4.tp * get_gpu(P4.gpu).hbm_gb * 1e9),
+        "vllm_fraction": lambda: _p4_by_hand(
+            memory_bytes=P4.tp * get_gpu(P4.gpu).hbm_gb * 2**30 * VLLM_MEMORY_FRACTION,
+            reserve_bytes_per_gpu=0.0, kv_fraction=1.0),
     },
     "p5": {"no_allreduce": lambda: _p5_ratio(allreduce_latency_s=0.0)},
     "p6": {"fp8_fleet": lambda: _p6_expected(weights="fp8"),
@@ -430,9 +432,13 @@ def _p3_values() -> dict:
 
 def _p4_values() -> dict:
     kv_seq = _p4_kv_bytes_per_sequence()
+    room = _p4_room()
     return {"p4_tpot_target_ms": P4.tpot_target_s * 1e3,
-            "p4_kv_bytes_per_token": kv_bytes_per_token(P4.model, _p4_dep().kv),
-            "p4_free_tb": _p4_free_bytes() / 1e12,
+            "p4_kv_bytes_per_token": room["kv_bytes_per_token"],
+            "p4_free_tb": room["kv_bytes"] / 1e12,
+            "p4_kv_pct": room["kv_fraction"] * 100,
+            "p4_reserve_gb": room["reserve_bytes"] / P4.tp / 1e9,
+            "p4_gpu_gib": get_gpu(P4.gpu).hbm_gb,
             "p4_chapter_seqs": _p4_chapter(P4.tpot_target_s),
             "p4_chapter_kv_tb": _p4_chapter(P4.tpot_target_s) * kv_seq / 1e12,
             "p4_relaxed_seqs": _p4_chapter(P4.tpot_target_relaxed_s),
