@@ -564,6 +564,7 @@ TEXT_VALUES = {
     "d2": lambda: {"d2_tp_after_list": " or TP=".join(map(str, D2.tp_after_options))},
     "d4": lambda: {"d4_tpot_target_ms": D4.tpot_target_s * 1e3},
     "d6": lambda: {"d6_billion_tokens_per_month": D6.tokens_per_month / 1e9,
+                   "d6_context": D6.prompt_tokens + D6.output_tokens,
                    "d6_tokens_per_request": D6.prompt_tokens + D6.output_tokens},
     "d7": _d7_values,
     "d8": lambda: {"d8_peak_million_tokens_per_hour": D8.peak_tokens_per_hour / 1e6,
