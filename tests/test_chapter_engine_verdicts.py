@@ -108,4 +108,4 @@ def test_fp8_h200_twenty_cents_is_at_the_ceiling_not_in_the_band(table):
     r = row(table, "s30_5_table_fp8_h200")
     assert r["verdict"] == "wrong"
     assert math.isclose(r["band_low"], q.usd_per_million.low, rel_tol=1e-9)
-    assert f"${ceiling:.2f}/M" in r["why"]
+    assert f"${ceiling:.3f}/M" in r["why"]

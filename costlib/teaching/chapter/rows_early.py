@@ -299,8 +299,9 @@ def rows_30_5(add):
                    "utilization, calibrated band: "
                    + "; ".join(f"{kv} KV cache (batch {d['batch']}) {t.usd(d['usd_low'])}-"
                                f"{t.usd(d['usd_high'])}/M" for kv, d in runs.items())
-                   + f". At the physics ceiling (bf16 KV cache): {t.usd(first['usd_ceiling'])}/M"
-                   + (": the chapter's figure is below even that." if r.usd_per_million < first["usd_ceiling"]
+                   + f". At the physics ceiling (bf16 KV cache): ${first['usd_ceiling']:.3f}/M"
+                   + (f": the chapter's ${r.usd_per_million:.3f} is below even that."
+                      if r.usd_per_million < first["usd_ceiling"]
                       else "; the chapter's figure needs an engine near that limit."
                       if r.usd_per_million < min(d["usd_low"] for d in runs.values()) else "."))
             add(f"s30_5_table_{r.key}", first["usd_per_million"], why, fit_result=f,
