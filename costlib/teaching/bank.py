@@ -16,10 +16,12 @@ from importlib import resources
 import numpy as np
 import yaml
 
+from costlib.catalog.deployment import DEFAULT_MEMORY_FRACTION, DEFAULT_RESERVE_BYTES
+from costlib.physics.step import DEFAULT_MBU, DEFAULT_MFU
 from costlib.teaching import questions_drills, questions_levers, questions_practice, questions_scale
 from costlib.teaching.question import Alternative, Mistake, Option, Question
 
-__all__ = ["MESSAGES", "UNIT_MISTAKES", "register", "unregister", "get_question", "question_ids",
+__all__ = ["MESSAGES", "CONVENTIONS", "UNIT_MISTAKES", "register", "unregister", "get_question", "question_ids",
            "all_questions", "find_question", "expected_value", "unknown_message", "norm_id", "sort_key",
            "clear_cache", "load_questions"]
 
@@ -36,6 +38,14 @@ def _read(name: str) -> dict:
 _GRADING = _read("grading_messages.yaml")
 MESSAGES: dict[str, str] = dict(_GRADING["messages"])
 
+# The workbook's shared conventions as the question texts state them, formatted from the constants
+# the answer functions use (costlib's memory rule and the middle of §30.4's MBU/MFU ranges).
+CONVENTIONS: dict[str, str] = {
+    "MEMORY_RULE": (f"usable memory = {DEFAULT_MEMORY_FRACTION:.0%} of HBM minus "
+                    f"{DEFAULT_RESERVE_BYTES / 1e9:g} GB per GPU"),
+    "ROOFLINE": f"costlib's roofline at MBU {DEFAULT_MBU:.3f} and MFU {DEFAULT_MFU:.2f}",
+}
+
 # Unit slips every numeric question is checked for (after its own slip table).
 UNIT_MISTAKES = tuple(
     Mistake(s["message"], factor=s["factor"] if "factor" in s else 1 / s["divide_by"])
@@ -46,7 +56,7 @@ def _build(entry: dict, module) -> Question:
     """One Question from its YAML entry and the answer module that computes its numbers."""
     qid = entry["id"]
     values = module.TEXT_VALUES.get(qid, dict)()
-    context = {**module.INPUTS, **MESSAGES, **values}
+    context = {**module.INPUTS, **MESSAGES, **CONVENTIONS, **values}
 
     def text(s: str) -> str:
         return s.format_map(context)
@@ -84,7 +94,8 @@ def _build(entry: dict, module) -> Question:
                       for i, o in enumerate(options)),
         inputs=module.INPUTS.get(entry.get("inputs")), integer=entry.get("integer", False),
         unit_mistakes=entry.get("unit_mistakes", True), alternatives=alternatives,
-        edge_reason=getattr(module, "EDGE_REASONS", {}).get(qid))
+        edge_reason=getattr(module, "EDGE_REASONS", {}).get(qid),
+        given=tuple(text(g) for g in entry.get("given", ())))
 
 
 def load_questions() -> list[Question]:

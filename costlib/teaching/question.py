@@ -95,6 +95,9 @@ class Question:
       alternatives  Alternative answers under other conventions, checked before the slips
       edge_reason   for a hard-edge count: why a nearby wrong count fails (e.g. "684 sequences
                 do not fit: 0.6 GB short")
+      given     every constant the answer depends on, formatted from the constant the answer
+                function uses (e.g. "MBU 0.725"); each must appear in the summary or the ask
+                (tests/test_given_constants.py)
     """
 
     id: str
@@ -113,6 +116,7 @@ class Question:
     unit_mistakes: bool = True
     alternatives: tuple = ()
     edge_reason: Callable[[float], str] | None = field(default=None, compare=False)
+    given: tuple = ()
 
     def __post_init__(self):
         if not isinstance(self.id, str) or not ID_PATTERN.match(self.id):
@@ -126,6 +130,7 @@ class Question:
         object.__setattr__(self, "hints", hints)
         object.__setattr__(self, "mistakes", tuple(self.mistakes))
         object.__setattr__(self, "options", tuple(self.options))
+        object.__setattr__(self, "given", tuple(self.given))
         if self.options:
             if self.expected is not None:
                 raise ValueError(f"{self.id}: give expected= or options=, not both")

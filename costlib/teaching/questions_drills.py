@@ -45,6 +45,7 @@ from costlib.economics.crossover import (
 )
 from costlib.economics.frontier import largest_batch_under_tpot
 from costlib.physics.memory import fit, kv_bytes_per_token, usable_bytes, weight_bytes
+from costlib.physics.replica import device_memory_bytes
 from costlib.physics.step import (
     DEFAULT_MBU,
     DEFAULT_MFU,
@@ -503,7 +504,7 @@ SLIPS = {
         "kv_1_byte": lambda: _d3_by_hand(kv_bytes=kv_bytes_per_token(D3.model, "bf16") / 2),
         "kv_4_bytes": lambda: _d3_by_hand(kv_bytes=kv_bytes_per_token(D3.model, "bf16") * 2),
         "fp8_weights": lambda: _d3_by_hand(weights="fp8"),
-        "all_80gb": lambda: _d3_by_hand(usable=get_gpu(D3.gpu).hbm_bytes),
+        "all_80gb": lambda: _d3_by_hand(usable=device_memory_bytes(get_gpu(D3.gpu))),
         "not_rounded_down": lambda: _d3_by_hand(whole=False),
         "k32000": lambda: _d3_by_hand(context=32_000),
     },
@@ -564,6 +565,7 @@ TEXT_VALUES = {
     "d2": lambda: {"d2_tp_after_list": " or TP=".join(map(str, D2.tp_after_options))},
     "d4": lambda: {"d4_tpot_target_ms": D4.tpot_target_s * 1e3},
     "d6": lambda: {"d6_billion_tokens_per_month": D6.tokens_per_month / 1e9,
+                   "d6_context": D6.prompt_tokens + D6.output_tokens,
                    "d6_tokens_per_request": D6.prompt_tokens + D6.output_tokens},
     "d7": _d7_values,
     "d8": lambda: {"d8_peak_million_tokens_per_hour": D8.peak_tokens_per_hour / 1e6,

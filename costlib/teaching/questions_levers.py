@@ -13,6 +13,8 @@ with the slip applied.
 """
 from __future__ import annotations
 
+import inspect
+
 from costlib.catalog.deployment import deployment
 from costlib.catalog.tables import get_gpu
 from costlib.economics.billing import api_billing, api_usd_per_million_input
@@ -134,14 +136,20 @@ def _d15_values() -> dict:
             "d15_write": b.usd_per_million_cache_write, "d15_cached_share": h, "d15_write_share": w}
 
 
+def _default_profile() -> str:
+    """The profile predict() uses when none is given, which d16 and d17 rely on."""
+    return str(inspect.signature(predict).parameters["profile"].default)
+
+
 def _d16_values() -> dict:
-    return {"d16_expected_tokens": expected_tokens_per_step(D16.alpha, D16.k)}
+    return {"d16_expected_tokens": expected_tokens_per_step(D16.alpha, D16.k),
+            "default_profile": _default_profile()}
 
 
 def _d17_values() -> dict:
     e = _d17_estimate()
     return {"d17_tdp": get_gpu(D17.gpu).tdp_w, "d17_busy": e.busy_fraction,
-            "d17_tokens_per_s": e.output_tokens_per_s.mid}
+            "d17_tokens_per_s": e.output_tokens_per_s.mid, "default_profile": e.profile}
 
 
 TEXT_VALUES = {"d15": _d15_values, "d16": _d16_values, "d17": _d17_values}

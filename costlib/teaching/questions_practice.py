@@ -9,18 +9,17 @@ bank (:mod:`costlib.teaching.bank`) puts the two together.
 """
 from __future__ import annotations
 
-from costlib.catalog.deployment import deployment, valid_tp
+from costlib.catalog.deployment import deployment
 from costlib.catalog.tables import get_gpu, get_model, gpu_usd_per_hour, tiers
 from costlib.economics.cost import (
-    HOURS_PER_YEAR,
     SECONDS_PER_HOUR,
     cost_at_utilization,
     million_tokens_per_hour,
     usd_per_million_tokens,
 )
-from costlib.economics.crossover import HOURS_PER_MONTH, api_monthly_usd, replicas_needed
-from costlib.economics.frontier import largest_batch_under_tpot
-from costlib.physics.memory import fit, kv_bytes_per_token, usable_bytes, weight_bytes
+from costlib.economics.crossover import HOURS_PER_MONTH
+from costlib.estimate.predict import batch_for_tpot
+from costlib.physics.memory import fit, kv_bytes_per_token, weight_bytes
 from costlib.physics.step import (
     DEFAULT_ALLREDUCE_LATENCY_S,
     DEFAULT_MBU,
@@ -32,6 +31,20 @@ from costlib.physics.step import (
 )
 from costlib.teaching import chapter as ch
 from costlib.teaching.chapter.inputs import S30_8, Inputs
+from costlib.teaching.fleets import (
+    cheapest_fleet,
+    fleet_options,
+    floor_options,
+    overnight_off_plan,
+    peak_floor_usd_per_million,
+)
+from costlib.teaching.kv_room import (
+    fixed_batch_tpot_s,
+    kv_room,
+    largest_batch_by_memory,
+    largest_batch_by_tpot,
+    reservation_tokens,
+)
 
 __all__ = ["VLLM_MEMORY_FRACTION", "ALTERNATIVES", "EDGE_REASONS", "ASSUMPTIONS", "P1", "P2", "P3", "P4", "P5", "P6", "P7", "CQ1", "CQ2", "CQ3", "CQ4",
            "fleet_options", "serving_tiers", "INPUTS", "EXPECTED", "SLIPS", "TEXT_VALUES"]
@@ -55,15 +68,21 @@ P2 = Inputs("Practice 2 (§30.1); the price and the rate are the whole 8-GPU nod
             tokens_per_s=ch.P2.tokens_per_s, usd_per_hour=ch.P2.usd_per_hour)
 
 P3 = Inputs("Practice 3 (§30.7); $/GPU-hour is the chapter's default (§30.7), 1,000 tokens/s per "
-            "H100 its 'realistic' figure (§30.5); bf16 is ours (the chapter's running case)",
+            "H100 its 'realistic' figure (§30.5); bf16, the peak sizing of §30.10's rubric and the "
+            "engine's calibrated mid on 1,024+1,024-token requests are ours",
             tokens_per_day=ch.P3.tokens_per_day, api=ch.P3.api,
             api_usd_per_million=ch.P3.api_usd_per_million, model=ch.P3.model, gpu=ch.P3.gpu,
             weights=ch.S30_7.weights, usd_per_gpu_hour=ch.S30_7.usd_per_hour,
-            chapter_tokens_per_s_per_gpu=ch.S30_5.tokens_per_s)
+            chapter_tokens_per_s_per_gpu=ch.S30_5.tokens_per_s,
+            peak_factor=ch.S30_10.peak_factor, headroom=ch.S30_10.headroom,
+            input_tokens=ch.INPUT_TOKENS, output_tokens=ch.OUTPUT_TOKENS, profile="calibrated",
+            point="mid")
 
-P4 = Inputs("Practice 4 (§30.9); one TP=8 replica in bf16 is our reading", model=ch.P4.model,
+P4 = Inputs("Practice 4 (§30.9); one TP=8 replica in bf16, requests of 1,024+1,024 tokens (sequences "
+            "of 2,048) and the engine's calibrated profile are our reading", model=ch.P4.model,
             gpu=ch.P4.gpu, n_gpus=ch.P4.n_gpus, tp=ch.P4.n_gpus, weights="bf16",
-            tpot_target_s=ch.P4.tpot_targets_s[0], tpot_target_relaxed_s=ch.P4.tpot_targets_s[1])
+            tpot_target_s=ch.P4.tpot_targets_s[0], tpot_target_relaxed_s=ch.P4.tpot_targets_s[1],
+            input_tokens=ch.INPUT_TOKENS, output_tokens=ch.OUTPUT_TOKENS, profile="calibrated")
 
 P5 = Inputs("Practice 5 (§30.5); TP=2 (70B bf16 needs two H100s) and batch 1 are ours; "
             "$/GPU-hour is the chapter's default (§30.2)", model=ch.P5.model, gpu=ch.P5.gpu,
@@ -100,27 +119,6 @@ CQ4 = Inputs("Concept check 4 (§30.8): the bandwidths the question states; the 
 # ---------------------------------------------------------------- shared computations
 
 
-def fleet_options(model, gpu, weights, tokens_per_month, usd_per_gpu_hour, peak_factor,
-                  headroom, context=ASSUMPTIONS.context, kv=None):
-    """For each TP that fits: batch, tokens/s per replica, whole replicas for the peak, monthly $.
-
-    Each replica decodes at the largest batch of ``context``-token sequences its memory holds.
-    """
-    import pandas as pd
-
-    rows = []
-    for tp in valid_tp(model):
-        dep = deployment(model, gpu, tp=tp, weights=weights, kv=kv)
-        batch = fit(dep, context).max_batch
-        if batch < 1:
-            continue  # weights (plus one sequence) do not fit at this TP
-        tps = decode_tokens_per_s(dep, batch, context)
-        n = replicas_needed(tokens_per_month, tps, peak_factor, headroom)
-        rows.append({"tp": tp, "batch": batch, "tokens_per_s_per_replica": tps, "replicas": n,
-                     "gpus": n * tp, "monthly_usd": n * tp * usd_per_gpu_hour * HOURS_PER_MONTH})
-    return pd.DataFrame(rows)
-
-
 def serving_tiers() -> list[str]:
     """Procurement tiers the catalog marks as suitable for serving (spot is not) (§30.2)."""
     t = tiers()
@@ -132,24 +130,23 @@ def _p3_month_tokens():
     return P3.tokens_per_day * ASSUMPTIONS.days_per_month
 
 
-def _p3_fleets(peak_factor=ASSUMPTIONS.peak_factor, headroom=ASSUMPTIONS.headroom,
-               weights=P3.weights, kv=None):
-    return fleet_options(P3.model, P3.gpu, weights, _p3_month_tokens(), P3.usd_per_gpu_hour,
-                         peak_factor, headroom, kv=kv)
+def _p3_floor(weights=P3.weights, kv=None, peak_factor=P3.peak_factor, headroom=P3.headroom,
+              point=P3.point, profile=P3.profile):
+    """The lowest effective $/M of a peak-sized fleet at any volume (fleets.peak_floor_usd_per_million)."""
+    return peak_floor_usd_per_million(P3.model, P3.gpu, weights, P3.usd_per_gpu_hour, peak_factor,
+                                      headroom, kv=kv, point=point, profile=profile)
 
 
-def _p3_cheapest_gpus() -> int:
-    df = _p3_fleets()
-    return int(df.loc[df["monthly_usd"].idxmin(), "gpus"])
+def _p3_floors():
+    return floor_options(P3.model, P3.gpu, P3.weights, P3.usd_per_gpu_hour, P3.peak_factor,
+                         P3.headroom, point=P3.point, profile=P3.profile).set_index("tp")
 
 
-def _p3_expected():
-    return float(_p3_fleets()["monthly_usd"].min())
-
-
-def _p3_fleet_cost(tp):
-    df = _p3_fleets()
-    return float(df.loc[df["tp"] == tp, "monthly_usd"].iloc[0])
+def _p3_fleet():
+    """The cheapest bf16 fleet for the question's 100M tokens/day, sized for the peak."""
+    return cheapest_fleet(fleet_options(P3.model, P3.gpu, P3.weights, _p3_month_tokens(),
+                                        P3.usd_per_gpu_hour, P3.peak_factor, P3.headroom,
+                                        point=P3.point, profile=P3.profile))
 
 
 def _p4_dep(**kw):
@@ -157,22 +154,26 @@ def _p4_dep(**kw):
 
 
 def _p4_expected():
-    return largest_batch_under_tpot(_p4_dep(), P4.tpot_target_s, ASSUMPTIONS.context)
+    return float(batch_for_tpot(_p4_dep(), P4.input_tokens, P4.output_tokens, P4.tpot_target_s, P4.profile))
+
+
+def _p4_room(**swaps) -> dict:
+    """The TP=8 replica's KV room on the engine (kv_room), with a slip's swaps."""
+    return kv_room(_p4_dep(), P4.profile, **swaps)
 
 
 def _p4_free_bytes() -> float:
-    """KV-cache room of the 8 GPUs: usable memory minus the weights."""
-    return P4.tp * usable_bytes(P4.gpu) - weight_bytes(P4.model, P4.weights)
+    """KV-cache room of the 8 GPUs on the engine."""
+    return _p4_room()["kv_bytes"]
 
 
 def _p4_kv_bytes_per_sequence() -> float:
-    return kv_bytes_per_token(P4.model, _p4_dep().kv) * ASSUMPTIONS.context
+    return _p4_room()["kv_bytes_per_token"] * reservation_tokens(P4.input_tokens, P4.output_tokens, P4.profile)
 
 
-def _p4_by_hand(kv_scale=1.0):
-    """The memory limit written out, with the KV bytes per token scaled by a slip."""
-    return float(_p4_free_bytes() // (kv_bytes_per_token(P4.model, _p4_dep().kv) * kv_scale)
-                 // ASSUMPTIONS.context)
+def _p4_by_hand(**swaps):
+    """The memory limit written out, with one term swapped for a slip."""
+    return float(largest_batch_by_memory(_p4_room(**swaps), P4.input_tokens, P4.output_tokens, P4.profile))
 
 
 def _p4_with_attention_heads():
@@ -190,14 +191,14 @@ def _p4_edge(x: float) -> str:
     largest."""
     if not float(x).is_integer():
         return f"{x:g} is not a whole number of sequences"
-    n, c = int(x), ASSUMPTIONS.context
+    n = int(x)
     short = n * _p4_kv_bytes_per_sequence() - _p4_free_bytes()
     if short > 0:
         return (f"{n:,} sequences do not fit: their KV cache is {short / 1e9:.1f} GB more than "
-                "the memory left beside the weights (the answer is a hard edge: check it exactly)")
-    step = decode_step(_p4_dep(), n, c).step_time_s
-    if step > P4.tpot_target_s:
-        return (f"at {n:,} sequences a decode step takes {step * 1e3:.0f} ms, over the "
+                "the engine's KV room (the answer is a hard edge: check it exactly)")
+    tpot = fixed_batch_tpot_s(_p4_dep(), n, P4.input_tokens, P4.output_tokens, P4.profile)
+    if tpot > P4.tpot_target_s:
+        return (f"at {n:,} sequences a decode step takes {tpot * 1e3:.0f} ms, over the "
                 f"{P4.tpot_target_s * 1e3:g} ms target")
     return (f"{n:,} sequences fit and meet the target, but more do too: the question asks for the "
             "largest (a hard edge, checked exactly)")
@@ -205,15 +206,8 @@ def _p4_edge(x: float) -> str:
 
 def _p4_tpot_only():
     """Largest batch meeting the TPOT target if memory were unlimited (what ignoring fit gives)."""
-    dep, c = _p4_dep(), ASSUMPTIONS.context
-    lo, hi = 1, 2
-    while decode_step(dep, hi, c).step_time_s <= P4.tpot_target_s:
-        lo, hi = hi, hi * 2
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        meets = decode_step(dep, mid, c).step_time_s <= P4.tpot_target_s
-        lo, hi = (mid, hi) if meets else (lo, mid)
-    return float(lo)
+    return float(largest_batch_by_tpot(_p4_dep(), P4.tpot_target_s, P4.input_tokens, P4.output_tokens,
+                                       P4.profile))
 
 
 def _p5_deps():
@@ -259,23 +253,28 @@ def _p6_month_tokens():
     return P6.peak_tokens_per_hour * P6.busy_hours_per_day * ASSUMPTIONS.days_per_month
 
 
-def _p6_fleets(weights=P6.weights):
+def _p6_fleets(weights=P6.weights, kv=None):
     peak_factor = 24 / P6.busy_hours_per_day  # peak rate / 24-hour average rate
     return fleet_options(P6.model, P6.gpu, weights, _p6_month_tokens(), P6.usd_per_gpu_hour,
-                         peak_factor, ASSUMPTIONS.headroom)
+                         peak_factor, ASSUMPTIONS.headroom, kv=kv, point=P3.point, profile=P3.profile)
 
 
-def _p6_monthly(weights=P6.weights):
-    return float(_p6_fleets(weights)["monthly_usd"].min())
+def _p6_monthly(weights=P6.weights, kv=None):
+    return float(cheapest_fleet(_p6_fleets(weights, kv))["monthly_usd"])
 
 
-def _p6_expected(weights=P6.weights):
-    return _p6_monthly(weights) / (_p6_month_tokens() / 1e6)
+def _p6_expected(weights=P6.weights, kv=None):
+    return _p6_monthly(weights, kv) / (_p6_month_tokens() / 1e6)
+
+
+def _p6_overnight_off():
+    """The cheapest always-on fleet's GPUs, switched off outside the busy hours: rented on demand (fleets.overnight_off_plan)."""
+    gpus = int(cheapest_fleet(_p6_fleets())["gpus"])
+    return overnight_off_plan(gpus, P6.busy_hours_per_day, P6.gpu, days_per_month=ASSUMPTIONS.days_per_month)
 
 
 def _p6_full_load():
-    df = _p6_fleets()
-    best = df.loc[df["monthly_usd"].idxmin()]
+    best = cheapest_fleet(_p6_fleets())
     return usd_per_million_tokens(P6.usd_per_gpu_hour * best["tp"],
                                   best["tokens_per_s_per_replica"])
 
@@ -336,7 +335,7 @@ INPUTS = {"ASSUMPTIONS": ASSUMPTIONS, "P1": P1, "P2": P2, "P3": P3, "P4": P4, "P
 EXPECTED = {
     "p1": lambda: usd_per_million_tokens(P1.usd_per_gpu_hour, P1.tokens_per_s),
     "p2": lambda: usd_per_million_tokens(P2.usd_per_hour, P2.tokens_per_s),
-    "p3": _p3_expected,
+    "p3": _p3_floor,
     "p4": _p4_expected,
     "p5": _p5_expected,
     "p6": _p6_expected,
@@ -356,19 +355,18 @@ SLIPS = {
         "per_gpu_price": lambda: usd_per_million_tokens(P2.usd_per_hour / P2.tp, P2.tokens_per_s),
     },
     "p3": {
-        "one_gpu_not_fit": lambda: P3.usd_per_gpu_hour * HOURS_PER_MONTH,
-        "api_bill": lambda: api_monthly_usd(_p3_month_tokens(), P3.api_usd_per_million),
-        "tp8_fleet": lambda: _p3_fleet_cost(8),
-        "tp2_fleet": lambda: _p3_fleet_cost(2),
-        "average_not_peak": lambda: float(_p3_fleets(1.0, 0.0)["monthly_usd"].min()),
-        "chapter_1000_tps": lambda: 2 * P3.usd_per_gpu_hour * HOURS_PER_MONTH,
-        "per_hour": lambda: _p3_cheapest_gpus() * P3.usd_per_gpu_hour,
-        "hours_twice": lambda: _p3_cheapest_gpus() * P3.usd_per_gpu_hour * HOURS_PER_MONTH ** 2,
-        "per_year": lambda: _p3_cheapest_gpus() * P3.usd_per_gpu_hour * HOURS_PER_YEAR,
+        "average_not_peak": lambda: _p3_floor(peak_factor=1.0, headroom=0.0),
+        "peak_no_headroom": lambda: _p3_floor(headroom=0.0),
+        "headroom_no_peak": lambda: _p3_floor(peak_factor=1.0),
+        "smallest_tp": lambda: float(_p3_floors()["floor_usd_per_million"].iloc[0]),
+        "tp8": lambda: float(_p3_floors().loc[8, "floor_usd_per_million"]),
+        "ceiling": lambda: _p3_floor(point="ceiling"),
+        "api_price": lambda: P3.api_usd_per_million,
+        "monthly_bill": lambda: float(_p3_fleet()["monthly_usd"]),
+        "at_this_volume": lambda: float(_p3_fleet()["monthly_usd"]) / (_p3_month_tokens() / 1e6),
     },
     "p4": {
-        "all_80gb": lambda: float(fit(_p4_dep(memory_fraction=1.0, reserve_bytes=0.0),
-                                      ASSUMPTIONS.context).max_batch),
+        "all_80gb": lambda: _p4_by_hand(reserve_bytes_per_gpu=0.0, kv_fraction=1.0),
         "attention_heads": _p4_with_attention_heads,
         "kv_1_byte": lambda: _p4_by_hand(kv_scale=0.5),
         "kv_4_bytes": lambda: _p4_by_hand(kv_scale=2.0),
@@ -384,6 +382,7 @@ SLIPS = {
     },
     "p6": {
         "overnight_off": lambda: _p6_expected() * P6.busy_hours_per_day / 24,
+        "overnight_on_demand": lambda: _p6_overnight_off()["monthly_usd"] / (_p6_month_tokens() / 1e6),
         "full_load": _p6_full_load,
         "api_price": lambda: P6.api_usd_per_million,
         "monthly_bill": _p6_monthly,
@@ -404,20 +403,19 @@ SLIPS = {
 # answers under other defensible conventions: accepted with a note, or refused by name
 ALTERNATIVES = {
     "p3": {
-        "hours_730": lambda: _p3_cheapest_gpus() * P3.usd_per_gpu_hour * HOURS_PER_YEAR / 12,
-        "fp8_kv_fleet": lambda: float(_p3_fleets(weights="fp8", kv="fp8")["monthly_usd"].min()),
+        "fp8_kv_fleet": lambda: _p3_floor(weights="fp8", kv="fp8"),
+        "fp8_weights": lambda: _p3_floor(weights="fp8"),
+        "chapter_profile": lambda: _p3_floor(profile="chapter"),
     },
     "p4": {
-        "hbm_gib": lambda: float(fit(_p4_dep(hbm_bytes=get_gpu(P4.gpu).hbm_gb * 2**30),
-                                     ASSUMPTIONS.context).max_batch),
-        "hbm_decimal_gb": lambda: float(fit(_p4_dep(hbm_bytes=get_gpu(P4.gpu).hbm_gb * 1e9),
-                                            ASSUMPTIONS.context).max_batch),
-        "vllm_fraction": lambda: float(fit(_p4_dep(memory_fraction=VLLM_MEMORY_FRACTION,
-                                                   reserve_bytes=0.0),
-                                           ASSUMPTIONS.context).max_batch),
+        "hbm_decimal_gb": lambda: _p4_by_hand(memory_bytes=P4.tp * get_gpu(P4.gpu).hbm_gb * 1e9),
+        "vllm_fraction": lambda: _p4_by_hand(
+            memory_bytes=P4.tp * get_gpu(P4.gpu).hbm_gb * 2**30 * VLLM_MEMORY_FRACTION,
+            reserve_bytes_per_gpu=0.0, kv_fraction=1.0),
     },
     "p5": {"no_allreduce": lambda: _p5_ratio(allreduce_latency_s=0.0)},
-    "p6": {"fp8_fleet": lambda: _p6_expected(weights="fp8")},
+    "p6": {"fp8_fleet": lambda: _p6_expected(weights="fp8"),
+           "fp8_kv_fleet": lambda: _p6_expected(weights="fp8", kv="fp8")},
 }
 
 # hard-edge counts: why a nearby wrong count fails
@@ -425,19 +423,22 @@ EDGE_REASONS = {"p4": _p4_edge}
 
 
 def _p3_values() -> dict:
-    fp8kv = _p3_fleets(weights="fp8", kv="fp8")
-    best = fp8kv.loc[fp8kv["monthly_usd"].idxmin()]
-    return {"p3_million_tokens_per_day": P3.tokens_per_day / 1e6, "hours_per_year": HOURS_PER_YEAR,
-            "p3_weights_gb": weight_bytes(P3.model, P3.weights) / 1e9,
-            "p3_usable_gb": usable_bytes(P3.gpu) / 1e9,
-            "p3_fp8kv_gpus": int(best["gpus"]), "p3_fp8kv_tp": int(best["tp"])}
+    fleet = _p3_fleet()
+    return {"p3_million_tokens_per_day": P3.tokens_per_day / 1e6,
+            "p3_headroom_pct": P3.headroom * 100, "p3_headroom_factor": 1 + P3.headroom, "p3_sizing": P3.peak_factor * (1 + P3.headroom),
+            "p3_fleet_gpus": int(fleet["gpus"]), "p3_fleet_tp": int(fleet["tp"]),
+            "p3_fleet_usd": float(fleet["monthly_usd"]), "hours_per_month": HOURS_PER_MONTH}
 
 
 def _p4_values() -> dict:
     kv_seq = _p4_kv_bytes_per_sequence()
+    room = _p4_room()
     return {"p4_tpot_target_ms": P4.tpot_target_s * 1e3,
-            "p4_kv_bytes_per_token": kv_bytes_per_token(P4.model, _p4_dep().kv),
-            "p4_free_tb": _p4_free_bytes() / 1e12,
+            "p4_kv_bytes_per_token": room["kv_bytes_per_token"],
+            "p4_free_tb": room["kv_bytes"] / 1e12,
+            "p4_kv_pct": room["kv_fraction"] * 100,
+            "p4_reserve_gb": room["reserve_bytes"] / P4.tp / 1e9,
+            "p4_gpu_gib": get_gpu(P4.gpu).hbm_gb,
             "p4_chapter_seqs": _p4_chapter(P4.tpot_target_s),
             "p4_chapter_kv_tb": _p4_chapter(P4.tpot_target_s) * kv_seq / 1e12,
             "p4_relaxed_seqs": _p4_chapter(P4.tpot_target_relaxed_s),
@@ -452,7 +453,9 @@ TEXT_VALUES = {
     "p4": _p4_values,
     "p5": lambda: {"allreduce_us": DEFAULT_ALLREDUCE_LATENCY_S * 1e6,
                    "fp8_claimed_gb": S30_8.claimed_fp8_weights_gb},
-    "p6": lambda: {"p6_million_tokens_per_hour": P6.peak_tokens_per_hour / 1e6},
+    "p6": lambda: {"p6_million_tokens_per_hour": P6.peak_tokens_per_hour / 1e6,
+                   "p6_on_demand_usd": _p6_overnight_off()["usd_per_gpu_hour"],
+                   "p6_headroom_pct": ASSUMPTIONS.headroom * 100, "hours_per_month": HOURS_PER_MONTH},
     "cq1": _cq1_values,
     "cq2": lambda: {"half": cost_at_utilization(1.0, 0.5)},
     "cq3": _cq3_values,

@@ -116,9 +116,10 @@ plots.monthly_cost(tokens_per_month_range=(1e7, 1e10), tokens_per_s_per_replica=
 # actually use to match the API is the **break-even utilization** (`cl.breakeven_utilization`).
 # Above 100%, self-hosting never wins, however much traffic you have.
 #
-# First with the chapter's assumed 1,000 tokens/s, then with costlib's decode rate for real
-# replicas that fit: each runs at the largest batch of `ch.CONTEXT_TOKENS`-token sequences its
-# memory holds (at most `ch.BATCH_CAP`), at the workbook's default MBU.
+# First with the chapter's assumed 1,000 tokens/s, then with the engine's rate for real replicas
+# that fit (`ch.engine_quote`, on `cl.quote`): each runs at the memory-limited batch of requests
+# of `ch.INPUT_TOKENS` + `ch.OUTPUT_TOKENS` tokens, at the mid of the calibrated band (notebook 11
+# checks that band against published runs).
 
 # %% tags=["nbval-check-output"]
 cap_chapter = cl.monthly_capacity_tokens(ch.S30_1.tokens_per_s)
@@ -129,9 +130,9 @@ print(f"chapter's replica: 1 H100 at {ch.S30_1.tokens_per_s:,.0f} tokens/s -> {c
 rows = []
 for tp_, weights in ((2, "bf16"), (4, "bf16"), (8, "bf16"), (1, "fp8"), (2, "fp8")):
     dep = cl.deployment(s.model, s.gpu, tp=tp_, weights=weights)
-    batch = min(cl.max_batch(dep, ch.CONTEXT_TOKENS), ch.BATCH_CAP)
-    tps = cl.decode_tokens_per_s(dep, batch, ch.CONTEXT_TOKENS)
-    rows.append({"replica": dep.label, "GPUs": tp_, "batch": batch, "tokens/s": tps,
+    run = ch.engine_quote(s.model, s.gpu, tp_, weights, usd_per_gpu_hour=s.usd_per_hour)
+    tps = run["tokens_per_s"]
+    rows.append({"replica": dep.label, "GPUs": tp_, "batch": run["batch"], "tokens/s": tps,
                  "capacity B/month": cl.monthly_capacity_tokens(tps) / 1e9,
                  "$/month": cl.self_host_monthly_usd(0, tps, s.usd_per_hour, tp_),
                  "$/M at full load": cl.usd_per_million_tokens(s.usd_per_hour * tp_, tps),
@@ -147,8 +148,8 @@ replicas.round(2)
 # batches make tokens for well under the API price, and beat it once you keep them busy for a
 # good part of the month.
 #
-# These are decode rates at full batch, so they are upper bounds: prompt processing, scheduling
-# gaps and uneven traffic all lower what a replica delivers (§30.4).
+# These are rates at full load, prompts included: uneven traffic lowers what a replica delivers
+# on average (§30.4), which is the subject of section 4.
 #
 # The same comparison for the 4×H100 replica, against two hosted-Llama APIs:
 
@@ -168,8 +169,8 @@ for api_id in ("together-llama-3.3-70b", "fireworks-llama-3.3-70b", "deepinfra-l
 print(f"4xH100 replica at full load: ${full_load:.3f}/M")
 
 # %% [markdown]
-# Against the cheapest host in the catalog the bar is much higher: the replica must stay busy
-# most of the month just to break even. Hosts that run large fleets near full load can price close to the raw GPU
+# Against the cheapest host in the catalog the bar is much higher: where its break-even
+# utilization is above 100%, no traffic makes the replica pay. Hosts that run large fleets near full load can price close to the raw GPU
 # cost, which is what §30.5 observed.
 #
 # ## 4. Bursty or steady traffic?
@@ -183,7 +184,7 @@ print(f"4xH100 replica at full load: ${full_load:.3f}/M")
 # Below: a fixed monthly volume on 4×H100 replicas at different peak factors.
 
 # %% tags=["nbval-check-output"]
-volume = 15e9  # output tokens per month: most of one replica's capacity
+volume = round(0.75 * big["capacity B/month"]) * 1e9  # output tokens per month: most of one replica's capacity
 rows = []
 for peak in (1.0, 1.5, 2.0, 3.0, 5.0):
     n = cl.replicas_needed(volume, big["tokens/s"], peak_factor=peak)
@@ -204,8 +205,32 @@ bursty.round(2)
 # is expensive, one that fits under it is free.
 #
 # Two ways out: keep the steady base load on your own GPUs and send the peaks to an API, or scale
-# replicas down at night on on-demand GPUs, which cost about twice the reserved price per hour
-# (§30.2) but stop billing when released.
+# replicas down at night. The second has a catch: reserved capacity is a commitment that bills
+# 24/7, whether the GPUs run or not. Only GPUs rented by the hour (on demand, about twice the
+# reserved price, §30.2) stop billing when released. Practice 6's bursty chat app (10M tokens an
+# hour for 12 hours a day) priced both ways, with the same functions as its solution
+# (`costlib.teaching.fleets`):
+
+# %% tags=["nbval-check-output"]
+from costlib.teaching.fleets import cheapest_fleet, fleet_options, overnight_off_plan  # noqa: E402
+from costlib.teaching.questions_practice import ASSUMPTIONS, P6  # noqa: E402
+
+p6_tokens = P6.peak_tokens_per_hour * P6.busy_hours_per_day * ASSUMPTIONS.days_per_month
+p6_fleet = cheapest_fleet(fleet_options(P6.model, P6.gpu, P6.weights, p6_tokens, P6.usd_per_gpu_hour,
+                                        24 / P6.busy_hours_per_day, ASSUMPTIONS.headroom))
+always_on = p6_fleet["monthly_usd"]
+off = overnight_off_plan(int(p6_fleet["gpus"]), P6.busy_hours_per_day, P6.gpu,
+                         days_per_month=ASSUMPTIONS.days_per_month)
+print(f"{int(p6_fleet['gpus'])} H100s (TP={int(p6_fleet['tp'])}) for {p6_tokens / 1e9:.1f}B tokens/month:")
+for label, bill in ((f"reserved ${P6.usd_per_gpu_hour:.2f}/h, always on", always_on),
+                    (f"on demand ${off['usd_per_gpu_hour']:.2f}/h, {off['hours_per_month']:.0f} h/month", off["monthly_usd"]),
+                    ("reserved rate for the busy hours only (no such plan)", always_on * P6.busy_hours_per_day / 24)):
+    print(f"  {label:<55} ${bill:>6,.0f}/month = ${bill / (p6_tokens / 1e6):.2f}/M")
+
+# %% [markdown]
+# Switched off overnight and rented on demand, the fleet saves little: the hours it stops paying
+# for are bought back at the on-demand rate for the hours it runs. The last line is the tempting
+# mistake: the reserved rate for half the hours, a plan no provider sells.
 #
 # The chapter's figure again, for a bursty service with a peak factor of 3:
 

@@ -17,39 +17,47 @@
 # once if each must receive a token at least every 200 ms (time per output token, TPOT)? And with
 # a looser 500 ms?
 #
-# "Users" is vague; we answer a precise version. A user being served is one sequence in the
-# decode batch, with a 2,048-token context. The 8 GPUs form one replica with TP=8. Throughput
-# comes from costlib's roofline step time at the middle of the chapter's MBU/MFU ranges.
+# "Users" is vague; we answer a precise version. A user being served is one request in the
+# batch: 1,024 prompt + 1,024 output tokens, all started together. The 8 GPUs form one replica
+# with TP=8. Memory and speed come from the workbook's one engine (`cl.predict`, the model
+# notebook 11 checks against published runs): its memory rule, stated in the question, and its
+# calibrated profile's mid time per output token.
 #
-# **Give** `answer`: the largest number of concurrent 2,048-token sequences whose TPOT is at most
-# 200 ms. `cl.check("p4", answer)` accepts answers within ±0.5, i.e. only the exact count: one
-# more sequence must not fit. (It accepts, with a note naming the convention, the counts you get
-# with 80 GiB per H100 or with vLLM's `gpu_memory_utilization=0.9`.)
+# **Give** `answer`: the largest number of concurrent requests whose TPOT is at most 200 ms.
+# `cl.check("p4", answer)` accepts answers within ±0.5, i.e. only the exact count: one more
+# request must not fit. (It accepts, with a note naming the convention, the counts you get with
+# a decimal 80 × 10⁹ bytes per H100 or with vLLM's `gpu_memory_utilization=0.9`.)
 
 # %%
 import pandas as pd
 
 import costlib as cl
-from costlib.teaching.questions_practice import ASSUMPTIONS, P4
+from costlib.teaching.kv_room import kv_room, largest_batch_by_memory, largest_batch_by_tpot
+from costlib.teaching.questions_practice import P4
 
-ctx = ASSUMPTIONS.context
+i, o = P4.input_tokens, P4.output_tokens
 dep = cl.deployment(P4.model, P4.gpu, tp=P4.tp, weights=P4.weights)
 P4
 
 # %% [markdown]
-# **Two limits.** Every sequence in the batch needs its own KV cache, so memory caps the batch.
-# And every extra sequence makes each decode step a little slower, so the TPOT target caps it too.
+# **Two limits.** Every request in the batch needs its own KV cache, so memory caps the batch.
+# And every extra request makes each decode step a little slower, so the TPOT target caps it too.
 # Which one bites first?
 
 # %%
 # BEGIN SOLUTION
-memory_cap = cl.fit(dep, context=ctx).max_batch
-print(cl.fit(dep, context=ctx).message)
-print(f"TPOT with all {memory_cap} sequences: {cl.tpot_s(dep, memory_cap, ctx) * 1e3:.0f} ms")
-answer = cl.largest_batch_under_tpot(dep, P4.tpot_target_s, context=ctx)
-relaxed = cl.largest_batch_under_tpot(dep, P4.tpot_target_relaxed_s, context=ctx)
+room = kv_room(dep)
+memory_cap = largest_batch_by_memory(room, i, o)
+print(f"KV room: {room['kv_fraction']:.0%} x ({room['memory_bytes'] / 1e9:.1f} GB - {room['reserve_bytes'] / 1e9:.1f} GB "
+      f"reserve - {room['weight_bytes'] / 1e9:.1f} GB weights) = {room['kv_bytes'] / 1e9:.1f} GB "
+      f"-> {memory_cap} requests of {i + o:,} tokens")
+print(cl.predict(dep, i, o, batch=memory_cap).message)
+print(cl.predict(dep, i, o, batch=memory_cap + 1).message)
+answer = cl.batch_for_tpot(dep, i, o, P4.tpot_target_s)
+relaxed = cl.batch_for_tpot(dep, i, o, P4.tpot_target_relaxed_s)
 print(f"largest batch with TPOT <= {P4.tpot_target_s * 1e3:g} ms: {answer}; "
       f"<= {P4.tpot_target_relaxed_s * 1e3:g} ms: {relaxed}")
+print(f"TPOT at {answer}: {cl.predict(dep, i, o, batch=answer).tpot_s.mid * 1e3:.0f} ms (calibrated mid)")
 # END SOLUTION
 
 # %%
@@ -65,17 +73,13 @@ cl.check("p4", answer)
 
 # %%
 # BEGIN SOLUTION
-import numpy as np
-
-batches = np.arange(1, 20_001)
-steps = cl.decode_step(dep, batches, ctx).step_time_s
 for target in (P4.tpot_target_s, P4.tpot_target_relaxed_s):
-    print(f"TPOT <= {target * 1e3:g} ms up to batch {int(batches[steps <= target].max()):,} "
+    print(f"TPOT <= {target * 1e3:g} ms up to batch {largest_batch_by_tpot(dep, target, i, o):,} "
           f"(if memory allowed it)")
 # END SOLUTION
 
 # %% [markdown]
-# **Other ways to use the 8 GPUs.** Would several smaller replicas serve more sequences? Does an
+# **Other ways to use the 8 GPUs.** Would several smaller replicas serve more requests? Does an
 # FP8 KV cache help?
 
 # %%
@@ -84,17 +88,17 @@ rows = []
 for tp in cl.valid_tp(P4.model, max_tp=P4.n_gpus):
     for kv in ("bf16", "fp8"):
         d = cl.deployment(P4.model, P4.gpu, tp=tp, weights=P4.weights, kv=kv)
-        per_replica = cl.largest_batch_under_tpot(d, P4.tpot_target_s, context=ctx)
+        per_replica = cl.batch_for_tpot(d, i, o, P4.tpot_target_s)
         rows.append({"tp": tp, "kv": kv, "replicas": P4.n_gpus // tp,
-                     "sequences": P4.n_gpus // tp * per_replica,
-                     "TPOT ms": round(cl.tpot_s(d, per_replica, ctx) * 1e3, 1)
+                     "requests": P4.n_gpus // tp * per_replica,
+                     "TPOT ms": round(cl.predict(d, i, o, batch=per_replica).tpot_s.mid * 1e3, 1)
                      if per_replica else None})
 pd.DataFrame(rows)
 # END SOLUTION
 
 # %% [markdown]
 # <!-- BEGIN SOLUTION -->
-# One TP=8 replica holds the most sequences: each smaller replica pays for its own full copy of
+# One TP=8 replica holds the most requests: each smaller replica pays for its own full copy of
 # the weights, leaving less memory for KV cache. Storing the KV cache in FP8 doubles the count.
 #
 # Finally, a chat user is not decoding all the time: they read, type and wait between turns. The

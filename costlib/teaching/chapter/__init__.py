@@ -19,23 +19,32 @@ How a claim is re-derived
   parallel degree that does fit; ``why`` says which.
 * **Comparisons between options** with no GPU count (precision, model size, GPU type) put every
   option on its *cost-optimal* deployment: the tensor-parallel degree with the lowest $/M among
-  those that fit, each at the largest batch that fits.
+  those that fit, each at the engine's memory-limited batch.
+* **Throughput and $/M claims** are judged on the one engine (:func:`costlib.economics.quote.quote`
+  on :func:`costlib.estimate.predict.predict`): its calibrated low-high band, the one notebook 11
+  checks against published runs, with the physics ceiling quoted beside it. A figure inside the band
+  is ``"correct"``. Where the verdict hinges on a choice the chapter leaves open (an FP8 or a bf16
+  KV cache), each reading is judged, the row is judged under the one that suits the chapter best,
+  its ``condition`` column names it, and ``why`` starts with the verdict under each reading
+  ("Wrong with a bf16 KV cache, about right with an FP8 KV cache").
 
-Assumptions the chapter leaves open (ours, stated once): sequences of ``CONTEXT_TOKENS`` = 2,048
-tokens, batches capped at ``BATCH_CAP`` = 256 (the largest batch the chapter uses), KV cache in
-bf16 (costlib's default; fp8-KV figures are quoted in ``why`` where they change the picture),
-costlib's mid-range MBU/MFU (§30.4) and memory defaults (95% of HBM minus 1 GB per GPU), and the
-chapter's own $/GPU-hour figures.
+Assumptions the chapter leaves open (ours, stated once): requests of ``INPUT_TOKENS`` +
+``OUTPUT_TOKENS`` = 1,024 + 1,024 tokens, so each sequence reaches ``CONTEXT_TOKENS`` = 2,048
+tokens; the engine's memory-limited batch (no cap); KV cache in bf16 unless a row names both; the
+calibrated profile's band; the chapter's own $/GPU-hour figures. Memory-fit verdicts use
+:func:`costlib.physics.memory.fit` (95% of HBM minus 1 GB per GPU).
 
 Verdicts
 --------
-``"correct"`` within 2% of the recomputed value (``REL_TOL_CORRECT``); ``"rounded"`` within 10%
-(``REL_TOL_ROUNDED``); ``"wrong"`` beyond that. For a range claim (``chapter_low`` <
+``"correct"`` within 2% of the recomputed value (``REL_TOL_CORRECT``), or inside the engine's band
+for a band claim; ``"rounded"`` within 10% (``REL_TOL_ROUNDED``, of the band's nearer end for a band
+claim); ``"wrong"`` beyond that. For a range claim (``chapter_low`` <
 ``chapter_high``; ``chapter_value`` is then the midpoint) the recomputed value must fall inside the
 range (``"correct"``), or within 10% of its nearer end (``"rounded"``). ``"physically impossible"``
 comes from a failed memory fit. ``"inconsistent"`` marks a number that clashes with another figure
 of the chapter (e.g. mixed price bases); where that takes judgement rather than a rule, the row's
 ``rule`` column says ``override`` and records what the plain tolerance rule would have said.
+Columns ``band_low`` / ``band_high`` hold the engine's band of a band claim (NaN otherwise).
 
 Modules: ``inputs`` (the records and their loader), ``verdicts`` (the rules and the judged row),
 ``configs`` (the deployments claims compare), ``text`` (number formatting), ``rows_early`` /
@@ -52,7 +61,7 @@ from costlib.teaching.chapter.claims import (
     format_claim_number,
     verdict_counts,
 )
-from costlib.teaching.chapter.configs import cheapest_deployment
+from costlib.teaching.chapter.configs import cheapest_deployment, engine_quote, smallest_deployment
 from costlib.teaching.chapter.inputs import (
     BATCH_CAP,
     CONTEXT_TOKENS,
@@ -61,6 +70,8 @@ from costlib.teaching.chapter.inputs import (
     CQ3,
     CQ4,
     EXERCISES,
+    INPUT_TOKENS,
+    OUTPUT_TOKENS,
     P1,
     P2,
     P3,
@@ -92,6 +103,7 @@ from costlib.teaching.chapter.verdicts import (
     REL_TOL_CORRECT,
     REL_TOL_ROUNDED,
     VERDICTS,
+    judge_band,
     judge_range,
     judge_value,
     relative_error,
@@ -103,7 +115,8 @@ __all__ = [
     "S30_11",
     "P1", "P2", "P3", "P4", "P5", "P6", "P7", "CQ1", "CQ2", "CQ3", "CQ4", "SECTIONS", "EXERCISES",
     "CONTEXT_TOKENS", "BATCH_CAP", "REL_TOL_CORRECT", "REL_TOL_ROUNDED", "VERDICTS", "COLUMNS",
-    "relative_error", "judge_value", "judge_range", "cheapest_deployment",
+    "relative_error", "judge_value", "judge_range", "judge_band", "cheapest_deployment",
+    "smallest_deployment", "engine_quote", "INPUT_TOKENS", "OUTPUT_TOKENS",
     "claims", "claim", "claim_ids", "claims_markdown", "verdict_counts", "format_claim_number",
     "format_chapter_figure",
 ]

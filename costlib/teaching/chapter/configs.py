@@ -1,51 +1,82 @@
-"""The deployments the claims compare: the largest batch that fits, the cheapest and the smallest TP (§30.3, §30.8)."""
+"""The deployments the claims compare, priced on the one engine: the cheapest and the smallest TP (§30.3, §30.8).
+
+Every figure comes from :func:`costlib.economics.quote.quote` (itself on
+:func:`costlib.estimate.predict.predict`): the calibrated band (low/mid/high) of a max-throughput run
+at the memory-limited batch, on requests of ``INPUT_TOKENS`` + ``OUTPUT_TOKENS`` (one
+``CONTEXT_TOKENS``-token sequence each), and the physics ceiling beside it.
+"""
 from __future__ import annotations
 
-from costlib.catalog.deployment import Deployment, deployment, valid_tp
+from costlib.catalog.deployment import deployment, valid_tp
 from costlib.catalog.tables import get_gpu, get_model
-from costlib.economics.cost import decode_usd_per_million
-from costlib.physics.memory import fit, min_tp
-from costlib.physics.step import decode_tokens_per_s
-from costlib.teaching.chapter.inputs import BATCH_CAP, CONTEXT_TOKENS
+from costlib.economics.cost import usd_per_million_tokens
+from costlib.economics.quote import quote
+from costlib.teaching.chapter.inputs import INPUT_TOKENS, OUTPUT_TOKENS
 
-__all__ = ["best_batch", "cheapest_deployment", "smallest_deployment"]
+__all__ = ["engine_quote", "cheapest_deployment", "smallest_deployment", "usd_band", "ratio_band", "MAX_TP"]
 
-
-def best_batch(dep: Deployment, context: int = CONTEXT_TOKENS, cap: int = BATCH_CAP) -> int:
-    return int(min(fit(dep, context=context).max_batch, cap))
+MAX_TP = 8  # the largest tensor-parallel degree the claims consider: one 8-GPU node
 
 
-def cheapest_deployment(model, gpu, weights="bf16", kv=None, usd_per_gpu_hour=2.0,
-                        context: int = CONTEXT_TOKENS, batch_cap: int = BATCH_CAP) -> dict:
-    """The TP (up to 8) with the lowest decode $/M at the largest batch that fits (§30.8).
+def engine_quote(model, gpu, tp, weights="bf16", kv=None, usd_per_gpu_hour=2.0, utilization=1.0,
+                 batch=None, profile="calibrated") -> dict | None:
+    """One replica on the engine: band of tokens/s and $/M, its batch and the ceiling; None if it does not fit (§30.4).
 
-    Returns a dict with tp, batch, tokens_per_s (replica), tokens_per_s_per_gpu, usd_per_million and
-    the Deployment; raises ValueError if no TP up to 8 holds the weights plus one sequence.
+    Keys: tp, batch, tokens_per_s (mid, replica), tokens_per_s_per_gpu (mid), usd_per_million (mid),
+    usd_low/usd_high ($/M at the fast/slow end of the band), usd_ceiling ($/M at the physics ceiling),
+    tps_low/tps_high/tps_ceiling (replica), profile, deployment, quote.
+    """
+    q = quote(model, gpu, tp, weights, "bf16" if kv is None else kv,
+              input_len=INPUT_TOKENS, output_len=OUTPUT_TOKENS, batch=batch, profile=profile,
+              usd_per_gpu_hour=usd_per_gpu_hour, utilization=utilization)
+    if not q.ok:
+        return None
+    tps, usd = q.tokens_per_s, q.usd_per_million
+    return {"tp": tp, "batch": int(q.batch), "tokens_per_s": tps.mid, "tokens_per_s_per_gpu": tps.mid / tp,
+            "usd_per_million": usd.mid, "usd_low": usd.low, "usd_high": usd.high,
+            "usd_ceiling": usd_per_million_tokens(usd_per_gpu_hour * tp, tps.ceiling, utilization),
+            "tps_low": tps.low, "tps_high": tps.high, "tps_ceiling": tps.ceiling, "profile": q.profile,
+            "deployment": deployment(model, gpu, tp, weights, kv), "quote": q}
+
+
+def cheapest_deployment(model, gpu, weights="bf16", kv=None, usd_per_gpu_hour=2.0, utilization=1.0,
+                        profile="calibrated") -> dict:
+    """The TP (up to 8) with the lowest mid $/M on the engine, at its memory-limited batch (§30.8).
+
+    Returns :func:`engine_quote`'s dict; raises ValueError if no TP up to 8 holds the weights plus
+    one request.
     """
     best = None
-    for tp in valid_tp(model, 8):
-        dep = deployment(model, gpu, tp, weights, kv)
-        b = best_batch(dep, context, batch_cap)
-        if b < 1:
-            continue
-        usd = decode_usd_per_million(dep, usd_per_gpu_hour, b, context)
-        if best is None or usd < best["usd_per_million"]:
-            tps = decode_tokens_per_s(dep, b, context)
-            best = {"tp": tp, "batch": b, "tokens_per_s": tps, "tokens_per_s_per_gpu": tps / tp,
-                    "usd_per_million": usd, "deployment": dep}
+    for tp in valid_tp(model, MAX_TP):
+        d = engine_quote(model, gpu, tp, weights, kv, usd_per_gpu_hour, utilization, profile=profile)
+        if d is not None and (best is None or d["usd_per_million"] < best["usd_per_million"]):
+            best = d
     if best is None:
-        raise ValueError(
-            f"{get_model(model).id} in {weights} does not fit on up to 8x{get_gpu(gpu).id}")
+        raise ValueError(f"{get_model(model).id} in {weights} does not fit on up to "
+                         f"{MAX_TP}x{get_gpu(gpu).id}")
     return best
 
 
-def smallest_deployment(model, gpu, weights="bf16", kv=None, usd_per_gpu_hour=2.0, utilization=1.0) -> dict:
-    """The smallest TP that holds the weights plus one sequence, at its largest batch."""
-    tp = min_tp(model, gpu, weights, "bf16" if kv is None else kv, context=CONTEXT_TOKENS)
-    dep = deployment(model, gpu, tp, weights, kv)
-    b = best_batch(dep)
-    tps = decode_tokens_per_s(dep, b, CONTEXT_TOKENS)
-    usd = decode_usd_per_million(dep, usd_per_gpu_hour, b, CONTEXT_TOKENS, utilization)
-    return {"tp": tp, "batch": b, "tokens_per_s": tps, "tokens_per_s_per_gpu": tps / tp,
-            "deployment": dep, "usd_per_million": usd}
+def smallest_deployment(model, gpu, weights="bf16", kv=None, usd_per_gpu_hour=2.0, utilization=1.0,
+                        profile="calibrated") -> dict:
+    """The smallest TP that holds the weights plus one request on the engine, at its memory-limited batch (§30.3)."""
+    for tp in valid_tp(model, MAX_TP):
+        d = engine_quote(model, gpu, tp, weights, kv, usd_per_gpu_hour, utilization, profile=profile)
+        if d is not None:
+            return d
+    raise ValueError(f"{get_model(model).id} in {weights} does not fit on up to {MAX_TP}x{get_gpu(gpu).id}")
 
+
+def usd_band(d: dict) -> tuple:
+    """A deployment's $/M as (low, mid, high): the fast end of the band is the cheap one (§30.4)."""
+    return d["usd_low"], d["usd_per_million"], d["usd_high"]
+
+
+def ratio_band(num: dict, den: dict) -> tuple:
+    """num's $/M over den's at the same point of the band (low with low ...), sorted (§30.4).
+
+    Both run on the same profile, so their errors move together: the ratio's band is the spread of
+    the three paired ratios, not the product of the two bands.
+    """
+    r = sorted(a / b for a, b in zip(usd_band(num), usd_band(den), strict=True))
+    return r[0], num["usd_per_million"] / den["usd_per_million"], r[2]

@@ -10,7 +10,7 @@ import yaml
 
 __all__ = [
     "Inputs", "UnknownName", "unknown_name", "OnDemandRow", "CostRow", "ApiRow", "HardwareRow",
-    "load_blocks", "BLOCKS", "CONTEXT_TOKENS", "BATCH_CAP",
+    "load_blocks", "BLOCKS", "CONTEXT_TOKENS", "INPUT_TOKENS", "OUTPUT_TOKENS", "BATCH_CAP",
     "S30_1", "S30_2", "S30_3", "S30_4", "S30_5", "S30_6", "S30_7", "S30_8", "S30_9", "S30_10",
     "S30_11", "P1", "P2", "P3", "P4", "P5", "P6", "P7", "CQ1", "CQ2", "CQ3", "CQ4", "SECTIONS",
     "EXERCISES",
@@ -19,7 +19,11 @@ __all__ = [
 # ---------------------------------------------------------------- our assumptions
 
 CONTEXT_TOKENS = 2048  # tokens per sequence for every KV-cache check (the chapter never states one)
-BATCH_CAP = 256  # largest batch considered: the biggest batch the chapter itself uses (§30.3)
+INPUT_TOKENS = CONTEXT_TOKENS // 2  # a request's prompt on the engine: the sequence's first half
+OUTPUT_TOKENS = CONTEXT_TOKENS - INPUT_TOKENS  # and its output, so the KV cache grows to CONTEXT_TOKENS
+# Kept for the notebooks outside the teaching layer until they move to the engine (issue #13); the
+# teaching layer no longer caps batches: the engine's memory-limited batch is the one used.
+BATCH_CAP = 256
 
 DATA_FILE = "chapter_inputs.yaml"
 

@@ -5,7 +5,6 @@ from costlib.catalog.deployment import deployment
 from costlib.catalog.tables import get_api_price, get_gpu, get_model, gpu_usd_per_hour
 from costlib.economics.cost import (
     cost_at_utilization,
-    decode_usd_per_million,
     million_tokens_per_hour,
     owned_usd_per_gpu_hour,
     tier_usd_per_hour,
@@ -14,13 +13,18 @@ from costlib.economics.cost import (
 from costlib.physics.memory import fit, kv_bytes_per_token, min_tp, usable_bytes, weight_bytes
 from costlib.physics.step import (
     decode_ceiling_tokens_per_s,
-    decode_step,
     prefill_arithmetic_intensity,
     prefill_ceiling_tokens_per_s,
     prefill_tokens_per_s,
 )
 from costlib.teaching.chapter import text as t
-from costlib.teaching.chapter.configs import best_batch, cheapest_deployment, smallest_deployment
+from costlib.teaching.chapter.configs import (
+    cheapest_deployment,
+    engine_quote,
+    ratio_band,
+    smallest_deployment,
+    usd_band,
+)
 from costlib.teaching.chapter.inputs import (
     CONTEXT_TOKENS,
     CQ4,
@@ -229,77 +233,91 @@ def rows_30_5(add):
         f"{t.usd(usd_per_million_tokens(s.usd_per_hour, hi))}-"
         f"{t.usd(usd_per_million_tokens(s.usd_per_hour, lo))}/M, "
         f"{t.usd(hb)} at the midpoint.")
-    # speed-ups from quantization: each precision on its cost-optimal H100 deployment
-    bf = cheapest_deployment(s.model, s.gpu, "bf16", usd_per_gpu_hour=s.usd_per_hour)
-    f8 = cheapest_deployment(s.model, s.gpu, "fp8", usd_per_gpu_hour=s.usd_per_hour)
-    f8kv = cheapest_deployment(s.model, s.gpu, "fp8", "fp8", usd_per_gpu_hour=s.usd_per_hour)
-    i4 = cheapest_deployment(s.model, s.gpu, "int4", usd_per_gpu_hour=s.usd_per_hour)
-    sm_bf = smallest_deployment(s.model, s.gpu, "bf16", usd_per_gpu_hour=s.usd_per_hour)
-    sm_i4 = smallest_deployment(s.model, s.gpu, "int4", usd_per_gpu_hour=s.usd_per_hour)
-    sm_f8 = smallest_deployment(s.model, s.gpu, "fp8", usd_per_gpu_hour=s.usd_per_hour)
+    # speed-ups from quantization: each precision on its cost-optimal H100 deployment, on the engine
+    price = s.usd_per_hour
+    bf = cheapest_deployment(s.model, s.gpu, "bf16", usd_per_gpu_hour=price)
+    f8 = cheapest_deployment(s.model, s.gpu, "fp8", usd_per_gpu_hour=price)
+    f8kv = cheapest_deployment(s.model, s.gpu, "fp8", "fp8", usd_per_gpu_hour=price)
+    i4 = cheapest_deployment(s.model, s.gpu, "int4", usd_per_gpu_hour=price)
+    i4kv = cheapest_deployment(s.model, s.gpu, "int4", "fp8", usd_per_gpu_hour=price)
+    sm_f8 = smallest_deployment(s.model, s.gpu, "fp8", usd_per_gpu_hour=price)
 
     def dep_txt(d, name):
-        return f"{name} {t.usd(d['usd_per_million'])}/M (TP={d['tp']}, batch {d['batch']})"
+        return (f"{name} {t.usd(d['usd_per_million'])}/M ({t.usd(d['usd_low'])}-{t.usd(d['usd_high'])}; "
+                f"TP={d['tp']}, batch {d['batch']})")
 
-    r_i4 = bf["usd_per_million"] / i4["usd_per_million"]
-    add("s30_5_int4_speedup", r_i4,
-        f"Cost-optimal H100 deployments: {dep_txt(bf, 'bf16')} vs {dep_txt(i4, 'INT4')} = "
-        f"{t.times(r_i4)}. Once bf16 gets enough GPUs for a large batch, the KV cache (not shrunk by "
-        "weight quantization) dominates the bytes read. Against the smallest bf16 replica "
-        f"(TP={sm_bf['tp']}, batch {sm_bf['batch']}) INT4 on TP={sm_i4['tp']} looks "
-        f"{t.times(sm_bf['usd_per_million'] / sm_i4['usd_per_million'])} cheaper.")
-    r_f8 = bf["usd_per_million"] / f8["usd_per_million"]
-    r_f8kv = bf["usd_per_million"] / f8kv["usd_per_million"]
-    add("s30_5_fp8_speedup", r_f8,
-        f"Cost-optimal: {dep_txt(bf, 'bf16')} vs {dep_txt(f8, 'FP8')} = {t.times(r_f8)} with a bf16 KV "
-        f"cache; quantizing the KV cache to fp8 too gives {t.times(r_f8kv)}. On a single H100, FP8 "
-        f"weights leave room for only {sm_f8['batch']} sequences "
-        f"({t.usd(sm_f8['usd_per_million'])}/M).")
-    d1 = deployment(s.model, s.gpu, 1, "fp8")
-    d2 = deployment(s.model, s.gpu, 2, "fp8")
-    b1 = best_batch(d1)
-    b2 = best_batch(d2)
-    c1 = decode_usd_per_million(d1, s.usd_per_hour, b1, CONTEXT_TOKENS)
-    c2_same = decode_usd_per_million(d2, s.usd_per_hour, b1, CONTEXT_TOKENS)
-    c2_max = decode_usd_per_million(d2, s.usd_per_hour, b2, CONTEXT_TOKENS)
-    add("s30_5_tp2_cost_same_batch", c2_same / c1,
-        f"At batch {b1} (the most one H100 holds): TP=1 {t.usd(c1)}/M, TP=2 {t.usd(c2_same)}/M; "
-        "twice the GPUs, about half the step time, plus all-reduce time.")
-    add("s30_5_tp2_cost_max_batch", c2_max / c1,
+    r_i4, r_i4kv = ratio_band(bf, i4), ratio_band(bf, i4kv)
+    add("s30_5_int4_speedup", r_i4[1],
+        f"Cost-optimal H100 deployments on the engine's calibrated band: {dep_txt(bf, 'bf16')} vs "
+        f"{dep_txt(i4, 'INT4 (bf16 KV)')} = {t.times_band(r_i4)}; with an fp8 KV cache too, "
+        f"{dep_txt(i4kv, 'INT4')} = {t.times_band(r_i4kv)}. The ratio is the same at every point of the "
+        "band, which scales both alike. Weight "
+        "quantization does not shrink the KV cache, which dominates the bytes read at large batches.",
+        bands={t.kv_cache("bf16"): r_i4, t.kv_cache("fp8"): r_i4kv})
+    r_f8, r_f8kv = ratio_band(bf, f8), ratio_band(bf, f8kv)
+    add("s30_5_fp8_speedup", r_f8[1],
+        f"Cost-optimal on the engine's calibrated band: {dep_txt(bf, 'bf16')} vs "
+        f"{dep_txt(f8, 'FP8 weights, bf16 KV')} = {t.times_band(r_f8)}; quantizing the KV cache to fp8 "
+        f"too, {dep_txt(f8kv, 'FP8')} = {t.times_band(r_f8kv)}. On a single H100, FP8 weights leave room for only "
+        f"{sm_f8['batch']} requests ({t.usd(sm_f8['usd_per_million'])}/M).",
+        bands={t.kv_cache("bf16"): r_f8, t.kv_cache("fp8"): r_f8kv})
+    one = engine_quote(s.model, s.gpu, 1, "fp8", usd_per_gpu_hour=price)
+    two_same = engine_quote(s.model, s.gpu, 2, "fp8", usd_per_gpu_hour=price, batch=one["batch"])
+    two_one = engine_quote(s.model, s.gpu, 1, "fp8", usd_per_gpu_hour=price, batch=one["batch"])
+    two_max = engine_quote(s.model, s.gpu, 2, "fp8", usd_per_gpu_hour=price)
+    same = ratio_band(two_same, two_one)
+    ceil = (engine_quote(s.model, s.gpu, 2, "fp8", usd_per_gpu_hour=price, batch=one["batch"], profile="ceiling")
+            ["usd_per_million"] / engine_quote(s.model, s.gpu, 1, "fp8", usd_per_gpu_hour=price,
+                                               batch=one["batch"], profile="ceiling")["usd_per_million"])
+    add("s30_5_tp2_cost_same_batch", same[1],
+        f"{one['batch']} requests started together (the most one H100 holds), on the engine's calibrated "
+        f"band: TP=1 {t.usd(two_one['usd_per_million'])}/M, TP=2 {t.usd(two_same['usd_per_million'])}/M "
+        f"({t.times_band(same)}). Twice the GPUs do not halve a small batch's step: the per-step "
+        f"overheads and the all-reduces stay. At the physics ceiling, with neither, the ratio is "
+        f"{t.times(ceil)}.",
+        bands={"the same batch": same})
+    most = ratio_band(two_max, one)
+    add("s30_5_tp2_cost_max_batch", most[1],
         "TP=2 doubles memory, and the spare "
-        f"{t.gb(2 * usable_bytes(s.gpu) - weight_bytes(s.model, 'fp8'))} holds {b2} sequences "
-        f"instead of {b1}: {t.usd(c2_max)}/M vs {t.usd(c1)}/M. Cost per token is similar only if the "
-        "batch is held fixed; a memory-starved TP=1 replica is the expensive one.")
+        f"{t.gb(2 * usable_bytes(s.gpu) - weight_bytes(s.model, 'fp8'))} holds {two_max['batch']} requests "
+        f"instead of {one['batch']}: {t.usd(two_max['usd_per_million'])}/M vs {t.usd(one['usd_per_million'])}/M "
+        "on the engine. Cost per token is similar only if the batch is held fixed; a memory-starved TP=1 "
+        "replica is the expensive one.",
+        bands={"each one's largest batch": most})
     table_price = {r.gpu: r.usd_per_hour for r in S30_8.table}
     for r in s.cost_table:
         price = s.usd_per_hour if r.gpu == _H100 else table_price[r.gpu]
         dep = deployment(s.model, r.gpu, r.n_gpus, r.weights)
         f = fit(dep, context=CONTEXT_TOKENS)
-        if f.fits:
-            b = best_batch(dep)
-            val = decode_usd_per_million(dep, price, b, CONTEXT_TOKENS, r.utilization)
-            kvdep = deployment(s.model, r.gpu, r.n_gpus, r.weights, "fp8")
-            bk = best_batch(kvdep)
-            kv_val = decode_usd_per_million(kvdep, price, bk, CONTEXT_TOKENS, r.utilization)
-            bound = decode_step(dep, b, CONTEXT_TOKENS).bound
+        runs = {kv: engine_quote(s.model, r.gpu, r.n_gpus, r.weights, kv, price, r.utilization)
+                for kv in ("bf16", "fp8")}
+        runs = {kv: d for kv, d in runs.items() if d is not None}
+        if f.fits and runs:
+            first = next(iter(runs.values()))
             why = (f"Fits ({t.gb(f.weight_bytes)} weights, {t.gb(f.usable_bytes - f.weight_bytes)} "
-                   f"left for KV: {b} sequences of {CONTEXT_TOKENS:,}). costlib's roofline at "
-                   f"batch {b} ({bound}-bound), {t.usd(price)}/hour and {t.pct(r.utilization)} "
-                   f"utilization: {t.usd(val)}/M; with an fp8 KV cache (batch {bk}) "
-                   f"{t.usd(kv_val)}/M.")
-            add(f"s30_5_table_{r.key}", val, why, fit_result=f)
+                   f"left for KV). The engine at {t.usd(price)}/hour and {t.pct(r.utilization)} "
+                   "utilization, calibrated band: "
+                   + "; ".join(f"{kv} KV cache (batch {d['batch']}) {t.usd(d['usd_low'])}-"
+                               f"{t.usd(d['usd_high'])}/M" for kv, d in runs.items())
+                   + f". At the physics ceiling (bf16 KV cache): ${first['usd_ceiling']:.3f}/M"
+                   + (f": the chapter's ${r.usd_per_million:.3f} is below even that."
+                      if r.usd_per_million < first["usd_ceiling"]
+                      else "; the chapter's figure needs an engine near that limit."
+                      if r.usd_per_million < min(d["usd_low"] for d in runs.values()) else "."))
+            add(f"s30_5_table_{r.key}", first["usd_per_million"], why, fit_result=f,
+                bands={t.kv_cache(kv): usd_band(d) for kv, d in runs.items()})
         else:
             sm = smallest_deployment(s.model, r.gpu, r.weights, usd_per_gpu_hour=price,
-                           utilization=r.utilization)
-            best = cheapest_deployment(s.model, r.gpu, r.weights, usd_per_gpu_hour=price)
+                                     utilization=r.utilization)
+            best = cheapest_deployment(s.model, r.gpu, r.weights, usd_per_gpu_hour=price,
+                                       utilization=r.utilization)
             own = usd_per_million_tokens(price, s.tokens_per_s, r.utilization)
             why = (f"Cannot load: {t.gb(f.weight_bytes)} of weights vs {t.gb(f.usable_bytes)} "
                    f"usable. On the smallest replica that can (TP={sm['tp']}, batch {sm['batch']}) "
-                   f"costlib gets {t.usd(sm['usd_per_million'])}/M at this utilization; at the "
-                   f"cost-optimal TP={best['tp']} (batch {best['batch']}) "
-                   f"{t.usd(cost_at_utilization(best['usd_per_million'], r.utilization))}/M. Even "
-                   f"the chapter's own {s.tokens_per_s:,.0f} tokens/s at {t.pct(r.utilization)} gives "
-                   f"{t.usd(own)}/M.")
+                   f"the engine gets {t.usd(sm['usd_low'])}-{t.usd(sm['usd_high'])}/M at this "
+                   f"utilization; at the cost-optimal TP={best['tp']} (batch {best['batch']}) "
+                   f"{t.usd(best['usd_low'])}-{t.usd(best['usd_high'])}/M. Even the chapter's own "
+                   f"{s.tokens_per_s:,.0f} tokens/s at {t.pct(r.utilization)} gives {t.usd(own)}/M.")
             add(f"s30_5_table_{r.key}", sm["usd_per_million"], why, fit_result=f)
     for a in s.api_table:
         prices = [get_api_price(i)["usd_per_million_output"] for i in a.api_ids]

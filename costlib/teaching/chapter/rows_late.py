@@ -5,8 +5,6 @@ from costlib.catalog.deployment import deployment
 from costlib.catalog.tables import get_api_price, get_gpu, get_model, gpu_usd_per_hour
 from costlib.economics.capacity import capacity_plan
 from costlib.economics.cost import (
-    decode_usd_per_million,
-    prefill_usd_per_million,
     tier_usd_per_hour,
     usd_per_million_tokens,
 )
@@ -17,7 +15,7 @@ from costlib.economics.crossover import (
     monthly_capacity_tokens,
     self_host_monthly_usd,
 )
-from costlib.physics.memory import fit, kv_bytes_per_token, min_tp, usable_bytes, weight_bytes
+from costlib.physics.memory import fit, kv_bytes_per_token, max_batch, min_tp, usable_bytes, weight_bytes
 from costlib.physics.step import (
     MBU_RANGE,
     MFU_RANGE,
@@ -25,12 +23,17 @@ from costlib.physics.step import (
     prefill_ceiling_tokens_per_s,
 )
 from costlib.teaching.chapter import text as t
-from costlib.teaching.chapter.configs import cheapest_deployment, smallest_deployment
+from costlib.teaching.chapter.configs import (
+    cheapest_deployment,
+    engine_quote,
+    ratio_band,
+    smallest_deployment,
+    usd_band,
+)
 from costlib.teaching.chapter.inputs import (
     CONTEXT_TOKENS,
     CQ4,
     S30_1,
-    S30_3,
     S30_5,
     S30_6,
     S30_7,
@@ -71,13 +74,13 @@ def rows_30_6(add):
     dep = deployment(s.model, s.gpu, 1, s.weights)
     fb = fit(dep, context=CONTEXT_TOKENS, batch=s.batch)
     need = min_tp(s.model, s.gpu, s.weights, "bf16", CONTEXT_TOKENS, s.batch)
-    d_need = deployment(s.model, s.gpu, need, s.weights)
-    real = decode_usd_per_million(d_need, s.usd_per_hour, s.batch, CONTEXT_TOKENS)
+    real = engine_quote(s.model, s.gpu, need, s.weights, usd_per_gpu_hour=s.usd_per_hour, batch=s.batch)
+    cost = (f"where the engine gives {t.usd(real['usd_low'])}-{t.usd(real['usd_high'])}/M for {s.batch} "
+            "requests started together" if real else "and even there the engine finds it does not fit")
     add("s30_6_decode_batch_128", fb.max_batch,
         f"KV cache for {s.batch} x {CONTEXT_TOKENS:,} tokens is {t.gb(fb.kv_bytes)}, on top of "
         f"{t.gb(fb.weight_bytes)} of weights, vs {t.gb(fb.usable_bytes)} usable: one H100 holds no "
-        f"sequence at all. Batch {s.batch} needs TP={need}, where costlib's roofline gives "
-        f"{t.usd(real)}/M.",
+        f"sequence at all. Batch {s.batch} needs TP={need}, {cost}.",
         fit_result=fb)
     ratios = {i: get_api_price(i)["usd_per_million_output"]
               / get_api_price(i)["usd_per_million_input"]
@@ -88,12 +91,12 @@ def rows_30_6(add):
         f"{t.times(ratios['claude-haiku-3'])}).")
     r = dec_usd / pre_usd
     best = cheapest_deployment(s.model, s.gpu, s.weights, usd_per_gpu_hour=s.usd_per_hour)
-    pre_real = prefill_usd_per_million(best["deployment"], s.usd_per_hour, S30_3.prompt_tokens)
+    pre_real = best["quote"].usd_per_million_input.mid
     add("s30_6_input_discount_from_math", r,
         f"This section's own numbers give decode {t.usd(dec_usd)}/M over prefill {t.usd(pre_usd)}/M "
         f"= {t.times(r)}, below 2x. On the cost-optimal bf16 deployment (TP={best['tp']}, batch "
-        f"{best['batch']}) costlib has decode {t.usd(best['usd_per_million'])}/M vs prefill "
-        f"{t.usd(pre_real)}/M = {t.times(best['usd_per_million'] / pre_real)}.",
+        f"{best['batch']}) the engine's calibrated mid has output {t.usd(best['usd_per_million'])}/M vs "
+        f"prompt {t.usd(pre_real)}/M = {t.times(best['usd_per_million'] / pre_real)}.",
         reason_args={"low": s.claimed_input_discount[0], "high": s.claimed_input_discount[1]})
 
 
@@ -168,14 +171,17 @@ def rows_30_8(add):
         add(f"s30_8_{tag}_usd_per_hour", rs_mid, why, verdict=verdict)
         best = cheapest_deployment(s.model, g.id, s.weights, usd_per_gpu_hour=r.usd_per_hour)
         sm = smallest_deployment(s.model, g.id, s.weights, usd_per_gpu_hour=r.usd_per_hour)
-        why = (f"bf16 70B needs TP={sm['tp']} on {g.id} (batch {sm['batch']} at {CONTEXT_TOKENS:,} "
-               f"tokens: {t.usd(sm['usd_per_million'])}/M); the cost-optimal TP={best['tp']} runs "
-               f"batch {best['batch']} for {t.usd(best['usd_per_million'])}/M at "
-               f"{t.usd(r.usd_per_hour)}/GPU-hour.")
+        why = (f"On the engine at {t.usd(r.usd_per_hour)}/GPU-hour: the smallest bf16 replica, "
+               f"TP={sm['tp']} (batch {sm['batch']}), {t.usd(sm['usd_low'])}-{t.usd(sm['usd_high'])}/M; "
+               f"the cost-optimal TP={best['tp']} (batch {best['batch']}) {t.usd(best['usd_low'])}-"
+               f"{t.usd(best['usd_high'])}/M (calibrated band), {t.usd(best['usd_ceiling'])}/M at the "
+               "physics ceiling.")
         if not in_reserved and in_on_demand:
             alt = cheapest_deployment(s.model, g.id, s.weights, usd_per_gpu_hour=rs_mid)
-            why += f" At the reserved {t.usd(rs_mid)}: {t.usd(alt['usd_per_million'])}/M."
-        add(f"s30_8_{tag}_usd_per_million", best["usd_per_million"], why)
+            why += (f" At the reserved {t.usd(rs_mid)}: {t.usd(alt['usd_low'])}-{t.usd(alt['usd_high'])}"
+                    "/M.")
+        add(f"s30_8_{tag}_usd_per_million", best["usd_per_million"], why,
+            bands={"the calibrated band": usd_band(best)})
     h100, b200, h200 = get_gpu(_H100), get_gpu("B200"), get_gpu("H200-SXM")
     r_bw = b200.hbm_bytes_per_s / h100.hbm_bytes_per_s
     add("s30_8_b200_bandwidth_ratio", r_bw,
@@ -189,10 +195,12 @@ def rows_30_8(add):
     cb = cheapest_deployment(s.model, "B200", s.weights, usd_per_gpu_hour=prices["B200"])
     ch = cheapest_deployment(s.model, _H100, s.weights, usd_per_gpu_hour=prices[_H100])
     b_row = next(r for r in s.table if r.gpu == "B200")
-    add("s30_8_b200_vs_h100_per_token", cb["usd_per_million"] / ch["usd_per_million"],
-        f"Cost-optimal bf16: B200 {t.usd(cb['usd_per_million'])}/M (TP={cb['tp']}) vs H100 "
-        f"{t.usd(ch['usd_per_million'])}/M (TP={ch['tp']}); the chapter's table gives "
-        f"{t.usd(b_row.usd_per_million)} / {t.usd(h100_row.usd_per_million)}.")
+    rb = ratio_band(cb, ch)
+    add("s30_8_b200_vs_h100_per_token", rb[1],
+        f"Cost-optimal bf16 on the engine: B200 {t.usd(cb['usd_per_million'])}/M (TP={cb['tp']}) vs H100 "
+        f"{t.usd(ch['usd_per_million'])}/M (TP={ch['tp']}) = {t.times_band(rb)}; the chapter's table gives "
+        f"{t.usd(b_row.usd_per_million)} / {t.usd(h100_row.usd_per_million)}.",
+        bands={"the calibrated band": rb})
     gain = h200.hbm_bytes_per_s / h100.hbm_bytes_per_s - 1
     add("s30_8_h200_extra_bandwidth", gain,
         f"{h200.hbm_tb_per_s:g} / {h100.hbm_tb_per_s:g} = {1 + gain:.3f}, i.e. {t.pct(gain)} more "
@@ -201,21 +209,23 @@ def rows_30_8(add):
         f"({h200.hbm_tb_per_s / h100_row.hbm_tb_per_s:.2f}).")
     f_h200 = fit(deployment(s.model, "H200-SXM", 1, s.weights), context=CONTEXT_TOKENS)
     tp_h200 = min_tp(s.model, "H200-SXM", s.weights, "bf16", CONTEXT_TOKENS)
-    h2 = smallest_deployment(s.model, "H200-SXM", s.weights, usd_per_gpu_hour=prices["H200-SXM"])
-    h1x2 = smallest_deployment(s.model, _H100, s.weights, usd_per_gpu_hour=prices[_H100])
-    add("s30_8_bf16_fits_one_h200", tp_h200,
-        f"{t.gb(f_h200.weight_bytes)} of weights vs {t.gb(f_h200.usable_bytes)} usable "
-        f"({t.usable_rule(h200)}): short by {t.gb(f_h200.shortfall_bytes)} with one "
-        f"{CONTEXT_TOKENS:,}-token sequence. "
-        + (f"The weights exceed even the whole {h200.hbm_gb:.0f} GB, leaving nothing for KV cache, "
-           if f_h200.weight_bytes > h200.hbm_bytes else
-           f"They would squeeze into the raw {h200.hbm_gb:.0f} GB but not into what a serving "
-           "engine can use, ")
-        + f"so it takes TP={tp_h200}. Two H200s still beat two "
-        f"H100s per token: {t.usd(h2['usd_per_million'])}/M vs {t.usd(h1x2['usd_per_million'])}/M, "
-        "thanks to KV room.",
-        fit_result=f_h200)
     tp_h100 = min_tp(s.model, _H100, s.weights, "bf16", CONTEXT_TOKENS)
+    h2 = engine_quote(s.model, "H200-SXM", tp_h200, s.weights, usd_per_gpu_hour=prices["H200-SXM"])
+    h1 = engine_quote(s.model, _H100, tp_h100, s.weights, usd_per_gpu_hour=prices[_H100])
+    if f_h200.fits:
+        verdict_text = (f"{t.gb(f_h200.weight_bytes)} of weights vs {t.gb(f_h200.usable_bytes)} usable "
+                        f"({t.usable_rule(h200)}): it fits, with KV room for only "
+                        f"{max_batch(deployment(s.model, 'H200-SXM', 1, s.weights), CONTEXT_TOKENS)} "
+                        f"{CONTEXT_TOKENS:,}-token sequences. ")
+    else:
+        verdict_text = (f"{t.gb(f_h200.weight_bytes)} of weights vs {t.gb(f_h200.usable_bytes)} usable "
+                        f"({t.usable_rule(h200)}): short by {t.gb(f_h200.shortfall_bytes)} with one "
+                        f"{CONTEXT_TOKENS:,}-token sequence, so it takes TP={tp_h200}. ")
+    engine_text = "On the engine (calibrated mid) "
+    engine_text += (f"{tp_h200} H200 at {t.usd(h2['usd_per_million'])}/M (batch {h2['batch']})" if h2 else
+                    f"TP={tp_h200} on H200s does not fit the engine's memory rule")
+    engine_text += (f" vs {tp_h100} H100s at {t.usd(h1['usd_per_million'])}/M (batch {h1['batch']})." if h1 else ".")
+    add("s30_8_bf16_fits_one_h200", tp_h200, verdict_text + engine_text, fit_result=f_h200)
     add("s30_8_bf16_needs_two_h100", tp_h100,
         f"{t.gb(weight_bytes(s.model, s.weights))} of weights vs {t.gb(usable_bytes(_H100))} per "
         f"H100: TP={tp_h100} is the smallest that fits.")
@@ -236,7 +246,8 @@ def rows_30_9(add):
     s = S30_9
     big = cheapest_deployment(s.large_model, s.gpu, s.weights, usd_per_gpu_hour=s.usd_per_hour)
     small = cheapest_deployment(s.small_model, s.gpu, s.weights, usd_per_gpu_hour=s.usd_per_hour)
-    r = big["usd_per_million"] / small["usd_per_million"]
+    rb = ratio_band(big, small)
+    r = rb[1]
     wr = weight_bytes(s.large_model, s.weights) / weight_bytes(s.small_model, s.weights)
     kr = kv_bytes_per_token(s.large_model) / kv_bytes_per_token(s.small_model)
     sm_big = smallest_deployment(s.large_model, s.gpu, s.weights, usd_per_gpu_hour=s.usd_per_hour)
@@ -244,13 +255,14 @@ def rows_30_9(add):
     kv_heads = (f"both have {nk_big} KV heads" if nk_small == nk_big else
                 f"{nk_small} vs {nk_big} KV heads")
     add("s30_9_small_model_cost_ratio", r,
-        f"Cost-optimal H100 deployments in bf16: 70B {t.usd(big['usd_per_million'])}/M "
+        f"Cost-optimal H100 deployments in bf16 on the engine: 70B {t.usd(big['usd_per_million'])}/M "
         f"(TP={big['tp']}, batch {big['batch']}) vs {get_model(s.small_model).name} "
         f"{t.usd(small['usd_per_million'])}/M (TP={small['tp']}, batch {small['batch']}) = {t.times(r)}. "
         f"Weights differ {t.times(wr)} but KV per token only {t.times(kr)} ({kv_heads}), and at large "
         f"batches KV reads dominate. Against the smallest 70B replica (TP={sm_big['tp']}, batch "
         f"{sm_big['batch']}) the gap is "
-        f"{t.times(sm_big['usd_per_million'] / small['usd_per_million'])}.")
+        f"{t.times(sm_big['usd_per_million'] / small['usd_per_million'])}.",
+        bands={"the calibrated band": rb})
 
 
 def rows_30_10(add):
@@ -272,8 +284,8 @@ def rows_30_10(add):
     add("s30_10_tokens_per_s_per_gpu", sm["tokens_per_s_per_gpu"],
         "The plan sizes the fleet in single-H100 replicas, which cannot hold "
         f"{t.gb(f1.weight_bytes)} of weights. With TP={sm['tp']} replicas (batch {sm['batch']}) "
-        f"costlib gets {sm['tokens_per_s_per_gpu']:,.0f} tokens/s per GPU; with TP={best['tp']} "
-        f"(batch {best['batch']}) {best['tokens_per_s_per_gpu']:,.0f}, so "
+        f"the engine gets {sm['tokens_per_s_per_gpu']:,.0f} tokens/s per GPU (calibrated mid); with "
+        f"TP={best['tp']} (batch {best['batch']}) {best['tokens_per_s_per_gpu']:,.0f}, so "
         f"{s.tokens_per_s_per_gpu:,.0f} per GPU "
         + ("is reachable, but only on multi-GPU replicas."
            if best["tokens_per_s_per_gpu"] >= s.tokens_per_s_per_gpu else
@@ -331,20 +343,25 @@ def rows_30_11(add):
         f"Same numbers as §30.7: {t.usd(S30_7.usd_per_hour * 720)}/month / "
         f"{t.usd(S30_7.api_usd_per_million)}/M = {t.num(cross)} tokens/month.",
         )
-    bf = cheapest_deployment(_70B, _H100, "bf16", usd_per_gpu_hour=2.0)
-    f8 = cheapest_deployment(_70B, _H100, "fp8", usd_per_gpu_hour=2.0)
-    i4 = cheapest_deployment(_70B, _H100, "int4", usd_per_gpu_hour=2.0)
-    f8kv = cheapest_deployment(_70B, _H100, "fp8", "fp8", usd_per_gpu_hour=2.0)
-    cut = max(bf["usd_per_million"] / f8["usd_per_million"],
-              bf["usd_per_million"] / i4["usd_per_million"])
-    add("s30_11_quantization_cut", cut,
-        f"Cost-optimal 70B on H100s: bf16 {t.usd(bf['usd_per_million'])}/M, FP8 "
-        f"{t.usd(f8['usd_per_million'])}/M ({t.times(bf['usd_per_million'] / f8['usd_per_million'])}), "
-        f"INT4 {t.usd(i4['usd_per_million'])}/M "
-        f"({t.times(bf['usd_per_million'] / i4['usd_per_million'])}); weight-only quantization leaves "
-        "the KV cache as large as before. FP8 weights with an fp8 KV cache: "
-        f"{t.usd(f8kv['usd_per_million'])}/M "
-        f"({t.times(bf['usd_per_million'] / f8kv['usd_per_million'])}).")
+    price = S30_5.usd_per_hour
+    bf = cheapest_deployment(_70B, _H100, "bf16", usd_per_gpu_hour=price)
+    quant = {(w, kv): cheapest_deployment(_70B, _H100, w, kv, usd_per_gpu_hour=price)
+             for w in ("fp8", "int4") for kv in ("bf16", "fp8")}
+    cut = {key: ratio_band(bf, d) for key, d in quant.items()}
+
+    def best_cut(kv):
+        """The larger of the FP8 and INT4 cuts with this KV cache, per point of the band."""
+        a, b = cut[("fp8", kv)], cut[("int4", kv)]
+        return tuple(max(x, y) for x, y in zip(a, b, strict=True))
+
+    bands = {t.kv_cache(kv): best_cut(kv) for kv in ("bf16", "fp8")}
+    add("s30_11_quantization_cut", bands[t.kv_cache("bf16")][1],
+        f"Cost-optimal 70B on H100s at {t.usd(price)}/hour, engine's calibrated mid: bf16 "
+        f"{t.usd(bf['usd_per_million'])}/M; "
+        + "; ".join(f"{w.upper()} weights with {t.kv_cache(kv)} {t.usd(quant[(w, kv)]['usd_per_million'])}/M "
+                    f"({t.times_band(cut[(w, kv)])})" for w, kv in quant)
+        + ". Weight-only quantization leaves the KV cache as large as before.",
+        bands=bands)
 
 
 def rows_cq(add):

@@ -11,7 +11,7 @@ from costlib.economics.cost import owned_usd_per_gpu_hour
 from costlib.teaching.chapter.verdicts import judge_value
 
 __all__ = ["gb", "usd", "num", "num_range", "times", "pct", "usable_rule", "owned_assumptions",
-           "params", "usd_range", "factor_words", "slip"]
+           "params", "usd_range", "factor_words", "slip", "times_band", "kv_cache"]
 
 
 def gb(b: float) -> str:
@@ -87,3 +87,14 @@ def slip(claimed: float, recomputed: float) -> str:
     return (f", not {num(claimed)}: the unit word is off by a factor of "
             f"{factor_words(claimed / recomputed)} (the dollar figure below uses the right magnitude).")
 
+
+
+def times_band(band: tuple) -> str:
+    """A ratio's (low, mid, high) as "2.04x", with the spread when the band has one (§30.4)."""
+    lo, mid, hi = band
+    return times(mid) if times(lo) == times(hi) else f"{times(mid)} ({times(lo)}-{times(hi)})"
+
+
+def kv_cache(kv: str) -> str:
+    """'a bf16 KV cache' or 'an FP8 KV cache': the reading a verdict names (§30.3)."""
+    return "an FP8 KV cache" if kv == "fp8" else f"a {kv} KV cache"

@@ -9,13 +9,13 @@ import yaml
 from costlib.teaching.chapter.inputs import BLOCKS
 
 __all__ = ["REL_TOL_CORRECT", "REL_TOL_ROUNDED", "VERDICTS", "COLUMNS", "relative_error",
-           "judge_value", "judge_range", "claim_data", "chapter_figure", "Recorder"]
+           "judge_value", "judge_range", "judge_band", "claim_data", "chapter_figure", "Recorder"]
 
 REL_TOL_CORRECT = 0.02
 REL_TOL_ROUNDED = 0.10
 VERDICTS = ("correct", "rounded", "inconsistent", "wrong", "physically impossible")
 COLUMNS = ["id", "section", "claim", "chapter_value", "chapter_low", "chapter_high", "unit",
-           "recomputed_value", "verdict", "rule", "why"]
+           "recomputed_value", "verdict", "rule", "why", "band_low", "band_high", "condition"]
 DATA_FILE = "chapter_claims.yaml"
 
 
@@ -43,6 +43,33 @@ def judge_range(low, high, recomputed_value) -> str:
     if lo <= r <= hi:
         return "correct"
     return judge_value(lo if r < lo else hi, r)
+
+
+def judge_band(low, high, band_low, band_high) -> str:
+    """"correct" if the chapter's [low, high] meets the engine's band, else the tolerance rule on the nearer ends (§30.4)."""
+    lo, hi, b_lo, b_hi = (float(x) for x in (low, high, band_low, band_high))
+    if lo > hi or b_lo > b_hi:
+        raise ValueError(f"a range needs low <= high, got [{lo:g}, {hi:g}] and band [{b_lo:g}, {b_hi:g}]")
+    if hi >= b_lo and lo <= b_hi:
+        return "correct"
+    return judge_value(hi, b_lo) if hi < b_lo else judge_value(lo, b_hi)
+
+
+_RANK = {"correct": 0, "rounded": 1, "wrong": 2}
+_WORDS = {"correct": "right", "rounded": "about right", "wrong": "wrong"}
+
+
+def _band_verdict(lo: float, hi: float, bands: dict) -> tuple[str, str, float, tuple, str]:
+    """The best verdict over the readings the chapter leaves open, its condition and a sentence naming each."""
+    judged = {c: judge_band(lo, hi, b[0], b[2]) for c, b in bands.items()}
+    cond = min(judged, key=lambda c: _RANK[judged[c]])  # the first listed among the best
+    verdict, (b_lo, mid, b_hi) = judged[cond], bands[cond]
+    if len(set(judged.values())) > 1:
+        said = ", ".join(f"{_WORDS[v]} with {c}" for c, v in judged.items())
+        lead = f"{said[0].upper()}{said[1:]}. "
+    else:
+        lead = ""
+    return verdict, cond, mid, (b_lo, b_hi), lead
 
 
 # ---------------------------------------------------------------- the claims' data
@@ -93,8 +120,15 @@ class Recorder:
         self.rows, self.section, self.data = rows, section, data
 
     def __call__(self, id_: str, recomputed, why: str, *, fit_result=None,
-                 verdict: str | None = None, reason_args: dict | None = None) -> None:
-        """Append claim ``id_`` judged against ``recomputed``; ``why`` explains it."""
+                 verdict: str | None = None, reason_args: dict | None = None,
+                 bands: dict | None = None) -> None:
+        """Append claim ``id_`` judged against ``recomputed``; ``why`` explains it.
+
+        ``bands`` maps each reading the chapter leaves open (e.g. "a bf16 KV cache") to the engine's
+        (low, mid, high): the claim is then judged against the band (:func:`judge_band`) under the
+        reading that suits it best, ``recomputed`` becomes that band's mid, and ``why`` starts by naming
+        the verdict under each reading when they differ.
+        """
         d = self.data[id_]
         if d["section"] != self.section:
             raise ValueError(f"claim {id_} is in {d['section']}, not {self.section}")
@@ -106,6 +140,11 @@ class Recorder:
         else:
             lo = hi = value = float(chapter)
             auto, auto_rule = judge_value(value, recomputed), "tolerance"
+        band, cond = (math.nan, math.nan), ""
+        if bands:
+            auto, cond, recomputed, band, lead = _band_verdict(lo, hi, bands)
+            auto_rule = "calibrated band" + (f" ({cond})" if len(bands) > 1 else "")
+            why = lead + why
         if fit_result is not None and not fit_result.fits:
             auto, auto_rule = "physically impossible", "fit"
         override = d.get("override")
@@ -122,4 +161,5 @@ class Recorder:
         self.rows.append({"id": id_, "section": d["section"], "claim": d["claim"],
                           "chapter_value": value, "chapter_low": lo, "chapter_high": hi,
                           "unit": d["unit"], "recomputed_value": float(recomputed),
-                          "verdict": final, "rule": final_rule, "why": why})
+                          "verdict": final, "rule": final_rule, "why": why,
+                          "band_low": float(band[0]), "band_high": float(band[1]), "condition": cond})

@@ -1,0 +1,72 @@
+"""A replica's KV-cache room on the one engine, written out term by term for the exercises (§30.3, §30.9).
+
+The engine (:mod:`costlib.estimate.predict`) admits a request only when its whole prompt + output
+fits, in blocks of ``kv_block_tokens``, into ``kv_fraction`` x (GPU memory - weights - a reserve per
+GPU). These functions expose those terms, with any of them swapped for a student's convention, so
+that an exercise's key, its slips and its hard edge all come from the same memory rule as
+``cl.quote``.
+"""
+from __future__ import annotations
+
+import math
+
+from costlib.catalog.deployment import Deployment
+from costlib.estimate.predict import fixed_batch_table
+from costlib.estimate.profiles import get_profile
+from costlib.physics.engine import sequence_reservation_tokens
+from costlib.physics.replica import replica_spec
+
+__all__ = ["kv_room", "reservation_tokens", "largest_batch_by_memory", "fixed_batch_tpot_s",
+           "largest_batch_by_tpot"]
+
+
+def kv_room(dep: Deployment, profile="calibrated", *, memory_bytes=None, reserve_bytes_per_gpu=None,
+            kv_fraction=None, kv_scale: float = 1.0) -> dict:
+    """The replica's memory terms and the bytes its KV cache gets, with optional swaps (§30.3).
+
+    Keys: memory_bytes (all GPUs), reserve_bytes (all GPUs), weight_bytes, kv_fraction, kv_bytes (the
+    room), kv_bytes_per_token (x ``kv_scale``, e.g. 0.5 for 1 byte per value instead of 2).
+    """
+    prof = get_profile(profile)
+    spec = replica_spec(dep, ideal=prof.ideal)
+    lim = prof.limits
+    mem = float(spec.memory_bytes) if memory_bytes is None else float(memory_bytes)
+    per_gpu = lim.reserve_bytes_per_gpu if reserve_bytes_per_gpu is None else reserve_bytes_per_gpu
+    frac = lim.kv_fraction if kv_fraction is None else kv_fraction
+    reserve = spec.tp * per_gpu
+    weights = float(spec.resident_weight_bytes)
+    return {"memory_bytes": mem, "reserve_bytes": reserve, "weight_bytes": weights, "kv_fraction": frac,
+            "kv_bytes": max(mem - reserve - weights, 0.0) * frac,
+            "kv_bytes_per_token": float(spec.kv_bytes_per_token) * kv_scale}
+
+
+def reservation_tokens(input_len: int, output_len: int, profile="calibrated") -> float:
+    """KV tokens the engine sets aside per request: prompt + output rounded up to whole blocks (§30.3)."""
+    return float(sequence_reservation_tokens(get_profile(profile).limits, input_len, output_len))
+
+
+def largest_batch_by_memory(room: dict, input_len: int, output_len: int, profile="calibrated") -> int:
+    """Requests whose reserved KV cache fits the room: floor(room / (bytes per token x tokens each)) (§30.3)."""
+    per = room["kv_bytes_per_token"] * reservation_tokens(input_len, output_len, profile)
+    return int(math.floor(room["kv_bytes"] / per + 1e-9))
+
+
+def fixed_batch_tpot_s(dep: Deployment, batch: int, input_len: int, output_len: int, profile="calibrated") -> float:
+    """Mid time per output token of ``batch`` requests started together, memory not checked (§30.9)."""
+    prof = get_profile(profile)
+    spec = replica_spec(dep, ideal=prof.ideal)
+    return float(fixed_batch_table(spec, prof.mid, prof.limits, batch, input_len, output_len)["tpot_s"])
+
+
+def largest_batch_by_tpot(dep: Deployment, target_s: float, input_len: int, output_len: int,
+                          profile="calibrated", limit: int = 1 << 20) -> int:
+    """Largest batch whose mid TPOT meets the target if memory were unlimited: the latency limit alone (§30.9)."""
+    if fixed_batch_tpot_s(dep, 1, input_len, output_len, profile) > target_s:
+        return 0
+    lo, hi = 1, 2
+    while hi < limit and fixed_batch_tpot_s(dep, hi, input_len, output_len, profile) <= target_s:
+        lo, hi = hi, hi * 2
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if fixed_batch_tpot_s(dep, mid, input_len, output_len, profile) <= target_s else (lo, mid)
+    return lo
