@@ -15,7 +15,14 @@ from costlib.economics.crossover import (
     monthly_capacity_tokens,
     self_host_monthly_usd,
 )
-from costlib.physics.memory import fit, kv_bytes_per_token, max_batch, min_tp, usable_bytes, weight_bytes
+from costlib.physics.memory import (
+    fit,
+    kv_bytes_per_token,
+    max_batch,
+    min_tp,
+    usable_bytes,
+    weight_bytes,
+)
 from costlib.physics.step import (
     MBU_RANGE,
     MFU_RANGE,
