@@ -24,7 +24,7 @@ from ..common import checks as v
 from .replica import ReplicaSpec
 
 __all__ = ["Efficiency", "EngineLimits", "StepWork", "step_work", "StepParts", "step_parts", "step_time_s",
-           "kv_capacity_tokens", "sequence_reservation_tokens", "ACTIVATION_BYTES"]
+           "kv_cache_bytes", "kv_capacity_tokens", "sequence_reservation_tokens", "ACTIVATION_BYTES"]
 
 ACTIVATION_BYTES = 2  # 16-bit activations cross the tensor-parallel links
 
@@ -170,10 +170,15 @@ def step_time_s(spec: ReplicaSpec, eff: Efficiency, new_tokens, attention_pairs,
     return step_parts(spec, eff, new_tokens, attention_pairs, kv_read_tokens, logit_rows, **kw).step_time_s
 
 
-def kv_capacity_tokens(spec: ReplicaSpec, limits: EngineLimits):
-    """Tokens of KV cache a replica holds: kv_fraction x (memory - weights - reserve), 0 if none (§30.3)."""
+def kv_cache_bytes(spec: ReplicaSpec, limits: EngineLimits):
+    """Bytes a replica gives its KV cache: kv_fraction x (memory - reserve per GPU x TP - weights), 0 if none (§30.3)."""
     free = spec.memory_bytes - spec.tp * limits.reserve_bytes_per_gpu - spec.resident_weight_bytes
-    return np.maximum(free, 0.0) * limits.kv_fraction / spec.kv_bytes_per_token
+    return np.maximum(free, 0.0) * limits.kv_fraction
+
+
+def kv_capacity_tokens(spec: ReplicaSpec, limits: EngineLimits):
+    """Tokens of KV cache a replica holds: :func:`kv_cache_bytes` / KV bytes per token (§30.3)."""
+    return kv_cache_bytes(spec, limits) / spec.kv_bytes_per_token
 
 
 def sequence_reservation_tokens(limits: EngineLimits, input_len, output_len):

@@ -8,12 +8,13 @@ that an exercise's key, its slips and its hard edge all come from the same memor
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from costlib.catalog.deployment import Deployment
 from costlib.estimate.predict import fixed_batch_table
 from costlib.estimate.profiles import get_profile
-from costlib.physics.engine import sequence_reservation_tokens
+from costlib.physics.engine import kv_cache_bytes, sequence_reservation_tokens
 from costlib.physics.replica import replica_spec
 
 __all__ = ["kv_room", "reservation_tokens", "largest_batch_by_memory", "fixed_batch_tpot_s",
@@ -29,14 +30,14 @@ def kv_room(dep: Deployment, profile="calibrated", *, memory_bytes=None, reserve
     """
     prof = get_profile(profile)
     spec = replica_spec(dep, ideal=prof.ideal)
-    lim = prof.limits
-    mem = float(spec.memory_bytes) if memory_bytes is None else float(memory_bytes)
-    per_gpu = lim.reserve_bytes_per_gpu if reserve_bytes_per_gpu is None else reserve_bytes_per_gpu
-    frac = lim.kv_fraction if kv_fraction is None else kv_fraction
-    reserve = spec.tp * per_gpu
-    weights = float(spec.resident_weight_bytes)
-    return {"memory_bytes": mem, "reserve_bytes": reserve, "weight_bytes": weights, "kv_fraction": frac,
-            "kv_bytes": max(mem - reserve - weights, 0.0) * frac,
+    if memory_bytes is not None:
+        spec = dataclasses.replace(spec, memory_bytes=float(memory_bytes))
+    swaps = {k: val for k, val in (("reserve_bytes_per_gpu", reserve_bytes_per_gpu), ("kv_fraction", kv_fraction))
+             if val is not None}
+    lim = dataclasses.replace(prof.limits, **swaps)
+    return {"memory_bytes": float(spec.memory_bytes), "reserve_bytes": spec.tp * lim.reserve_bytes_per_gpu,
+            "weight_bytes": float(spec.resident_weight_bytes), "kv_fraction": lim.kv_fraction,
+            "kv_bytes": float(kv_cache_bytes(spec, lim)),
             "kv_bytes_per_token": float(spec.kv_bytes_per_token) * kv_scale}
 
 
