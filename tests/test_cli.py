@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -147,8 +148,8 @@ def test_fit_no_tp_up_to_8_gives_null_min_tp(cli_json):
 def test_fit_human_shows_steps_and_the_verdict(cli):
     code, out, err = cli(*FIT_70B_BF16_1GPU)
     assert code == 0 and err == ""
-    assert "70.55B params x 2 bytes = 141.1 GB" in out
-    assert "80.6 GB" in out
+    assert "70.55B params resident" in out and "= 141.1 GB" in out  # bf16: every table at 2 bytes too
+    assert "80 GB read as GiB x 0.95 - 1 GB" in out and "80.6 GB" in out  # 80 x 2^30 x 0.95 - 1e9
     assert "does not fit" in out and "short by 61.2 GB" in out and "TP=2" in out
 
 
@@ -436,3 +437,15 @@ def test_module_entry_point_bad_gpu(runs):
     assert p.returncode == 2 and p.stdout == ""
     assert len(p.stderr.splitlines()) == 1 and "H100-SXM" in p.stderr and "Traceback" not in p.stderr
 
+
+
+def test_decode_explains_the_engines_step_and_adds_up(cli):
+    """The printed parts are the master equation's: matmuls and attention each a roofline, plus comm."""
+    code, out, _ = cli("decode", "--model", "llama-3.1-70b", "--gpu", "H100-SXM", "--tp", 4, "--weights", "bf16",
+                       "--batch", 64, "--context", 2048)
+    assert code == 0 and "step      = matmuls + attention + comm" in out
+    ms = {k: [float(x) for x in re.findall(r"= ([\d.]+) ms", line)]
+          for k, line in ((ln.split("=")[0].strip(), ln) for ln in out.splitlines()) if k in
+          ("matmuls", "attention", "comm", "step")}
+    total = max(ms["matmuls"]) + max(ms["attention"]) + ms["comm"][0]
+    assert ms["step"][0] == pytest.approx(total, rel=2e-3)

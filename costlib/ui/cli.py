@@ -17,6 +17,8 @@ import costlib as cl
 from costlib.common import fmt
 from costlib.estimate.speculative import check_speculation as cl_speculation
 from costlib.evidence.measurements import REQUIRED_COLUMNS
+from costlib.physics.engine import step_work
+from costlib.physics.replica import replica_spec
 from costlib.ui.cli_engine import (
     CLIError,
     quote_cmd,
@@ -306,13 +308,13 @@ def _dep_inputs(a, dep) -> dict:
 
 def _fit_lines(dep, f) -> list[str]:
     m, per_gpu = dep.model, cl.usable_bytes(dep.gpu, dep.memory_fraction, dep.reserve_bytes)
-    kvt = cl.kv_bytes_per_token(m, dep.kv)
+    kvt = replica_spec(dep).kv_bytes_per_token
     return [
         f"Memory fit: {dep.label}, {_plural(f.batch, 'sequence')} x {f.context:,} tokens",
-        f"  weights  = {m.n_params / 1e9:.2f}B params x {dep.weights.bytes_per_value:g} bytes"
-        f" = {fmt.gigabytes(f.weight_bytes)}",
+        f"  weights  = {m.n_params / 1e9:.2f}B params resident ({dep.weights.name} body; embedding and output"
+        f" head in 16 bits) = {fmt.gigabytes(f.weight_bytes)}",
         f"  KV cache = {f.batch:,} x {f.context:,} tokens x {kvt:,.0f} bytes/token = {fmt.gigabytes(f.kv_bytes)}",
-        f"  usable   = {_plural(dep.tp, 'GPU')} x ({dep.gpu.hbm_gb:g} GB x {dep.memory_fraction:g}"
+        f"  usable   = {_plural(dep.tp, 'GPU')} x ({dep.gpu.hbm_gb:g} GB read as GiB x {dep.memory_fraction:g}"
         f" - {dep.reserve_bytes / 1e9:g} GB) = {fmt.gigabytes(f.usable_bytes)}"
         f" (per GPU {fmt.gigabytes(per_gpu)})",
         f"  needed   = {fmt.gigabytes(f.weight_bytes)} + {fmt.gigabytes(f.kv_bytes)} = {fmt.gigabytes(f.needed_bytes)}",
@@ -361,22 +363,22 @@ def _decode(a):
     s = cl.decode_step(dep, a.batch, a.context, a.mbu, a.mfu)
     out.update(memory_s=s.memory_s, compute_s=s.compute_s, comm_s=s.comm_s, step_time_s=s.step_time_s,
                tpot_s=s.tpot_s, tokens_per_s=s.tokens_per_s, bound=s.bound, usd_per_million_tokens=None)
-    g, tp = dep.gpu, dep.tp
-    w_read = cl.weight_bytes_read_per_step(dep, a.batch)
-    kv_read = a.batch * a.context * cl.kv_bytes_per_token(dep.model, dep.kv)
-    peak = g.flops_for(dep.weights)
-    flop_per_token = s.compute_s * tp * peak * a.mfu / a.batch
+    g, tp, p = dep.gpu, dep.tp, s.parts
+    w = step_work(replica_spec(dep), a.batch, a.batch * a.context, a.batch * a.context, a.batch)
+    bw = f"{tp} x {g.hbm_tb_per_s:g} TB/s x {a.mbu:g}"
     lines = [
         f"Decode step: {dep.label}, batch {a.batch:,}, context {a.context:,} (MBU {a.mbu:g}, MFU {a.mfu:g})",
         f"  {f.message}",
-        f"  memory  = (weights {fmt.gigabytes(w_read)} + KV {fmt.gigabytes(kv_read)}) / ({tp} x {g.hbm_tb_per_s:g} TB/s"
-        f" x {a.mbu:g}) = {fmt.milliseconds(s.memory_s)}",
-        f"  compute = {a.batch:,} x {flop_per_token / 1e9:,.1f} GFLOP/token / ({tp} x {peak / 1e12:g}"
-        f" TFLOP/s x {a.mfu:g}) = {fmt.milliseconds(s.compute_s)}",
-        f"  comm    = TP all-reduces ({'none at TP=1' if tp == 1 else f'2 per layer, TP={tp}'})"
+        f"  matmuls   = max(weights {fmt.gigabytes(w.weight_bytes)} / ({bw}) = {fmt.milliseconds(p.matmul_memory_s)},"
+        f" {(w.body_flops + w.head_flops) / 1e12:,.2f} TFLOP / ({tp} GPUs x peak x {a.mfu:g})"
+        f" = {fmt.milliseconds(p.matmul_compute_s)})",
+        f"  attention = max(KV {fmt.gigabytes(w.kv_bytes)} / ({bw}) = {fmt.milliseconds(p.attention_memory_s)},"
+        f" {w.attention_flops / 1e12:,.2f} TFLOP / ({tp} GPUs x peak x {a.mfu:g})"
+        f" = {fmt.milliseconds(p.attention_compute_s)})",
+        f"  comm      = TP all-reduces ({'none at TP=1' if tp == 1 else f'2 per layer, TP={tp}'})"
         f" = {fmt.milliseconds(s.comm_s)}",
-        f"  step    = max(memory, compute) + comm = {fmt.milliseconds(s.step_time_s)} ({s.bound}-bound) = TPOT",
-        f"  tokens/s = {a.batch:,} / {s.step_time_s:.4g} s = {_n(s.tokens_per_s)} tokens/s per replica",
+        f"  step      = matmuls + attention + comm = {fmt.milliseconds(s.step_time_s)} ({s.bound}-bound) = TPOT",
+        f"  tokens/s  = {a.batch:,} / {s.step_time_s:.4g} s = {_n(s.tokens_per_s)} tokens/s per replica",
     ]
     if a.usd_per_gpu_hour is not None:
         usd = cl.decode_usd_per_million(dep, a.usd_per_gpu_hour, a.batch, a.context, 1.0, a.mbu, a.mfu,

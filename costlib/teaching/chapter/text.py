@@ -49,7 +49,7 @@ def pct(f: float) -> str:
 
 def usable_rule(gpu) -> str:
     """How costlib's usable memory comes out of the HBM size, in words."""
-    return (f"{get_gpu(gpu).hbm_gb:.0f} GB x {pct(DEFAULT_MEMORY_FRACTION)} - "
+    return (f"{get_gpu(gpu).hbm_gb:.0f} GB read as GiB x {pct(DEFAULT_MEMORY_FRACTION)} - "
             f"{DEFAULT_RESERVE_BYTES / 1e9:g} GB")
 
 
