@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..catalog.deployment import Deployment, deployment_arg, valid_tp
+from ..catalog.deployment import Deployment, deployment_arg
 from ..common import checks as v
 from ..physics.engine import (
     Efficiency,
@@ -32,6 +32,7 @@ from ..physics.engine import (
     step_parts,
     step_time_s,
 )
+from ..physics.memory import replica_needed_bytes, replica_usable_bytes, smallest_tp
 from ..physics.replica import ReplicaSpec, replica_spec
 from .profiles import ceiling_profile, get_profile
 
@@ -195,28 +196,20 @@ class Estimate:
                 "batch": self.batch, "profile": self.profile, "fits": self.fits, "message": self.message}
 
 
-def _min_tp(dep: Deployment, limits: EngineLimits, tokens: float, max_tp: int = 8):
-    for t in valid_tp(dep.model, max_tp):
-        d = dep.with_(tp=t)
-        if kv_capacity_tokens(replica_spec(d), limits) >= tokens:
-            return t
-    return None
-
-
 def _fit_message(dep, spec, limits, tokens, what) -> tuple[bool, str, float, float, float]:
     """Physics first: do the weights, the reserve and ``tokens`` of KV fit? (fits, message, needed, memory, short)."""
     memory = float(spec.memory_bytes)
-    reserve = spec.tp * limits.reserve_bytes_per_gpu
-    kv = tokens * spec.kv_bytes_per_token / limits.kv_fraction
-    needed = float(spec.resident_weight_bytes + reserve + kv)
+    reserve = memory - replica_usable_bytes(spec, limits)
+    weights, _, held = replica_needed_bytes(spec, limits, tokens)
+    kv = held - weights
+    needed = held + reserve
     short = max(0.0, needed - memory)
     if short <= 0:
         return True, (f"fits: {dep.label} holds {what} in {needed / GB:,.1f} of {memory / GB:,.1f} GB"), \
             needed, memory, 0.0
-    t = _min_tp(dep, limits, tokens, max(8, dep.tp))
+    t = smallest_tp(dep, lambda _d: limits, tokens, max(8, dep.tp))
     fix = f"try TP={t} or a smaller precision" if t and t > dep.tp else "try a smaller precision, a shorter " \
         "request or a smaller batch" if t is None or t <= dep.tp else ""
-    weights = float(spec.resident_weight_bytes)
     return False, (f"does not fit: {dep.label}: weights {weights / GB:,.1f} GB + engine reserve "
                    f"{reserve / GB:,.1f} GB + KV for {what} {kv / GB:,.1f} GB = {needed / GB:,.1f} GB, "
                    f"{memory / GB:,.1f} GB on {dep.tp} GPU(s) — short by {short / GB:,.1f} GB; {fix}"), \

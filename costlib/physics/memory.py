@@ -36,7 +36,8 @@ from costlib.physics.replica import (
 )
 
 __all__ = ["weight_bytes", "kv_bytes_per_token", "usable_bytes", "deployment_limits", "FitResult", "fit",
-           "kv_capacity_tokens", "max_batch", "min_tp", "GB"]
+           "kv_capacity_tokens", "max_batch", "min_tp", "smallest_tp", "replica_needed_bytes", "replica_usable_bytes",
+           "GB"]
 
 
 def weight_bytes(model, weights="bf16") -> float:
@@ -74,8 +75,8 @@ def _limits(dep: Deployment, limits) -> EngineLimits:
     return limits
 
 
-def _usable(spec: ReplicaSpec, lim: EngineLimits) -> float:
-    """Bytes the replica gives to weights and KV cache: its memory less the reserve on each GPU."""
+def replica_usable_bytes(spec: ReplicaSpec, lim: EngineLimits) -> float:
+    """Bytes the replica gives to weights and KV cache: its memory less the reserve on each GPU (§30.3)."""
     return max(0.0, float(spec.memory_bytes - spec.tp * lim.reserve_bytes_per_gpu))
 
 
@@ -152,18 +153,22 @@ class FitResult:
         return d
 
 
-def _needed(spec: ReplicaSpec, lim: EngineLimits, context: int, batch: int) -> tuple[float, float, float]:
-    """(resident weights, KV bytes of batch x context tokens, what both need: KV over the engine's KV share)."""
+def replica_needed_bytes(spec: ReplicaSpec, lim: EngineLimits, kv_tokens) -> tuple[float, float, float]:
+    """(resident weights, KV bytes of ``kv_tokens`` tokens, both together with the KV over the engine's KV share) (§30.3)."""
     w = float(spec.resident_weight_bytes)
-    kv = batch * context * float(spec.kv_bytes_per_token)
+    kv = kv_tokens * float(spec.kv_bytes_per_token)
     return w, kv, w + kv / lim.kv_fraction
 
 
-def _min_tp(dep: Deployment, lim_of, context: int, batch: int, max_tp: int):
+def smallest_tp(dep: Deployment, limits_of, kv_tokens, max_tp: int):
+    """Smallest TP (dividing the KV heads, <= max_tp) whose replica holds ``kv_tokens`` of KV; None if none (§30.8).
+
+    ``limits_of(deployment)`` gives the EngineLimits to apply at each TP.
+    """
     for t in valid_tp(dep.model, max_tp):
         d = dep.with_(tp=t)
-        spec, lim = replica_spec(d), lim_of(d)
-        if _needed(spec, lim, context, batch)[2] <= _usable(spec, lim):
+        spec, lim = replica_spec(d), limits_of(d)
+        if replica_needed_bytes(spec, lim, kv_tokens)[2] <= replica_usable_bytes(spec, lim):
             return t
     return None
 
@@ -176,7 +181,7 @@ def min_tp(model, gpu, weights="bf16", kv="bf16", context: int = 2048, batch: in
     b = v.integer("batch", batch, low=1, scalar=True)
     mt = v.integer("max_tp", max_tp, low=1, scalar=True)
     dep = Deployment(model, gpu, 1, weights, kv, memory_fraction, reserve_bytes)
-    return _min_tp(dep, deployment_limits, c, b, mt)
+    return smallest_tp(dep, deployment_limits, b * c, mt)
 
 
 def fit(dep: Deployment, context: int = 2048, batch: int = 1, limits: EngineLimits | None = None) -> FitResult:
@@ -191,8 +196,8 @@ def fit(dep: Deployment, context: int = 2048, batch: int = 1, limits: EngineLimi
     b = v.integer("batch", batch, low=1, scalar=True)
     lim = _limits(dep, limits)
     spec = replica_spec(dep)
-    w, k, need = _needed(spec, lim, c, b)
-    usable = _usable(spec, lim)
+    w, k, need = replica_needed_bytes(spec, lim, b * c)
+    usable = replica_usable_bytes(spec, lim)
     fits = bool(need <= usable)
     cap = int(math.floor(engine.kv_capacity_tokens(spec, lim)))
     # when this TP fits, no larger TP can be the smallest one: stop the search here
@@ -202,4 +207,4 @@ def fit(dep: Deployment, context: int = 2048, batch: int = 1, limits: EngineLimi
         fits=fits, weight_bytes=w, kv_bytes=k, needed_bytes=need,
         usable_bytes=usable, shortfall_bytes=max(0.0, need - usable),
         headroom_bytes=max(0.0, usable - need), kv_capacity_tokens=cap, max_batch=cap // c,
-        min_tp=_min_tp(dep, lim_of, c, b, search_to), context=c, batch=b, label=dep.label)
+        min_tp=smallest_tp(dep, lim_of, b * c, search_to), context=c, batch=b, label=dep.label)
