@@ -178,7 +178,8 @@ def hardware_bars(df, mark=True, ax=None):
     feasible = df["feasible"].to_numpy(bool) if "feasible" in df else np.isfinite(vals)
     texts, bad = [], []
     for r in df.to_dict("records"):  # plain dicts: much faster than iterrows() on a redraw
-        t = int(r["min_tp"]) if "min_tp" in df and r["min_tp"] == r["min_tp"] and r["min_tp"] else None
+        col = "tp" if "tp" in df else "min_tp"  # the TP the row is priced at
+        t = int(r[col]) if col in df and r[col] == r[col] and r[col] else None
         tb = f" (TP={t}, batch {int(r['batch']):,})" if t and "batch" in df else ""
         texts.append(f"{fmt.usd_short(float(r['usd_per_million']))}/M{tb}" if r["usd_per_million"] == r["usd_per_million"]
                      else "")
@@ -188,7 +189,8 @@ def hardware_bars(df, mark=True, ax=None):
     colors = [BLUE if f else INFEASIBLE for f in feasible]
     y = _bars(ax, list(df["gpu"]), np.where(feasible, vals, np.nan), colors, texts, log=False,
               infeasible_texts=bad)
-    handles = [Patch(color=BLUE, label="fits: $/M at the smallest TP")]
+    rule = str(df["tp_rule"].iloc[0]) if "tp_rule" in df else "smallest"
+    handles = [Patch(color=BLUE, label=f"fits: $/M at the {rule} TP" if not rule.isdigit() else f"fits: $/M at TP={rule}")]
     if not np.isfinite(np.where(feasible, vals, np.nan)).all():
         handles.append(Patch(fc="white", ec=INFEASIBLE, hatch="///", label="does not fit / no price"))
     if mark:
