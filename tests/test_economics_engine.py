@@ -109,6 +109,8 @@ def test_mbu_and_mfu_map_to_a_chapter_profile():
     assert prof.limits == get_profile("chapter").limits and "0.7" in prof.name
     dep = cl.deployment(MODEL, H100, 4, "fp8")
     custom = get_profile("chapter").with_(mid=Efficiency(0.7, 0.4), low=None, high=None)
+    with pytest.raises(ValueError, match="either profile or mbu/mfu"):
+        economics_profile("ceiling", mbu=0.7)
     assert cl.decode_usd_per_million(dep, 2.0, 64, 2048, mbu=0.7, mfu=0.4) == pytest.approx(
         cl.decode_usd_per_million(dep, 2.0, 64, 2048, profile=custom), rel=1e-12)
 

@@ -121,6 +121,9 @@ def economics_profile(profile="calibrated", mbu=None, mfu=None) -> Profile:
     """
     if mbu is None and mfu is None:
         return get_profile(profile)
+    if not (isinstance(profile, str) and profile == "calibrated"):
+        raise ValueError(f"give either profile or mbu/mfu, not both; got profile={profile!r}, mbu={mbu!r}, "
+                         f"mfu={mfu!r} (mbu/mfu mean the chapter profile at that efficiency)")
     base = get_profile("chapter")
     b = v.fraction("mbu", base.mid.mbu if mbu is None else mbu, scalar=True)
     f = v.fraction("mfu", base.mid.mfu if mfu is None else mfu, scalar=True)
@@ -134,6 +137,7 @@ def request_shape(dep: Deployment, context=None, input_len=None, output_len=None
     ceil(context / 2) prompt and floor(context / 2) output tokens (at least one of each), so the KV cache
     a request reserves is the same ``context`` tokens.
     """
+    deployment_arg(dep)
     if input_len is None and output_len is None:
         c = v.integer("context", DEFAULT_CONTEXT if context is None else context, low=1,
                       high=dep.model.max_context, scalar=True)
