@@ -146,7 +146,7 @@ def _row(m, g, w, k, context, input_len, output_len, batch, rule, tps_ok, prof, 
             row["note"] = (f"batch {batch:,} does not fit: the model fits from TP={model_fits[0]}, but even "
                            f"TP={widest} holds at most {one[widest].batch:,} sequences of {i:,}+{o:,} tokens")
         else:
-            row["note"] = f"does not fit on {widest} GPUs: {one[widest].message}"
+            row["note"] = f"does not fit on {widest} GPUs: {one[widest].message.removeprefix('does not fit: ')}"
         return row
     if rule == "smallest":
         t = fitting[0]
