@@ -55,7 +55,8 @@ _PUBLIC = {
         "breakeven_usd_per_hour", "cost_at_utilization", "decode_usd_per_million",
         "million_tokens_per_hour", "NotFeasible", "owned_cost", "owned_usd_per_gpu_hour", "OwnedCost",
         "prefill_usd_per_million", "required_tokens_per_s", "tier_usd_per_hour",
-        "usd_per_million_tokens", "workload_cost", "WorkloadCost", "WORKLOADS",
+        "usd_per_million_tokens", "workload_cost", "WorkloadCost", "WORKLOADS", "decode_tokens_per_s_band",
+        "prefill_tokens_per_s_band", "economics_profile", "request_shape",
     ),
     "costlib.economics.crossover": (
         "api_monthly_usd", "breakeven_utilization", "crossover_tokens_per_month",
@@ -66,7 +67,7 @@ _PUBLIC = {
         "capacity_plan", "CapacityPlan", "gpus_saved", "users_supported",
     ),
     "costlib.economics.frontier": (
-        "default_batches", "largest_batch_under_tpot", "pareto_frontier", "sweep_batch",
+        "default_batches", "largest_batch_under_tpot", "pareto_frontier", "sweep_batch", "memory_limited_batch",
     ),
     "costlib.economics.hardware": (
         "compare_hardware",

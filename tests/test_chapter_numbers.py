@@ -89,8 +89,10 @@ def test_s30_1_70b_bf16_fits_from_tp_2(tp):
 
 def test_s30_1_70b_bf16_pricing_refuses_a_single_h100():
     dep = cl.deployment(L70, H100)
-    with pytest.raises(cl.NotFeasible, match="short by 61.2 GB"):
+    with pytest.raises(cl.NotFeasible, match=r"short by [\d.]+ GB; try TP=2") as refused:
         cl.decode_usd_per_million(dep, 2.0, batch=1, context=2048)
+    # priced on the one prediction path: short by at least the weights beyond one GPU's 80 GiB of HBM
+    assert refused.value.fit.shortfall_bytes >= 2 * N70 - 80 * 2**30
 
 
 # ----------------------------------------------------------------- §30.3 the ceilings

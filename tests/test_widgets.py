@@ -75,6 +75,24 @@ def usd_per_m(usd_per_hour, tokens_per_s):
     return usd_per_hour / (tokens_per_s * 3600 / 1e6)
 
 
+# ---------------------------------------------------------------- the one prediction path (issue #13)
+# Explorers that show tokens/s or $/M take them from costlib.estimate.predict (calibrated by default):
+# those numbers are checked against predict() itself (one engine), the dollars by hand.
+
+def engine(weights, tp, batch=None, input_len=1024, output_len=1024, profile="calibrated", kv="bf16",
+           model="llama-3.1-70b", gpu="H100-SXM"):
+    """predict() for a deployment; a 2,048-token context is 1,024 prompt + 1,024 output tokens."""
+    from costlib import deployment
+    from costlib.estimate.predict import predict
+
+    return predict(deployment(model, gpu, tp, weights, kv), input_len, output_len, batch=batch, profile=profile)
+
+
+def decode_rate(weights, tp, batch, **kw):
+    """Decode tokens/s of a fixed batch: batch / mid TPOT."""
+    return batch / engine(weights, tp, batch, **kw).tpot_s.mid
+
+
 # ---------------------------------------------------------------- helpers
 
 NAN_WORD = re.compile(r"\b(nan|inf|infinity)\b", re.IGNORECASE)
@@ -200,8 +218,9 @@ def test_tour_fp8_fits_and_is_priced():
     b = max_batch(1, 1, 2048)
     assert b == 11  # 80.6 GB - 72.7 GB leaves 24,259 tokens of bf16 KV
     assert ex.message.startswith("fits") and f"room for {b} sequences" in ex.message
-    tps = b / step_s(b, 2048, 1, 1, FP8)
-    assert f"batch {b} " in ex.message and f"{tps:,.0f} tokens/s" in ex.message
+    e = engine("fp8", 1)
+    tps = e.output_tokens_per_s.mid
+    assert f"{e.batch:,} sequences in flight" in ex.message and f"{tps:,.0f} output tokens/s" in ex.message
     assert money(ex.message, "=") == round(usd_per_m(2.0, tps), 2)
     assert_sane(ex, "tour fp8")
 
@@ -209,7 +228,7 @@ def test_tour_fp8_fits_and_is_priced():
 def test_tour_two_gpus_bf16_fits():
     ex = widgets.tour(tp=2)
     assert ex.message.startswith("fits") and f"room for {max_batch(2, 2, 2048)} sequences" in ex.message
-    tps = 29 / step_s(29, 2048, 2, 2, BF16)
+    tps = engine("bf16", 2).output_tokens_per_s.mid
     assert money(ex.message, "=") == round(usd_per_m(4.0, tps), 2)  # two GPUs at $2/h
 
 
@@ -297,15 +316,22 @@ def test_roofline_explorer_ridge_and_turning_batch():
 
 def test_utilization_explorer_full_load_duty_cycle_and_break_even():
     ex = widgets.utilization_explorer()  # 70B fp8 on 2 H100s, batch 64, $2/GPU-hour, 50% duty cycle
-    tps = 64 / step_s(64, 2048, 2, 1, FP8)
+    from costlib.estimate.profiles import get_profile
+    from costlib.physics.engine import Efficiency
+
+    def at(mbu):  # the MBU/MFU sliders: the chapter profile at that one efficiency
+        return get_profile("chapter").with_(mid=Efficiency(mbu, MFU), low=None, high=None)
+
+    tps = decode_rate("fp8", 2, 64, profile=at(MBU))
     full = usd_per_m(4.0, tps)
     assert f"{tps:,.0f} tokens/s at full load" in ex.message
+    assert f"{tps / decode_rate('fp8', 2, 64, profile='ceiling'):.0%} of the 100% roofline" in ex.message
     assert f"${full:.2f}/M at full load" in ex.message and f"50% duty cycle ${full / 0.5:.2f}/M" in ex.message
     assert f"at a {full / 0.88:.0%} duty cycle" in ex.message  # Together $0.88/M output
     ex.controls["mbu"].value = 0.60
-    tps60 = 64 / step_s(64, 2048, 2, 1, FP8, mbu=0.60)
-    assert f"{tps60:,.0f} tokens/s at full load" in ex.message
-    ex.controls["batch"].value = 512  # 131 fit
+    tps60 = decode_rate("fp8", 2, 64, profile=at(0.60))
+    assert tps60 < tps and f"{tps60:,.0f} tokens/s at full load" in ex.message
+    ex.controls["batch"].value = 512  # 118 fit
     assert not ex.ok and ex.message.startswith("does not fit")
 
 
@@ -314,8 +340,10 @@ def test_utilization_explorer_full_load_duty_cycle_and_break_even():
 def test_prefill_decode_chat_by_hand():
     ex = widgets.prefill_decode_explorer()  # chat: 1000 in, 1000 out; 70B fp8 on 2 H100s; batch 64
     usd_per_gpu_s = 2.0 / 3600
-    pre_gpu_s = 2 * prefill_s(1000, 2, 1, FP8)
-    dec_gpu_s = 2 * 1000 * step_s(64, 1500, 2, 1, FP8) / 64  # decode at the mean context 1000 + 500
+    e = engine("fp8", 2, 64, 1000, 1000)  # 64 requests started together
+    gpu_s = 2 * 1000 / e.output_tokens_per_s.mid  # GPU-seconds per request
+    pre_gpu_s = gpu_s * e.prefill_share.mid
+    dec_gpu_s = gpu_s - pre_gpu_s
     p_in = pre_gpu_s * usd_per_gpu_s / 1000 * 1e6
     p_out = dec_gpu_s * usd_per_gpu_s / 1000 * 1e6
     assert f"prefill ${p_in:.3f}/M input" in ex.message and f"decode ${p_out:.3f}/M output" in ex.message
@@ -356,18 +384,18 @@ def test_self_host_default_bills_and_crossover():
     assert_sane(ex, "self-host default")
 
 
-def test_self_host_one_h100_fp8_crosses_over_just_inside_its_capacity():
+def test_self_host_one_h100_fp8_mix_and_crossover_by_hand():
     ex = widgets.self_host_explorer(tp=1)
-    # fp8 on one H100: 11 sequences fit; decode 11/step, prefill of 1000-token prompts; a 50/50 mix
-    b = max_batch(1, 1, 2048)
-    assert b == 11
-    dec = b / step_s(b, 2048, 1, 1, FP8)
-    pre = 1000 / prefill_s(1000, 1, 1, FP8)
+    # fp8 on one H100: decode at the memory-limited batch, prefill of 1000-token prompts; a 50/50 mix
+    dec = decode_rate("fp8", 1, engine("fp8", 1).batch)
+    pre = engine("fp8", 1, 1, 1000, 1).output_tokens_per_s.mid * 1000
     mix = 1 / (0.5 / pre + 0.5 / dec)
     month = mix * 720 * 3600  # tokens one replica serves in a month
-    crossover = 2.0 * 720 / 0.88 * 1e6  # where the API bill reaches one GPU's month
-    assert crossover < month < 1.05 * crossover  # the replica just carries it
-    assert f"crossover ≈ {crossover / 1e9:.3g}B" in ex.message and "no crossover" not in ex.message
+    crossover = 2.0 * 720 / 0.88 * 1e6  # tokens/month where one GPU's bill equals the API's
+    if month >= crossover:  # one replica carries the crossover volume: the bills meet there
+        assert f"crossover ≈ {crossover / 1e9:.3g}B" in ex.message
+    else:  # a full replica's tokens are worth less at the API than the GPU costs
+        assert "no crossover" in ex.message
     assert f"one replica: {mix:,.0f} tokens/s" in ex.message
 
 
@@ -375,10 +403,14 @@ def test_self_host_one_h100_fp8_crosses_over_just_inside_its_capacity():
 
 def test_hardware_explorer_h100_row_by_hand():
     ex = widgets.hardware_explorer()  # 70B bf16, 2,048 tokens, on-demand prices
-    b = max_batch(2, 2, 2048)
-    tps = b / step_s(b, 2048, 2, 2, BF16)
+    # the cheapest TP: the most tokens/s per GPU among the TPs that fit (70B has 8 KV heads: 1, 2, 4, 8)
+    runs = {tp: engine("bf16", tp) for tp in (1, 2, 4, 8)}
+    tp = max((t for t, e in runs.items() if e.fits), key=lambda t: runs[t].output_tokens_per_s.mid / t)
+    e = runs[tp]
+    tps = e.output_tokens_per_s.mid
     od = (3.00 + 4.50) / 2
-    line = f"H100-SXM: TP=2, batch {b}, {tps / 2:,.0f} tokens/s per GPU, ${usd_per_m(2 * od, tps):.2f}/M"
+    assert not runs[1].fits and tp > 2  # two GPUs hold the weights but starve the KV cache
+    line = f"H100-SXM: TP={tp}, batch {e.batch}, {tps / tp:,.0f} tokens/s per GPU, ${usd_per_m(tp * od, tps):.2f}/M"
     assert line in ex.message
     assert "<table" in ex.out.value
     ex.controls["model"].value = "llama-3.1-405b"
@@ -391,17 +423,15 @@ def test_hardware_explorer_h100_row_by_hand():
 
 def test_latency_explorer_memory_then_latency_limits():
     ex = widgets.latency_explorer()  # 70B fp8 on 2 H100s, 200 ms target (chapter practice problem 4)
-    mb = max_batch(2, 1, 2048)
-    assert mb == 131
+    # the largest fixed batch that fits: one more request does not
+    mb = next(b for b in range(1, 5000) if not engine("fp8", 2, b + 1).fits)
+    assert engine("fp8", 2, mb).tpot_s.mid <= 0.200
     assert f"TPOT ≤ 200 ms: {mb} (limited by memory" in ex.message
-    ex.controls["tpot_target_ms"].value = 20.0
-    # memory-bound throughout, so TPOT is linear in batch: fixed part + per-sequence part
-    fixed = (BODY * 1 + VD * 2) / (2 * BW * MBU) + 2 * L * AR_LATENCY  # the weights read, the latencies
-    per_seq = 2049 * KV70 / (2 * BW * MBU) + 2 * L * (2 * 0.5 * HID * 2 / LINK)  # KV read + written, links
-    best = math.floor((0.020 - fixed) / per_seq)
-    assert f"TPOT ≤ 20 ms: {best} (limited by latency" in ex.message
+    ex.controls["tpot_target_ms"].value = 40.0
+    best = max(b for b in range(1, mb + 1) if engine("fp8", 2, b).tpot_s.mid <= 0.040)
+    assert best < mb and f"TPOT ≤ 40 ms: {best} (limited by latency" in ex.message
     ex.controls["tpot_target_ms"].value = 5.0
-    assert f"even batch 1 takes {step_s(1, 2048, 2, 1, FP8) * 1e3:.1f} ms" in ex.message
+    assert f"even batch 1 takes {engine('fp8', 2, 1).tpot_s.mid * 1e3:.1f} ms" in ex.message
     assert_sane(ex, "latency 5 ms")
 
 
@@ -425,7 +455,7 @@ def test_capacity_prompt_tokens_and_derived_throughput():
     assert f"→ {math.ceil((pre_gpus + dec_gpus) * 1.3)} GPUs" in ex.message
     ex.set(prompt_tokens_per_session=0, throughput="derive from deployment")
     assert ex.controls["model"].layout.display is None and ex.controls["tokens_per_s_per_gpu"].layout.display == "none"
-    per_gpu = 64 / step_s(64, 2048, 2, 1, FP8) / 2
+    per_gpu = decode_rate("fp8", 2, 64) / 2
     replicas = math.ceil(round(dec_gpus * 1000 / per_gpu * 1.3 / 2, 9))
     assert f"→ {2 * replicas} GPUs" in ex.message and f"{per_gpu:,.0f} tokens/s per GPU" in ex.message
     ex.controls["weights"].value = "bf16"  # 64 sequences do not fit next to bf16 weights on 2 GPUs
@@ -545,25 +575,27 @@ def test_claims_explorer_bad_presets():
 
 def test_cheatsheet_default_70b_bf16_on_h100s():
     ex = widgets.cheatsheet_explorer()
-    b = max_batch(2, 2, 2048)  # 29 sequences of 2,048 tokens fit on two H100s
+    b = max_batch(2, 2, 2048)  # sequences of 2,048 tokens that fit on two H100s, by hand
+    e = engine("bf16", 2)
     assert f"= {N70 * 2 / 1e9:,.1f} GB" in ex.message  # 141.1 GB of bf16 weights
     assert f"= {KV70:,} B/token ({KV70 // 1024} KiB)" in ex.message  # 327,680 B = 320 KiB
     assert "TP=2" in ex.message and f"room for {b} sequences" in ex.message
     assert f"= {2 * 3.35e12 / (N70 * 2):,.1f} tokens/s" in ex.message  # chapter's ceiling at batch 1
-    assert f"{1 / step_s(1, 2048, 2, 2, BF16):,.1f} tokens/s" in ex.message
+    assert f"calibrated estimate: {decode_rate('bf16', 2, 1):,.1f} tokens/s" in ex.message
     assert f"= {2 * 989e12 / (2 * N70):,.0f} tokens/s at 100% MFU" in ex.message
-    tps = b / step_s(b, 2048, 2, 2, BF16)
+    tps = e.output_tokens_per_s.mid
+    assert f"{e.batch:,} requests of 1,024+1,024 tokens in flight" in ex.message
     assert money(ex.message, "tokens/hour = ") == pytest.approx(usd_per_m(4.0, tps), abs=0.006)
     assert_sane(ex, "cheat sheet default")
 
 
 def test_cheatsheet_fp8_fits_one_h100_and_price_scales():
     ex = widgets.cheatsheet_explorer(weights="fp8")
-    b = max_batch(1, 1, 2048)  # FP8 weights leave room for only a few sequences
+    e = engine("fp8", 1)  # FP8 weights leave room for only a few sequences
     assert f"= {N70 / 1e9:,.1f} GB" in ex.message and "TP=1" in ex.message
     assert f"{1979:,} dense TFLOP/s for fp8" in ex.message
-    usd = usd_per_m(2.0, b / step_s(b, 2048, 1, 1, FP8))
-    assert f"batch {b} (largest" in ex.message
+    usd = usd_per_m(2.0, e.output_tokens_per_s.mid)
+    assert f"{e.batch:,} requests of 1,024+1,024 tokens in flight" in ex.message
     assert money(ex.message, "tokens/hour = ") == pytest.approx(usd, abs=0.006)
     ex.controls["usd_per_gpu_hour"].value = 4.0
     assert money(ex.message, "tokens/hour = ") == pytest.approx(2 * usd, abs=0.006)
@@ -642,7 +674,7 @@ def test_hardware_explorer_prices_follow_the_tier_after_caching():
     ex = widgets.hardware_explorer()
     assert "$3.75/GPU-hour" in ex.message  # H100-SXM on demand: middle of $3.00-4.50
     ex.controls["tier"].value = "owned"
-    assert "A100-SXM-40GB: TP=4" in ex.message and "no owned price" in ex.message
+    assert "A100-SXM-40GB: TP=" in ex.message and "no owned price" in ex.message
     assert "<td>A100-SXM-40GB</td><td>40.00</td><td>—</td>" in ex.out.value  # no price: a dash, not nan
     assert "nan" not in ex.out.value.lower()
     ex.controls["tier"].value = "on_demand"

@@ -1,4 +1,8 @@
-"""Dollars: $/million tokens, procurement tiers, owned-GPU amortization, prefill/decode/blended cost (§30.1, §30.2, §30.5, §30.6)."""
+"""Dollars: $/million tokens, procurement tiers, owned-GPU amortization, prefill/decode/blended cost (§30.1, §30.2, §30.5, §30.6).
+
+Every tokens/s behind a price here comes from :func:`costlib.estimate.predict.predict` with a ``profile``
+(``"calibrated"`` by default, ``"chapter"``, ``"ceiling"``, a JSON file or a Profile).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,20 +13,26 @@ from costlib.catalog.deployment import Deployment, deployment_arg
 from costlib.catalog.tables import tier_fractions
 from costlib.common import checks as v
 from costlib.common.units import HOURS_PER_YEAR, SECONDS_PER_HOUR, TOKENS_PER_MILLION
-from costlib.physics.memory import fit
-from costlib.physics.step import DEFAULT_MBU, DEFAULT_MFU, decode_tokens_per_s, prefill_tokens_per_s
+from costlib.estimate.predict import Band, predict, request_lengths
+from costlib.estimate.profiles import Profile, get_profile
+from costlib.physics.engine import Efficiency
 
 __all__ = [
     "SECONDS_PER_HOUR", "HOURS_PER_YEAR", "usd_per_million_tokens", "breakeven_usd_per_hour",
     "required_tokens_per_s", "million_tokens_per_hour", "tier_usd_per_hour", "owned_usd_per_gpu_hour",
     "OwnedCost", "owned_cost", "decode_usd_per_million", "prefill_usd_per_million", "WorkloadCost",
-    "workload_cost", "cost_at_utilization", "WORKLOADS", "NotFeasible"
+    "workload_cost", "cost_at_utilization", "WORKLOADS", "NotFeasible", "economics_profile", "request_shape",
+    "decode_tokens_per_s_band", "prefill_tokens_per_s_band",
+    "DEFAULT_CONTEXT",
 ]
 
-
+DEFAULT_CONTEXT = 2048  # tokens per sequence when a helper is given no request shape (the chapter's, §30.3)
 
 class NotFeasible(ValueError):
-    """Raised instead of a price when a configuration does not fit in memory (physics first)."""
+    """Raised instead of a price when a configuration does not fit in memory (physics first).
+
+    ``fit`` is what said so: an :class:`~costlib.estimate.predict.Estimate` (``fits=False``) or a fit result.
+    """
 
     def __init__(self, fit_result):
         self.fit = fit_result
@@ -103,40 +113,140 @@ def owned_usd_per_gpu_hour(purchase_usd=35_000, years=3.0, power_w=700, pue=1.3,
     return owned_cost(purchase_usd, years, power_w, pue, usd_per_kwh, ops_overhead).usd_per_gpu_hour
 
 
-def _require_fit(dep: Deployment, context: int, batch: int):
-    f = fit(dep, context=int(max(1, context)), batch=int(max(1, batch)))
-    if not f.fits:
-        raise NotFeasible(f)
-    return f
+def economics_profile(profile="calibrated", mbu=None, mfu=None) -> Profile:
+    """The profile a price is computed with: a named one, or the chapter's at a given MBU and MFU (§30.4).
 
-
-def decode_usd_per_million(dep: Deployment, usd_per_gpu_hour, batch, context, utilization=1.0,
-                           mbu=DEFAULT_MBU, mfu=DEFAULT_MFU, check_fit=True):
-    """$/million output tokens of a replica decoding at batch B and context C (§30.6).
-
-    Raises :class:`NotFeasible` (a ValueError) if the weights and KV cache do not fit.
+    ``mbu``/``mfu`` are the old keyword arguments of the cost helpers: when either is given, the
+    chapter profile is used with that single efficiency (no band) instead of ``profile``.
     """
+    if mbu is None and mfu is None:
+        return get_profile(profile)
+    if not (isinstance(profile, str) and profile == "calibrated"):
+        raise ValueError(f"give either profile or mbu/mfu, not both; got profile={profile!r}, mbu={mbu!r}, "
+                         f"mfu={mfu!r} (mbu/mfu mean the chapter profile at that efficiency)")
+    base = get_profile("chapter")
+    b = v.fraction("mbu", base.mid.mbu if mbu is None else mbu, scalar=True)
+    f = v.fraction("mfu", base.mid.mfu if mfu is None else mfu, scalar=True)
+    return base.with_(name=f"chapter at MBU {b:g}, MFU {f:g}", mid=Efficiency(b, f), low=None, high=None)
+
+
+def request_shape(dep: Deployment, context=None, input_len=None, output_len=None) -> tuple[int, int]:
+    """Prompt and output tokens of one request: given, or a ``context``-token sequence split in halves (§30.3).
+
+    The old helpers took one ``context`` (tokens held per sequence); it becomes a request of
+    ceil(context / 2) prompt and floor(context / 2) output tokens (at least one of each), so the KV cache
+    a request reserves is the same ``context`` tokens.
+    """
+    deployment_arg(dep)
+    if input_len is None and output_len is None:
+        c = v.integer("context", DEFAULT_CONTEXT if context is None else context, low=1,
+                      high=dep.model.max_context, scalar=True)
+        o = max(1, c // 2)
+        return max(1, c - o), o
+    if input_len is None or output_len is None:
+        raise ValueError(f"give both input_len and output_len (or neither, and a context); got "
+                         f"input_len={input_len!r}, output_len={output_len!r}")
+    return request_lengths(dep.model, input_len, output_len)
+
+
+def decode_tokens_per_s_band(dep: Deployment, batch: int, context=None, *, input_len=None, output_len=None,
+                             profile="calibrated", mbu=None, mfu=None) -> Band:
+    """Decode tokens/s of one replica on a fixed batch: batch / TPOT of predict(), low/mid/high (§30.3, §30.4).
+
+    ``batch`` requests of ``input_len`` + ``output_len`` tokens (by default a ``context``-token sequence,
+    see :func:`request_shape`) decode together. Raises :class:`NotFeasible` when they do not fit.
+    """
+    deployment_arg(dep)
+    b = v.integer("batch", batch, low=1, high=1_000_000, scalar=True)
+    i, o = request_shape(dep, context, input_len, output_len)
+    e = predict(dep, i, o, batch=b, profile=economics_profile(profile, mbu, mfu))
+    if not e.fits:
+        raise NotFeasible(e)
+    t = e.tpot_s
+    return Band(b / t.high, b / t.mid, b / t.low)
+
+
+def prefill_tokens_per_s_band(dep: Deployment, prompt_tokens: int, *, batch: int = 1, profile="calibrated",
+                              mfu=None) -> Band:
+    """Prompt tokens/s of one replica prefilling ``batch`` prompts together, low/mid/high (§30.3, §30.4).
+
+    predict() on a fixed batch that outputs one token: its time is the prefill, so prompt tokens/s =
+    requests/s x prompt length. Raises :class:`NotFeasible` when the batch does not fit.
+    """
+    deployment_arg(dep)
+    n = v.integer("prompt_tokens", prompt_tokens, low=1, high=dep.model.max_context - 1, scalar=True)
+    b = v.integer("batch", batch, low=1, high=1_000_000, scalar=True)
+    e = predict(dep, n, 1, batch=b, profile=economics_profile(profile, None, mfu))
+    if not e.fits:
+        raise NotFeasible(e)
+    r = e.output_tokens_per_s
+    return Band(r.low * n, r.mid * n, r.high * n)
+
+
+def _each(fn, *arrays):
+    """fn over broadcast scalar arguments, as a float or an array of the broadcast shape."""
+    bc = np.broadcast_arrays(*(np.asarray(a) for a in arrays))
+    out = np.array([fn(*(x.item() for x in xs)) for xs in zip(*(b.ravel() for b in bc), strict=True)], dtype=float)
+    return float(out[0]) if bc[0].ndim == 0 else out.reshape(bc[0].shape)
+
+
+def _usd_where_fits(usd_per_hour, tokens_per_s, utilization):
+    """usd_per_million_tokens, NaN where the tokens/s is NaN (a configuration that does not fit)."""
+    ok = np.isfinite(tokens_per_s)
+    usd = usd_per_million_tokens(usd_per_hour, np.where(ok, tokens_per_s, 1.0), utilization)
+    out = np.where(ok, usd, np.nan)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def _priced(rate, point: str, check_fit: bool) -> float:
+    """The tokens/s behind the low, mid or high price (the cheapest price goes with the fastest estimate)."""
+    try:
+        band = rate()
+    except NotFeasible:
+        if check_fit:
+            raise
+        return np.nan
+    return {"low": band.high, "mid": band.mid, "high": band.low}[point]
+
+
+def decode_usd_per_million(dep: Deployment, usd_per_gpu_hour, batch, context=None, utilization=1.0,
+                           mbu=None, mfu=None, check_fit=True, *, input_len=None, output_len=None,
+                           profile="calibrated", point="mid"):
+    """$/million output tokens of a replica decoding a fixed batch, on the one prediction path (§30.6).
+
+    Tokens/s from :func:`decode_tokens_per_s_band` at the ``point`` (low, mid, high) of the *price*.
+    ``batch`` and ``context`` may be arrays. Raises :class:`NotFeasible` (a ValueError) if the weights
+    and KV cache do not fit; with ``check_fit=False`` such entries are NaN.
+    """
+    deployment_arg(dep)
     p = v.number("usd_per_gpu_hour", usd_per_gpu_hour)
-    # validated before the fit check, which needs whole numbers (ceil: a fractional batch needs
-    # the memory of the next whole sequence)
-    b = v.number("batch", batch, low=1, low_inclusive=True)
-    c = v.number("context", context, low=0, low_inclusive=True)
-    if check_fit:
-        _require_fit(dep, int(np.ceil(np.max(c))), int(np.ceil(np.max(b))))
-    tps = decode_tokens_per_s(dep, b, c, mbu, mfu)
-    return usd_per_million_tokens(p * dep.tp, tps, utilization)
+    b = v.integer("batch", batch, low=1, high=1_000_000)
+    prof = economics_profile(profile, mbu, mfu)
+    pt = v.choice("point", point, ["low", "mid", "high"])
+    given = input_len is not None or output_len is not None
+    c = 0 if given else v.integer("context", DEFAULT_CONTEXT if context is None else context, low=1,
+                                  high=dep.model.max_context)
+    u = v.fraction("utilization", utilization)
+    tps = _each(lambda bi, ci: _priced(lambda: decode_tokens_per_s_band(
+        dep, bi, ci or None, input_len=input_len, output_len=output_len, profile=prof), pt, check_fit), b, c)
+    return _usd_where_fits(p * dep.tp, tps, u)
 
 
 def prefill_usd_per_million(dep: Deployment, usd_per_gpu_hour, prompt_tokens=1000, utilization=1.0,
-                            mfu=DEFAULT_MFU, check_fit=True):
-    """$/million prompt tokens of a replica prefilling prompts of this length (§30.6)."""
+                            mfu=None, check_fit=True, *, batch=1, profile="calibrated", point="mid"):
+    """$/million prompt tokens of a replica prefilling ``batch`` prompts of this length together (§30.6).
+
+    Tokens/s from :func:`prefill_tokens_per_s_band`; ``prompt_tokens`` may be an array.
+    """
     deployment_arg(dep)
     p = v.number("usd_per_gpu_hour", usd_per_gpu_hour)
-    n = v.number("prompt_tokens", prompt_tokens, low=1, low_inclusive=True, high=dep.model.max_context)
-    if check_fit:
-        _require_fit(dep, int(np.ceil(np.max(n))), 1)
-    tps = prefill_tokens_per_s(dep, n, mfu)
-    return usd_per_million_tokens(p * dep.tp, tps, utilization)
+    n = v.integer("prompt_tokens", prompt_tokens, low=1, high=dep.model.max_context - 1)
+    prof = economics_profile(profile, None, mfu)
+    pt = v.choice("point", point, ["low", "mid", "high"])
+    u = v.fraction("utilization", utilization)
+    tps = _each(lambda ni: _priced(lambda: prefill_tokens_per_s_band(dep, ni, batch=batch, profile=prof), pt,
+                                   check_fit), n)
+    return _usd_where_fits(p * dep.tp, tps, u)
 
 
 # Typical request shapes for §30.6 (prompt tokens, output tokens)
@@ -149,7 +259,7 @@ WORKLOADS = {
 
 @dataclass(frozen=True)
 class WorkloadCost:
-    """Cost of a request mix split into prefill and decode (§30.6)."""
+    """Cost of a request mix split into prefill and decode, on one profile (§30.6)."""
 
     prompt_tokens: float
     output_tokens: float
@@ -159,6 +269,8 @@ class WorkloadCost:
     usd_per_million_input: float
     usd_per_million_output: float
     usd_per_million_blended: float
+    batch: int = 1
+    profile: str = ""
 
     @property
     def prefill_share(self) -> float:
@@ -167,32 +279,38 @@ class WorkloadCost:
 
 
 def workload_cost(dep: Deployment, usd_per_gpu_hour, prompt_tokens, output_tokens, batch,
-                  utilization=1.0, mbu=DEFAULT_MBU, mfu=DEFAULT_MFU) -> WorkloadCost:
-    """Blended cost of requests with given prompt and output lengths served at a decode batch (§30.6).
+                  utilization=1.0, mbu=None, mfu=None, *, profile="calibrated") -> WorkloadCost:
+    """Blended cost of requests with given prompt and output lengths served as a fixed batch (§30.6).
 
-    GPU-seconds per request = TP x (prompt / prefill tokens/s + output / decode tokens/s), where decode
-    runs at ``batch`` with the average context prompt + output/2. Raises NotFeasible if it does not fit.
+    :func:`~costlib.estimate.predict.predict` times ``batch`` requests started together: GPU-seconds
+    per request = TP x output tokens / (mid output tokens/s), split into prefill and decode by its
+    mid prefill share. Raises NotFeasible if the batch does not fit.
     """
     deployment_arg(dep)
-    p = v.number("usd_per_gpu_hour", usd_per_gpu_hour)
-    n_in = v.number("prompt_tokens", prompt_tokens, low=1, low_inclusive=True, scalar=True)
-    n_out = v.number("output_tokens", output_tokens, low=1, low_inclusive=True, scalar=True)
+    p = v.number("usd_per_gpu_hour", usd_per_gpu_hour, scalar=True)
+    n_in = v.integer("prompt_tokens", prompt_tokens, low=1, scalar=True)
+    n_out = v.integer("output_tokens", output_tokens, low=1, scalar=True)
     if n_in + n_out > dep.model.max_context:
-        raise ValueError(f"prompt_tokens + output_tokens = {n_in + n_out:g} exceed the context window of "
+        raise ValueError(f"prompt_tokens + output_tokens = {n_in + n_out:,} exceed the context window of "
                          f"{dep.model.id} ({dep.model.max_context:,} tokens)")
-    b = v.integer("batch", batch, low=1, scalar=True)
-    u = v.fraction("utilization", utilization)
-    _require_fit(dep, int(np.ceil(n_in + n_out)), b)
-    pre_s = dep.tp * n_in / prefill_tokens_per_s(dep, n_in, mfu)
-    dec_s = dep.tp * n_out / decode_tokens_per_s(dep, b, n_in + n_out / 2, mbu, mfu)
+    b = v.integer("batch", batch, low=1, high=1_000_000, scalar=True)
+    u = v.fraction("utilization", utilization, scalar=True)
+    prof = economics_profile(profile, mbu, mfu)
+    e = predict(dep, n_in, n_out, batch=b, profile=prof)
+    if not e.fits:
+        raise NotFeasible(e)
+    gpu_s = dep.tp * n_out / e.output_tokens_per_s.mid
+    pre_s = gpu_s * e.prefill_share.mid
+    dec_s = gpu_s - pre_s
     usd_per_s = p / SECONDS_PER_HOUR / u
     return WorkloadCost(
         prompt_tokens=n_in, output_tokens=n_out,
         prefill_gpu_s_per_request=pre_s, decode_gpu_s_per_request=dec_s,
-        usd_per_request=(pre_s + dec_s) * usd_per_s,
+        usd_per_request=gpu_s * usd_per_s,
         usd_per_million_input=pre_s * usd_per_s / n_in * TOKENS_PER_MILLION,
         usd_per_million_output=dec_s * usd_per_s / n_out * TOKENS_PER_MILLION,
-        usd_per_million_blended=(pre_s + dec_s) * usd_per_s / (n_in + n_out) * TOKENS_PER_MILLION,
+        usd_per_million_blended=gpu_s * usd_per_s / (n_in + n_out) * TOKENS_PER_MILLION,
+        batch=b, profile=e.profile,
     )
 
 

@@ -1,16 +1,19 @@
-"""Latency vs cost: batch sweeps, the largest batch under a TPOT target, the Pareto frontier (§30.9)."""
+"""Latency vs cost: batch sweeps, the largest batch under a TPOT target, the Pareto frontier (§30.9).
+
+Every row comes from :func:`costlib.estimate.predict.predict` on a fixed batch (requests started together)
+with a ``profile`` (``"calibrated"`` by default): TPOT, output tokens/s and $/M carry its low/mid/high band.
+"""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from costlib.catalog.deployment import Deployment
+from costlib.catalog.deployment import Deployment, deployment_arg
 from costlib.common import checks as v
-from costlib.economics.cost import usd_per_million_tokens
-from costlib.physics.memory import fit
-from costlib.physics.step import DEFAULT_MBU, DEFAULT_MFU, decode_step
+from costlib.economics.cost import economics_profile, request_shape, usd_per_million_tokens
+from costlib.estimate.predict import batch_for_tpot, predict
 
-__all__ = ["sweep_batch", "largest_batch_under_tpot", "pareto_frontier", "default_batches"]
+__all__ = ["sweep_batch", "largest_batch_under_tpot", "pareto_frontier", "default_batches", "memory_limited_batch"]
 
 
 def default_batches(max_batch: int) -> np.ndarray:
@@ -22,42 +25,62 @@ def default_batches(max_batch: int) -> np.ndarray:
     return np.array(b)
 
 
-def sweep_batch(dep: Deployment, usd_per_gpu_hour, context=2048, batches=None, mbu=DEFAULT_MBU,
-                mfu=DEFAULT_MFU) -> pd.DataFrame:
-    """For each batch: TPOT, tokens/s, tokens/s per GPU, $/M and whether its KV cache fits (§30.9).
+def memory_limited_batch(dep: Deployment, input_len: int, output_len: int, profile="calibrated") -> int:
+    """The batch a max-throughput run keeps in flight (KV cache and the engine's max_batch); 0 if none fits (§30.3)."""
+    e = predict(dep, input_len, output_len, profile=profile)
+    return int(e.batch) if e.fits else 0
 
-    Rows whose batch does not fit in memory are kept (``fits=False``) but not priced.
+
+def sweep_batch(dep: Deployment, usd_per_gpu_hour, context=None, batches=None, mbu=None, mfu=None, *,
+                input_len=None, output_len=None, profile="calibrated") -> pd.DataFrame:
+    """For each fixed batch: TPOT, output tokens/s, $/M (low/mid/high) and whether its KV cache fits (§30.9).
+
+    The request is ``input_len`` + ``output_len`` tokens (by default a ``context``-token sequence split
+    in halves); ``batches`` defaults to powers of two up to the memory-limited batch. Rows whose batch
+    does not fit are kept (``fits=False``) but not priced. $/M counts output tokens over the paid
+    GPU-hours, prompts included (as :func:`~costlib.economics.quote.quote`); ``usd_per_million_low``
+    pairs with the fastest estimate.
     """
+    deployment_arg(dep)
     p = v.number("usd_per_gpu_hour", usd_per_gpu_hour, scalar=True)
-    c = v.integer("context", context, low=1, scalar=True)
-    mb = fit(dep, context=c).max_batch
-    b = default_batches(mb) if batches is None else np.atleast_1d(v.integer("batches", batches, low=1))
-    if b.ndim != 1:
-        raise ValueError(f"batches must be a flat list of batch sizes, got an array of shape {b.shape}")
-    s = decode_step(dep, b.astype(float), float(c), mbu, mfu)
-    fits = b <= mb
-    usd = np.where(fits, usd_per_million_tokens(p * dep.tp, s.tokens_per_s), np.nan)
-    return pd.DataFrame({"batch": b, "tpot_s": s.step_time_s, "tokens_per_s": s.tokens_per_s,
-                         "tokens_per_s_per_gpu": s.tokens_per_s / dep.tp, "usd_per_million": usd,
-                         "bound": s.bound, "fits": fits})
+    prof = economics_profile(profile, mbu, mfu)
+    i, o = request_shape(dep, context, input_len, output_len)
+    if batches is None:
+        b = default_batches(memory_limited_batch(dep, i, o, prof))
+    else:
+        b = np.atleast_1d(v.integer("batches", batches, low=1, high=1_000_000))
+        if b.ndim != 1:
+            raise ValueError(f"batches must be a flat list of batch sizes, got an array of shape {b.shape}")
+    rows = []
+    for bi in b.tolist():
+        e = predict(dep, i, o, batch=int(bi), profile=prof)
+        row = {"batch": int(bi), "input_len": i, "output_len": o, "fits": e.fits, "profile": e.profile}
+        if e.fits:
+            t, r = e.tpot_s, e.output_tokens_per_s
+            row.update(tpot_s=t.mid, tpot_s_low=t.low, tpot_s_high=t.high, ttft_s=e.ttft_s.mid,
+                       tokens_per_s=r.mid, tokens_per_s_per_gpu=r.mid / dep.tp,
+                       usd_per_million=usd_per_million_tokens(p * dep.tp, r.mid),
+                       usd_per_million_low=usd_per_million_tokens(p * dep.tp, r.high),
+                       usd_per_million_high=usd_per_million_tokens(p * dep.tp, r.low))
+        rows.append(row)
+    cols = ["batch", "tpot_s", "tpot_s_low", "tpot_s_high", "ttft_s", "tokens_per_s", "tokens_per_s_per_gpu",
+            "usd_per_million", "usd_per_million_low", "usd_per_million_high", "fits", "input_len", "output_len",
+            "profile"]
+    return pd.DataFrame(rows).reindex(columns=cols)
 
 
-def largest_batch_under_tpot(dep: Deployment, tpot_target_s, context=2048, mbu=DEFAULT_MBU,
-                             mfu=DEFAULT_MFU) -> int:
-    """Largest batch whose TPOT meets the target and whose KV cache fits; 0 if none (§30.9)."""
-    tgt = v.number("tpot_target_s", tpot_target_s, scalar=True)
-    c = v.integer("context", context, low=1, scalar=True)
-    hi = fit(dep, context=c).max_batch
-    if hi < 1 or decode_step(dep, 1, c, mbu, mfu).step_time_s > tgt:
-        return 0
-    lo = 1  # invariant: lo meets the target; step time rises with batch
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if decode_step(dep, mid, c, mbu, mfu).step_time_s <= tgt:
-            lo = mid
-        else:
-            hi = mid - 1
-    return int(lo)
+def largest_batch_under_tpot(dep: Deployment, tpot_target_s, context=None, mbu=None, mfu=None, *,
+                             input_len=None, output_len=None, profile="calibrated") -> int:
+    """Largest fixed batch whose mid TPOT meets the target and whose KV cache fits; 0 if none (§30.9).
+
+    :func:`~costlib.estimate.predict.batch_for_tpot` on the request ``input_len`` + ``output_len``
+    (by default a ``context``-token sequence split in halves).
+    """
+    deployment_arg(dep)
+    prof = economics_profile(profile, mbu, mfu)
+    tgt = v.number("tpot_target_s", tpot_target_s, high=60.0, scalar=True)
+    i, o = request_shape(dep, context, input_len, output_len)
+    return int(batch_for_tpot(dep, i, o, tgt, prof))
 
 
 def pareto_frontier(df: pd.DataFrame, x="tpot_s", y="usd_per_million") -> pd.DataFrame:

@@ -1,10 +1,14 @@
-"""Hardware comparison: one model and precision across GPUs at the smallest TP that fits (§30.8)."""
+"""Hardware comparison: one model and precision across GPUs, at the cheapest (or smallest) TP that fits (§30.8).
+
+Every row comes from :func:`costlib.estimate.predict.predict` with a ``profile`` (``"calibrated"`` by
+default): memory fit first, then output tokens/s per GPU and $/M with their low/mid/high band.
+"""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from costlib.catalog.deployment import Deployment
+from costlib.catalog.deployment import Deployment, valid_tp
 from costlib.catalog.tables import (
     GPUSpec,
     get_gpu,
@@ -15,11 +19,14 @@ from costlib.catalog.tables import (
     tiers,
 )
 from costlib.common import checks as v
-from costlib.economics.cost import usd_per_million_tokens
-from costlib.physics.memory import fit, min_tp, weight_bytes
-from costlib.physics.step import DEFAULT_MBU, DEFAULT_MFU, decode_tokens_per_s
+from costlib.economics.cost import economics_profile, request_shape, usd_per_million_tokens
+from costlib.estimate.predict import predict
+from costlib.physics.memory import weight_bytes
 
-__all__ = ["compare_hardware"]
+__all__ = ["compare_hardware", "TP_RULES"]
+
+TP_RULES = ("cheapest", "smallest")
+MAX_PREDICTED_BATCH = 1_000_000  # the largest batch predict() times
 
 
 def _named_precision(name: str, value):
@@ -30,43 +37,24 @@ def _named_precision(name: str, value):
         raise ValueError(f"{name}: {e}") from None
 
 
-def compare_hardware(model, weights="bf16", kv=None, gpus=None, context=2048, batch=None,
-                     batch_cap=256, tier="on_demand", usd_per_gpu_hour=None, mbu=DEFAULT_MBU,
-                     mfu=DEFAULT_MFU, max_tp=8) -> pd.DataFrame:
-    """Per GPU: fits on one?, smallest TP, decode tokens/s per GPU, $/M, GB/s and GB per $/hour (§30.8).
-
-    ``batch=None`` uses the largest batch that fits at ``context`` (at most ``batch_cap``).
-    ``usd_per_gpu_hour`` may be a dict {gpu id: $/hour} overriding the catalog's ``tier`` price,
-    or one number for every GPU.
-    Configurations that do not fit on up to ``max_tp`` GPUs are listed with ``feasible=False`` and
-    no price.
-    """
-    m = get_model(model)
-    w, k = (_named_precision(n, p) for n, p in (("weights", weights), ("kv", "bf16" if kv is None else kv)))
-    c = v.integer("context", context, low=1, scalar=True)
-    cap = v.integer("batch_cap", batch_cap, low=1, scalar=True)
-    if batch is not None:
-        batch = v.integer("batch", batch, low=1, scalar=True)
-    v.fraction("mbu", mbu)
-    v.fraction("mfu", mfu)
-    v.integer("max_tp", max_tp, low=1, scalar=True)
-    # checked here: a mistyped tier would otherwise leave every price silently blank below
-    tier = v.choice("tier", tier, list(tiers()["tier"]) + ["owned"])
+def _gpu_list(gpus) -> list[str]:
     if gpus is None:
-        ids = gpu_ids()
-    else:
-        if isinstance(gpus, (str, GPUSpec)):
-            gpus = [gpus]
-        try:
-            items = list(gpus)
-        except TypeError:
-            raise ValueError(f"gpus must be a list of GPU ids, got {gpus!r}") from None
-        if not items:
-            raise ValueError("gpus must name at least one GPU")
-        ids = [get_gpu(g).id for g in items]
+        return gpu_ids()
+    if isinstance(gpus, (str, GPUSpec)):
+        gpus = [gpus]
+    try:
+        items = list(gpus)
+    except TypeError:
+        raise ValueError(f"gpus must be a list of GPU ids, got {gpus!r}") from None
+    if not items:
+        raise ValueError("gpus must name at least one GPU")
+    return [get_gpu(g).id for g in items]
+
+
+def _prices(usd_per_gpu_hour, ids) -> dict:
     if usd_per_gpu_hour is None:
-        prices = {}
-    elif isinstance(usd_per_gpu_hour, dict):
+        return {}
+    if isinstance(usd_per_gpu_hour, dict):
         prices = {}
         for g, p in usd_per_gpu_hour.items():
             try:
@@ -74,51 +62,112 @@ def compare_hardware(model, weights="bf16", kv=None, gpus=None, context=2048, ba
             except ValueError as e:
                 raise ValueError(f"usd_per_gpu_hour has a key that is not a GPU: {e}") from None
             prices[gid] = v.number(f"usd_per_gpu_hour[{g}]", p)
-    else:  # one price for every GPU
-        one = v.number("usd_per_gpu_hour", usd_per_gpu_hour, scalar=True)
-        prices = {gid: one for gid in ids}
-    rows = []
-    for gid in ids:
-        g = get_gpu(gid)
-        price = prices.get(gid)
-        if price is None:
-            try:
-                price = gpu_usd_per_hour(gid, tier)
-            except ValueError:
-                price = float("nan")
-        tp1 = fit(Deployment(m, g, 1, w, k), context=c).fits
-        t = min_tp(m, g, w, k, context=c, batch=1 if batch is None else batch, max_tp=max_tp)
-        row = {"gpu": gid, "hbm_gb": g.hbm_gb, "hbm_tb_per_s": g.hbm_tb_per_s,
-               "usd_per_gpu_hour": price, "weights_gb": weight_bytes(m, w) / 1e9,
-               "fits_one_gpu": tp1, "min_tp": t, "batch": 0, "tokens_per_s_per_gpu": np.nan,
-               "usd_per_million": np.nan,
-               "gb_per_s_per_usd_hour": g.hbm_bytes_per_s / 1e9 / price if price == price else np.nan,
-               "gb_per_usd_hour": g.hbm_gb / price if price == price else np.nan,
-               "feasible": t is not None, "note": ""}
-        if t is None and batch is not None and min_tp(m, g, w, k, context=c, batch=1, max_tp=max_tp) is not None:
-            t1 = min_tp(m, g, w, k, context=c, batch=1, max_tp=max_tp)
-            widest = max(tp_ for tp_ in range(t1, max_tp + 1) if m.n_kv_heads % tp_ == 0)
-            most = fit(Deployment(m, g, widest, w, k), context=c).max_batch
-            row["note"] = (f"batch {batch:,} does not fit: the model fits from TP={t1}, but even TP={widest} "
-                           f"holds at most {most:,} sequences of {c:,} tokens")
-        elif t is None:
-            row["note"] = f"does not fit on {max_tp} GPUs"
-        else:
-            dep = Deployment(m, g, t, w, k)
-            mb = fit(dep, context=c).max_batch
-            b = min(mb, cap) if batch is None else batch
-            if b > mb:
-                row["feasible"] = False
-                row["note"] = f"batch {b} needs more KV memory than TP={t} has (max {mb})"
-            else:
-                tps = decode_tokens_per_s(dep, b, c, mbu, mfu)
-                row.update(batch=b, tokens_per_s_per_gpu=tps / t)
-                if price == price:
-                    row["usd_per_million"] = usd_per_million_tokens(price * t, tps)
-                else:
-                    row["note"] = "no price in the catalog"
-            if not w.name.startswith(("bf16", "fp16")) and not g.supports(w):
-                row["note"] = (row["note"] + "; " if row["note"] else "") + \
-                    f"no native {w.name} matmuls: computes in bf16"
-        rows.append(row)
+        return prices
+    one = v.number("usd_per_gpu_hour", usd_per_gpu_hour, scalar=True)  # one price for every GPU
+    return {gid: one for gid in ids}
+
+
+def _tp_rule(tp, max_tp: int):
+    if isinstance(tp, str):
+        return v.choice("tp", tp, TP_RULES)
+    return v.integer("tp", tp, low=1, high=max_tp, scalar=True)
+
+
+def compare_hardware(model, weights="bf16", kv=None, gpus=None, context=None, batch=None, tier="on_demand",
+                     usd_per_gpu_hour=None, mbu=None, mfu=None, max_tp=8, *, tp="cheapest", input_len=None,
+                     output_len=None, profile="calibrated") -> pd.DataFrame:
+    """Per GPU: fits on one?, smallest TP, the TP used, output tokens/s per GPU and $/M (low/mid/high) (§30.8).
+
+    The workload is a request of ``input_len`` + ``output_len`` tokens (by default a ``context``-token
+    sequence split in halves) at the memory-limited batch of a max-throughput run (``batch=None``) or a
+    fixed ``batch``. ``tp`` picks the TP of each row among those that fit up to ``max_tp``:
+    ``"cheapest"`` (lowest $/M, i.e. most tokens/s per GPU), ``"smallest"``, or a number; column
+    ``tp_rule`` says which. The smallest TP starves the KV cache: for a 70B model in bf16 on H100s,
+    TP=2 holds a few dozen sequences where TP=4 holds hundreds. ``usd_per_gpu_hour`` may be a dict
+    {gpu id: $/hour} overriding the catalog's ``tier`` (mid) price, or one number for every GPU.
+    ``mbu``/``mfu`` replace the profile by the chapter's at those efficiencies. Rows that do not fit
+    have ``feasible=False``, no price and a note saying what does not fit and by how much.
+    """
+    m = get_model(model)
+    w, k = (_named_precision(n, p) for n, p in (("weights", weights), ("kv", "bf16" if kv is None else kv)))
+    if batch is not None:
+        batch = v.integer("batch", batch, low=1, scalar=True)
+    mt = v.integer("max_tp", max_tp, low=1, scalar=True)
+    rule = _tp_rule(tp, mt)
+    prof = economics_profile(profile, mbu, mfu)
+    # checked here: a mistyped tier would otherwise leave every price silently blank below
+    tier = v.choice("tier", tier, list(tiers()["tier"]) + ["owned"])
+    ids = _gpu_list(gpus)
+    prices = _prices(usd_per_gpu_hour, ids)
+    tps_ok = valid_tp(m, mt)
+    if isinstance(rule, int) and rule not in tps_ok:
+        raise ValueError(f"tp must split the {m.n_kv_heads} KV heads of {m.id} evenly; valid up to max_tp="
+                         f"{mt}: {tps_ok}; got {rule}")
+    rows = [_row(m, get_gpu(gid), w, k, context, input_len, output_len, batch, rule, tps_ok, prof,
+                 prices.get(gid), tier) for gid in ids]
     return pd.DataFrame(rows)
+
+
+def _price(gid, tier, given):
+    if given is not None:
+        return given
+    try:
+        return gpu_usd_per_hour(gid, tier)
+    except ValueError:
+        return float("nan")
+
+
+def _row(m, g, w, k, context, input_len, output_len, batch, rule, tps_ok, prof, given_price, tier) -> dict:
+    """One GPU of compare_hardware: predict() at every valid TP, then the TP the rule picks (§30.8)."""
+    price = _price(g.id, tier, given_price)
+    priced = price == price
+    i, o = request_shape(Deployment(m, g, tps_ok[0], w, k), context, input_len, output_len)
+    one = {t: predict(Deployment(m, g, t, w, k), i, o, profile=prof) for t in tps_ok}  # one request fits?
+    if batch is None:
+        est = one
+    elif batch > MAX_PREDICTED_BATCH:
+        est = {}
+    else:
+        est = {t: predict(Deployment(m, g, t, w, k), i, o, batch=batch, profile=prof) for t in tps_ok}
+    fitting = [t for t in tps_ok if t in est and est[t].fits]
+    row = {"gpu": g.id, "hbm_gb": g.hbm_gb, "hbm_tb_per_s": g.hbm_tb_per_s, "usd_per_gpu_hour": price,
+           "weights_gb": weight_bytes(m, w) / 1e9, "fits_one_gpu": one[1].fits,
+           "min_tp": fitting[0] if fitting else None, "tp": None, "tp_rule": str(rule), "batch": 0,
+           "input_len": i, "output_len": o, "tokens_per_s_per_gpu": np.nan, "tokens_per_s_per_gpu_low": np.nan,
+           "tokens_per_s_per_gpu_high": np.nan, "ceiling_tokens_per_s_per_gpu": np.nan,
+           "usd_per_million": np.nan, "usd_per_million_low": np.nan, "usd_per_million_high": np.nan,
+           "gb_per_s_per_usd_hour": g.hbm_bytes_per_s / 1e9 / price if priced else np.nan,
+           "gb_per_usd_hour": g.hbm_gb / price if priced else np.nan,
+           "feasible": bool(fitting), "profile": prof.name, "note": ""}
+    model_fits = [t for t in tps_ok if one[t].fits]
+    if not fitting:
+        widest = tps_ok[-1]
+        if batch is not None and model_fits:
+            row["note"] = (f"batch {batch:,} does not fit: the model fits from TP={model_fits[0]}, but even "
+                           f"TP={widest} holds at most {one[widest].batch:,} sequences of {i:,}+{o:,} tokens")
+        else:
+            row["note"] = f"does not fit on {widest} GPUs: {one[widest].message.removeprefix('does not fit: ')}"
+        return row
+    if rule == "smallest":
+        t = fitting[0]
+    elif rule == "cheapest":  # one price per GPU: the cheapest $/M is the most tokens/s per GPU
+        t = max(fitting, key=lambda x: est[x].output_tokens_per_s.mid / x)
+    else:
+        t = rule
+        if t not in fitting:
+            row.update(feasible=False, note=est[t].message if t in est else
+                       f"batch {batch:,} does not fit at TP={t}")
+            return row
+    e = est[t]
+    r = e.output_tokens_per_s
+    row.update(tp=t, batch=int(e.batch), tokens_per_s_per_gpu=r.mid / t, tokens_per_s_per_gpu_low=r.low / t,
+               tokens_per_s_per_gpu_high=r.high / t, ceiling_tokens_per_s_per_gpu=r.ceiling / t)
+    if priced:
+        row.update(usd_per_million=usd_per_million_tokens(price * t, r.mid),
+                   usd_per_million_low=usd_per_million_tokens(price * t, r.high),
+                   usd_per_million_high=usd_per_million_tokens(price * t, r.low))
+    else:
+        row["note"] = "no price in the catalog"
+    if not w.name.startswith(("bf16", "fp16")) and not g.supports(w):
+        row["note"] = (row["note"] + "; " if row["note"] else "") + f"no native {w.name} matmuls: computes in bf16"
+    return row

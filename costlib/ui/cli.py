@@ -381,8 +381,7 @@ def _decode(a):
         f"  tokens/s  = {a.batch:,} / {s.step_time_s:.4g} s = {_n(s.tokens_per_s)} tokens/s per replica",
     ]
     if a.usd_per_gpu_hour is not None:
-        usd = cl.decode_usd_per_million(dep, a.usd_per_gpu_hour, a.batch, a.context, 1.0, a.mbu, a.mfu,
-                                        check_fit=False)
+        usd = cl.usd_per_million_tokens(tp * a.usd_per_gpu_hour, s.tokens_per_s)  # the step shown above, priced
         out["usd_per_million_tokens"] = usd
         lines.append(f"  $/M     = {tp} x ${a.usd_per_gpu_hour:g}/h / ({_n(s.tokens_per_s)} tokens/s x"
                      f" 3,600 / 1M) = ${_n(usd)} per million output tokens (at 100% utilization)")

@@ -190,11 +190,17 @@ print(f"  step = max(memory, compute) + comm = {step.step_time_s * 1e3:.2f} ms โ
 print(f"  {step.tokens_per_s:,.0f} tokens/s for the replica, {step.tokens_per_s / dep2.tp:,.0f} per GPU")
 ch_formula = cl.decode_ceiling_tokens_per_s(dep2.tp * h100.hbm_bytes_per_s, w_bytes, b2)
 print(f"  the chapter's formula for the same replica and batch: {ch_formula:,.0f} tokens/s")
+measured_like = cl.decode_tokens_per_s_band(dep2, b2, CONTEXT)  # the calibrated profile (notebook 11)
+print(f"  the workbook's calibrated engine, same replica and batch: {measured_like.mid:,.0f} tokens/s "
+      f"({measured_like.low:,.0f}-{measured_like.high:,.0f})")
 
 # %% [markdown]
 # Compute is a small fraction of the step: decode is bandwidth-bound, as promised. Note what the
 # chapter's formula leaves out: the KV reads (already a large share of the memory time at this
-# small batch), the all-reduces, and the fact that no GPU reaches 100% of its bandwidth.
+# small batch), the all-reduces, and the fact that no GPU reaches 100% of its bandwidth. The last
+# line is what the rest of the workbook uses for prices: the same physics through `cl.predict`,
+# with efficiencies and overheads fitted to published measurements (the calibrated profile,
+# notebook 11), and its low-high band.
 
 # %% [markdown]
 # ## 2.4 The memory wall (ยง30.3)

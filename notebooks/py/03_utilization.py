@@ -67,15 +67,17 @@ for level in ("low", "mid", "high"):
 #
 # The chapter lists five causes. Here they are in our words, each with what it costs and, where
 # costlib can compute it, how much. For the examples we use a realistic 70B bf16 deployment: the
-# tensor-parallel degree with the lowest <span>\$</span>/M on H100s, at the largest batch of 2,048-token
-# sequences that fits (capped at the chapter's batch 256).
+# tensor-parallel degree with the lowest <span>\$</span>/M on H100s (`cl.compare_hardware(..., tp="cheapest")`),
+# at the largest batch of 2,048-token sequences its memory holds. Its numbers come from the
+# workbook's one prediction path, `cl.predict`, with the **calibrated** profile (fitted to published
+# runs, notebook 11), unless a cell says otherwise.
 
 # %% tags=["nbval-check-output"]
-best = ch.cheapest_deployment(s5.model, s5.gpu, "bf16", usd_per_gpu_hour=s5.usd_per_hour)
-dep, batch = best["deployment"], best["batch"]
-step = cl.decode_step(dep, batch, CONTEXT)
-print(f"{dep.label}, batch {batch}, context {CONTEXT:,}: step {step.step_time_s * 1e3:.1f} ms, "
-      f"{step.tokens_per_s:,.0f} tokens/s ({step.tokens_per_s / dep.tp:,.0f} per GPU)")
+best = cl.compare_hardware(s5.model, "bf16", gpus=[s5.gpu], context=CONTEXT, usd_per_gpu_hour=s5.usd_per_hour).iloc[0]
+dep, batch = cl.deployment(s5.model, s5.gpu, int(best["tp"]), "bf16"), int(best["batch"])
+rate = cl.decode_tokens_per_s_band(dep, batch, CONTEXT)
+print(f"{dep.label}, batch {batch}, context {CONTEXT:,}: step {batch / rate.mid * 1e3:.1f} ms, "
+      f"{rate.mid:,.0f} tokens/s ({rate.mid / dep.tp:,.0f} per GPU; band {rate.low:,.0f}-{rate.high:,.0f})")
 
 # %% [markdown]
 # **(1) Engine overhead per step.** Between two decode steps the serving engine schedules
@@ -88,7 +90,7 @@ print(f"{dep.label}, batch {batch}, context {CONTEXT:,}: step {step.step_time_s 
 OVERHEAD_S = 0.002  # assumed fixed host-side time per decode step
 small = cl.deployment("llama-3.1-8b", s5.gpu)
 for d, b in [(dep, batch), (small, 8)]:
-    t = cl.step_time_s(d, b, CONTEXT)
+    t = b / cl.decode_tokens_per_s_band(d, b, CONTEXT, profile="chapter").mid  # textbook step, no overheads
     print(f"{d.label}, batch {b}: step {t * 1e3:5.1f} ms + {OVERHEAD_S * 1e3:.0f} ms overhead "
           f"→ {OVERHEAD_S / (t + OVERHEAD_S):.0%} of throughput lost")
 
@@ -104,7 +106,7 @@ for d, b in [(dep, batch), (small, 8)]:
 
 # %% tags=["nbval-check-output"]
 for name, (n_in, n_out) in cl.WORKLOADS.items():
-    b = int(min(cl.max_batch(dep, n_in + n_out), ch.BATCH_CAP))
+    b = cl.memory_limited_batch(dep, n_in, n_out)
     wc = cl.workload_cost(dep, s5.usd_per_hour, n_in, n_out, b)
     print(f"{name:>9} ({n_in:,} in / {n_out:,} out, batch {b}): "
           f"{wc.prefill_share:.0%} of GPU time is prefill")
@@ -123,8 +125,8 @@ for name, (n_in, n_out) in cl.WORKLOADS.items():
 
 # %% tags=["nbval-check-output"]
 for c in (1024, 2048, 4096, 8192):
-    b = int(min(cl.max_batch(dep, c), ch.BATCH_CAP))
-    print(f"context {c:>5,}: max batch {b:>3} → {cl.decode_tokens_per_s(dep, b, c):>6,.0f} tokens/s")
+    b = cl.memory_limited_batch(dep, *cl.request_shape(dep, c))
+    print(f"context {c:>5,}: max batch {b:>4} → {cl.decode_tokens_per_s_band(dep, b, c).mid:>6,.0f} tokens/s")
 
 # %% [markdown]
 # **(5) Idle time.** Traffic is not constant: it peaks in the day and falls at night, and a fleet
@@ -136,7 +138,7 @@ for c in (1024, 2048, 4096, 8192):
 # %% tags=["nbval-check-output"]
 s10 = ch.S30_10
 duty = 1 / (s10.peak_factor * (1 + s10.headroom))
-full_load = cl.decode_usd_per_million(dep, s5.usd_per_hour, batch, CONTEXT)
+full_load = best["usd_per_million"]  # the cost-optimal replica of 3.2 at full load, prompts included
 print(f"duty cycle = 1 / ({s10.peak_factor:g} × {1 + s10.headroom:g}) = {duty:.1%}")
 print(f"$/M at full load ${full_load:.3f} → at that duty cycle ${cl.cost_at_utilization(full_load, duty):.3f} "
       f"({1 / duty:.1f}× more)")
@@ -148,8 +150,10 @@ print(f"$/M at full load ${full_load:.3f} → at that duty cycle ${cl.cost_at_ut
 # %% [markdown]
 # ## 3.3 The realistic range (§30.4)
 #
-# `cl.decode_estimate` evaluates the step-time equation at the low, middle and high end of the
-# chapter's MBU/MFU ranges, next to the ceiling (100% of both). For 70B deployments that fit:
+# `cl.decode_tokens_per_s_band` gives decode tokens/s at the low, middle and high end of a profile:
+# with `profile="chapter"` the chapter's MBU/MFU ranges, by default the calibrated band, and with
+# `profile="ceiling"` the physics limit (100% of both, no overheads). For 70B deployments that fit,
+# each at the batch its memory holds:
 
 # %% tags=["nbval-check-output"]
 configs = [("bf16", "bf16", 2), ("bf16", "bf16", 4), ("bf16", "bf16", 8),
@@ -157,12 +161,15 @@ configs = [("bf16", "bf16", 2), ("bf16", "bf16", 4), ("bf16", "bf16", 8),
 rows = []
 for w, kv, tp in configs:
     d = cl.deployment(s5.model, s5.gpu, tp, w, kv)
-    b = int(min(cl.max_batch(d, CONTEXT), ch.BATCH_CAP))
-    est = cl.decode_estimate(d, b, CONTEXT)
-    rows.append({"deployment": d.label, "batch": b, **{k: est[k] for k in ("low", "mid", "high", "ceiling")},
-                 "mid per GPU": est["mid"] / tp})
+    b = cl.memory_limited_batch(d, *cl.request_shape(d, CONTEXT))
+    chapter_band = cl.decode_tokens_per_s_band(d, b, CONTEXT, profile="chapter")
+    band = cl.decode_tokens_per_s_band(d, b, CONTEXT)
+    rows.append({"deployment": d.label, "batch": b, "chapter low": chapter_band.low, "chapter high": chapter_band.high,
+                 "low": band.low, "mid": band.mid, "high": band.high,
+                 "ceiling": cl.decode_tokens_per_s_band(d, b, CONTEXT, profile="ceiling").mid,
+                 "mid per GPU": band.mid / tp})
 realistic = pd.DataFrame(rows)
-print(f"decode tokens/s at {CONTEXT:,} tokens of context (largest batch that fits, at most {ch.BATCH_CAP}):")
+print(f"decode tokens/s at {CONTEXT:,} tokens of context (the batch memory holds; low/mid/high calibrated):")
 print(realistic.to_string(index=False, float_format=lambda x: f"{x:,.0f}"))
 
 # %% [markdown]
@@ -179,7 +186,7 @@ print("single-H100 70B that fits, mid estimate: " + ", ".join(
     f"{r.deployment.split(' on ')[0]} at batch {r.batch}: {r.mid:,.0f} tokens/s" for r in one_gpu.itertuples()))
 
 # %% [markdown]
-# A single H100 that *can* hold 70B gets far less than the chapter's range with fp8 weights —
+# A single H100 that *can* hold 70B gets less than the chapter's range with fp8 weights —
 # they leave almost no room for KV cache, so the batch stays tiny — and more than it with 4-bit
 # weights. Per GPU, the range is what multi-GPU bf16 replicas deliver once there is room for large
 # batches (the "mid per GPU" column), not what one H100 does with the chapter's bf16 model.
@@ -262,16 +269,16 @@ usd_per_hour[s5.gpu] = s5.usd_per_hour
 rows, notes = [], []
 for r in s5.cost_table:
     d = cl.deployment(s5.model, r.gpu, r.n_gpus, r.weights)
-    f = cl.fit(d, CONTEXT)
+    e = cl.predict(d, *cl.request_shape(d, CONTEXT))  # physics first: does one request fit?
     row = {"configuration": f"{r.weights} on {r.n_gpus}x{r.gpu}, {r.utilization:.0%} util",
-           "fits": f.fits, "batch": None, "tokens/s": None, "ours $/M": None,
+           "fits": e.fits, "batch": None, "tokens/s": None, "ours $/M": None,
            "chapter $/M": r.usd_per_million}
-    if f.fits:
-        b = int(min(f.max_batch, ch.BATCH_CAP))
-        row.update({"batch": b, "tokens/s": cl.decode_tokens_per_s(d, b, CONTEXT),
+    if e.fits:
+        b = e.batch
+        row.update({"batch": b, "tokens/s": cl.decode_tokens_per_s_band(d, b, CONTEXT).mid,
                     "ours $/M": cl.decode_usd_per_million(d, usd_per_hour[r.gpu], b, CONTEXT, r.utilization)})
     else:
-        notes.append(f"{row['configuration']}: {f.message}")
+        notes.append(f"{row['configuration']}: {e.message}")
     rows.append(row)
 table = pd.DataFrame(rows)
 print(table.to_string(index=False, na_rep="not priced",
@@ -288,7 +295,7 @@ print("\n".join(notes))
 # %% tags=["nbval-check-output"]
 for tp in cl.valid_tp(model, 8):
     d = cl.deployment(s5.model, s5.gpu, tp, "bf16")
-    b = int(min(cl.max_batch(d, CONTEXT), ch.BATCH_CAP))
+    b = cl.memory_limited_batch(d, *cl.request_shape(d, CONTEXT))
     if b < 1:
         continue  # does not fit (TP=1, see above)
     costs = [cl.decode_usd_per_million(d, s5.usd_per_hour, b, CONTEXT, u)
@@ -303,16 +310,16 @@ for tp in cl.valid_tp(model, 8):
 #
 # The chapter also promises large gains from fp8 and int4 weights (its figures are printed on the
 # last line). On the cost-optimal H100 deployment of each — lowest <span>\$</span>/M over the tensor-parallel
-# degrees, at the largest batch that fits — with and without an fp8 KV cache:
+# degrees, at the largest batch that fits (`cl.compare_hardware`) — with and without an fp8 KV cache:
 
 # %% tags=["nbval-check-output"]
 variants = [("bf16", None), ("fp8", None), ("int4", None), ("fp8", "fp8")]
-base = ch.cheapest_deployment(s5.model, s5.gpu, "bf16", usd_per_gpu_hour=s5.usd_per_hour)
 for w, kv in variants:
-    o = ch.cheapest_deployment(s5.model, s5.gpu, w, kv, usd_per_gpu_hour=s5.usd_per_hour)
-    gain = base["usd_per_million"] / o["usd_per_million"]
+    o = cl.compare_hardware(s5.model, w, kv, gpus=[s5.gpu], context=CONTEXT, usd_per_gpu_hour=s5.usd_per_hour).iloc[0]
+    gain = best["usd_per_million"] / o["usd_per_million"]
     note = "(reference)" if (w, kv) == ("bf16", None) else f"({gain:.2f}× cheaper than bf16)"
-    print(f"{o['deployment'].label:<40} batch {o['batch']:>3}: ${o['usd_per_million']:.3f}/M {note}")
+    label = cl.deployment(s5.model, s5.gpu, int(o["tp"]), w, kv).label
+    print(f"{label:<40} batch {o['batch']:>3}: ${o['usd_per_million']:.3f}/M {note}")
 print(f"chapter: fp8 ~{s5.claimed_fp8_speedup:g}×, int4 {s5.claimed_int4_speedup[0]:g}-"
       f"{s5.claimed_int4_speedup[1]:g}×")
 
@@ -338,8 +345,9 @@ plots.cost_vs_utilization(full_load, utilization=duty,
 for api_id in ("together-llama-3.3-70b", "deepinfra-llama-3.3-70b"):
     api = cl.get_api_price(api_id)
     be = full_load / api["usd_per_million_output"]
-    print(f"{api['provider']} at ${api['usd_per_million_output']:.2f}/M output: "
-          f"self-hosting breaks even above {be:.0%} utilization")
+    verdict = f"self-hosting breaks even above {be:.0%} utilization" if be <= 1 else \
+        f"self-hosting never breaks even (it would need {be:.0%} utilization)"
+    print(f"{api['provider']} at ${api['usd_per_million_output']:.2f}/M output: {verdict}")
 
 # %% [markdown]
 # ## 3.7 Explore

@@ -45,20 +45,26 @@ from costlib.ui import plots, widgets
 # * **capacity per dollar**: GB for each <span>\$</span>/hour, which decides whether the model fits and how big
 #   a batch the leftover memory allows. A bigger batch spreads each weight read over more tokens.
 #
-# `cl.compare_hardware` runs one model on every catalog GPU at the smallest TP that fits, at the
-# largest batch that fits (capped at 256), and reports both ratios. Here: Llama 3.1 70B in bf16,
-# at the catalog's on-demand midpoint prices, with the workbook's standard 2,048-token sequences.
+# `cl.compare_hardware` runs one model on every catalog GPU and reports both ratios. Its tokens/s
+# and <span>\$</span>/M come from the workbook's one prediction path (`cl.predict`) on the **calibrated**
+# profile, fitted to published measurements (notebook 11), with a low-high band; each replica runs
+# the largest batch its memory holds (no cap). `tp="smallest"` prices every GPU at the smallest TP
+# that fits; the default, `tp="cheapest"`, at the TP with the lowest <span>\$</span>/M. Here: Llama 3.1 70B in
+# bf16 at the smallest TP, at the catalog's on-demand midpoint prices, with the workbook's standard
+# 2,048-token sequences (1,024 prompt + 1,024 output tokens).
 
 # %% tags=["nbval-check-output"]
 s = ch.S30_8
-cols = ["gpu", "hbm_gb", "hbm_tb_per_s", "usd_per_gpu_hour", "fits_one_gpu", "min_tp", "batch",
-        "tokens_per_s_per_gpu", "usd_per_million", "gb_per_s_per_usd_hour", "gb_per_usd_hour"]
-catalog_bf16 = cl.compare_hardware(s.model, s.weights, context=ch.CONTEXT_TOKENS, tier="on_demand")
+cols = ["gpu", "hbm_gb", "hbm_tb_per_s", "usd_per_gpu_hour", "fits_one_gpu", "tp", "batch",
+        "tokens_per_s_per_gpu", "usd_per_million", "usd_per_million_low", "usd_per_million_high",
+        "gb_per_s_per_usd_hour", "gb_per_usd_hour"]
+catalog_bf16 = cl.compare_hardware(s.model, s.weights, context=ch.CONTEXT_TOKENS, tier="on_demand", tp="smallest")
 catalog_bf16[cols].set_index("gpu").round(2)
 
 # %% [markdown]
 # Two patterns stand out. GPUs with 80 GB or less need TP=2 or more for the bf16 weights, and
-# at that smallest TP almost nothing is left for the KV cache: tiny batches, expensive tokens.
+# at that smallest TP little is left for the KV cache (and on one H200, almost nothing): small
+# batches, expensive tokens.
 # GPUs with room to spare run large batches and cost a fraction as much per token. The
 # smallest TP is not always the cheapest one; we return to that below.
 
@@ -115,49 +121,60 @@ print(f"70B bf16 weights        : {w / 1e9:.1f} GB")
 print(f"H200 usable (95% - 1 GB): {usable / 1e9:.1f} GB -> weights alone overflow by {(w - usable) / 1e9:.1f} GB")
 print(f"H200 total HBM          : {h200.hbm_gb:.0f} GB -> still short by {(w - h200.hbm_bytes) / 1e9:.2f} GB, "
       f"with nothing left for a KV cache")
-b192 = cl.fit(cl.deployment(s.model, "B200", hbm_bytes=192e9), context=ch.CONTEXT_TOKENS)
-b180 = cl.fit(cl.deployment(s.model, "B200"), context=ch.CONTEXT_TOKENS)
-print(f"B200 at the chapter's 192 GB: room for {b192.max_batch} sequences; at the datasheet's "
-      f"{cl.get_gpu('B200').hbm_gb:.0f} GB: {b180.max_batch}")
+b192, b180 = (cl.deployment(s.model, "B200", **kw) for kw in ({"hbm_bytes": 192e9}, {}))
+room = {d.gpu.hbm_gb: cl.memory_limited_batch(d, *cl.request_shape(d, ch.CONTEXT_TOKENS)) for d in (b192, b180)}
+print(f"B200 at the chapter's 192 GB: room for {room[192]} sequences; at the datasheet's "
+      f"{cl.get_gpu('B200').hbm_gb:.0f} GB: {room[cl.get_gpu('B200').hbm_gb]}")
+one_h200 = cl.deployment(s.model, h200.id, weights=s.weights)
+print(f"the engine behind every price (cl.predict): {cl.predict(one_h200, *cl.request_shape(one_h200, ch.CONTEXT_TOKENS)).message}")
 
 # %% [markdown]
-# The H200 does **not** hold 70B in bf16: the weights are larger than its whole memory, before the
-# serving engine takes its share and before a single token of KV cache. Only the B200 of the four
-# serves it on one GPU, and the B200's real 180 GB leaves room for fewer sequences than the
-# chapter's 192 GB would.
+# Whether one H200 holds 70B in bf16 is a matter of a few GB either way (the lines above): the
+# weights alone nearly fill its whole memory, so at best a handful of sequences of KV cache remain.
+# Only the B200 of the four serves it on one GPU with room for real batches, and the B200's real
+# 180 GB leaves room for fewer sequences than the chapter's 192 GB would.
 #
-# Taken literally, one GPU per replica at the chapter's own prices, the table has a price for
-# only one row; the other three configurations cannot run (hatched). Stars are the chapter's figures.
+# Taken literally, one GPU per replica at the chapter's own prices, the table has a price only for
+# the rows printed below; the other configurations cannot run (hatched). Stars are the chapter's
+# figures.
 
 # %%
 chapter_prices = {r.gpu: r.usd_per_hour for r in s.table}
 single = cl.compare_hardware(s.model, s.weights, gpus=list(chapter_prices), context=ch.CONTEXT_TOKENS,
                              usd_per_gpu_hour=chapter_prices, max_tp=1)
+print("priced on one GPU:", ", ".join(f"{r.gpu} (batch {r.batch}, ${r.usd_per_million:.2f}/M)"
+                                       for r in single[single["feasible"]].itertuples()))
 plots.hardware_bars(single);
 
 # %% [markdown]
 #
 # ### The table recomputed
 #
-# For each GPU we price two feasible deployments: the **smallest TP** that fits (at the largest
-# batch it holds) and the **cost-optimal TP** (`ch.cheapest_deployment`: the TP with the lowest
-# <span>\$</span>/M, each at its largest batch up to 256). We use the chapter's own prices, then the same
-# reserved tier for all four so the comparison is fair.
+# For each GPU we price two feasible deployments: the **smallest TP** that fits and the
+# **cost-optimal TP** (`tp="cheapest"`: the TP with the lowest <span>\$</span>/M), each at the batch its memory
+# holds. We use the chapter's own prices, then the same reserved tier for all four so the comparison
+# is fair. The last column prices the cost-optimal replica with the chapter's textbook efficiencies
+# (`profile="chapter"`): what the chapter's numbers say, beside what measurements say.
 
 # %% tags=["nbval-check-output"]
-smallest = cl.compare_hardware(s.model, s.weights, gpus=list(chapter_prices), context=ch.CONTEXT_TOKENS,
-                               usd_per_gpu_hour=chapter_prices).set_index("gpu")
-rows = []
-for r in s.table:
-    best = ch.cheapest_deployment(s.model, r.gpu, s.weights, usd_per_gpu_hour=r.usd_per_hour)
-    reserved = cl.gpu_usd_per_hour(r.gpu, "reserved")
-    fair = ch.cheapest_deployment(s.model, r.gpu, s.weights, usd_per_gpu_hour=reserved)
-    rows.append({"gpu": r.gpu, "chapter $/M": r.usd_per_million,
-                 "smallest TP": int(smallest.loc[r.gpu, "min_tp"]), "batch": int(smallest.loc[r.gpu, "batch"]),
-                 "$/M": smallest.loc[r.gpu, "usd_per_million"],
-                 "best TP": best["tp"], "best batch": best["batch"], "best $/M": best["usd_per_million"],
-                 "reserved $/h": reserved, "best $/M, reserved": fair["usd_per_million"]})
-table = pd.DataFrame(rows).set_index("gpu")
+gpus = list(chapter_prices)
+reserved = {g: cl.gpu_usd_per_hour(g, "reserved") for g in gpus}
+
+
+def hardware(**kw):
+    return cl.compare_hardware(s.model, s.weights, gpus=gpus, context=ch.CONTEXT_TOKENS, **kw).set_index("gpu")
+
+
+smallest = hardware(usd_per_gpu_hour=chapter_prices, tp="smallest")
+best = hardware(usd_per_gpu_hour=chapter_prices)
+fair = hardware(usd_per_gpu_hour=reserved)
+textbook = hardware(usd_per_gpu_hour=chapter_prices, profile="chapter")
+table = pd.DataFrame({"chapter $/M": {r.gpu: r.usd_per_million for r in s.table},
+                      "smallest TP": smallest["tp"], "batch": smallest["batch"], "$/M": smallest["usd_per_million"],
+                      "best TP": best["tp"], "best batch": best["batch"], "best $/M": best["usd_per_million"],
+                      "best $/M low": best["usd_per_million_low"], "best $/M high": best["usd_per_million_high"],
+                      "reserved $/h": pd.Series(reserved), "best $/M, reserved": fair["usd_per_million"],
+                      "best $/M, chapter profile": textbook["usd_per_million"]}).rename_axis("gpu")
 table.round(3)
 
 # %% [markdown]
@@ -166,8 +183,8 @@ table.round(3)
 # * The H100's chapter figure is for a configuration that cannot exist. The smallest real H100
 #   replica (two GPUs) has almost no KV room and costs several times the chapter's figure; four
 #   H100s, with room for a large batch, are among the cheapest options of all.
-# * The H200 needs two GPUs too, but its extra memory leaves a large KV cache on two, so its
-#   smallest replica is already efficient.
+# * One H200 holds the bf16 weights with at most a handful of sequences beside them (if at all);
+#   on two, its extra memory leaves a large KV cache, and its cost-optimal replica is efficient.
 # * Put on the same reserved basis, the A100's cost per token halves; it still trails the newer
 #   GPUs, which deliver more bandwidth per dollar.
 # * With enough KV room, the per-token costs of the Hopper and Blackwell parts come out close
@@ -219,8 +236,8 @@ print(f"chapter: H200 +{s.claimed_h200_extra_bandwidth:.0%}, B200 {s.claimed_b20
 # ## 4. Explore
 #
 # Pick a model, weight and KV precision, context length and price tier. Every GPU in the
-# catalog is shown at the smallest TP that fits; GPUs that cannot hold the model say so, with
-# hatched bars and no price.
+# catalog is shown at its cheapest TP (calibrated profile); GPUs that cannot hold the model say so,
+# with hatched bars and no price.
 
 # %% tags=["nbval-ignore-output"]
 widgets.hardware_explorer(model=s.model, weights="fp8")
@@ -230,8 +247,9 @@ widgets.hardware_explorer(model=s.model, weights="fp8")
 #
 # * Compare GPUs per token, not per hour: bandwidth per dollar sets the cost of reading the
 #   weights, capacity per dollar sets whether the model fits and how big a batch it can run.
-# * Check memory first. 70B in bf16 fits neither one H100 nor one H200; its weights exceed the
-#   H200's entire memory. Any <span>\$</span>/M quoted for those setups is for a configuration that cannot run.
+# * Check memory first. 70B in bf16 does not fit one H100, and on one H200 its weights leave at
+#   best a handful of sequences of KV cache. A <span>\$</span>/M quoted for one H100 is for a configuration that
+#   cannot run; one quoted for one H200 is for a configuration that can barely batch.
 # * The smallest TP is often the most expensive: leftover KV room, not raw bandwidth, decides the
 #   batch, and the batch decides the price.
 # * Compare prices on one basis (on-demand vs reserved differ by about 2×), and take hardware

@@ -123,21 +123,22 @@ print(cl.fit(cl.deployment(s.model, s.gpu, tp=1, weights=s.weights), context=ctx
 # this model is only meaningful as the rate of a multi-GPU replica divided by its GPUs, and a
 # fleet must then be bought in whole replicas.
 #
-# So we derive the rate from deployments that fit. Each replica decodes at the largest batch of
-# `ch.CONTEXT_TOKENS` = 2,048-token sequences its memory holds (at most `ch.BATCH_CAP` = 256),
-# with costlib's mid-range memory-bandwidth utilization (§30.4); a chat session's prompt plus its
-# 500 output tokens must fit in that length. We also record each
-# replica's prefill rate for 1,000-token prompts, needed in section 3, and its time per output token
-# (TPOT), which must stay comfortable for chat.
+# So we derive the rate from deployments that fit, on the workbook's one prediction path
+# (`cl.predict`, calibrated on published measurements, notebook 11). Each replica decodes the largest
+# batch of `ch.CONTEXT_TOKENS` = 2,048-token sequences its memory holds (no cap: the engine's own
+# limit is its only one); a chat session's prompt plus its 500 output tokens must fit in that
+# length. We also record each replica's prefill rate for 1,000-token prompts, needed in section 3,
+# its time per output token (TPOT), which must stay comfortable for chat, and, beside the
+# calibrated rate, what the chapter's textbook efficiencies (`profile="chapter"`) would say.
 
 # %% tags=["nbval-check-output"]
 prompt = cl.WORKLOADS["chat"][0]  # costlib's chat request: 1,000 prompt tokens
 
 
 def replica(tp, weights, kv="bf16"):
-    """A deployment of the chapter's model at its largest batch (<= BATCH_CAP) of ctx-token sequences."""
+    """A deployment of the chapter's model and the largest batch of ctx-token sequences its memory holds."""
     dep = cl.deployment(s.model, s.gpu, tp=tp, weights=weights, kv=kv)
-    return dep, min(cl.max_batch(dep, ctx), ch.BATCH_CAP)
+    return dep, cl.memory_limited_batch(dep, *cl.request_shape(dep, ctx))
 
 
 configs = {"bf16, TP=2": replica(2, "bf16"), "bf16, TP=4": replica(4, "bf16"),
@@ -145,16 +146,21 @@ configs = {"bf16, TP=2": replica(2, "bf16"), "bf16, TP=4": replica(4, "bf16"),
            "fp8, TP=2": replica(2, "fp8"), "fp8 + fp8 KV, TP=2": replica(2, "fp8", "fp8")}
 rows = []
 for name, (dep, b) in configs.items():
-    rows.append({"replica": name, "GPUs": dep.tp, "batch": b, "TPOT ms": cl.tpot_s(dep, b, ctx) * 1e3,
-                 "tokens/s per replica": cl.decode_tokens_per_s(dep, b, ctx),
-                 "tokens/s per GPU": cl.decode_tokens_per_s(dep, b, ctx) / dep.tp,
-                 "prefill tokens/s per GPU": cl.prefill_tokens_per_s(dep, prompt) / dep.tp})
+    decode = cl.decode_tokens_per_s_band(dep, b, ctx)  # low/mid/high, calibrated
+    rows.append({"replica": name, "GPUs": dep.tp, "batch": b, "TPOT ms": b / decode.mid * 1e3,
+                 "tokens/s per replica": decode.mid, "tokens/s per GPU": decode.mid / dep.tp,
+                 "per GPU low-high": f"{decode.low / dep.tp:,.0f}-{decode.high / dep.tp:,.0f}",
+                 "per GPU, chapter profile": cl.decode_tokens_per_s_band(dep, b, ctx, profile="chapter").mid / dep.tp,
+                 "prefill tokens/s per GPU": cl.prefill_tokens_per_s_band(dep, prompt).mid / dep.tp})
 rates = pd.DataFrame(rows).set_index("replica")
+per_gpu = rates["tokens/s per GPU"]
+print(f"tokens/s per GPU from {per_gpu.min():,.0f} ({per_gpu.idxmin()}) to {per_gpu.max():,.0f} ({per_gpu.idxmax()}): "
+      f"{per_gpu.max() / per_gpu.min():.1f}x apart; the chapter assumes {s.tokens_per_s_per_gpu:,.0f}")
 rates.round(1)
 
 # %% [markdown]
-# The spread is an order of magnitude. Two H100s hold the bf16 weights with almost nothing to
-# spare, so only a handful of sequences fit and each step reads all the weights for a few
+# The spread is wide (the line above the table). Two H100s hold the bf16 weights with little to
+# spare, so only a few dozen sequences fit and each step reads all the weights for few
 # tokens. Four H100s leave room for a batch in the hundreds, and the same weight read is shared by
 # all of them. FP8 on a single H100 is the memory-starved case again. The chapter's 1,000
 # describes none of these replicas; it happens to sit between the starved and the roomy ones.
@@ -234,7 +240,7 @@ rows = []
 for p_tokens in (0, 500, 1000, 2000, 4000, 8000):
     kw = {} if p_tokens == 0 else {"prompt_tokens_per_session": p_tokens,
                                    "prefill_tokens_per_s_per_gpu":
-                                       cl.prefill_tokens_per_s(configs[name][0], p_tokens) / configs[name][0].tp}
+                                       cl.prefill_tokens_per_s_band(configs[name][0], p_tokens).mid / configs[name][0].tp}
     p = plan_for(name, **kw)
     rows.append({"prompt tokens per session": p_tokens, "GPUs": p.gpus, "$/month": p.monthly_usd,
                  "$/M output": p.usd_per_million_tokens})
@@ -281,9 +287,10 @@ print(f"largest swept rate meeting the SLO: {slo_rate:.2f}/s per replica ({slo_r
       f"every replica at saturation")
 
 # %% [markdown]
-# The tokens/s plan above used the chapter's textbook efficiencies; the calibrated engine says its
-# replicas would run past saturation at the peak, so the queue, and the TTFT, would grow for as
-# long as the peak lasts. Sized for the SLO, the fleet runs each replica well below saturation,
+# The tokens/s plan above counted decode alone at the memory-limited batch; the simulation runs
+# the same calibrated engine with each request's 1,000-token prompt as well, and the first line
+# says how close to saturation (or past it) that puts each replica at the peak. Past 100%, the
+# queue, and the TTFT, grow for as long as the peak lasts. Sized for the SLO, the fleet runs each replica well below saturation,
 # and the last line is the headroom the SLO itself demands: the chapter's flat 30% is a guess at it.
 
 # %% [markdown]
@@ -409,8 +416,8 @@ widgets.capacity_explorer()
 #   GPUs at peak → headroom, rounded up to whole replicas → <span>\$</span>/month → <span>\$</span>/M. The chapter's
 #   arithmetic holds up to rounding.
 # * The per-GPU rate is the whole question, and it must come from a deployment that fits: 70B in
-#   bf16 cannot run on one H100, and the rate of the replicas that can varies by an order of
-#   magnitude with their batch.
+#   bf16 cannot run on one H100, and the rate of the replicas that can varies several-fold with
+#   their batch.
 # * Count prompt tokens and whole replicas; run the chain backwards for "how many users" and "how
 #   many GPUs does FP8 save", where the answer depends on whether the KV cache shrinks too.
 # * Sizing for the peak divides utilization by peak factor × (1 + headroom): at the chapter's

@@ -58,7 +58,7 @@ from costlib.ui import lever_plots, plots, widgets
 # | fleet size (§30.10) | $\displaystyle \text{GPUs} = \Big\lceil \frac{\text{peak tokens/s}}{\text{tokens/s per GPU}}(1 + \text{headroom}) \Big\rceil$, in whole replicas |
 #
 # Every row is one costlib function: `cl.usd_per_million_tokens`, `cl.fit`,
-# `cl.kv_bytes_per_token`, `cl.decode_tokens_per_s`, `cl.prefill_ceiling_tokens_per_s`,
+# `cl.kv_bytes_per_token`, `cl.decode_tokens_per_s_band`, `cl.prefill_ceiling_tokens_per_s`,
 # `cl.cost_at_utilization`, `cl.crossover_tokens_per_month`, `cl.capacity_plan`.
 #
 # ## 2. The numbers to remember
@@ -137,10 +137,10 @@ for usd_h, claimed in ((ch.S30_1.usd_per_hour, ch.S30_1.claimed_usd_per_million)
 
 # %% tags=["nbval-check-output"]
 d4 = cl.deployment(model.id, h100.id, tp=4)
-wall = cl.max_batch(d4, ctx)
-for b in (1, 16, 64, min(wall, ch.BATCH_CAP)):
+wall = cl.memory_limited_batch(d4, *cl.request_shape(d4, ctx))  # what the memory holds: no cap
+for b in (1, 16, 64, wall):
     naive = cl.decode_ceiling_tokens_per_s(d4.tp * h100.hbm_bytes_per_s, w16, b)
-    roof = cl.decode_tokens_per_s(d4, b, ctx, mbu=1.0, mfu=1.0)
+    roof = cl.decode_tokens_per_s_band(d4, b, ctx, profile="ceiling").mid  # the physics limit, KV reads included
     print(f"{d4.label}, batch {b:>3}: chapter's formula {naive:>7,.0f}, with KV reads {roof:>6,.0f} tokens/s "
           f"({naive / roof:.2f}x)")
 
@@ -161,7 +161,7 @@ plots.decode_vs_batch(d4, ctx);
 d2 = cl.deployment(model.id, h100.id, tp=2)
 rule = cl.prefill_ceiling_tokens_per_s(h100.flops_for("bf16"), model.n_params)
 for n in (1000, 4000, 16000):
-    per_gpu = cl.prefill_tokens_per_s(d2, n, mfu=1.0) / d2.tp
+    per_gpu = cl.prefill_tokens_per_s_band(d2, n, profile="ceiling").mid / d2.tp
     print(f"{n:>6,}-token prompt: {per_gpu:,.0f} tokens/s per H100 at 100% MFU (rule: {rule:,.0f}, {per_gpu / rule:.0%})")
 
 # %% [markdown]
@@ -188,10 +188,17 @@ print(f"takeaway: {r['chapter_low']:.0%}-{r['chapter_high']:.0%} -> {r['verdict'
 # open model, the gap is small and can go either way:
 
 # %% tags=["nbval-check-output"]
-best = ch.cheapest_deployment(model.id, h100.id, "bf16", usd_per_gpu_hour=price)
+def cheapest(weights="bf16", kv_cache=None, context=ctx, **kw):
+    """The cost-optimal H100 replica of the model (compare_hardware, calibrated profile) as a table row."""
+    return cl.compare_hardware(model.id, weights, kv_cache, gpus=[h100.id], context=context, usd_per_gpu_hour=price,
+                               **kw).iloc[0]
+
+
+best = cheapest()
 chapter_usd = cl.usd_per_million_tokens(ch.S30_5.usd_per_hour, ch.S30_5.tokens_per_s)
 print(f"self-hosted 70B: chapter ${chapter_usd:.2f}/M; costlib, cost-optimal bf16 (TP={best['tp']}, batch "
-      f"{best['batch']}) ${best['usd_per_million']:.2f}/M at full load")
+      f"{best['batch']}) ${best['usd_per_million']:.2f}/M at full load "
+      f"(calibrated band ${best['usd_per_million_low']:.2f}-{best['usd_per_million_high']:.2f})")
 for api_id in ("gpt-4o", "claude-sonnet", "together-llama-3.3-70b"):
     a = cl.get_api_price(api_id)
     print(f"  vs {a['provider']} {a['model']} (${a['usd_per_million_output']:.2f}/M output): "
@@ -226,22 +233,25 @@ for gpus, why in ((1, "one H100 (the chapter's floor)"), (tp16, "the smallest re
 #
 # ### 7. Quantization is the biggest lever: FP8 or INT4 cuts cost 2-4×
 #
-# Only when the KV cache shrinks too. Weight-only quantization shrinks the bytes read for the
-# weights; at the large batches that make serving cheap, most bytes read are KV cache, which stays
-# the same size. Each precision below runs on its cost-optimal number of H100s, at the largest batch
-# that fits:
+# Partly. Weight-only quantization shrinks the bytes read for the weights; at the large batches
+# that make serving cheap, most bytes read are KV cache, which stays the same size, so the cut is
+# smaller than the bytes saved. Each precision below runs on its cost-optimal number of H100s, at
+# the batch its memory holds (calibrated profile); the line above the table says which options
+# reach the chapter's range:
 
 # %% tags=["nbval-check-output"]
 options = {"bf16 weights": ("bf16", None), "FP8 weights": ("fp8", None), "INT4 weights": ("int4", None),
            "FP8 weights + FP8 KV cache": ("fp8", "fp8")}
 rows = []
 for label, (w, kv_p) in options.items():
-    c = ch.cheapest_deployment(model.id, h100.id, w, kv_p, usd_per_gpu_hour=price)
+    c = cheapest(w, kv_p)
     rows.append({"option": label, "TP": c["tp"], "batch": c["batch"], "$/M": c["usd_per_million"],
                  "cut vs bf16": best["usd_per_million"] / c["usd_per_million"]})
 quant = pd.DataFrame(rows).set_index("option")
 lo_cut, hi_cut = ch.S30_11.claimed_quantization_cut
 print(f"chapter: {lo_cut:g}-{hi_cut:g}x cheaper with FP8 or INT4")
+reach = [k for k, x in quant["cut vs bf16"].items() if x >= lo_cut]
+print(f"at least {lo_cut:g}x: {', '.join(reach) if reach else 'none'}")
 quant.round(3)
 
 # %% [markdown]
@@ -264,13 +274,14 @@ plots.cost_bars(bars, log=False);
 # Other levers are as large or larger, and cheaper to pull:
 
 # %% tags=["nbval-check-output"]
-small = cl.deployment(model.id, h100.id, tp=tp16)
-b_small = min(cl.max_batch(small, ctx), ch.BATCH_CAP)
-print(f"batch (memory): TP={tp16} at batch {b_small} ${cl.decode_usd_per_million(small, price, b_small, ctx):.2f}/M "
+small = cheapest(tp="smallest")
+print(f"batch (memory): TP={small['tp']} at batch {small['batch']} ${small['usd_per_million']:.2f}/M "
       f"-> TP={best['tp']} at batch {best['batch']} ${best['usd_per_million']:.2f}/M")
+at_tp4 = cheapest(tp=d4.tp)
 for c in (1024, 4096):
-    b = min(cl.max_batch(d4, c), ch.BATCH_CAP)
-    print(f"context {c:>5,} instead of {ctx:,}: ${cl.decode_usd_per_million(d4, price, b, c):.2f}/M on {d4.label}")
+    r = cheapest(tp=d4.tp, context=c)
+    print(f"context {c:>5,} instead of {ctx:,}: ${r['usd_per_million']:.2f}/M on {d4.label} "
+          f"(${at_tp4['usd_per_million']:.2f}/M at {ctx:,})")
 print(f"utilization 30% -> 80%: ${cl.cost_at_utilization(best['usd_per_million'], 0.3):.2f}/M -> "
       f"${cl.cost_at_utilization(best['usd_per_million'], 0.8):.2f}/M")
 
@@ -285,7 +296,7 @@ print(f"utilization 30% -> 80%: ${cl.cost_at_utilization(best['usd_per_million']
 
 # %% tags=["nbval-check-output"]
 s = ch.S30_10
-tps4 = cl.decode_tokens_per_s(d4, min(wall, ch.BATCH_CAP), ctx) / d4.tp
+tps4 = at_tp4["tokens_per_s_per_gpu"]
 for label, rate, g in (("chapter, 1 'H100' per replica", s.tokens_per_s_per_gpu, 1), (d4.label, tps4, d4.tp)):
     p = cl.capacity_plan(s.users, s.sessions_per_day, s.tokens_per_session, rate, s.peak_factor, s.headroom,
                          s.usd_per_hour, gpus_per_replica=g)
@@ -303,9 +314,9 @@ for label, rate, g in (("chapter, 1 'H100' per replica", s.tokens_per_s_per_gpu,
 
 # %% tags=["nbval-check-output"]
 fp8kv = quant.loc["FP8 weights + FP8 KV cache", "cut vs bf16"]
-s11, b_wall = ch.S30_11, min(wall, ch.BATCH_CAP)
+s11, b_wall = ch.S30_11, wall
 over = (cl.decode_ceiling_tokens_per_s(d4.tp * h100.hbm_bytes_per_s, w16, b_wall)
-        / cl.decode_tokens_per_s(d4, b_wall, ctx, 1.0, 1.0))
+        / cl.decode_tokens_per_s_band(d4, b_wall, ctx, profile="ceiling").mid)
 hosted = cl.get_api_price("together-llama-3.3-70b")["usd_per_million_output"]
 card = pd.DataFrame([
     ("1 cost = $/h ÷ tokens/h",

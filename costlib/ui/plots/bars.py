@@ -10,10 +10,9 @@ from matplotlib.patches import Patch
 from costlib.catalog.tables import get_api_price
 from costlib.common import checks as v
 from costlib.common import fmt
-from costlib.economics.cost import usd_per_million_tokens
-from costlib.physics.memory import fit
-from costlib.physics.step import decode_tokens_per_s
-from costlib.teaching.chapter import BATCH_CAP, CONTEXT_TOKENS, S30_2, S30_5, S30_6, S30_8
+from costlib.economics.cost import decode_usd_per_million, request_shape
+from costlib.estimate.predict import predict
+from costlib.teaching.chapter import CONTEXT_TOKENS, S30_2, S30_5, S30_6, S30_8
 from costlib.ui.plots.axes import (
     USD_TICKS,
     finite_mask,
@@ -127,32 +126,30 @@ CHAPTER_30_5_APIS = [(r.api_ids[0], (r.usd_per_million_low + r.usd_per_million_h
                      for r in S30_5.api_table]
 
 
-def chapter_30_5_table(usd_per_gpu_hour=None, context=CONTEXT_TOKENS, batch_cap=BATCH_CAP):
+def chapter_30_5_table(usd_per_gpu_hour=None, context=CONTEXT_TOKENS, profile="calibrated"):
     """The §30.5 comparison recomputed: each self-hosted row on one GPU, or "does not fit"; API list prices (§30.5).
 
-    Self-hosted rows decode at the largest batch that fits at ``context`` (at most ``batch_cap``)
-    with mid-range MBU/MFU; $/M = full-load $/M ÷ utilization. ``usd_per_gpu_hour`` maps GPU id to
-    $/hour; the default is the chapter's $2/h for an H100 (§30.5) and $3/h for an H200 (§30.8 table).
-    Columns fit :func:`cost_bars`.
+    Self-hosted rows decode ``context``-token requests at the batch memory holds (predict's), priced by
+    :func:`~costlib.economics.cost.decode_usd_per_million` on ``profile``; $/M = full-load $/M ÷
+    utilization. ``usd_per_gpu_hour`` maps GPU id to $/hour; the default is the chapter's $2/h for an
+    H100 (§30.5) and $3/h for an H200 (§30.8 table). Columns fit :func:`cost_bars`.
     """
     from costlib.catalog.deployment import deployment
 
     prices = {**CHAPTER_30_8_USD_PER_HOUR, S30_5.gpu: S30_5.usd_per_hour, **(usd_per_gpu_hour or {})}
     c = v.integer("context", context, low=1)
-    cap = v.integer("batch_cap", batch_cap, low=1)
     rows = []
     for label, weights, gpu, util, chapter_usd in CHAPTER_30_5_SELF_HOSTED:
         dep = deployment(S30_5.model, gpu, 1, weights)
-        f = fit(dep, context=c)
+        e = predict(dep, *request_shape(dep, c), profile=profile)  # physics first: one request must fit
         row = {"label": label, "kind": "self-hosted", "chapter_usd_per_million": chapter_usd,
                "usd_per_million": np.nan, "note": "", "batch": 0}
-        if f.fits:
-            b = min(f.max_batch, cap)
-            full = usd_per_million_tokens(v.number(f"usd_per_gpu_hour[{gpu}]", prices[gpu]),
-                                          decode_tokens_per_s(dep, b, c))
-            row.update(usd_per_million=full / util, batch=b)
+        if e.fits:
+            full = decode_usd_per_million(dep, v.number(f"usd_per_gpu_hour[{gpu}]", prices[gpu]), e.batch, c,
+                                          profile=profile)
+            row.update(usd_per_million=full / util, batch=e.batch)
         else:
-            row["note"] = f"needs {f.needed_bytes / 1e9:,.0f} GB, {f.usable_bytes / 1e9:,.0f} GB usable"
+            row["note"] = f"needs {e.needed_bytes / 1e9:,.0f} GB, {e.memory_bytes / 1e9:,.0f} GB on one GPU"
         rows.append(row)
     for aid, chapter_usd in CHAPTER_30_5_APIS:
         rows.append({"label": aid, "kind": "api", "chapter_usd_per_million": chapter_usd,
@@ -178,7 +175,8 @@ def hardware_bars(df, mark=True, ax=None):
     feasible = df["feasible"].to_numpy(bool) if "feasible" in df else np.isfinite(vals)
     texts, bad = [], []
     for r in df.to_dict("records"):  # plain dicts: much faster than iterrows() on a redraw
-        t = int(r["min_tp"]) if "min_tp" in df and r["min_tp"] == r["min_tp"] and r["min_tp"] else None
+        col = "tp" if "tp" in df else "min_tp"  # the TP the row is priced at
+        t = int(r[col]) if col in df and r[col] == r[col] and r[col] else None
         tb = f" (TP={t}, batch {int(r['batch']):,})" if t and "batch" in df else ""
         texts.append(f"{fmt.usd_short(float(r['usd_per_million']))}/M{tb}" if r["usd_per_million"] == r["usd_per_million"]
                      else "")
@@ -188,7 +186,8 @@ def hardware_bars(df, mark=True, ax=None):
     colors = [BLUE if f else INFEASIBLE for f in feasible]
     y = _bars(ax, list(df["gpu"]), np.where(feasible, vals, np.nan), colors, texts, log=False,
               infeasible_texts=bad)
-    handles = [Patch(color=BLUE, label="fits: $/M at the smallest TP")]
+    rule = str(df["tp_rule"].iloc[0]) if "tp_rule" in df else "smallest"
+    handles = [Patch(color=BLUE, label=f"fits: $/M at the {rule} TP" if not rule.isdigit() else f"fits: $/M at TP={rule}")]
     if not np.isfinite(np.where(feasible, vals, np.nan)).all():
         handles.append(Patch(fc="white", ec=INFEASIBLE, hatch="///", label="does not fit / no price"))
     if mark:

@@ -19,16 +19,18 @@ from costlib.catalog.tables import (
 )
 from costlib.economics.cost import (
     NotFeasible,
+    decode_tokens_per_s_band,
+    request_shape,
     usd_per_million_tokens,
 )
+from costlib.estimate.predict import predict
 from costlib.physics.memory import fit
 from costlib.physics.step import (
     DEFAULT_MFU,
     decode_ceiling_tokens_per_s,
-    decode_step,
     prefill_ceiling_tokens_per_s,
 )
-from costlib.teaching.chapter import BATCH_CAP, CONTEXT_TOKENS
+from costlib.teaching.chapter import CONTEXT_TOKENS
 from costlib.ui import plots
 from costlib.ui.widgets.controls import (
     TP_OPTIONS,
@@ -229,7 +231,7 @@ def cheatsheet_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv=
 
     ``tp`` is a number of GPUs per replica or "smallest that fits" (weights plus one
     ``context``-token sequence). Throughput and price are given only for a replica that fits: the
-    batch is the largest that fits (at most 256), at mid-range MBU/MFU.
+    batch is what memory holds at max throughput, on the calibrated profile (one prediction path).
     """
     from costlib.physics.memory import kv_bytes_per_token, min_tp, usable_bytes, weight_bytes
 
@@ -270,24 +272,29 @@ def cheatsheet_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv=
             plots.memory_use(dep, ctx, 1, ax=ax)
             lines += [f.message, "no throughput and no price: this replica cannot hold the model (physics first)"]
             return "\n".join(lines)
-        b = min(f.max_batch, BATCH_CAP)
-        plots.memory_use(dep, ctx, b, ax=ax)
+        i, o = request_shape(dep, ctx)
+        e_big = predict(dep, i, o)
+        if not e_big.fits:
+            raise NotFeasible(e_big)
+        b = e_big.batch
+        plots.memory_use(dep, ctx, min(b, f.max_batch), ax=ax)
         ceil1 = decode_ceiling_tokens_per_s(tp * g.hbm_bytes_per_s, wb, 1)
-        one, big = decode_step(dep, 1, ctx), decode_step(dep, b, ctx)
+        one = decode_tokens_per_s_band(dep, 1, ctx).mid
+        big = e_big.output_tokens_per_s.mid
         pre = prefill_ceiling_tokens_per_s(tp * flops, m.n_active_params)
         hourly = p * tp
         lines += [
             f"{dep.label}: room for {f.max_batch:,} sequences of {ctx:,} tokens",
             f"decode ceiling at batch 1 (chapter's formula): {tp} × {g.hbm_tb_per_s:g} TB/s ÷ {wb / 1e9:,.1f} GB = "
-            f"{ceil1:,.1f} tokens/s; costlib's roofline at mid MBU: {one.tokens_per_s:,.1f} tokens/s "
-            f"(TPOT {one.step_time_s * 1e3:,.1f} ms)"
+            f"{ceil1:,.1f} tokens/s; calibrated estimate: {one:,.1f} tokens/s "
+            f"(TPOT {1e3 / one:,.1f} ms)"
             + (" (an MoE step reads only the experts it routes to)" if m.is_moe else ""),
             f"prefill ceiling: {tp} × {flops / 1e12:,.0f} TFLOP/s ÷ (2 × {m.n_active_params / 1e9:.2f}B) = "
             f"{pre:,.0f} tokens/s at 100% MFU, {pre * DEFAULT_MFU:,.0f} at {DEFAULT_MFU:.0%}",
-            f"batch {b:,} (largest that fits, at most {BATCH_CAP}): {big.tokens_per_s:,.0f} tokens/s "
-            f"({big.bound}-bound) → ${hourly:,.2f}/hour ÷ {big.tokens_per_s * 3600 / 1e6:,.2f}M tokens/hour "
-            f"= ${usd_per_million_tokens(hourly, big.tokens_per_s):,.2f}/M "
-            f"(at batch 1: ${usd_per_million_tokens(hourly, one.tokens_per_s):,.2f}/M)",
+            f"{b:,} requests of {i:,}+{o:,} tokens in flight (what memory holds), calibrated: {big:,.0f} output "
+            f"tokens/s ({e_big.bound}-bound) → ${hourly:,.2f}/hour ÷ {big * 3600 / 1e6:,.2f}M tokens/hour "
+            f"= ${usd_per_million_tokens(hourly, big):,.2f}/M "
+            f"(decoding one at a time: ${usd_per_million_tokens(hourly, one):,.2f}/M)",
         ]
         return "\n".join(lines)
 

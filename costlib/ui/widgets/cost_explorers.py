@@ -25,8 +25,11 @@ from costlib.economics.cost import (
     WORKLOADS,
     NotFeasible,
     cost_at_utilization,
+    decode_tokens_per_s_band,
     million_tokens_per_hour,
     owned_cost,
+    prefill_tokens_per_s_band,
+    request_shape,
     tier_usd_per_hour,
     usd_per_million_tokens,
     workload_cost,
@@ -38,16 +41,16 @@ from costlib.economics.crossover import (
     self_host_monthly_usd,
     step_crossover_tokens_per_month,
 )
+from costlib.economics.frontier import memory_limited_batch
+from costlib.estimate.predict import predict
 from costlib.physics.memory import fit
 from costlib.physics.step import (
     DEFAULT_MBU,
     DEFAULT_MFU,
     decode_ceiling_tokens_per_s,
-    decode_tokens_per_s,
     prefill_ceiling_tokens_per_s,
-    prefill_tokens_per_s,
 )
-from costlib.teaching.chapter import BATCH_CAP, CONTEXT_TOKENS, S30_2, S30_3, S30_5, S30_6, S30_7
+from costlib.teaching.chapter import CONTEXT_TOKENS, S30_2, S30_3, S30_5, S30_6, S30_7
 from costlib.ui import plots
 from costlib.ui.widgets.controls import (
     TP_OPTIONS,
@@ -69,7 +72,8 @@ def tour(model=CHAPTER_MODEL, gpu=S30_3.gpu, weights=S30_3.weights, tp=S30_3.n_g
     """60-second tour: does it fit, how many tokens/s, what a million tokens cost (§30.1, §30.3, §30.5).
 
     Starts at the chapter's example, 70B in bf16 on one H100, which does not fit. The batch is the
-    largest that fits at ``context`` tokens (at most 256); throughput uses mid-range MBU/MFU.
+    memory-limited one of a max-throughput run on ``context``-token requests (half prompt, half output),
+    on the calibrated profile (the one prediction path, :func:`~costlib.estimate.predict.predict`).
     """
     ctx = int(context)
     controls = {
@@ -86,15 +90,16 @@ def tour(model=CHAPTER_MODEL, gpu=S30_3.gpu, weights=S30_3.weights, tp=S30_3.n_g
         if not f.fits:
             plots.memory_use(dep, ctx, 1, ax=ax)
             return f.message
-        b = min(f.max_batch, BATCH_CAP)
-        plots.memory_use(dep, ctx, b, ax=ax)
-        tps = decode_tokens_per_s(dep, b, ctx)
+        e = predict(dep, *request_shape(dep, ctx))
+        if not e.fits:
+            raise NotFeasible(e)
+        b, tps = e.batch, e.output_tokens_per_s.mid
+        plots.memory_use(dep, ctx, min(b, f.max_batch), ax=ax)
         hourly = v["usd_per_gpu_hour"] * dep.tp
         usd = usd_per_million_tokens(hourly, tps)
         return "\n".join([
             f.message,
-            f"decode at batch {b:,} (the most that fit, at most {BATCH_CAP}), mid-range MBU/MFU: "
-            f"{tps:,.0f} tokens/s",
+            f"{b:,} sequences in flight (what the KV cache holds), calibrated profile: {tps:,.0f} output tokens/s",
             f"${hourly:.2f}/hour ÷ {million_tokens_per_hour(tps):.2f}M tokens/hour = "
             f"${usd:.2f} per million output tokens",
         ])
@@ -199,8 +204,8 @@ def utilization_explorer(mbu=DEFAULT_MBU, mfu=DEFAULT_MFU, duty_cycle=0.5, usd_p
         f = fit(dep, context=ctx, batch=b)
         if not f.fits:
             raise NotFeasible(f)
-        tps = decode_tokens_per_s(dep, b, ctx, v["mbu"], v["mfu"])
-        roof = decode_tokens_per_s(dep, b, ctx, 1.0, 1.0)
+        tps = decode_tokens_per_s_band(dep, b, ctx, mbu=v["mbu"], mfu=v["mfu"]).mid
+        roof = decode_tokens_per_s_band(dep, b, ctx, profile="ceiling").mid
         hourly = v["usd_per_gpu_hour"] * dep.tp
         full = usd_per_million_tokens(hourly, tps)
         at_duty = cost_at_utilization(full, v["duty_cycle"])
@@ -302,8 +307,8 @@ def self_host_explorer(tokens_per_month=1e9, api="together-llama-3.3-70b", input
                        prompt_tokens=S30_3.prompt_tokens, **dep):
     """Monthly bill: self-hosting in whole replicas vs an API's input/output prices, and the crossover (§30.7).
 
-    Each replica decodes at the largest batch that fits at ``context`` (at most 256) and prefills
-    ``prompt_tokens``-token prompts; its tokens/s is the blend of the two for ``input_share``.
+    Each replica decodes ``context``-token requests at the memory-limited batch and prefills
+    ``prompt_tokens``-token prompts (calibrated profile); its tokens/s is the blend of the two for ``input_share``.
     Deployment keywords: model, gpu, weights, kv, tp.
     """
     ctx, n_pre = int(context), int(prompt_tokens)
@@ -317,12 +322,12 @@ def self_host_explorer(tokens_per_month=1e9, api="together-llama-3.3-70b", input
 
     def compute(v, ax):
         d = deployment_from(v)
-        f = fit(d, context=ctx)
-        if f.max_batch < 1:
-            raise NotFeasible(f)
-        b = min(f.max_batch, BATCH_CAP)
-        dec = decode_tokens_per_s(d, b, ctx)
-        pre = prefill_tokens_per_s(d, n_pre)
+        i, o = request_shape(d, ctx)
+        b = memory_limited_batch(d, i, o)
+        if b < 1:
+            raise NotFeasible(predict(d, i, o))
+        dec = decode_tokens_per_s_band(d, b, ctx).mid
+        pre = prefill_tokens_per_s_band(d, n_pre).mid
         s, t, p = v["input_share"], v["tokens_per_month"], v["usd_per_gpu_hour"]
         eff = 1.0 / (s / pre + (1 - s) / dec)  # tokens/s of a replica serving this input/output mix
         a = get_api_price(v["api"])

@@ -16,9 +16,20 @@ from costlib.catalog.tables import (
     tiers,
 )
 from costlib.economics.capacity import capacity_plan
-from costlib.economics.cost import NotFeasible, usd_per_million_tokens
-from costlib.economics.frontier import default_batches, largest_batch_under_tpot, sweep_batch
+from costlib.economics.cost import (
+    NotFeasible,
+    decode_tokens_per_s_band,
+    prefill_tokens_per_s_band,
+    request_shape,
+)
+from costlib.economics.frontier import (
+    default_batches,
+    largest_batch_under_tpot,
+    memory_limited_batch,
+    sweep_batch,
+)
 from costlib.economics.hardware import compare_hardware
+from costlib.estimate.predict import predict
 from costlib.physics.memory import fit
 from costlib.physics.step import (
     DEFAULT_MBU,
@@ -26,9 +37,7 @@ from costlib.physics.step import (
     arithmetic_intensity,
     decode_ceiling_tokens_per_s,
     decode_step,
-    decode_tokens_per_s,
     prefill_arithmetic_intensity,
-    prefill_tokens_per_s,
     ridge_batch,
 )
 from costlib.teaching.chapter import CONTEXT_TOKENS, P4, S30_3, S30_10
@@ -148,7 +157,7 @@ def _table_html(columns, rows) -> str:
 
 
 def hardware_explorer(model=CHAPTER_MODEL, weights="bf16", kv="bf16", context=CONTEXT_TOKENS, tier="on_demand"):
-    """Every catalog GPU at the smallest TP that fits: tokens/s per GPU and $/M, with the §30.8 table marked (§30.8)."""
+    """Every catalog GPU at its cheapest TP (calibrated profile): tokens/s per GPU and $/M, with the §30.8 table marked (§30.8)."""
     controls = {"model": dropdown("model", model_ids(), get_model(model).id),
                 "weights": dropdown("weights", list(PRECISIONS), precision_name(weights)),
                 "kv": dropdown("KV cache", list(PRECISIONS), precision_name(kv)),
@@ -165,20 +174,20 @@ def hardware_explorer(model=CHAPTER_MODEL, weights="bf16", kv="bf16", context=CO
             if not r["feasible"]:
                 lines.append(f"{r['gpu']}: does not fit ({r['note']})")
             elif r["usd_per_million"] != r["usd_per_million"]:
-                lines.append(f"{r['gpu']}: TP={int(r['min_tp'])}, batch {r['batch']:,}, "
+                lines.append(f"{r['gpu']}: TP={int(r['tp'])}, batch {r['batch']:,}, "
                              f"{r['tokens_per_s_per_gpu']:,.0f} tokens/s per GPU; no {v['tier']} price")
             else:
-                lines.append(f"{r['gpu']}: TP={int(r['min_tp'])}, batch {r['batch']:,}, "
+                lines.append(f"{r['gpu']}: TP={int(r['tp'])}, batch {r['batch']:,}, "
                              f"{r['tokens_per_s_per_gpu']:,.0f} tokens/s per GPU, ${r['usd_per_million']:.2f}/M at "
                              f"${r['usd_per_gpu_hour']:.2f}/GPU-hour")
         priced = [r for r in rows if r["feasible"] and r["usd_per_million"] == r["usd_per_million"]]
         if priced:
             best = min(priced, key=lambda r: r["usd_per_million"])  # the first of equals, as idxmin
             head = (f"cheapest per token: {best['gpu']} at ${best['usd_per_million']:.2f}/M "
-                    f"(TP={int(best['min_tp'])}, batch {int(best['batch']):,}, {v['tier']} prices)")
+                    f"(TP={int(best['tp'])}, batch {int(best['batch']):,}, {v['tier']} prices)")
         else:
             head = "no GPU in the catalog both fits this model and has a price in this tier"
-        cols = ["gpu", "hbm_gb", "usd_per_gpu_hour", "min_tp", "batch", "tokens_per_s_per_gpu",
+        cols = ["gpu", "hbm_gb", "usd_per_gpu_hour", "min_tp", "tp", "batch", "tokens_per_s_per_gpu",
                 "usd_per_million", "note"]
         table = _table_html(cols, [[r[c] for c in cols] for r in rows])
         return "\n".join([head] + lines), message_html(head, True) + table
@@ -203,25 +212,27 @@ def latency_explorer(tpot_target_ms=P4.tpot_targets_s[0] * 1e3, context=CONTEXT_
     def compute(v, ax):
         d, c, p = deployment_from(v), v["context"], v["usd_per_gpu_hour"]
         tgt = v["tpot_target_ms"] / 1e3
-        f = fit(d, context=c)
-        if f.max_batch < 1:
-            raise NotFeasible(f)
+        i, o = request_shape(d, c)
+        wall = memory_limited_batch(d, i, o)
+        if wall < 1:
+            raise NotFeasible(predict(d, i, o))
         best = largest_batch_under_tpot(d, tgt, c)
-        batches = np.union1d(default_batches(f.max_batch), [best] if best else [])
-        plots.latency_frontier(sweep_batch(d, p, c, batches), tgt, ax=ax)
+        batches = np.union1d(default_batches(wall), [best] if best else [])
+        sweep = sweep_batch(d, p, c, batches)
+        plots.latency_frontier(sweep, tgt, ax=ax)
         if best == 0:
-            t1 = decode_step(d, 1, c).step_time_s
+            t1 = predict(d, i, o, batch=1).tpot_s.mid
             return (f"no batch meets TPOT ≤ {tgt * 1e3:g} ms on {d.label}: even batch 1 takes "
                     f"{t1 * 1e3:.1f} ms per token")
-        s = decode_step(d, best, c)
-        limit = (f"memory: the KV cache holds {f.max_batch:,} sequences of {c:,} tokens"
-                 if best == f.max_batch else "latency: one more sequence breaks the target")
-        usd = usd_per_million_tokens(p * d.tp, s.tokens_per_s)
+        r = sweep_batch(d, p, c, [best]).iloc[0]
+        limit = (f"memory: the KV cache holds {best:,} requests of {i:,}+{o:,} tokens"
+                 if not predict(d, i, o, batch=best + 1).fits else "latency: one more sequence breaks the target")
         return "\n".join([
             f"largest batch with TPOT ≤ {tgt * 1e3:g} ms: {best:,} (limited by {limit})",
-            f"at batch {best:,}: TPOT {s.step_time_s * 1e3:.1f} ms ({1 / s.step_time_s:.0f} tokens/s per user), "
-            f"{s.tokens_per_s:,.0f} tokens/s per replica, ${usd:.2f}/M at ${p:.2f}/GPU-hour",
-            f"{d.label}, context {c:,}, mid-range MBU/MFU",
+            f"at batch {best:,}: TPOT {r['tpot_s'] * 1e3:.1f} ms ({1 / r['tpot_s']:.0f} tokens/s per user), "
+            f"{r['tokens_per_s']:,.0f} tokens/s per replica, ${r['usd_per_million']:.2f}/M at ${p:.2f}/GPU-hour "
+            f"(band ${r['usd_per_million_low']:.2f}-{r['usd_per_million_high']:.2f})",
+            f"{d.label}, {i:,} prompt + {o:,} output tokens, started together; calibrated profile",
         ])
 
     return Explorer("Latency vs cost (§30.9)", controls, compute)
@@ -278,11 +289,8 @@ def capacity_explorer(users=float(S30_10.users), sessions_per_day=float(S30_10.s
         pt = v["prompt_tokens_per_session"]
         if v["throughput"] == _DERIVE:
             d = deployment_from(v)
-            f = fit(d, context=v["context"], batch=v["batch"])
-            if not f.fits:
-                raise NotFeasible(f)
-            tps = decode_tokens_per_s(d, v["batch"], v["context"]) / d.tp
-            pre = prefill_tokens_per_s(d, max(1, pt)) / d.tp
+            tps = decode_tokens_per_s_band(d, v["batch"], v["context"]).mid / d.tp
+            pre = prefill_tokens_per_s_band(d, max(1, pt)).mid / d.tp
             g, src = d.tp, f"{d.label} at batch {v['batch']:,}, context {v['context']:,}: {tps:,.0f} tokens/s per GPU"
         else:
             tps, pre, g = v["tokens_per_s_per_gpu"], v["prefill_tokens_per_s_per_gpu"], v["gpus_per_replica"]
