@@ -14,7 +14,7 @@ import pytest
 
 import costlib as cl
 from costlib.economics.cost import decode_tokens_per_s_band, economics_profile, request_shape
-from costlib.estimate.predict import batch_for_tpot, predict
+from costlib.estimate.predict import batch_for_tpot, predict, predict_batches
 from costlib.estimate.profiles import get_profile
 from costlib.physics.engine import Efficiency
 
@@ -191,3 +191,38 @@ def test_calibrate_names_its_bad_parameters():
         calibrate(ms, fit=None)
     with pytest.raises(ValueError, match="^band must be"):
         calibrate(ms, band=np.array([1, 2]))
+
+
+@pytest.mark.parametrize("profile", ["calibrated", "chapter", "ceiling"])
+def test_predict_batches_is_predict_one_batch_at_a_time(profile):
+    """The vectorised sweep and predict(batch=b) are one engine: same fit edge, same bands, row by row."""
+    dep = cl.deployment("llama-3.1-70b", "H100-SXM", 2, "fp8", "fp8")
+    batches = [1, 7, 64, 300, 301, 450, 2000]
+    r = predict_batches(dep, 1000, 1000, batches, profile=profile)
+    for k, b in enumerate(batches):
+        e = cl.predict(dep, 1000, 1000, batch=b, profile=profile)
+        assert bool(r["fits"][k]) == e.fits
+        if not e.fits:
+            assert np.isnan(r["tokens_per_s_mid"][k]) and np.isnan(r["tpot_s_mid"][k])
+            continue
+        for pt in ("low", "mid", "high"):
+            assert r[f"tokens_per_s_{pt}"][k] == pytest.approx(getattr(e.output_tokens_per_s, pt), rel=1e-12)
+            assert r[f"tpot_s_{pt}"][k] == pytest.approx(getattr(e.tpot_s, pt), rel=1e-12)
+            assert r[f"ttft_s_{pt}"][k] == pytest.approx(getattr(e.ttft_s, pt), rel=1e-12)
+        assert r["tokens_per_s_ceiling"][k] == pytest.approx(e.output_tokens_per_s.ceiling, rel=1e-12)
+    assert r["fits"].any() and not r["fits"].all()  # the list straddles the memory edge
+
+
+def test_fixed_batch_decode_sums_to_the_steps_at_the_mean_context():
+    """O - 1 decode steps at contexts I+1 .. I+O-1 equal O - 1 steps at I + O/2 while no kernel changes regime."""
+    from costlib.estimate.predict import fixed_batch_table
+    from costlib.physics.engine import step_time_s
+    from costlib.physics.replica import replica_spec
+
+    dep = cl.deployment("llama-3.1-8b", "H100-SXM", 1, "bf16", "bf16")
+    prof = cl.get_profile("calibrated")
+    spec, i, o, b = replica_spec(dep), 512, 300, 32
+    ctx = i + np.arange(1, o, dtype=float)
+    one_by_one = float(np.sum(step_time_s(spec, prof.mid, b, b * ctx, b * ctx, b)))
+    assert fixed_batch_table(spec, prof.mid, prof.limits, b, i, o)["tpot_s"] == pytest.approx(one_by_one / (o - 1),
+                                                                                            rel=1e-9)

@@ -13,7 +13,7 @@ from costlib.catalog.deployment import Deployment, deployment_arg
 from costlib.catalog.tables import tier_fractions
 from costlib.common import checks as v
 from costlib.common.units import HOURS_PER_YEAR, SECONDS_PER_HOUR, TOKENS_PER_MILLION
-from costlib.estimate.predict import Band, predict, request_lengths
+from costlib.estimate.predict import Band, predict, predict_batches, request_lengths
 from costlib.estimate.profiles import Profile, get_profile
 from costlib.physics.engine import Efficiency
 
@@ -227,9 +227,16 @@ def decode_usd_per_million(dep: Deployment, usd_per_gpu_hour, batch, context=Non
     c = 0 if given else v.integer("context", DEFAULT_CONTEXT if context is None else context, low=1,
                                   high=dep.model.max_context)
     u = v.fraction("utilization", utilization)
-    tps = _each(lambda bi, ci: _priced(lambda: decode_tokens_per_s_band(
-        dep, bi, ci or None, input_len=input_len, output_len=output_len, profile=prof), pt, check_fit), b, c)
-    return _usd_where_fits(p * dep.tp, tps, u)
+    bb, cc = np.broadcast_arrays(np.asarray(b), np.asarray(c))
+    tps = np.empty(bb.shape, dtype=float)
+    for ci in np.unique(cc):  # one vectorised pass over the batches of each request shape
+        sel = cc == ci
+        i, o = request_shape(dep, int(ci) or None, input_len, output_len)
+        r = predict_batches(dep, i, o, bb[sel], profile=prof)
+        tps[sel] = r["batch"] / r[f"tpot_s_{pt}"]  # the lowest price goes with the shortest TPOT
+        if check_fit and not r["fits"].all():
+            raise NotFeasible(predict(dep, i, o, batch=int(r["batch"][~r["fits"]][0]), profile=prof))
+    return _usd_where_fits(p * dep.tp, float(tps) if tps.ndim == 0 else tps, u)
 
 
 def prefill_usd_per_million(dep: Deployment, usd_per_gpu_hour, prompt_tokens=1000, utilization=1.0,

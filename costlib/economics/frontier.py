@@ -11,7 +11,7 @@ import pandas as pd
 from costlib.catalog.deployment import Deployment, deployment_arg
 from costlib.common import checks as v
 from costlib.economics.cost import economics_profile, request_shape, usd_per_million_tokens
-from costlib.estimate.predict import batch_for_tpot, predict
+from costlib.estimate.predict import batch_for_tpot, predict, predict_batches
 
 __all__ = ["sweep_batch", "largest_batch_under_tpot", "pareto_frontier", "default_batches", "memory_limited_batch"]
 
@@ -51,18 +51,14 @@ def sweep_batch(dep: Deployment, usd_per_gpu_hour, context=None, batches=None, m
         b = np.atleast_1d(v.integer("batches", batches, low=1, high=1_000_000))
         if b.ndim != 1:
             raise ValueError(f"batches must be a flat list of batch sizes, got an array of shape {b.shape}")
-    rows = []
-    for bi in b.tolist():
-        e = predict(dep, i, o, batch=int(bi), profile=prof)
-        row = {"batch": int(bi), "input_len": i, "output_len": o, "fits": e.fits, "profile": e.profile}
-        if e.fits:
-            t, r = e.tpot_s, e.output_tokens_per_s
-            row.update(tpot_s=t.mid, tpot_s_low=t.low, tpot_s_high=t.high, ttft_s=e.ttft_s.mid,
-                       tokens_per_s=r.mid, tokens_per_s_per_gpu=r.mid / dep.tp,
-                       usd_per_million=usd_per_million_tokens(p * dep.tp, r.mid),
-                       usd_per_million_low=usd_per_million_tokens(p * dep.tp, r.high),
-                       usd_per_million_high=usd_per_million_tokens(p * dep.tp, r.low))
-        rows.append(row)
+    r = predict_batches(dep, i, o, b, profile=prof)  # one vectorised pass; NaN where a batch does not fit
+    ok = r["fits"]
+    usd = lambda tps: np.where(ok, usd_per_million_tokens(p * dep.tp, np.where(ok, tps, 1.0)), np.nan)  # noqa: E731
+    rows = {"batch": b.astype(int), "tpot_s": r["tpot_s_mid"], "tpot_s_low": r["tpot_s_low"],
+            "tpot_s_high": r["tpot_s_high"], "ttft_s": r["ttft_s_mid"], "tokens_per_s": r["tokens_per_s_mid"],
+            "tokens_per_s_per_gpu": r["tokens_per_s_mid"] / dep.tp, "usd_per_million": usd(r["tokens_per_s_mid"]),
+            "usd_per_million_low": usd(r["tokens_per_s_high"]), "usd_per_million_high": usd(r["tokens_per_s_low"]),
+            "fits": ok, "input_len": i, "output_len": o, "profile": prof.name}
     cols = ["batch", "tpot_s", "tpot_s_low", "tpot_s_high", "ttft_s", "tokens_per_s", "tokens_per_s_per_gpu",
             "usd_per_million", "usd_per_million_low", "usd_per_million_high", "fits", "input_len", "output_len",
             "profile"]

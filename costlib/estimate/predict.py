@@ -36,7 +36,7 @@ from ..physics.memory import replica_needed_bytes, replica_usable_bytes, smalles
 from ..physics.replica import ReplicaSpec, replica_spec
 from .profiles import ceiling_profile, get_profile
 
-__all__ = ["Band", "Estimate", "predict", "prefill_ttft_s", "batch_for_tpot", "max_throughput_table", "fixed_batch_table",
+__all__ = ["Band", "Estimate", "predict", "predict_batches", "prefill_ttft_s", "batch_for_tpot", "max_throughput_table", "fixed_batch_table",
            "prefill_table", "max_concurrency"]
 
 GB = 1e9
@@ -140,16 +140,26 @@ def prefill_table(spec: ReplicaSpec, eff: Efficiency, limits: EngineLimits, inpu
 
 def fixed_batch_table(spec: ReplicaSpec, eff: Efficiency, limits: EngineLimits, batch, input_len,
                       output_len, prefix_hit_rate=0.0) -> dict:
-    """``batch`` requests started together: prefill, then output_len - 1 decode steps (static batching) (§30.3)."""
-    b = float(batch)
+    """``batch`` requests started together: prefill, then output_len - 1 decode steps (static batching) (§30.3).
+
+    ``batch`` may be an array (a sweep). The decode steps run at contexts I + 1 ... I + O - 1; every
+    term of a step is affine in the context (KV bytes and attention FLOPs grow with it, the rest does
+    not), so while each kernel stays on one side of its roofline the O - 1 steps sum to O - 1 steps at
+    the mean context I + O / 2. Where a kernel crosses over during the decode (possible only for the
+    ceiling, whose kernels overlap), this is a lower bound on the time: the ceiling stays a ceiling.
+    """
+    b = np.asarray(batch, dtype=float)
     i, o = float(input_len), int(output_len)
-    pre = float(_prefill(spec, eff, limits, b, i, float(_cached_tokens(i, prefix_hit_rate))))
-    ctx = i + np.arange(1, o, dtype=float)
-    dec = float(np.sum(step_time_s(spec, eff, b, b * ctx, b * ctx, b))) if o > 1 else 0.0
-    mid = step_parts(spec, eff, b, b * (i + o / 2), b * (i + o / 2), b)
-    return {"tokens_per_s": b * o / (pre + dec), "ttft_s": pre,
-            "tpot_s": dec / (o - 1) if o > 1 else pre, "batch": b, "prefill_share": pre / (pre + dec),
-            "parts": mid}
+    pre = _prefill(spec, eff, limits, b, i, float(_cached_tokens(i, prefix_hit_rate)))
+    ctx = i + o / 2
+    mid = step_parts(spec, eff, b, b * ctx, b * ctx, b)
+    dec = (o - 1) * mid.step_time_s
+    tpot = dec / (o - 1) if o > 1 else pre
+    out = {"tokens_per_s": b * o / (pre + dec), "ttft_s": pre, "tpot_s": tpot, "batch": b,
+           "prefill_share": pre / (pre + dec), "parts": mid}
+    if np.ndim(b) == 0:
+        out = {k: (val if k == "parts" else float(val)) for k, val in out.items()}
+    return out
 
 
 # ---------------------------------------------------------------- one deployment
@@ -216,10 +226,16 @@ def _fit_message(dep, spec, limits, tokens, what) -> tuple[bool, str, float, flo
         needed, memory, short
 
 
-def _ordered(lo, mid, hi, ceiling=None) -> Band:
-    lo, hi = min(lo, mid, hi), max(lo, mid, hi)
+def _ordered_arrays(lo, mid, hi, ceiling=None) -> tuple:
+    """(low, mid, high) sorted elementwise, each capped at the ceiling if one is given."""
+    lo, hi = np.minimum(np.minimum(lo, mid), hi), np.maximum(np.maximum(lo, mid), hi)
     if ceiling is not None:
-        hi, mid, lo = min(hi, ceiling), min(mid, ceiling), min(lo, ceiling)
+        lo, mid, hi = np.minimum(lo, ceiling), np.minimum(mid, ceiling), np.minimum(hi, ceiling)
+    return lo, mid, hi
+
+
+def _ordered(lo, mid, hi, ceiling=None) -> Band:
+    lo, mid, hi = _ordered_arrays(lo, mid, hi, ceiling)
     return Band(float(lo), float(mid), float(hi), None if ceiling is None else float(ceiling))
 
 
@@ -238,6 +254,46 @@ def _workload_levers(dep: Deployment, input_len: int, prefix_hit_rate, shared_pr
     h = v.number("prefix_hit_rate", prefix_hit_rate, low=0.0, low_inclusive=True, high=1.0, scalar=True)
     s = v.integer("shared_prefix_len", shared_prefix_len, low=0, high=input_len, scalar=True)
     return h, s
+
+
+def _band_points(prof, runs: dict, tpot: dict, replicas: int) -> tuple[dict, dict, dict]:
+    """The profile's band on the raw low/mid/high runs: tokens/s x factor x replicas, latencies / factor,
+    TTFT + the front end's overhead (§30.4)."""
+    tps = {pt: r["tokens_per_s"] * prof.factor(pt) * replicas for pt, r in runs.items()}
+    ttft = {pt: r["ttft_s"] / prof.factor(pt) + prof.ttft_overhead_s for pt, r in runs.items()}
+    return tps, ttft, {pt: t / prof.factor(pt) for pt, t in tpot.items()}
+
+
+def predict_batches(dep: Deployment, input_len: int, output_len: int, batches, *, profile="calibrated",
+                    prefix_hit_rate: float = 0.0) -> dict:
+    """Fixed-batch estimates for many batches in one vectorised pass: what predict(batch=b) gives each (§30.9).
+
+    Returns arrays keyed ``batch``, ``fits``, ``tokens_per_s_{low,mid,high,ceiling}``, ``tpot_s_{low,mid,high}``
+    and ``ttft_s_{low,mid,high}`` (one replica; "low" is the slow end for tokens/s and the fast end for
+    latencies); entries whose batch does not fit (KV cache or the engine's max_batch) are NaN.
+    """
+    deployment_arg(dep)
+    prof = get_profile(profile)
+    i, o = request_lengths(dep.model, input_len, output_len)
+    h, _ = _workload_levers(dep, i, prefix_hit_rate, 0)
+    b = np.atleast_1d(v.integer("batches", batches, low=1, high=1_000_000)).astype(float)
+    spec = replica_spec(dep, ideal=prof.ideal)
+    lim = prof.limits
+    per = float(sequence_reservation_tokens(lim, i, o))
+    _, _, held = replica_needed_bytes(spec, lim, b * per)
+    fits = (held <= replica_usable_bytes(spec, lim)) & (b <= lim.max_batch)
+    ceil = ceiling_profile()
+    c = fixed_batch_table(replica_spec(dep, ideal=True), ceil.mid, ceil.limits, b, i, o, h)
+    runs = {pt: fixed_batch_table(spec, prof.efficiency(pt), lim, b, i, o, h) for pt in ("low", "mid", "high")}
+    tps, ttft, tpot = _band_points(prof, runs, {pt: r["tpot_s"] for pt, r in runs.items()}, 1)
+    nan = np.where(fits, 1.0, np.nan)
+    out = {"batch": b, "fits": fits, "tokens_per_s_ceiling": c["tokens_per_s"] * nan}
+    bands = (("tokens_per_s", (tps["low"], tps["mid"], tps["high"], c["tokens_per_s"])),
+             ("tpot_s", (tpot["high"], tpot["mid"], tpot["low"])), ("ttft_s", (ttft["high"], ttft["mid"], ttft["low"])))
+    for name, args in bands:
+        for pt, x in zip(("low", "mid", "high"), _ordered_arrays(*args), strict=True):
+            out[f"{name}_{pt}"] = x * nan
+    return out
 
 
 def predict(dep: Deployment, input_len: int, output_len: int, *, batch: int | None = None,
@@ -291,9 +347,7 @@ def predict(dep: Deployment, input_len: int, output_len: int, *, batch: int | No
         runs = {pt: fixed_batch_table(spec, prof.efficiency(pt), lim, b, i, o, h) for pt in ("low", "mid", "high")}
         used = b
         tpot = {pt: float(r["tpot_s"]) for pt, r in runs.items()}
-    tps = {pt: float(r["tokens_per_s"]) * prof.factor(pt) * reps for pt, r in runs.items()}
-    ttft = {pt: float(r["ttft_s"]) / prof.factor(pt) + prof.ttft_overhead_s for pt, r in runs.items()}
-    tpot = {pt: t / prof.factor(pt) for pt, t in tpot.items()}
+    tps, ttft, tpot = _band_points(prof, runs, tpot, reps)
     # faster is "high" for tokens/s, "low" for the latencies
     tokens = _ordered(tps["low"], tps["mid"], tps["high"], float(c["tokens_per_s"]) * reps)
     bound = runs["mid"]["parts"].bound if b is None else None
