@@ -11,8 +11,11 @@ weights with a BF16 or FP8 KV cache; FP4 weights with an FP8 cache on GPUs with 
    rate queues without bound; from there the replicas grow until the simulated replica (Poisson
    arrivals at rate / replicas, :func:`costlib.estimate.serving.simulate`) meets both targets.
 
-Candidates are simulated cheapest first (by the cost of their least possible fleet); one whose least
-possible fleet already costs more than the best found is rejected without simulating. The $/M
+Candidates are simulated in the order of a guessed fleet's cost (80% of saturation per replica, and few
+enough prefill collisions for the p99: :func:`_replicas_guess`), so that a good fleet is found early; one
+whose least possible fleet already costs more than the best found is rejected without simulating, and a
+simulated point stops as soon as its p99 TTFT must miss (``simulate(..., give_up_ttft_p99_s=...)``). Ties
+on $/h go to the candidate whose least possible fleet is cheapest. The $/M
 figures charge the whole fleet's bill to each kind of token: $/hour / (million input tokens served
 per hour), and the same for output tokens (an API prices them separately; here one bill buys both).
 """
@@ -36,6 +39,8 @@ PRECISION_PLANS = (("bf16", "bf16"), ("fp8", "bf16"), ("fp8", "fp8"), ("fp4", "f
 NO_DEPLOYMENT = "no deployment meets this SLO"
 MAX_TP = 8
 START_LOAD = 0.8  # the fleet search starts where each replica runs at 80% of its saturation rate
+GROWTH = 1.5  # then grows the fleet by this factor until a replica meets the SLO
+TAIL_SHARE = 0.01  # the share of requests a p99 target lets miss
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,20 @@ def _miss(ttft, itl, ttft_target, itl_target) -> float:
     return max(ttft / ttft_target, itl / itl_target)
 
 
+def _replicas_guess(rate, sat, n_min, idle_ttft_s, ttft_target_s) -> int:
+    """Replicas to try first: 80% of saturation per replica, and few enough prefill collisions for the p99 (§30.4).
+
+    A request that arrives while another prompt is being prefilled waits up to that prefill; with a lone
+    request taking I and a target T < 2 I, waits are about uniform over I, so a share
+    rate x (2 I - T) of the requests per replica miss (Poisson arrivals); the p99 lets 1% miss.
+    """
+    n = max(n_min, math.ceil(rate / (START_LOAD * sat)))
+    slack = 2 * idle_ttft_s - ttft_target_s
+    if slack > 0:
+        n = max(n, math.ceil(rate * slack / TAIL_SHARE))
+    return n
+
+
 def slo_fleet(model, input_len: int, output_len: int, rate_per_s: float, ttft_p99_s: float, itl_mean_s: float,
               *, gpus=None, tier: str = "on_demand", profile="calibrated", requests: int = 500, seed: int = 0,
               max_replicas: int = 1000) -> SloFleet:
@@ -165,9 +184,13 @@ def slo_fleet(model, input_len: int, output_len: int, rate_per_s: float, ttft_p9
                                             reason=f"needs more than max_replicas={cap} replicas "
                                                    f"(saturates at {sat:,.2f} requests/s each)"))
                     continue
-                tried.append((n_min * tp * price, base, step, n_min, price, idle_ttft, idle_itl))
-    tried.sort(key=lambda t: t[0])
-    best = None
+                guess = _replicas_guess(rate, sat, n_min, idle_ttft, ttft_t)
+                tried.append((n_min * tp * price, guess * tp * price, base, step, n_min, guess, price))
+    # key: the rank by least possible cost (ties on $/h go to the first); simulated by the guessed cost
+    tried = sorted((guess_usd, key, *rest) for key, (_, guess_usd, *rest)
+                   in enumerate(sorted(tried, key=lambda t: t[0])))
+    best, best_key = None, None
+    stopped = []  # failing candidates whose last run was stopped early: (index in out, ...)
     tokens_in_m, tokens_out_m = rate * i * 3600 / 1e6, rate * o * 3600 / 1e6
 
     def priced(base, n, price, ttft, itl, ok, reason):
@@ -176,25 +199,36 @@ def slo_fleet(model, input_len: int, output_len: int, rate_per_s: float, ttft_p9
                             usd_per_million_output_tokens=usd / tokens_out_m, ttft_p99_s=ttft, itl_mean_s=itl,
                             meets_slo=ok, reason=reason)
 
-    def run(step, n):
-        r = simulate(step, i, o, rate=rate / n, requests=n_req, arrivals="poisson", seed=seed, keep_trace=False)
+    def run(step, n, give_up=True):
+        r = simulate(step, i, o, rate=rate / n, requests=n_req, arrivals="poisson", seed=seed, keep_trace=False,
+                     give_up_ttft_p99_s=ttft_t if give_up else None)
+        if r is None:  # stopped early: the p99 TTFT is certain to miss
+            return math.inf, math.nan, False
         return r.ttft_p99_s, r.itl_mean_s, r.ttft_p99_s <= ttft_t and r.itl_mean_s <= itl_t
 
-    for bound, base, step, n_min, price, _ttft0, _itl0 in tried:
-        if best is not None and bound >= best.usd_per_hour:
+    # Candidates are simulated in the order of their guessed fleet's cost, so that a good fleet is found
+    # early; ties on $/h go to the candidate first in the order of least possible cost (``key``).
+    for _guess_usd, key, base, step, n_min, guess, price in tried:
+        usd_gpu = base["tp"] * price
+        bound = n_min * usd_gpu
+        if best is not None:  # the most replicas that could still undercut (or tie and precede) the best
+            limit = math.floor(best.usd_per_hour / usd_gpu + 1e-9) if key < best_key else \
+                math.ceil(best.usd_per_hour / usd_gpu - 1e-9) - 1
+            limit = min(cap, limit)
+        else:
+            limit = cap
+        if limit < n_min:
             out.append(SloCandidate(**base, replicas=n_min, usd_per_hour=bound, usd_per_million_input_tokens=None,
                                     usd_per_million_output_tokens=None, ttft_p99_s=None, itl_mean_s=None,
                                     meets_slo=None, reason=f"not simulated: even {n_min} replica(s) cost "
                                                            f"${bound:,.2f}/h, not less than the best "
                                                            f"${best.usd_per_hour:,.2f}/h"))
             continue
-        # the most replicas that could still undercut the best; start near 80% of saturation per replica
-        limit = cap if best is None else min(cap, math.ceil(best.usd_per_hour / (base["tp"] * price)) - 1)
-        n = min(limit, max(n_min, math.ceil(rate / (START_LOAD * sat))))
+        n = min(limit, guess)
         res = run(step, n)
         lo = n_min - 1 if res[2] else n  # largest count known to miss (below n_min: saturated)
         while not res[2] and n < limit:  # grow until the simulated replica meets both targets
-            n = min(limit, max(n + 1, math.ceil(n * 1.25)))
+            n = min(limit, max(n + 1, math.ceil(n * GROWTH)))
             res = run(step, n)
             lo = lo if res[2] else n
         if res[2]:
@@ -205,14 +239,26 @@ def slo_fleet(model, input_len: int, output_len: int, rate_per_s: float, ttft_p9
         ttft, itl, ok = res
         if ok:
             cand = priced(base, n, price, ttft, itl, True, "meets the SLO")
-            if best is None or cand.usd_per_hour < best.usd_per_hour:
-                best = cand
+            if best is None or cand.usd_per_hour < best.usd_per_hour or \
+                    (cand.usd_per_hour == best.usd_per_hour and key < best_key):
+                best, best_key = cand, key
         else:
             why = (f"misses even with max_replicas={cap}" if limit == cap else
                    f"misses with {n} replica(s); more would cost at least the best ${best.usd_per_hour:,.2f}/h")
+            if math.isinf(ttft):  # that run was stopped early; its figures are filled in below
+                stopped.append((len(out), base, step, n, price, why))
             cand = priced(base, n, price, ttft, itl, False, f"{why}: p99 TTFT {ttft * 1e3:,.0f} ms, mean ITL "
                                                              f"{itl * 1e3:,.1f} ms")
         out.append(cand)
+    for at, base, step, n, price, why in stopped:
+        if best is None:  # the closest miss is reported with its figures: simulate the run whole
+            ttft, itl, _ = run(step, n, give_up=False)
+            out[at] = priced(base, n, price, ttft, itl, False, f"{why}: p99 TTFT {ttft * 1e3:,.0f} ms, mean ITL "
+                                                                f"{itl * 1e3:,.1f} ms")
+        else:
+            out[at] = priced(base, n, price, None, None, False,
+                             f"{why}: p99 TTFT over {ttft_t * 1e3:,.0f} ms (the run stopped once more than 1% "
+                             "of its requests had waited longer)")
     if best is not None:
         out = [c if not (c.meets_slo and c is not best) else
                SloCandidate(**{**c.as_dict(), "reason": _dearer(c, best)}) for c in out]
