@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..catalog.deployment import deployment, valid_tp
+from ..catalog.deployment import deployment, deployment_arg, valid_tp
 from ..catalog.tables import get_gpu, get_model, get_precision, gpu_ids, gpu_usd_per_hour, tiers
 from ..common import checks as v
 from ..estimate.predict import prefill_ttft_s, request_lengths
@@ -32,7 +32,7 @@ from ..estimate.profiles import get_profile
 from ..estimate.serving import engine_step, saturation_requests_per_s, simulate
 from ..physics.engine import kv_capacity_tokens, sequence_reservation_tokens
 
-__all__ = ["PRECISION_PLANS", "SloCandidate", "SloFleet", "slo_fleet", "NO_DEPLOYMENT"]
+__all__ = ["PRECISION_PLANS", "SloCandidate", "SloFleet", "slo_fleet", "replicas_for_slo", "NO_DEPLOYMENT"]
 
 # (weights, KV cache) plans tried on every GPU that has a tensor rate for the weights' format
 PRECISION_PLANS = (("bf16", "bf16"), ("fp8", "bf16"), ("fp8", "fp8"), ("fp4", "fp8"))
@@ -134,6 +134,70 @@ def _replicas_guess(rate, sat, n_min, idle_ttft_s, ttft_target_s) -> int:
     return n
 
 
+def _lone_request(dep, step, i, o, prof):
+    """(TTFT, ITL) of a lone request: bare prefill + first-token overhead; one decode step at the mean context."""
+    ctx = i + o / 2
+    return prefill_ttft_s(dep, i, prof).mid, float(step.step_time_s(1, ctx, ctx - 1, 1))
+
+
+def _fleet_point(step, i, o, rate, n, ttft_t, itl_t, requests, seed, give_up=True):
+    """(p99 TTFT, mean ITL, meets both) of one replica of ``n`` at rate / n, Poisson arrivals; inf if stopped early."""
+    r = simulate(step, i, o, rate=rate / n, requests=requests, arrivals="poisson", seed=seed, keep_trace=False,
+                 give_up_ttft_p99_s=ttft_t if give_up else None)
+    if r is None:  # stopped early: the p99 TTFT is certain to miss
+        return math.inf, math.nan, False
+    return r.ttft_p99_s, r.itl_mean_s, r.ttft_p99_s <= ttft_t and r.itl_mean_s <= itl_t
+
+
+def _search(run, n_min, guess, limit):
+    """(replicas, p99 TTFT, mean ITL, meets): the fewest replicas in [n_min, limit] whose ``run(n)`` meets."""
+    n = min(limit, guess)
+    res = run(n)
+    lo = n_min - 1 if res[2] else n  # largest count known to miss (below n_min: saturated)
+    while not res[2] and n < limit:  # grow until the simulated replica meets both targets
+        n = min(limit, max(n + 1, math.ceil(n * GROWTH)))
+        res = run(n)
+        lo = lo if res[2] else n
+    if res[2]:
+        while n - lo > 1:  # the smallest passing count between lo (misses) and n (meets)
+            mid = (lo + n) // 2
+            r = run(mid)
+            lo, n, res = (lo, mid, r) if r[2] else (mid, n, res)
+    return (n, *res)
+
+
+def replicas_for_slo(dep, input_len: int, output_len: int, rate_per_s: float, ttft_p99_s: float,
+                     itl_mean_s: float, *, profile="calibrated", requests: int = 500, seed: int = 0,
+                     max_replicas: int = 1000) -> int:
+    """Fewest replicas of one deployment whose simulated replica meets p99 TTFT and mean ITL at rate / replicas (§30.4, §30.9).
+
+    The search :func:`slo_fleet` runs for each candidate (Poisson arrivals, ``requests`` per point,
+    seeded); 0 if even ``max_replicas`` miss or a lone request already misses.
+    """
+    deployment_arg(dep)
+    m = dep.model
+    i, o = request_lengths(m, input_len, output_len)
+    rate = v.number("rate_per_s", rate_per_s, high=1e6, scalar=True)
+    ttft_t = v.number("ttft_p99_s", ttft_p99_s, high=3600.0, scalar=True)
+    itl_t = v.number("itl_mean_s", itl_mean_s, high=60.0, scalar=True)
+    n_req = v.integer("requests", requests, low=1, high=100_000, scalar=True)
+    cap = v.integer("max_replicas", max_replicas, low=1, high=1_000_000, scalar=True)
+    prof = get_profile(profile)
+    step = engine_step(dep, prof)
+    sat = saturation_requests_per_s(step, i, o)
+    if sat <= 0:
+        raise ValueError(f"input_len + output_len: one {i:,}+{o:,}-token request does not fit in {dep.label}'s "
+                         "KV cache; use more GPUs (tp) or smaller precisions")
+    idle_ttft, idle_itl = _lone_request(dep, step, i, o, prof)
+    n_min = math.floor(rate / sat) + 1
+    if n_min > cap or idle_ttft > ttft_t or idle_itl > itl_t:
+        return 0
+    guess = _replicas_guess(rate, sat, n_min, idle_ttft, ttft_t)
+    n, _ttft, _itl, ok = _search(lambda k: _fleet_point(step, i, o, rate, k, ttft_t, itl_t, n_req, seed), n_min,
+                                 guess, cap)
+    return n if ok else 0
+
+
 def slo_fleet(model, input_len: int, output_len: int, rate_per_s: float, ttft_p99_s: float, itl_mean_s: float,
               *, gpus=None, tier: str = "on_demand", profile="calibrated", requests: int = 500, seed: int = 0,
               max_replicas: int = 1000) -> SloFleet:
@@ -167,9 +231,7 @@ def slo_fleet(model, input_len: int, output_len: int, rate_per_s: float, ttft_p9
                                             reason=f"does not fit: weights + one {i:,}+{o:,}-token request need more "
                                                    f"than {tp} GPU(s) hold"))
                     continue
-                idle_ttft = prefill_ttft_s(dep, i, prof).mid
-                ctx = i + o / 2
-                idle_itl = float(step.step_time_s(1, ctx, ctx - 1, 1))
+                idle_ttft, idle_itl = _lone_request(dep, step, i, o, prof)
                 if idle_ttft > ttft_t or idle_itl > itl_t:
                     what = (f"a lone request's first token takes {idle_ttft * 1e3:,.0f} ms > {ttft_t * 1e3:,.0f} ms"
                             if idle_ttft > ttft_t else
@@ -200,11 +262,7 @@ def slo_fleet(model, input_len: int, output_len: int, rate_per_s: float, ttft_p9
                             meets_slo=ok, reason=reason)
 
     def run(step, n, give_up=True):
-        r = simulate(step, i, o, rate=rate / n, requests=n_req, arrivals="poisson", seed=seed, keep_trace=False,
-                     give_up_ttft_p99_s=ttft_t if give_up else None)
-        if r is None:  # stopped early: the p99 TTFT is certain to miss
-            return math.inf, math.nan, False
-        return r.ttft_p99_s, r.itl_mean_s, r.ttft_p99_s <= ttft_t and r.itl_mean_s <= itl_t
+        return _fleet_point(step, i, o, rate, n, ttft_t, itl_t, n_req, seed, give_up)
 
     # Candidates are simulated in the order of their guessed fleet's cost, so that a good fleet is found
     # early; ties on $/h go to the candidate first in the order of least possible cost (``key``).
@@ -224,19 +282,7 @@ def slo_fleet(model, input_len: int, output_len: int, rate_per_s: float, ttft_p9
                                                            f"${bound:,.2f}/h, not less than the best "
                                                            f"${best.usd_per_hour:,.2f}/h"))
             continue
-        n = min(limit, guess)
-        res = run(step, n)
-        lo = n_min - 1 if res[2] else n  # largest count known to miss (below n_min: saturated)
-        while not res[2] and n < limit:  # grow until the simulated replica meets both targets
-            n = min(limit, max(n + 1, math.ceil(n * GROWTH)))
-            res = run(step, n)
-            lo = lo if res[2] else n
-        if res[2]:
-            while n - lo > 1:  # the smallest passing count between lo (misses) and n (meets)
-                mid = (lo + n) // 2
-                r = run(step, mid)
-                lo, n, res = (lo, mid, r) if r[2] else (mid, n, res)
-        ttft, itl, ok = res
+        n, ttft, itl, ok = _search(lambda k, step=step: run(step, k), n_min, guess, limit)
         if ok:
             cand = priced(base, n, price, ttft, itl, True, "meets the SLO")
             if best is None or cand.usd_per_hour < best.usd_per_hour or \
