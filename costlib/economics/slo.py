@@ -134,6 +134,16 @@ def _replicas_guess(rate, sat, n_min, idle_ttft_s, ttft_target_s) -> int:
     return n
 
 
+def _slo_args(m, input_len, output_len, rate_per_s, ttft_p99_s, itl_mean_s, requests, max_replicas):
+    """The checked lengths, rate, targets, requests per point and replica cap of an SLO search."""
+    i, o = request_lengths(m, input_len, output_len)
+    return (i, o, v.number("rate_per_s", rate_per_s, high=1e6, scalar=True),
+            v.number("ttft_p99_s", ttft_p99_s, high=3600.0, scalar=True),
+            v.number("itl_mean_s", itl_mean_s, high=60.0, scalar=True),
+            v.integer("requests", requests, low=1, high=100_000, scalar=True),
+            v.integer("max_replicas", max_replicas, low=1, high=1_000_000, scalar=True))
+
+
 def _lone_request(dep, step, i, o, prof):
     """(TTFT, ITL) of a lone request: bare prefill + first-token overhead; one decode step at the mean context."""
     ctx = i + o / 2
@@ -176,12 +186,8 @@ def replicas_for_slo(dep, input_len: int, output_len: int, rate_per_s: float, tt
     """
     deployment_arg(dep)
     m = dep.model
-    i, o = request_lengths(m, input_len, output_len)
-    rate = v.number("rate_per_s", rate_per_s, high=1e6, scalar=True)
-    ttft_t = v.number("ttft_p99_s", ttft_p99_s, high=3600.0, scalar=True)
-    itl_t = v.number("itl_mean_s", itl_mean_s, high=60.0, scalar=True)
-    n_req = v.integer("requests", requests, low=1, high=100_000, scalar=True)
-    cap = v.integer("max_replicas", max_replicas, low=1, high=1_000_000, scalar=True)
+    i, o, rate, ttft_t, itl_t, n_req, cap = _slo_args(m, input_len, output_len, rate_per_s, ttft_p99_s,
+                                                      itl_mean_s, requests, max_replicas)
     prof = get_profile(profile)
     step = engine_step(dep, prof)
     sat = saturation_requests_per_s(step, i, o)
@@ -207,12 +213,8 @@ def slo_fleet(model, input_len: int, output_len: int, rate_per_s: float, ttft_p9
     simulated with ``requests`` Poisson arrivals (seeded by ``seed``) under ``profile``.
     """
     m = get_model(model)
-    i, o = request_lengths(m, input_len, output_len)
-    rate = v.number("rate_per_s", rate_per_s, high=1e6, scalar=True)
-    ttft_t = v.number("ttft_p99_s", ttft_p99_s, high=3600.0, scalar=True)
-    itl_t = v.number("itl_mean_s", itl_mean_s, high=60.0, scalar=True)
-    n_req = v.integer("requests", requests, low=1, high=100_000, scalar=True)
-    cap = v.integer("max_replicas", max_replicas, low=1, high=1_000_000, scalar=True)
+    i, o, rate, ttft_t, itl_t, n_req, cap = _slo_args(m, input_len, output_len, rate_per_s, ttft_p99_s,
+                                                      itl_mean_s, requests, max_replicas)
     prof = get_profile(profile)
     tried = []  # (lower-bound $/h, candidate kwargs, step, replicas, price)
     out = []
