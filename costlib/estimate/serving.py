@@ -467,8 +467,9 @@ def max_rate_under_ttft_p99(step, input_len, output_len, ttft_p99_s, *, toleranc
     if sat <= 0:
         return 0.0
 
-    def p99(rate):
-        return simulate(step, input_len, output_len, rate=rate, **simulate_kwargs).ttft_p99_s
+    def p99(rate):  # only compared with the target: a run stops once its p99 must exceed it
+        r = simulate(step, input_len, output_len, rate=rate, give_up_ttft_p99_s=target, **simulate_kwargs)
+        return math.inf if r is None else r.ttft_p99_s
 
     hi = sat
     if p99(tol * sat) > target:
