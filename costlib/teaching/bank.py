@@ -16,7 +16,13 @@ from importlib import resources
 import numpy as np
 import yaml
 
-from costlib.teaching import questions_drills, questions_levers, questions_practice, questions_scale
+from costlib.teaching import (
+    questions_drills,
+    questions_levers,
+    questions_load,
+    questions_practice,
+    questions_scale,
+)
 from costlib.teaching.question import Alternative, Mistake, Option, Question
 
 __all__ = ["MESSAGES", "UNIT_MISTAKES", "register", "unregister", "get_question", "question_ids",
@@ -26,7 +32,8 @@ __all__ = ["MESSAGES", "UNIT_MISTAKES", "register", "unregister", "get_question"
 SOURCES = (("questions_practice.yaml", questions_practice),
            ("questions_drills.yaml", questions_drills),
            ("questions_scale.yaml", questions_scale),
-           ("questions_levers.yaml", questions_levers))
+           ("questions_levers.yaml", questions_levers),
+           ("questions_load.yaml", questions_load))
 
 
 def _read(name: str) -> dict:
