@@ -11,11 +11,14 @@ weights with a BF16 or FP8 KV cache; FP4 weights with an FP8 cache on GPUs with 
    rate queues without bound; from there the replicas grow until the simulated replica (Poisson
    arrivals at rate / replicas, :func:`costlib.estimate.serving.simulate`) meets both targets.
 
-Candidates are simulated in the order of a guessed fleet's cost (80% of saturation per replica, and few
-enough prefill collisions for the p99: :func:`_replicas_guess`), so that a good fleet is found early; one
-whose least possible fleet already costs more than the best found is rejected without simulating, and a
-simulated point stops as soon as its p99 TTFT must miss (``simulate(..., give_up_ttft_p99_s=...)``). Ties
-on $/h go to the candidate whose least possible fleet is cheapest. The $/M
+The search is best first (:func:`_cheapest`): it always simulates one more replica count of the candidate
+whose least possible fleet is cheapest (its first count a guess: 80% of saturation per replica, and few
+enough prefill collisions for the p99, :func:`_replicas_guess`; then x1.5 until one meets, then bisection),
+never more replicas than could undercut the cheapest fleet met so far, and stops when that candidate's
+fewest replicas are known. A candidate whose least possible fleet never became the cheapest is listed
+"not simulated". A simulated point stops as soon as its p99 TTFT must miss
+(``simulate(..., give_up_ttft_p99_s=...)``). Ties on $/h go to the candidate whose least possible fleet
+is cheapest (then the order of GPUs, plans and TP). The $/M
 figures charge the whole fleet's bill to each kind of token: $/hour / (million input tokens served
 per hour), and the same for output tokens (an API prices them separately; here one bill buys both).
 """
@@ -112,7 +115,8 @@ def _gpus(gpus, tier) -> list[str]:
 
 def _dearer(c: SloCandidate, best: SloCandidate) -> str:
     if math.isclose(c.usd_per_hour, best.usd_per_hour, rel_tol=1e-9):
-        return f"meets the SLO at the same ${c.usd_per_hour:,.2f}/h as the best (the first found is kept)"
+        return (f"meets the SLO at the same ${c.usd_per_hour:,.2f}/h as the best (a tie goes to the plan whose "
+                "least possible fleet is cheaper)")
     return f"meets the SLO but costs ${c.usd_per_hour:,.2f}/h, more than the best ${best.usd_per_hour:,.2f}/h"
 
 
@@ -159,21 +163,72 @@ def _fleet_point(step, i, o, rate, n, ttft_t, itl_t, requests, seed, give_up=Tru
     return r.ttft_p99_s, r.itl_mean_s, r.ttft_p99_s <= ttft_t and r.itl_mean_s <= itl_t
 
 
-def _search(run, n_min, guess, limit):
-    """(replicas, p99 TTFT, mean ITL, meets): the fewest replicas in [n_min, limit] whose ``run(n)`` meets."""
-    n = min(limit, guess)
-    res = run(n)
-    lo = n_min - 1 if res[2] else n  # largest count known to miss (below n_min: saturated)
-    while not res[2] and n < limit:  # grow until the simulated replica meets both targets
-        n = min(limit, max(n + 1, math.ceil(n * GROWTH)))
-        res = run(n)
-        lo = lo if res[2] else n
-    if res[2]:
-        while n - lo > 1:  # the smallest passing count between lo (misses) and n (meets)
-            mid = (lo + n) // 2
-            r = run(mid)
-            lo, n, res = (lo, mid, r) if r[2] else (mid, n, res)
-    return (n, *res)
+@dataclass
+class _Search:
+    """One candidate's search state: counts known to miss (``lo``) and to meet (``hi``) (§30.9)."""
+
+    key: int  # rank by least possible cost: ties on $/h go to the lower key
+    usd_per_replica: float
+    n_min: int
+    guess: int
+    run: object  # n -> (p99 TTFT, mean ITL, meets)
+    lo: int = 0  # largest count known to miss (n_min - 1 below: saturated)
+    hi: int | None = None  # smallest count known to meet
+    hi_res: tuple | None = None
+    last: tuple | None = None  # (n, result) of the latest simulated point
+    points: int = 0
+
+    def __post_init__(self):
+        self.lo = self.n_min - 1
+
+    @property
+    def least_usd(self) -> float:
+        return (self.lo + 1) * self.usd_per_replica
+
+    @property
+    def exact(self) -> bool:
+        return self.hi is not None and self.hi == self.lo + 1
+
+    def refine(self, limit: int) -> None:
+        """Simulate one more count, at most ``limit``: the guess first, then grow by GROWTH until one meets,
+        then bisect."""
+        if self.hi is not None:
+            n = (self.lo + self.hi) // 2
+        elif self.points == 0:
+            n = self.guess
+        else:
+            n = max(self.lo + 1, math.ceil(self.lo * GROWTH))
+        n = min(limit, n)
+        res = self.run(n)
+        self.points += 1
+        self.last = (n, res)
+        if res[2]:
+            self.hi, self.hi_res = n, res
+        else:
+            self.lo = n
+
+
+def _cheapest(searches, cap: int):
+    """Best first: refine the candidate whose least possible fleet is cheapest, until that one is exact (§30.9).
+
+    Returns the cheapest candidate (its fewest meeting replicas ``hi``; ties to the lower key) or None
+    when every candidate misses up to ``cap`` replicas.
+    """
+    live = list(searches)
+    while True:
+        live = [c for c in live if c.hi is not None or c.lo < cap]
+        if not live:
+            return None
+        c = min(live, key=lambda c: (c.least_usd, c.key))
+        if c.exact:
+            return c
+        limit = cap
+        met = [(m.hi * m.usd_per_replica, m.key) for m in live if m.hi is not None]
+        if met:  # the most replicas that could still undercut (or tie and precede) the cheapest met so far
+            usd, key = min(met)
+            limit = min(cap, math.floor(usd / c.usd_per_replica + 1e-9) if c.key < key else
+                        math.ceil(usd / c.usd_per_replica - 1e-9) - 1)
+        c.refine(limit)
 
 
 def replicas_for_slo(dep, input_len: int, output_len: int, rate_per_s: float, ttft_p99_s: float,
@@ -199,9 +254,9 @@ def replicas_for_slo(dep, input_len: int, output_len: int, rate_per_s: float, tt
     if n_min > cap or idle_ttft > ttft_t or idle_itl > itl_t:
         return 0
     guess = _replicas_guess(rate, sat, n_min, idle_ttft, ttft_t)
-    n, _ttft, _itl, ok = _search(lambda k: _fleet_point(step, i, o, rate, k, ttft_t, itl_t, n_req, seed), n_min,
-                                 guess, cap)
-    return n if ok else 0
+    one = _Search(0, 1.0, n_min, guess, lambda k: _fleet_point(step, i, o, rate, k, ttft_t, itl_t, n_req, seed))
+    found = _cheapest([one], cap)
+    return 0 if found is None else found.hi
 
 
 def slo_fleet(model, input_len: int, output_len: int, rate_per_s: float, ttft_p99_s: float, itl_mean_s: float,
@@ -249,12 +304,7 @@ def slo_fleet(model, input_len: int, output_len: int, rate_per_s: float, ttft_p9
                                                    f"(saturates at {sat:,.2f} requests/s each)"))
                     continue
                 guess = _replicas_guess(rate, sat, n_min, idle_ttft, ttft_t)
-                tried.append((n_min * tp * price, guess * tp * price, base, step, n_min, guess, price))
-    # key: the rank by least possible cost (ties on $/h go to the first); simulated by the guessed cost
-    tried = sorted((guess_usd, key, *rest) for key, (_, guess_usd, *rest)
-                   in enumerate(sorted(tried, key=lambda t: t[0])))
-    best, best_key = None, None
-    stopped = []  # failing candidates whose last run was stopped early: (index in out, ...)
+                tried.append((n_min * tp * price, base, step, n_min, guess, price))
     tokens_in_m, tokens_out_m = rate * i * 3600 / 1e6, rate * o * 3600 / 1e6
 
     def priced(base, n, price, ttft, itl, ok, reason):
@@ -266,50 +316,42 @@ def slo_fleet(model, input_len: int, output_len: int, rate_per_s: float, ttft_p9
     def run(step, n, give_up=True):
         return _fleet_point(step, i, o, rate, n, ttft_t, itl_t, n_req, seed, give_up)
 
-    # Candidates are simulated in the order of their guessed fleet's cost, so that a good fleet is found
-    # early; ties on $/h go to the candidate first in the order of least possible cost (``key``).
-    for _guess_usd, key, base, step, n_min, guess, price in tried:
-        usd_gpu = base["tp"] * price
-        bound = n_min * usd_gpu
-        if best is not None:  # the most replicas that could still undercut (or tie and precede) the best
-            limit = math.floor(best.usd_per_hour / usd_gpu + 1e-9) if key < best_key else \
-                math.ceil(best.usd_per_hour / usd_gpu - 1e-9) - 1
-            limit = min(cap, limit)
-        else:
-            limit = cap
-        if limit < n_min:
-            out.append(SloCandidate(**base, replicas=n_min, usd_per_hour=bound, usd_per_million_input_tokens=None,
+    # key: the rank by least possible cost, so that ties on $/h go to the first
+    tried.sort(key=lambda t: t[0])
+    searches = [(_Search(key, base["tp"] * price, n_min, guess, lambda k, step=step: run(step, k)), base, step,
+                 price) for key, (_, base, step, n_min, guess, price) in enumerate(tried)]
+    found = _cheapest([s for s, *_ in searches], cap)
+    best = None
+    if found is not None:
+        _, base, _, price = next(t for t in searches if t[0] is found)
+        best = priced(base, found.hi, price, found.hi_res[0], found.hi_res[1], True, "meets the SLO")
+    for srch, base, step, price in searches:
+        if srch is found:
+            out.append(best)
+        elif srch.hi is not None:  # meets, but even its least possible fleet costs at least the best's
+            cand = priced(base, srch.hi, price, *srch.hi_res[:2], True, "")
+            fewer = "" if srch.exact else f"; fewer than {srch.hi} not searched: even {srch.lo + 1} would cost as much"
+            out.append(SloCandidate(**{**cand.as_dict(), "reason": _dearer(cand, best) + fewer}))
+        elif srch.points == 0:
+            bound = srch.least_usd
+            out.append(SloCandidate(**base, replicas=srch.n_min, usd_per_hour=bound, usd_per_million_input_tokens=None,
                                     usd_per_million_output_tokens=None, ttft_p99_s=None, itl_mean_s=None,
-                                    meets_slo=None, reason=f"not simulated: even {n_min} replica(s) cost "
+                                    meets_slo=None, reason=f"not simulated: even {srch.n_min} replica(s) cost "
                                                            f"${bound:,.2f}/h, not less than the best "
                                                            f"${best.usd_per_hour:,.2f}/h"))
-            continue
-        n, ttft, itl, ok = _search(lambda k, step=step: run(step, k), n_min, guess, limit)
-        if ok:
-            cand = priced(base, n, price, ttft, itl, True, "meets the SLO")
-            if best is None or cand.usd_per_hour < best.usd_per_hour or \
-                    (cand.usd_per_hour == best.usd_per_hour and key < best_key):
-                best, best_key = cand, key
         else:
-            why = (f"misses even with max_replicas={cap}" if limit == cap else
+            n, (ttft, itl, _) = srch.last  # every point missed: the last is the largest count
+            why = (f"misses even with max_replicas={cap}" if srch.lo >= cap else
                    f"misses with {n} replica(s); more would cost at least the best ${best.usd_per_hour:,.2f}/h")
-            if math.isinf(ttft):  # that run was stopped early; its figures are filled in below
-                stopped.append((len(out), base, step, n, price, why))
-            cand = priced(base, n, price, ttft, itl, False, f"{why}: p99 TTFT {ttft * 1e3:,.0f} ms, mean ITL "
-                                                             f"{itl * 1e3:,.1f} ms")
-        out.append(cand)
-    for at, base, step, n, price, why in stopped:
-        if best is None:  # the closest miss is reported with its figures: simulate the run whole
-            ttft, itl, _ = run(step, n, give_up=False)
-            out[at] = priced(base, n, price, ttft, itl, False, f"{why}: p99 TTFT {ttft * 1e3:,.0f} ms, mean ITL "
-                                                                f"{itl * 1e3:,.1f} ms")
-        else:
-            out[at] = priced(base, n, price, None, None, False,
-                             f"{why}: p99 TTFT over {ttft_t * 1e3:,.0f} ms (the run stopped once more than 1% "
-                             "of its requests had waited longer)")
-    if best is not None:
-        out = [c if not (c.meets_slo and c is not best) else
-               SloCandidate(**{**c.as_dict(), "reason": _dearer(c, best)}) for c in out]
+            if math.isinf(ttft) and best is None:  # the closest miss is reported with its figures
+                ttft, itl, _ = run(step, n, give_up=False)
+            if math.isinf(ttft):  # that run stopped early
+                out.append(priced(base, n, price, None, None, False,
+                                  f"{why}: p99 TTFT over {ttft_t * 1e3:,.0f} ms (the run stopped once more than 1% "
+                                  "of its requests had waited longer)"))
+            else:
+                out.append(priced(base, n, price, ttft, itl, False,
+                                  f"{why}: p99 TTFT {ttft * 1e3:,.0f} ms, mean ITL {itl * 1e3:,.1f} ms"))
     out.sort(key=lambda c: (c.usd_per_hour is None, c.usd_per_hour or 0.0, c.gpu, c.tp, c.weights, c.kv))
     if best is not None:
         msg = (f"{best.replicas} x {best.tp}x {best.gpu} ({best.weights} weights, {best.kv} KV) at "
