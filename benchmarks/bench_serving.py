@@ -71,6 +71,10 @@ def cases():
     out.append(("CLI slo (in-process main): 70B 2000/300 at 20 requests/s, H100 SXM and H200 SXM",
                 lambda: _cli(slo_args + ["--gpus", "H100-SXM", "H200-SXM"]), TARGET_MS))
     out.append(("CLI slo (in-process main): the same, every priced GPU", lambda: _cli(slo_args), TARGET_MS))
+    tight = ["slo", "--model", "llama-3.1-70b", "--input-len", "2000", "--output-len", "300", "--rate", "5",
+             "--ttft-p99-ms", "300", "--itl-ms", "30", "--gpus", "A100-SXM-80GB", "H100-SXM", "H200-SXM", "--json"]
+    out.append(("CLI slo (in-process main): 70B 2000/300 at 5 requests/s, p99 TTFT 300 ms, A100/H100/H200",
+                lambda: _cli(tight), TARGET_MS))
     return out
 
 

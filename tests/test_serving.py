@@ -511,3 +511,19 @@ def test_docs_report_the_computed_figures(published):
                 f"{100 * f.knee_within_2x_share:.0f}%", "none" if f.false_knees == 0 else str(f.false_knees),
                 pct(f.saturation_median_abs_error)]
     assert obtained == expected
+
+
+def test_give_up_stops_only_runs_whose_p99_ttft_must_miss():
+    # a search only needs to know that a point misses: the run may stop once more requests than the
+    # p99 allows (n - floor(0.99 (n - 1)) of them) have waited longer than the cap for their first token
+    step = engine_step(deployment("llama-3.1-70b", "H100-SXM", 4, "fp8", "fp8"))
+    for rate in (0.5, 3.0, 7.0):
+        whole = simulate(step, 2000, 300, rate=rate, requests=200, keep_trace=False)
+        for cap in (0.5 * whole.ttft_p99_s, 2.0 * whole.ttft_p99_s):
+            cut = simulate(step, 2000, 300, rate=rate, requests=200, keep_trace=False, give_up_ttft_p99_s=cap)
+            if whole.ttft_p99_s > cap:
+                assert cut is None
+            else:  # a run that meets the cap is simulated whole, the same as without one
+                assert cut == whole
+    with pytest.raises(ValueError, match="give_up_ttft_p99_s"):
+        simulate(step, 2000, 300, rate=1.0, give_up_ttft_p99_s=0)

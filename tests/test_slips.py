@@ -306,5 +306,33 @@ def test_d14_littles_law_on_the_simulations_own_latency():
     assert "time to first token" in cl.check("d14", no_wait).message
 
 
+def _replica_70b_fp8_tp4(rate):
+    """The drills' replica simulated here, not through the answer module: 2,000 + 300 tokens, Poisson, seed 0."""
+    from costlib.estimate.serving import engine_step, simulate
+
+    dep = cl.deployment("llama-3.1-70b", "H100-SXM", 4, "fp8", "fp8")
+    return simulate(engine_step(dep), 2000, 300, rate=rate, requests=500, seed=0, keep_trace=False)
+
+
+def test_d18_the_knee_read_from_the_simulation_by_hand():
+    # the largest of 3..7 requests/s whose p99 TTFT (in whole ms, as shown) is within 400 ms
+    runs = {r: _replica_70b_fp8_tp4(float(r)) for r in range(3, 8)}
+    knee = max(r for r, x in runs.items() if round(x.ttft_p99_s * 1e3) <= 400)
+    assert cl.check("d18", knee).passed
+    by_mean = max(r for r, x in runs.items() if round(x.ttft_mean_s * 1e3) <= 400)
+    assert by_mean != knee and "mean TTFT" in cl.check("d18", by_mean).message
+    assert "output tokens per second" in cl.check("d18", 300 * knee).message
+
+
+def test_d19_the_slo_fleet_priced_by_hand():
+    # peak 8 x 2.5 = 20 requests/s; the fewest of 3..6 replicas meeting p99 TTFT 400 ms and mean ITL 40 ms;
+    # every replica is 4 GPUs, billed at the on-demand price for 24 x 30 hours
+    ok = [n for n in range(3, 7) for x in [_replica_70b_fp8_tp4(20.0 / n)]
+          if round(x.ttft_p99_s * 1e3) <= 400 and round(x.itl_mean_s * 1e4) / 10 <= 40]
+    usd = min(ok) * 4 * cl.gpu_usd_per_hour("H100-SXM", "on_demand") * 24 * 30
+    assert cl.check("d19", usd).passed
+    assert "4 GPUs" in cl.check("d19", usd / 4).message
+
+
 def test_d5_missing_two_in_2p_is_named():
     assert "2 x P" in cl.check("d5", 0.4725).message  # the issue's figure

@@ -162,3 +162,15 @@ def test_slo_that_nothing_meets_is_an_answer(cli):
 def test_slo_bad_arguments_exit_2_naming_them(cli, extra, name):
     code, out, err = cli("slo", "--model", MODEL, "--input-len", IN_LEN, "--output-len", OUT_LEN, "--rate", 5, *extra)
     assert code == 2 and name in err and out == ""
+
+
+def test_replicas_for_one_deployment_is_the_fleets_search(fleet):
+    from costlib.economics.slo import replicas_for_slo
+
+    b = fleet.best
+    dep = deployment(MODEL, b.gpu, b.tp, b.weights, b.kv)
+    assert replicas_for_slo(dep, IN_LEN, OUT_LEN, 12.0, 1.0, 0.05) == b.replicas
+    # a lone request already misses a 1 ms first token: no count of replicas meets it
+    assert replicas_for_slo(dep, IN_LEN, OUT_LEN, 12.0, 0.001, 0.05) == 0
+    with pytest.raises(ValueError, match="rate_per_s"):
+        replicas_for_slo(dep, IN_LEN, OUT_LEN, 0.0, 1.0, 0.05)

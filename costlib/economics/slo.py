@@ -11,8 +11,14 @@ weights with a BF16 or FP8 KV cache; FP4 weights with an FP8 cache on GPUs with 
    rate queues without bound; from there the replicas grow until the simulated replica (Poisson
    arrivals at rate / replicas, :func:`costlib.estimate.serving.simulate`) meets both targets.
 
-Candidates are simulated cheapest first (by the cost of their least possible fleet); one whose least
-possible fleet already costs more than the best found is rejected without simulating. The $/M
+The search is best first (:func:`_cheapest`): it always simulates one more replica count of the candidate
+whose least possible fleet is cheapest (its first count a guess: 80% of saturation per replica, and few
+enough prefill collisions for the p99, :func:`_replicas_guess`; then x1.5 until one meets, then bisection),
+never more replicas than could undercut the cheapest fleet met so far, and stops when that candidate's
+fewest replicas are known. A candidate whose least possible fleet never became the cheapest is listed
+"not simulated". A simulated point stops as soon as its p99 TTFT must miss
+(``simulate(..., give_up_ttft_p99_s=...)``). Ties on $/h go to the candidate whose least possible fleet
+is cheapest (then the order of GPUs, plans and TP). The $/M
 figures charge the whole fleet's bill to each kind of token: $/hour / (million input tokens served
 per hour), and the same for output tokens (an API prices them separately; here one bill buys both).
 """
@@ -21,7 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..catalog.deployment import deployment, valid_tp
+from ..catalog.deployment import deployment, deployment_arg, valid_tp
 from ..catalog.tables import get_gpu, get_model, get_precision, gpu_ids, gpu_usd_per_hour, tiers
 from ..common import checks as v
 from ..estimate.predict import prefill_ttft_s, request_lengths
@@ -29,13 +35,15 @@ from ..estimate.profiles import get_profile
 from ..estimate.serving import engine_step, saturation_requests_per_s, simulate
 from ..physics.engine import kv_capacity_tokens, sequence_reservation_tokens
 
-__all__ = ["PRECISION_PLANS", "SloCandidate", "SloFleet", "slo_fleet", "NO_DEPLOYMENT"]
+__all__ = ["PRECISION_PLANS", "SloCandidate", "SloFleet", "slo_fleet", "replicas_for_slo", "NO_DEPLOYMENT"]
 
 # (weights, KV cache) plans tried on every GPU that has a tensor rate for the weights' format
 PRECISION_PLANS = (("bf16", "bf16"), ("fp8", "bf16"), ("fp8", "fp8"), ("fp4", "fp8"))
 NO_DEPLOYMENT = "no deployment meets this SLO"
 MAX_TP = 8
 START_LOAD = 0.8  # the fleet search starts where each replica runs at 80% of its saturation rate
+GROWTH = 1.5  # then grows the fleet by this factor until a replica meets the SLO
+TAIL_SHARE = 0.01  # the share of requests a p99 target lets miss
 
 
 @dataclass(frozen=True)
@@ -107,12 +115,148 @@ def _gpus(gpus, tier) -> list[str]:
 
 def _dearer(c: SloCandidate, best: SloCandidate) -> str:
     if math.isclose(c.usd_per_hour, best.usd_per_hour, rel_tol=1e-9):
-        return f"meets the SLO at the same ${c.usd_per_hour:,.2f}/h as the best (the first found is kept)"
+        return (f"meets the SLO at the same ${c.usd_per_hour:,.2f}/h as the best (a tie goes to the plan whose "
+                "least possible fleet is cheaper)")
     return f"meets the SLO but costs ${c.usd_per_hour:,.2f}/h, more than the best ${best.usd_per_hour:,.2f}/h"
 
 
 def _miss(ttft, itl, ttft_target, itl_target) -> float:
     return max(ttft / ttft_target, itl / itl_target)
+
+
+def _replicas_guess(rate, sat, n_min, idle_ttft_s, ttft_target_s) -> int:
+    """Replicas to try first: 80% of saturation per replica, and few enough prefill collisions for the p99 (§30.4).
+
+    A request that arrives while another prompt is being prefilled waits up to that prefill; with a lone
+    request taking I and a target T < 2 I, waits are about uniform over I, so a share
+    rate x (2 I - T) of the requests per replica miss (Poisson arrivals); the p99 lets 1% miss.
+    """
+    n = max(n_min, math.ceil(rate / (START_LOAD * sat)))
+    slack = 2 * idle_ttft_s - ttft_target_s
+    if slack > 0:
+        n = max(n, math.ceil(rate * slack / TAIL_SHARE))
+    return n
+
+
+def _slo_args(m, input_len, output_len, rate_per_s, ttft_p99_s, itl_mean_s, requests, max_replicas):
+    """The checked lengths, rate, targets, requests per point and replica cap of an SLO search."""
+    i, o = request_lengths(m, input_len, output_len)
+    return (i, o, v.number("rate_per_s", rate_per_s, high=1e6, scalar=True),
+            v.number("ttft_p99_s", ttft_p99_s, high=3600.0, scalar=True),
+            v.number("itl_mean_s", itl_mean_s, high=60.0, scalar=True),
+            v.integer("requests", requests, low=1, high=100_000, scalar=True),
+            v.integer("max_replicas", max_replicas, low=1, high=1_000_000, scalar=True))
+
+
+def _lone_request(dep, step, i, o, prof):
+    """(TTFT, ITL) of a lone request: bare prefill + first-token overhead; one decode step at the mean context."""
+    ctx = i + o / 2
+    return prefill_ttft_s(dep, i, prof).mid, float(step.step_time_s(1, ctx, ctx - 1, 1))
+
+
+def _fleet_point(step, i, o, rate, n, ttft_t, itl_t, requests, seed, give_up=True):
+    """(p99 TTFT, mean ITL, meets both) of one replica of ``n`` at rate / n, Poisson arrivals; inf if stopped early."""
+    r = simulate(step, i, o, rate=rate / n, requests=requests, arrivals="poisson", seed=seed, keep_trace=False,
+                 give_up_ttft_p99_s=ttft_t if give_up else None)
+    if r is None:  # stopped early: the p99 TTFT is certain to miss
+        return math.inf, math.nan, False
+    return r.ttft_p99_s, r.itl_mean_s, r.ttft_p99_s <= ttft_t and r.itl_mean_s <= itl_t
+
+
+@dataclass
+class _Search:
+    """One candidate's search state: counts known to miss (``lo``) and to meet (``hi``) (§30.9)."""
+
+    key: int  # rank by least possible cost: ties on $/h go to the lower key
+    usd_per_replica: float
+    n_min: int
+    guess: int
+    run: object  # n -> (p99 TTFT, mean ITL, meets)
+    lo: int = 0  # largest count known to miss (n_min - 1 below: saturated)
+    hi: int | None = None  # smallest count known to meet
+    hi_res: tuple | None = None
+    last: tuple | None = None  # (n, result) of the latest simulated point
+    points: int = 0
+
+    def __post_init__(self):
+        self.lo = self.n_min - 1
+
+    @property
+    def least_usd(self) -> float:
+        return (self.lo + 1) * self.usd_per_replica
+
+    @property
+    def exact(self) -> bool:
+        return self.hi is not None and self.hi == self.lo + 1
+
+    def refine(self, limit: int) -> None:
+        """Simulate one more count, at most ``limit``: the guess first, then grow by GROWTH until one meets,
+        then bisect."""
+        if self.hi is not None:
+            n = (self.lo + self.hi) // 2
+        elif self.points == 0:
+            n = self.guess
+        else:
+            n = max(self.lo + 1, math.ceil(self.lo * GROWTH))
+        n = min(limit, n)
+        res = self.run(n)
+        self.points += 1
+        self.last = (n, res)
+        if res[2]:
+            self.hi, self.hi_res = n, res
+        else:
+            self.lo = n
+
+
+def _cheapest(searches, cap: int):
+    """Best first: refine the candidate whose least possible fleet is cheapest, until that one is exact (§30.9).
+
+    Returns the cheapest candidate (its fewest meeting replicas ``hi``; ties to the lower key) or None
+    when every candidate misses up to ``cap`` replicas.
+    """
+    live = list(searches)
+    while True:
+        live = [c for c in live if c.hi is not None or c.lo < cap]
+        if not live:
+            return None
+        c = min(live, key=lambda c: (c.least_usd, c.key))
+        if c.exact:
+            return c
+        limit = cap
+        met = [(m.hi * m.usd_per_replica, m.key) for m in live if m.hi is not None]
+        if met:  # the most replicas that could still undercut (or tie and precede) the cheapest met so far
+            usd, key = min(met)
+            limit = min(cap, math.floor(usd / c.usd_per_replica + 1e-9) if c.key < key else
+                        math.ceil(usd / c.usd_per_replica - 1e-9) - 1)
+        c.refine(limit)
+
+
+def replicas_for_slo(dep, input_len: int, output_len: int, rate_per_s: float, ttft_p99_s: float,
+                     itl_mean_s: float, *, profile="calibrated", requests: int = 500, seed: int = 0,
+                     max_replicas: int = 1000) -> int:
+    """Fewest replicas of one deployment whose simulated replica meets p99 TTFT and mean ITL at rate / replicas (§30.4, §30.9).
+
+    The search :func:`slo_fleet` runs for each candidate (Poisson arrivals, ``requests`` per point,
+    seeded); 0 if even ``max_replicas`` miss or a lone request already misses.
+    """
+    deployment_arg(dep)
+    m = dep.model
+    i, o, rate, ttft_t, itl_t, n_req, cap = _slo_args(m, input_len, output_len, rate_per_s, ttft_p99_s,
+                                                      itl_mean_s, requests, max_replicas)
+    prof = get_profile(profile)
+    step = engine_step(dep, prof)
+    sat = saturation_requests_per_s(step, i, o)
+    if sat <= 0:
+        raise ValueError(f"input_len + output_len: one {i:,}+{o:,}-token request does not fit in {dep.label}'s "
+                         "KV cache; use more GPUs (tp) or smaller precisions")
+    idle_ttft, idle_itl = _lone_request(dep, step, i, o, prof)
+    n_min = math.floor(rate / sat) + 1
+    if n_min > cap or idle_ttft > ttft_t or idle_itl > itl_t:
+        return 0
+    guess = _replicas_guess(rate, sat, n_min, idle_ttft, ttft_t)
+    one = _Search(0, 1.0, n_min, guess, lambda k: _fleet_point(step, i, o, rate, k, ttft_t, itl_t, n_req, seed))
+    found = _cheapest([one], cap)
+    return 0 if found is None else found.hi
 
 
 def slo_fleet(model, input_len: int, output_len: int, rate_per_s: float, ttft_p99_s: float, itl_mean_s: float,
@@ -124,12 +268,8 @@ def slo_fleet(model, input_len: int, output_len: int, rate_per_s: float, ttft_p9
     simulated with ``requests`` Poisson arrivals (seeded by ``seed``) under ``profile``.
     """
     m = get_model(model)
-    i, o = request_lengths(m, input_len, output_len)
-    rate = v.number("rate_per_s", rate_per_s, high=1e6, scalar=True)
-    ttft_t = v.number("ttft_p99_s", ttft_p99_s, high=3600.0, scalar=True)
-    itl_t = v.number("itl_mean_s", itl_mean_s, high=60.0, scalar=True)
-    n_req = v.integer("requests", requests, low=1, high=100_000, scalar=True)
-    cap = v.integer("max_replicas", max_replicas, low=1, high=1_000_000, scalar=True)
+    i, o, rate, ttft_t, itl_t, n_req, cap = _slo_args(m, input_len, output_len, rate_per_s, ttft_p99_s,
+                                                      itl_mean_s, requests, max_replicas)
     prof = get_profile(profile)
     tried = []  # (lower-bound $/h, candidate kwargs, step, replicas, price)
     out = []
@@ -148,9 +288,7 @@ def slo_fleet(model, input_len: int, output_len: int, rate_per_s: float, ttft_p9
                                             reason=f"does not fit: weights + one {i:,}+{o:,}-token request need more "
                                                    f"than {tp} GPU(s) hold"))
                     continue
-                idle_ttft = prefill_ttft_s(dep, i, prof).mid
-                ctx = i + o / 2
-                idle_itl = float(step.step_time_s(1, ctx, ctx - 1, 1))
+                idle_ttft, idle_itl = _lone_request(dep, step, i, o, prof)
                 if idle_ttft > ttft_t or idle_itl > itl_t:
                     what = (f"a lone request's first token takes {idle_ttft * 1e3:,.0f} ms > {ttft_t * 1e3:,.0f} ms"
                             if idle_ttft > ttft_t else
@@ -165,9 +303,8 @@ def slo_fleet(model, input_len: int, output_len: int, rate_per_s: float, ttft_p9
                                             reason=f"needs more than max_replicas={cap} replicas "
                                                    f"(saturates at {sat:,.2f} requests/s each)"))
                     continue
-                tried.append((n_min * tp * price, base, step, n_min, price, idle_ttft, idle_itl))
-    tried.sort(key=lambda t: t[0])
-    best = None
+                guess = _replicas_guess(rate, sat, n_min, idle_ttft, ttft_t)
+                tried.append((n_min * tp * price, base, step, n_min, guess, price))
     tokens_in_m, tokens_out_m = rate * i * 3600 / 1e6, rate * o * 3600 / 1e6
 
     def priced(base, n, price, ttft, itl, ok, reason):
@@ -176,46 +313,45 @@ def slo_fleet(model, input_len: int, output_len: int, rate_per_s: float, ttft_p9
                             usd_per_million_output_tokens=usd / tokens_out_m, ttft_p99_s=ttft, itl_mean_s=itl,
                             meets_slo=ok, reason=reason)
 
-    def run(step, n):
-        r = simulate(step, i, o, rate=rate / n, requests=n_req, arrivals="poisson", seed=seed, keep_trace=False)
-        return r.ttft_p99_s, r.itl_mean_s, r.ttft_p99_s <= ttft_t and r.itl_mean_s <= itl_t
+    def run(step, n, give_up=True):
+        return _fleet_point(step, i, o, rate, n, ttft_t, itl_t, n_req, seed, give_up)
 
-    for bound, base, step, n_min, price, _ttft0, _itl0 in tried:
-        if best is not None and bound >= best.usd_per_hour:
-            out.append(SloCandidate(**base, replicas=n_min, usd_per_hour=bound, usd_per_million_input_tokens=None,
+    # key: the rank by least possible cost, so that ties on $/h go to the first
+    tried.sort(key=lambda t: t[0])
+    searches = [(_Search(key, base["tp"] * price, n_min, guess, lambda k, step=step: run(step, k)), base, step,
+                 price) for key, (_, base, step, n_min, guess, price) in enumerate(tried)]
+    found = _cheapest([s for s, *_ in searches], cap)
+    best = None
+    if found is not None:
+        _, base, _, price = next(t for t in searches if t[0] is found)
+        best = priced(base, found.hi, price, found.hi_res[0], found.hi_res[1], True, "meets the SLO")
+    for srch, base, step, price in searches:
+        if srch is found:
+            out.append(best)
+        elif srch.hi is not None:  # meets, but even its least possible fleet costs at least the best's
+            cand = priced(base, srch.hi, price, *srch.hi_res[:2], True, "")
+            fewer = "" if srch.exact else f"; fewer than {srch.hi} not searched: even {srch.lo + 1} would cost as much"
+            out.append(SloCandidate(**{**cand.as_dict(), "reason": _dearer(cand, best) + fewer}))
+        elif srch.points == 0:
+            bound = srch.least_usd
+            out.append(SloCandidate(**base, replicas=srch.n_min, usd_per_hour=bound, usd_per_million_input_tokens=None,
                                     usd_per_million_output_tokens=None, ttft_p99_s=None, itl_mean_s=None,
-                                    meets_slo=None, reason=f"not simulated: even {n_min} replica(s) cost "
+                                    meets_slo=None, reason=f"not simulated: even {srch.n_min} replica(s) cost "
                                                            f"${bound:,.2f}/h, not less than the best "
                                                            f"${best.usd_per_hour:,.2f}/h"))
-            continue
-        # the most replicas that could still undercut the best; start near 80% of saturation per replica
-        limit = cap if best is None else min(cap, math.ceil(best.usd_per_hour / (base["tp"] * price)) - 1)
-        n = min(limit, max(n_min, math.ceil(rate / (START_LOAD * sat))))
-        res = run(step, n)
-        lo = n_min - 1 if res[2] else n  # largest count known to miss (below n_min: saturated)
-        while not res[2] and n < limit:  # grow until the simulated replica meets both targets
-            n = min(limit, max(n + 1, math.ceil(n * 1.25)))
-            res = run(step, n)
-            lo = lo if res[2] else n
-        if res[2]:
-            while n - lo > 1:  # the smallest passing count between lo (misses) and n (meets)
-                mid = (lo + n) // 2
-                r = run(step, mid)
-                lo, n, res = (lo, mid, r) if r[2] else (mid, n, res)
-        ttft, itl, ok = res
-        if ok:
-            cand = priced(base, n, price, ttft, itl, True, "meets the SLO")
-            if best is None or cand.usd_per_hour < best.usd_per_hour:
-                best = cand
         else:
-            why = (f"misses even with max_replicas={cap}" if limit == cap else
+            n, (ttft, itl, _) = srch.last  # every point missed: the last is the largest count
+            why = (f"misses even with max_replicas={cap}" if srch.lo >= cap else
                    f"misses with {n} replica(s); more would cost at least the best ${best.usd_per_hour:,.2f}/h")
-            cand = priced(base, n, price, ttft, itl, False, f"{why}: p99 TTFT {ttft * 1e3:,.0f} ms, mean ITL "
-                                                             f"{itl * 1e3:,.1f} ms")
-        out.append(cand)
-    if best is not None:
-        out = [c if not (c.meets_slo and c is not best) else
-               SloCandidate(**{**c.as_dict(), "reason": _dearer(c, best)}) for c in out]
+            if math.isinf(ttft) and best is None:  # the closest miss is reported with its figures
+                ttft, itl, _ = run(step, n, give_up=False)
+            if math.isinf(ttft):  # that run stopped early
+                out.append(priced(base, n, price, None, None, False,
+                                  f"{why}: p99 TTFT over {ttft_t * 1e3:,.0f} ms (the run stopped once more than 1% "
+                                  "of its requests had waited longer)"))
+            else:
+                out.append(priced(base, n, price, ttft, itl, False,
+                                  f"{why}: p99 TTFT {ttft * 1e3:,.0f} ms, mean ITL {itl * 1e3:,.1f} ms"))
     out.sort(key=lambda c: (c.usd_per_hour is None, c.usd_per_hour or 0.0, c.gpu, c.tp, c.weights, c.kv))
     if best is not None:
         msg = (f"{best.replicas} x {best.tp}x {best.gpu} ({best.weights} weights, {best.kv} KV) at "

@@ -241,7 +241,8 @@ def weighted_quantile(values, weights, q: float) -> float:
 
 def simulate(step, input_len, output_len, *, rate=None, concurrency=None, requests: int = 500,
              arrivals: str = DEFAULT_ARRIVALS, seed: int = 0, length_dist: str = "fixed",
-             length_spread: float = 0.5, keep_trace: bool = True) -> ServingResult:
+             length_spread: float = 0.5, keep_trace: bool = True,
+             give_up_ttft_p99_s: float | None = None) -> ServingResult | None:
     """Simulate one replica serving ``requests`` requests at ``rate`` per second or ``concurrency`` users (§30.4).
 
     Give exactly one of ``rate`` (requests/s > 0, or ``math.inf``/``"inf"``: all at t = 0) and
@@ -251,6 +252,10 @@ def simulate(step, input_len, output_len, *, rate=None, concurrency=None, reques
     ``input_len``/``output_len`` tokens), ``"uniform"`` (integers uniform within
     +-``length_spread`` of them) or ``"exponential"`` (geometric, with those means). ``step`` is an
     :class:`EngineStep` (see :func:`engine_step`); its limits schedule the replica.
+
+    With ``give_up_ttft_p99_s`` the run stops, returning None, as soon as enough requests have waited
+    longer than it for their first token that the p99 TTFT must exceed it (a search such as
+    :func:`costlib.economics.slo.slo_fleet` needs no more from a failing point).
     """
     _check_step(step)
     n = v.integer("requests", requests, low=1, scalar=True)
@@ -280,8 +285,16 @@ def simulate(step, input_len, output_len, *, rate=None, concurrency=None, reques
             f"input_len + output_len: a request of {in_len[worst] + out_len[worst]:,} tokens needs "
             f"{need[worst] * block:,} tokens of KV cache, the replica holds {total_blocks * block:,}: "
             "use shorter requests, more GPUs (tp) or a smaller KV precision")
-    tr = _run(step, in_len, out_len, need, total_blocks, arrival, users, lim)
     fe = float(step.ttft_overhead_s)
+    give_up = None
+    if give_up_ttft_p99_s is not None:
+        cap = v.number("give_up_ttft_p99_s", give_up_ttft_p99_s, scalar=True)
+        # np.percentile(.., 99) interpolates from sorted index floor(0.99 (n - 1)): once n minus that many
+        # requests are later than the cap, the p99 is above it
+        give_up = (cap - fe, n - math.floor(0.99 * (n - 1)))
+    tr = _run(step, in_len, out_len, need, total_blocks, arrival, users, lim, give_up)
+    if tr is None:
+        return None
     span = float(tr.done_s.max() - tr.arrival_s.min())
     duration = span + fe
     ttft = tr.first_token_s - tr.arrival_s + fe
@@ -303,8 +316,13 @@ def simulate(step, input_len, output_len, *, rate=None, concurrency=None, reques
         rate_per_s=r, concurrency=users, max_batch=int(max_batch), trace=tr if keep_trace else None)
 
 
-def _run(step, in_len, out_len, need, total_blocks, arrival, users, lim: EngineLimits) -> RequestTrace:
-    """The event loop: admit between steps, build each step's tokens, advance time (§30.4)."""
+def _run(step, in_len, out_len, need, total_blocks, arrival, users, lim: EngineLimits,
+         give_up=None) -> RequestTrace | None:
+    """The event loop: admit between steps, build each step's tokens, advance time (§30.4).
+
+    ``give_up`` = (engine TTFT cap s, count): return None once ``count`` requests are certain to get
+    their first token later than the cap after their arrival.
+    """
     n = in_len.size
     closed = arrival is None
     arr = np.full(n, np.inf) if closed else arrival.astype(float)
@@ -323,7 +341,12 @@ def _run(step, in_len, out_len, need, total_blocks, arrival, users, lim: EngineL
     finished = 0
     steps, batches, decodes = [], [], []
     budget = lim.max_tokens
+    late = 0  # requests whose first token came later than the give-up cap
     while finished < n:
+        if give_up is not None:  # those still without a first token that arrived more than the cap ago
+            overdue = int(np.searchsorted(arr, t - give_up[0], side="left"))
+            if late + int(np.count_nonzero(np.isnan(first[:overdue]))) >= give_up[1]:
+                return None
         arrived = int(np.searchsorted(arr, t, side="right"))
         # FCFS admission: the head of the queue blocks those behind it
         start = head
@@ -337,32 +360,36 @@ def _run(step, in_len, out_len, need, total_blocks, arrival, users, lim: EngineL
         if run.size == 0:  # idle: jump to the next arrival
             t = max(t, float(arr[head]))
             continue
-        in_r, gen_r = in_len[run], generated[run]
-        pre = prefilled[run] < in_r
+        in_r, gen_r, pf_r = in_len[run], generated[run], prefilled[run]
+        pre = pf_r < in_r
         if pre.any():  # one mixed step: decode tokens first, then prompt chunks in admission order
             dec = ~pre
-            n_dec = int(dec.sum())
             ctx = in_r[dec] + gen_r[dec]
-            rem = in_r[pre] - prefilled[run[pre]]
+            n_dec = ctx.size
+            off = pf_r[pre]
+            rem = in_r[pre] - off
             room = max(0, budget - n_dec)
             before = np.cumsum(rem) - rem
-            chunk = np.clip(room - before, 0, rem).astype(np.int64)
-            off = prefilled[run[pre]]
+            chunk = np.minimum(np.maximum(room - before, 0), rem)
             tokens = n_dec + int(chunk.sum())
-            pairs = float(ctx.sum()) + float(np.sum(chunk * off + chunk * (chunk + 1) / 2))
-            kv_read = float((ctx - 1).sum()) + float(np.sum(off[chunk > 0]))
-            finishing = int(np.sum((chunk > 0) & (chunk == rem)))  # prompts done this step
+            ctx_sum = int(ctx.sum())
+            pairs = float(ctx_sum) + float(np.sum(chunk * off + chunk * (chunk + 1) / 2))
+            some = chunk > 0
+            kv_read = float(ctx_sum - n_dec) + float(np.sum(off[some]))
+            finishing = int(np.count_nonzero(some & (chunk == rem)))  # prompts done this step
             dt = float(step.step_time_s(tokens, pairs, kv_read, n_dec + finishing))
             t += dt
-            steps.append(np.array([dt]))
-            batches.append(np.array([run.size]))
-            decodes.append(np.array([n_dec]))
+            steps.append(dt)  # scalars and arrays, joined by np.hstack at the end
+            batches.append(run.size)
+            decodes.append(n_dec)
             generated[run[dec]] += 1
             idx = run[pre]
             prefilled[idx] += chunk
             now_done = idx[(prefilled[idx] == in_len[idx]) & (chunk > 0)]
             generated[now_done] = 1
             first[now_done] = t
+            if give_up is not None:
+                late += int(np.count_nonzero(t - arr[now_done] > give_up[0]))
         else:  # only decode: run identical steps up to the next completion or admission chance
             b = run.size
             rem_out = out_len[run] - gen_r
@@ -380,19 +407,21 @@ def _run(step, in_len, out_len, need, total_blocks, arrival, users, lim: EngineL
             batches.append(np.full(k, b))
             decodes.append(np.full(k, b))
             generated[run] += k
-        fin = run[generated[run] >= out_len[run]]
-        if fin.size:
+        ended = generated[run] >= out_len[run]
+        if ended.any():
+            fin = run[ended]
             done[fin] = t
             free += int(need[fin].sum())
             finished += fin.size
-            run = run[generated[run] < out_len[run]]
+            run = run[~ended]
             if closed and issued < n:  # each finished user sends the next request now
                 m = min(fin.size, n - issued)
                 arr[issued:issued + m] = t
                 issued += m
     return RequestTrace(input_len=in_len, output_len=out_len, arrival_s=arr, admit_s=admit, first_token_s=first,
-                        done_s=done, step_s=np.concatenate(steps), step_batch=np.concatenate(batches),
-                        step_decode_tokens=np.concatenate(decodes))
+                        done_s=done, step_s=np.hstack(steps).astype(float),
+                        step_batch=np.hstack(batches).astype(np.int64),
+                        step_decode_tokens=np.hstack(decodes).astype(np.int64))
 
 
 # ---------------------------------------------------------------- thin wrappers (CLI, explorers)
@@ -438,8 +467,9 @@ def max_rate_under_ttft_p99(step, input_len, output_len, ttft_p99_s, *, toleranc
     if sat <= 0:
         return 0.0
 
-    def p99(rate):
-        return simulate(step, input_len, output_len, rate=rate, **simulate_kwargs).ttft_p99_s
+    def p99(rate):  # only compared with the target: a run stops once its p99 must exceed it
+        r = simulate(step, input_len, output_len, rate=rate, give_up_ttft_p99_s=target, **simulate_kwargs)
+        return math.inf if r is None else r.ttft_p99_s
 
     hi = sat
     if p99(tol * sat) > target:

@@ -133,6 +133,13 @@ def step_work(spec: ReplicaSpec, new_tokens, attention_pairs, kv_read_tokens, lo
         attention_flops=spec.attention_flops_per_pair * attention_pairs)
 
 
+def _maximum(a, b):
+    """np.maximum, with Python's max for two plain floats (one engine step at a time is the hot path)."""
+    if isinstance(a, float) and isinstance(b, float) and a == a and b == b:
+        return max(a, b)
+    return np.maximum(a, b)
+
+
 def step_parts(spec: ReplicaSpec, eff: Efficiency, new_tokens, attention_pairs, kv_read_tokens, logit_rows,
                *, fewest_experts: bool = False) -> StepParts:
     """The master equation, part by part, for steps of ``new_tokens`` tokens (§30.3).
@@ -150,15 +157,19 @@ def step_parts(spec: ReplicaSpec, eff: Efficiency, new_tokens, attention_pairs, 
     at_mem = work.kv_bytes / bw
     at_comp = work.attention_flops / (tp * spec.attention_flops_per_s * eff.mfu)
     if eff.overlap:
-        core = np.maximum(mm_mem + at_mem, mm_comp + at_comp)
+        core = _maximum(mm_mem + at_mem, mm_comp + at_comp)
     else:
-        core = np.maximum(mm_mem, mm_comp) + np.maximum(at_mem, at_comp)
+        core = _maximum(mm_mem, mm_comp) + _maximum(at_mem, at_comp)
     ring = 2 * (tp - 1) / tp * spec.hidden_size * ACTIVATION_BYTES
     link = spec.link_bytes_per_s * eff.link_efficiency
-    comm = np.where(tp > 1, 2 * spec.n_layers * (eff.allreduce_latency_s + ring * new_tokens / link), 0.0)
+    comm = 2 * spec.n_layers * (eff.allreduce_latency_s + ring * new_tokens / link)
+    if isinstance(tp, int):  # one replica: no all-reduce on one GPU
+        comm = comm if tp > 1 else (0.0 if np.ndim(comm) == 0 else np.zeros(np.shape(comm)))
+    else:
+        comm = np.where(tp > 1, comm, 0.0)
     overhead = eff.step_overhead_s + eff.sequence_overhead_s * logit_rows
     total = core + comm + overhead
-    scalar = all(np.ndim(x) == 0 for x in (total, mm_mem, at_comp))
+    scalar = all(isinstance(x, float) or np.ndim(x) == 0 for x in (total, mm_mem, at_comp))
     f = float if scalar else np.asarray
     return StepParts(f(mm_mem), f(mm_comp), f(at_mem), f(at_comp), f(comm + 0 * total), f(overhead + 0 * total),
                      f(total))

@@ -18,7 +18,13 @@ import yaml
 
 from costlib.catalog.deployment import DEFAULT_MEMORY_FRACTION, DEFAULT_RESERVE_BYTES
 from costlib.physics.step import DEFAULT_MBU, DEFAULT_MFU
-from costlib.teaching import questions_drills, questions_levers, questions_practice, questions_scale
+from costlib.teaching import (
+    questions_drills,
+    questions_levers,
+    questions_load,
+    questions_practice,
+    questions_scale,
+)
 from costlib.teaching.question import Alternative, Mistake, Option, Question
 
 __all__ = ["MESSAGES", "CONVENTIONS", "UNIT_MISTAKES", "register", "unregister", "get_question", "question_ids",
@@ -28,7 +34,8 @@ __all__ = ["MESSAGES", "CONVENTIONS", "UNIT_MISTAKES", "register", "unregister",
 SOURCES = (("questions_practice.yaml", questions_practice),
            ("questions_drills.yaml", questions_drills),
            ("questions_scale.yaml", questions_scale),
-           ("questions_levers.yaml", questions_levers))
+           ("questions_levers.yaml", questions_levers),
+           ("questions_load.yaml", questions_load))
 
 
 def _read(name: str) -> dict:

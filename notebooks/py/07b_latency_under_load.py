@@ -198,7 +198,8 @@ table[cols].round(0)
 # - Little's law turns a rate and a latency into requests in flight, and so into KV memory.
 # - The cheapest fleet under an SLO is often not the one with the cheapest tokens at full load.
 #
-# Practise it: [d14](../exercises/d14.ipynb) (Little's law).
+# Practise it: [d14](../exercises/d14.ipynb) (Little's law), [d18](../exercises/d18.ipynb) (the knee: the
+# largest rate within a p99 TTFT target) and [d19](../exercises/d19.ipynb) (the SLO fleet in dollars per month).
 #
 # **Next:** [08 · Sizing a fleet](08_capacity_rubric.ipynb), which adds this SLO check to the capacity
 # rubric. Code: `costlib/estimate/serving.py`,

@@ -425,7 +425,8 @@ widgets.capacity_explorer()
 #   and the load is flat.
 #
 # Practise it: [p3](../exercises/p3.ipynb) (a fleet for 100M tokens a day vs the API),
-# [p6](../exercises/p6.ipynb) (bursty traffic and peak sizing) and [p5](../exercises/p5.ipynb)
-# (why FP8 speeds up decode).
+# [p6](../exercises/p6.ipynb) (bursty traffic and peak sizing), [p5](../exercises/p5.ipynb)
+# (why FP8 speeds up decode) and [d19](../exercises/d19.ipynb) (the SLO step: replicas and dollars per
+# month at the peak rate).
 #
 # **Next:** [09 · Checking the chapter](09_checking_the_chapter.ipynb).
