@@ -1,7 +1,17 @@
 """Fixtures shared by several test files."""
 from __future__ import annotations
 
+import sys
+
 import pytest
+
+# nbformat validates notebooks with jsonschema, whose format checkers import rfc3987_syntax when
+# it is installed; that module compiles an Earley parser at import, about 1 CPU-s in every
+# pytest process (each xdist worker too). No schema checked here uses its "iri" formats, so the
+# test processes go without it: a None in sys.modules makes the import fail, and jsonschema
+# skips those two format checkers. Servers and kernels the tests start are not affected.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)
 
 from costlib.ui.cli import main
 
