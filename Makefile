@@ -29,10 +29,11 @@ POOL ?= 30
 PYTEST_ARGS ?=
 TEST_LANES ?= 2
 # pytest-xdist for the unit tests (tests/ without tests/browser/): whole files per worker, so a
-# module's fixtures (e.g. the one kernel of the exercise run) start once. UNIT_WORKERS=0 runs them
-# in this process. The nbval plugin is not loaded there (its import costs ~1 CPU-s per process).
+# module's fixtures (e.g. the one kernel of the exercise run) start once, but the largest files
+# spread test by test (tests/conftest.py). UNIT_WORKERS=0 runs them in this process. The nbval
+# plugin is not loaded there (its import costs ~2 CPU-s per process).
 UNIT_WORKERS ?= 2
-UNIT_XDIST := $(if $(filter-out 0,$(UNIT_WORKERS)),-n $(UNIT_WORKERS) --dist loadfile,)
+UNIT_XDIST := $(if $(filter-out 0,$(UNIT_WORKERS)),-n $(UNIT_WORKERS) --dist loadgroup,)
 # pytest-xdist for the nbval runs (one kernel per worker, whole files per worker). Each
 # worker pays pytest's ~5 s start-up again, so it only pays off for several notebooks.
 NBVAL_WORKERS ?= 2
