@@ -25,8 +25,15 @@ APP_ARGS ?=
 ROOM ?=
 POOL ?= 30
 
-# Extra arguments for the unit-test run, e.g. make test PYTEST_ARGS="-n 2" or "-k packaging".
+# Extra arguments for the unit and browser test runs, e.g. make unit PYTEST_ARGS="-k packaging".
 PYTEST_ARGS ?=
+TEST_LANES ?= 2
+# pytest-xdist for the unit tests (tests/ without tests/browser/): whole files per worker, so a
+# module's fixtures (e.g. the one kernel of the exercise run) start once, but the largest files
+# spread test by test (tests/conftest.py). UNIT_WORKERS=0 runs them in this process. The nbval
+# plugin is not loaded there (its import costs ~2 CPU-s per process).
+UNIT_WORKERS ?= 2
+UNIT_XDIST := $(if $(filter-out 0,$(UNIT_WORKERS)),-n $(UNIT_WORKERS) --dist loadgroup,)
 # pytest-xdist for the nbval runs (one kernel per worker, whole files per worker). Each
 # worker pays pytest's ~5 s start-up again, so it only pays off for several notebooks.
 NBVAL_WORKERS ?= 2
@@ -39,12 +46,13 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 NBVAL  := env -u MPLBACKEND $(PYTEST) --nbval-current-env --nbval-cell-timeout=$(NBVAL_TIMEOUT) \
           --nbval-kernel-startup-timeout=$(NBVAL_KERNEL_STARTUP) --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help venv lab app room book test lint unit nbval nbval-notebooks nbval-solutions bench exercises \
-        screenshots clean distclean
+.PHONY: help venv lab app room book test lint unit browser checks nbval nbval-notebooks nbval-solutions \
+        bench exercises screenshots clean distclean
 
 help:
 	@echo "make lab        install into $(VENV) and open the workbook in JupyterLab"
 	@echo "make test       install into $(VENV) and run ruff, unit and browser tests, and nbval"
+	@echo "make unit       the unit tests only (UNIT_WORKERS=2 processes); make browser: the browser tests"
 	@echo "make app        serve the calculator app (Voilà, code hidden) on 127.0.0.1:8866"
 	@echo "make room       serve the app to a workshop room (network address, token, POOL=30 warm kernels)"
 	@echo "make book       build the workbook as a static website in _build/book/ (offline, saved outputs)"
@@ -87,9 +95,18 @@ screenshots: $(STAMP)
 	COSTLIB_REQUIRE_BROWSER=1 COSTLIB_SCREENSHOTS_DIR="$(CURDIR)/docs/img" $(PYTEST) tests/browser
 	@ls -l docs/img/*.png
 
-# -k: run every step even if an earlier one failed (still exits non-zero); -j1: in this order.
+# After ruff, two lanes at once (each lane's output printed as its steps end, -O): the browser
+# tests, which mostly wait for servers, kernels and Chromium, and beside them the unit tests then
+# nbval. TEST_LANES=1 runs them one after the other instead (a slow or crowded machine).
+# -k: every step runs even if an earlier one failed (make still exits non-zero).
 test: $(STAMP)
-	@$(MAKE) --no-print-directory -k -j1 lint unit nbval-notebooks nbval-solutions
+	@status=0; $(MAKE) --no-print-directory lint || status=1; \
+	$(MAKE) --no-print-directory -k -j$(TEST_LANES) -O browser checks || status=1; exit $$status
+
+# The unit tests, then nbval: one after the other, each even if the one before failed.
+checks: $(STAMP)
+	@status=0; for step in unit nbval-notebooks nbval-solutions; do \
+	    $(MAKE) --no-print-directory $$step || status=1; done; exit $$status
 
 lint: $(STAMP)
 	@echo "==> ruff check"
@@ -97,10 +114,15 @@ lint: $(STAMP)
 	@echo "==> import contracts (layers, no cycles; pyproject.toml [tool.importlinter])"
 	$(VENV)/bin/lint-imports --no-cache --no-logo
 
-# Fails if it collects nothing (pytest exit code 5).
+# Both fail if they collect nothing (pytest exit code 5).
 unit: $(STAMP)
-	@echo "==> unit tests (tests/)"
-	$(PYTEST) tests $(PYTEST_ARGS)
+	@echo "==> unit tests (tests/ without tests/browser/, $(if $(UNIT_XDIST),$(UNIT_WORKERS) workers,1 process))"
+	$(PYTEST) -p no:nbval tests --ignore=tests/browser $(UNIT_XDIST) $(PYTEST_ARGS)
+
+# One Chromium, one JupyterLab and one Voilà server for the whole run (tests/browser/conftest.py).
+browser: $(STAMP)
+	@echo "==> browser tests (tests/browser/)"
+	$(PYTEST) -p no:nbval tests/browser $(PYTEST_ARGS)
 
 # run_nbval(folder, mode-flags): nbval over folder/*.ipynb only (never the .py twins);
 # skipped, not failed, when the folder has no notebooks.

@@ -14,8 +14,8 @@ pool, CPU quiet), against the idle pool. The server is then stopped by its PID (
 process group if it does not exit). Targets on a 2-core machine: 30 visitors complete within
 TARGET_COMPLETE_S, memory back within TARGET_MEMORY_RATIO of the idle pool.
 
-A second part measures the start-up of one app kernel, split into what the calculator costs in a
-plain Python process (the notebook's import of calculator_app, building it) and the rest.
+A second part measures the start-up of one app kernel with ``bench_app_kernel.py`` (a real
+kernel running the notebook, then the same steps in a plain Python process).
 
     .venv/bin/python benchmarks/bench_room.py [--mode room|app] [--visitors 1,10,30] [--pool 30]
                                               [--serve tools/serve.py] [--json]
@@ -44,6 +44,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import bench_app_kernel  # benchmarks/, beside this script
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -285,47 +286,11 @@ def room(serve_path: Path, mode: str, pool: int, groups: list[int]) -> dict:
             "groups": rows, "log_tail": log_tail}
 
 
-# The app notebook's own import line (app/calculator.py, its reviewed twin), so this part follows it.
-APP_IMPORT = next(line for line in (ROOT / "app" / "calculator.py").read_text().splitlines()
-                  if line.startswith("from costlib") and "calculator_app" in line)
-_BASE = "import ipykernel.kernelapp, ipywidgets"
-_INLINE = "import matplotlib\nmatplotlib.use('module://matplotlib_inline.backend_inline')"
-KERNEL_PARTS = {
-    "python + ipykernel + ipywidgets imported": _BASE,
-    f"  + {APP_IMPORT}": f"{_BASE}\n{APP_IMPORT}",
-    "  + calculator_app() built (first figure drawn)": f"{_BASE}\n{APP_IMPORT}\n{_INLINE}\ncalculator_app()",
-}
-# What the kernel holds: third-party heavyweights and costlib's layers (costlib/<layer>/...).
-_PROBE = """
-import resource, sys
-{code}
-u = resource.getrusage(resource.RUSAGE_SELF)
-heavy = [m for m in ("pandas", "scipy", "matplotlib") if m in sys.modules]
-layers = sorted({{m.split(".")[1] for m in sys.modules if m.startswith("costlib.") and m.count(".") >= 1}})
-print(u.ru_utime + u.ru_stime, u.ru_maxrss * 1024, ",".join(heavy + ["costlib:" + "+".join(layers)]))
-"""
-
-
-def kernel_startup(repeats: int = 3) -> list[dict]:
-    """CPU seconds and peak RSS of a fresh Python doing what the app kernel does, step by step (median)."""
-    rows = []
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-    for label, code in KERNEL_PARTS.items():
-        runs = []
-        for _ in range(repeats):
-            out = subprocess.run([sys.executable, "-c", _PROBE.format(code=code)], capture_output=True, text=True,
-                                 env=env, cwd=tempfile.gettempdir(), timeout=120, check=True).stdout.split()
-            runs.append((float(out[0]), int(out[1]), out[2] if len(out) > 2 else ""))
-        rows.append({"step": label, "cpu_s": statistics.median(r[0] for r in runs),
-                     "peak_rss_bytes": statistics.median(r[1] for r in runs), "heavy_modules": runs[-1][2]})
-    return rows
-
-
 def _fmt_s(x):
     return "-" if x is None else f"{x:.1f} s"
 
 
-def report(res: dict, startup: list[dict]) -> None:
+def report(res: dict, startup: dict | None) -> None:
     idle_gb = res["idle_kernel_rss_bytes"] / 1e9
     print(f"mode {res['mode']} ({res['serve']}), pool {res['pool']}: ready and quiet after "
           f"{res['warm_s']:.0f} s; idle: {res['idle_kernels']} kernels, {idle_gb:.2f} GB RSS"
@@ -348,10 +313,8 @@ def report(res: dict, startup: list[dict]) -> None:
           f"leave within {TARGET_MEMORY_RATIO:.0%} of the idle pool ({os.cpu_count()} CPU cores here; load "
           f"average {' '.join(f'{x:.1f}' for x in res['load_average_end'])} at the end)")
     if startup:
-        print("\none app kernel's start-up, in a plain Python process (median of 3):")
-        for r in startup:
-            print(f"  {r['step']:<52} {r['cpu_s']:5.2f} CPU-s  {r['peak_rss_bytes'] / MB:6.0f} MB peak RSS"
-                  f"  [{r['heavy_modules']}]")
+        print("\none app kernel's start-up (benchmarks/bench_app_kernel.py):")
+        bench_app_kernel.report(startup)
 
 
 def main(argv=None) -> int:
@@ -368,7 +331,7 @@ def main(argv=None) -> int:
         raise ValueError(f"visitors must be group sizes from 1 to 60, got {a.visitors!r}")
     if not 1 <= a.pool <= 60:
         raise ValueError(f"pool must be 1 to 60 kernels, got {a.pool!r}")
-    startup = [] if a.no_startup else kernel_startup()
+    startup = None if a.no_startup else bench_app_kernel.measure(ROOT, repeats=3)
     res = room(Path(a.serve), a.mode, a.pool, groups)
     report(res, startup)
     if a.json:

@@ -58,6 +58,18 @@ def test_the_calculator_app_loads_no_teaching_and_no_simulator():
         assert not top(mods, forbidden), f"{forbidden} loaded by the calculator app"
 
 
+def test_the_calculator_app_loads_no_pandas_and_no_scipy():
+    # pandas alone is about 44 MB per app kernel: the catalog lookups read the CSVs without it.
+    # Built with both figures, so the tornado's ranges and a quote's energy constants count too.
+    code = ("import matplotlib\nmatplotlib.use('agg')\n"
+            "from costlib.ui.app import TORNADO, calculator_app\n"
+            "calculator_app()\ncalculator_app(figure=TORNADO)")
+    mods = loaded_after(code)
+    assert "costlib.economics.sensitivity" in mods and "costlib.estimate.energy" in mods
+    for forbidden in ("pandas", "scipy"):
+        assert not top(mods, forbidden), f"{forbidden} loaded by the calculator app"
+
+
 def test_grading_names_load_no_gui():
     mods = loaded_after("import costlib as cl\ncl.check, cl.hint, cl.questions")
     assert "costlib.teaching.grading" in mods

@@ -222,10 +222,9 @@ def test_catalog_has_a_head_dim_column_read_for_every_model():
 
 def test_head_dim_is_read_from_the_csv_not_derived(monkeypatch):
     """Change head_dim in the data only: the model and its KV size must follow."""
-    original = catalog._models()
-    patched = original.copy()
-    patched.loc[patched["id"] == "llama-3.1-8b", "head_dim"] = 64  # hidden/heads stays 128
-    monkeypatch.setattr(catalog, "_models", lambda: patched)
+    patched = dict(catalog._model_rows())
+    patched["llama-3.1-8b"] = {**patched["llama-3.1-8b"], "head_dim": 64}  # hidden/heads stays 128
+    monkeypatch.setattr(catalog, "_model_rows", lambda: patched)
     catalog._model.cache_clear()
     try:
         m = cl.get_model("llama-3.1-8b")

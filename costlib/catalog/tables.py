@@ -4,11 +4,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 from dataclasses import dataclass, field
-from importlib import resources
-
-import pandas as pd
+from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from costlib.common import checks as v
+from costlib.common.csvdata import frame, is_missing, rows
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "GPUSpec", "ModelSpec", "Precision", "PRECISIONS",
@@ -17,73 +20,59 @@ __all__ = [
     "gpu_ids", "model_ids", "api_ids", "tier_fractions", "api_self_hostable_model",
 ]
 
-
-def _read(name: str) -> pd.DataFrame:
-    with resources.files("costlib.data").joinpath(name).open("r", encoding="utf-8") as fh:
-        return pd.read_csv(fh)
-
-
-@functools.lru_cache(maxsize=None)
-def _gpus() -> pd.DataFrame:
-    return _read("gpus.csv")
+# The lookups below (get_gpu, get_model, prices, tiers) read the CSVs as rows with the standard
+# library (costlib.common.csvdata.rows); only the functions that return a DataFrame import pandas,
+# so the calculator app's kernel never loads it.
 
 
 @functools.lru_cache(maxsize=None)
-def _models() -> pd.DataFrame:
-    return _read("models.csv")
+def _frame(name: str) -> pd.DataFrame:
+    return frame(name)
 
 
 def gpus() -> pd.DataFrame:
     """The GPU catalog as a DataFrame (dense TFLOP/s, decimal GB, TB/s) (§30.8)."""
-    return _gpus().copy()
+    return _frame("gpus.csv").copy()
 
 
 def models() -> pd.DataFrame:
     """The model catalog as a DataFrame, with parameter counts computed from the architecture (§30.3)."""
-    df = _models().copy()
+    df = _frame("models.csv").copy()
     df["params_b"] = [get_model(i).n_params / 1e9 for i in df["id"]]
     df["active_params_b"] = [get_model(i).n_active_params / 1e9 for i in df["id"]]
     return df
 
 
-@functools.lru_cache(maxsize=None)
-def _gpu_prices() -> pd.DataFrame:
-    return _read("gpu_prices.csv")
-
-
 def gpu_prices() -> pd.DataFrame:
     """GPU $/hour ranges by procurement tier, with sources (§30.2)."""
-    return _gpu_prices().copy()
-
-
-@functools.lru_cache(maxsize=None)
-def _api_prices() -> pd.DataFrame:
-    return _read("api_prices.csv")
+    return _frame("gpu_prices.csv").copy()
 
 
 def api_prices() -> pd.DataFrame:
     """API $/million tokens with separate input and output prices (§30.5, §30.7)."""
-    return _api_prices().copy()
-
-
-@functools.lru_cache(maxsize=None)
-def _tiers() -> pd.DataFrame:
-    return _read("tiers.csv")
-
-
-@functools.lru_cache(maxsize=None)
-def _measured() -> pd.DataFrame:
-    return _read("measured.csv")
+    return _frame("api_prices.csv").copy()
 
 
 def measured() -> pd.DataFrame:
     """Published max-throughput results (TensorRT-LLM perf overview v0.17, Jan 2025) for calibration (§30.4)."""
-    return _measured().copy()
+    return _frame("measured.csv").copy()
 
 
 def tiers() -> pd.DataFrame:
     """Procurement tiers as fractions of the on-demand price (§30.2)."""
-    return _tiers().copy()
+    return _frame("tiers.csv").copy()
+
+
+@functools.lru_cache(maxsize=None)
+def _gpu_rows() -> MappingProxyType:
+    """GPU id -> its row of gpus.csv."""
+    return MappingProxyType({r["id"]: r for r in rows("gpus.csv")})
+
+
+@functools.lru_cache(maxsize=None)
+def _model_rows() -> MappingProxyType:
+    """Model id -> its row of models.csv."""
+    return MappingProxyType({r["id"]: r for r in rows("models.csv")})
 
 
 # ---------------------------------------------------------------- precisions
@@ -195,7 +184,7 @@ class GPUSpec:
 
 
 def gpu_ids() -> list[str]:
-    return list(_gpus()["id"])
+    return list(_gpu_rows())
 
 
 def _lookup(kind: str, name, ids: list[str], aliases: dict[str, str] | None = None) -> str:
@@ -227,11 +216,11 @@ def _lookup(kind: str, name, ids: list[str], aliases: dict[str, str] | None = No
 
 @functools.lru_cache(maxsize=None)
 def _gpu(gid: str) -> GPUSpec:
-    row = _gpus().set_index("id").loc[gid]
+    row = _gpu_rows()[gid]
     flops = {}
     for col in ("bf16_tflops", "fp8_tflops", "int8_tops", "fp4_tflops"):
         val = row[col]
-        if pd.notna(val):
+        if not is_missing(val):
             flops[col] = float(val) * 1e12
     return GPUSpec(
         id=gid, name=row["name"], hbm_bytes=float(row["hbm_gb"]) * 1e9,
@@ -329,13 +318,13 @@ class ModelSpec:
 
 
 def model_ids() -> list[str]:
-    return list(_models()["id"])
+    return list(_model_rows())
 
 
 @functools.lru_cache(maxsize=None)
 def _model_aliases() -> dict[str, str]:
     out = {}
-    for _, row in _models().iterrows():
+    for row in _model_rows().values():
         if isinstance(row["aliases"], str):
             for a in row["aliases"].split(";"):
                 out[a.strip()] = row["id"]
@@ -344,7 +333,7 @@ def _model_aliases() -> dict[str, str]:
 
 @functools.lru_cache(maxsize=None)
 def _model(mid: str) -> ModelSpec:
-    row = _models().set_index("id").loc[mid]
+    row = _model_rows()[mid]
     ints = {k: int(row[k]) for k in ("n_layers", "hidden_size", "n_heads", "n_kv_heads", "head_dim",
                                       "ffn_size", "vocab_size", "n_experts", "experts_per_token",
                                       "max_context")}
@@ -368,7 +357,7 @@ def api_ids() -> list[str]:
 
 @functools.lru_cache(maxsize=None)
 def _api_rows() -> dict:
-    return {r["id"]: r for r in _api_prices().to_dict("records")}
+    return {r["id"]: r for r in rows("api_prices.csv")}
 
 
 def api_price_row(name) -> dict:
@@ -389,8 +378,8 @@ def get_api_price(name) -> dict:
 @functools.lru_cache(maxsize=None)
 def _tier_fractions() -> dict[str, tuple[float, float]]:
     """tier -> (low, high) fraction of the on-demand price, read once."""
-    return {r.tier: (float(r.fraction_of_on_demand_low), float(r.fraction_of_on_demand_high))
-            for r in _tiers().itertuples()}
+    return {r["tier"]: (float(r["fraction_of_on_demand_low"]), float(r["fraction_of_on_demand_high"]))
+            for r in rows("tiers.csv")}
 
 
 def tier_fractions() -> dict[str, tuple[float, float]]:
@@ -407,8 +396,8 @@ def api_self_hostable_model(name) -> str | None:
 @functools.lru_cache(maxsize=None)
 def _price_ranges() -> dict[tuple[str, str], tuple[float, float]]:
     """(gpu id, tier) -> (low, high) $/hour, read once."""
-    return {(r.gpu, r.tier): (float(r.usd_per_hour_low), float(r.usd_per_hour_high))
-            for r in _gpu_prices().itertuples()}
+    return {(r["gpu"], r["tier"]): (float(r["usd_per_hour_low"]), float(r["usd_per_hour_high"]))
+            for r in rows("gpu_prices.csv")}
 
 
 def gpu_usd_per_hour(gpu, tier: str = "on_demand", point: str = "mid") -> float:

@@ -20,7 +20,7 @@ from costlib.catalog.tables import (
     api_self_hostable_model,
     get_api_price,
     gpu_usd_per_hour,
-    tiers,
+    tier_fractions,
 )
 from costlib.common import checks as v
 from costlib.economics.cost import usd_per_million_tokens
@@ -35,7 +35,7 @@ __all__ = ["Range", "ApiComparison", "Quote", "quote", "price_tiers"]
 
 def price_tiers() -> list[str]:
     """Price tiers the calculator offers: the catalog's procurement tiers plus "owned" (§30.2)."""
-    return list(tiers()["tier"]) + ["owned"]
+    return list(tier_fractions()) + ["owned"]
 
 
 @dataclass(frozen=True)

@@ -9,28 +9,29 @@ or misses its target has no price: its $/M is None and its swing counts as 0, an
 from __future__ import annotations
 
 import dataclasses
-import functools
 from dataclasses import dataclass
-from importlib import resources
-
-import pandas as pd
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from ..catalog.deployment import deployment, valid_tp
 from ..catalog.tables import gpu_usd_per_hour
+from ..common.csvdata import frame, rows
 from .quote import Quote, Range, quote
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["TornadoRow", "Tornado", "sensitivity", "sensitivity_ranges"]
 
 
-@functools.lru_cache(maxsize=None)
-def _ranges() -> pd.DataFrame:
-    with resources.files("costlib.data").joinpath("sensitivity_ranges.csv").open("r", encoding="utf-8") as fh:
-        return pd.read_csv(fh, dtype=str)
+def _ranges() -> list[SimpleNamespace]:
+    """The rows of sensitivity_ranges.csv, every cell a string (read without pandas: the app uses it)."""
+    return [SimpleNamespace(**r) for r in rows("sensitivity_ranges.csv", as_str=True)]
 
 
 def sensitivity_ranges() -> pd.DataFrame:
     """The inputs of the tornado, with their low and high ends and sources (§30.1)."""
-    return _ranges().copy()
+    return frame("sensitivity_ranges.csv", dtype=str)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def sensitivity(model, gpu, tp: int = 1, weights="bf16", kv="bf16", *, input_len
         return quote(*args_, **{**base_kw, **changes})
 
     rows = []
-    for r in _ranges().itertuples():
+    for r in _ranges():
         lo_v, hi_v, lo_q, hi_q, note = _ends(r, dep, args, base, base_kw, q)
         (a, na), (b, nb) = _mid(lo_q), _mid(hi_q)
         rows.append(TornadoRow(r.input, r.label, lo_v, hi_v, a, b, note or na or nb))

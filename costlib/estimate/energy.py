@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib import resources
-
-import pandas as pd
+from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from ..common import checks as v
+from ..common.csvdata import frame, rows
 from .predict import Band, Estimate
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["lever_constants", "lever_constant", "board_power_w", "EnergyUse", "energy_use", "J_PER_KWH"]
 
@@ -26,22 +29,22 @@ J_PER_KWH = 3.6e6
 
 
 @functools.lru_cache(maxsize=None)
-def _constants() -> pd.DataFrame:
-    with resources.files("costlib.data").joinpath("levers.csv").open("r", encoding="utf-8") as fh:
-        return pd.read_csv(fh).set_index("parameter")
+def _constants() -> MappingProxyType:
+    """Parameter -> its row of levers.csv (read without pandas: the calculator app uses it)."""
+    return MappingProxyType({r["parameter"]: r for r in rows("levers.csv")})
 
 
 def lever_constants() -> pd.DataFrame:
     """The draw model's and the electricity's constants with their ranges and sources (§30.2)."""
-    return _constants().copy()
+    return frame("levers.csv").set_index("parameter")
 
 
 def lever_constant(name: str, point: str = "value") -> float:
     """One constant of ``levers.csv``: its value, low or high (§30.2)."""
-    df = _constants()
-    n = v.choice("name", name, list(df.index))
+    table = _constants()
+    n = v.choice("name", name, list(table))
     p = v.choice("point", point, ["value", "low", "high"])
-    return float(df.loc[n, p])
+    return float(table[n][p])
 
 
 def board_power_w(tdp_w, busy, idle_fraction=None):
