@@ -112,25 +112,42 @@ def hand_d3(kv_per_token=KV):
     return math.floor((usable - weights) / (kv_per_token * 32_768))
 
 
+def fixed_batch_s(tp, batch, n_in, n_out, bpp, mbu=MBU, mfu=MFU):
+    """Requests started together (static batching), memory by the drills' rule (no token budget):
+    (prefill of all the prompts in one pass, the output_len - 1 decode steps one by one). The
+    prefill runs batch x n_in new tokens, batch x n_in (n_in + 1) / 2 causal pairs, nothing cached,
+    one row of logits per prompt; decode step k attends to n_in + k cached tokens per sequence."""
+    pre = engine_s(tp, batch * n_in, batch * n_in * (n_in + 1) / 2, 0, batch, bpp, mbu, mfu)
+    steps = [step_s(tp, batch, n_in + k, bpp, mbu, mfu) for k in range(1, n_out)]
+    return pre, steps
+
+
 def hand_d4(mbu=MBU_LOW, mfu=MFU_LOW):
-    cap = max_batch(4, 1, 4096)
-    ok = [b for b in range(1, cap + 1) if step_s(4, b, 4096, 1, mbu, mfu) <= 0.025]
-    return max(ok, default=0)
+    """Requests of 2,048 + 2,048 tokens started together; TPOT = their average decode step; the whole
+    4,096 tokens of each must fit. The average step grows with the batch: bisect."""
+    def tpot(b):
+        steps = fixed_batch_s(4, b, 2048, 2048, 1, mbu, mfu)[1]
+        return sum(steps) / len(steps)
+
+    lo, hi = 0, max_batch(4, 1, 4096)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if tpot(mid) <= 0.025 else (lo, mid - 1)
+    return lo
 
 
-def hand_d5():
-    n_in, n_out, batch = 8000, 300, 16
-    decode_tps = batch / step_s(2, batch, n_in + n_out / 2, 1)
-    pre, dec = prefill_s(2, n_in, 1), n_out / decode_tps      # x TP on both sides: cancels
-    return pre / (pre + dec)
+def hand_d5(prefill_scale=1.0):
+    """16 RAG requests started together; prefill_scale=0.5 is the 'P FLOPs, not 2P' slip."""
+    pre, steps = fixed_batch_s(2, 16, 8000, 300, 1)           # GPU time x TP on both sides: cancels
+    pre *= prefill_scale
+    return pre / (pre + sum(steps))
 
 
 def hand_d6(api_in=DI_IN, api_out=DI_OUT, gpus_per_replica=2):
     n_in, n_out, tp, tokens = 1500, 500, 2, 40e9
-    batch = max_batch(tp, 1, n_in + n_out)
-    gpu_s = tp * (prefill_s(tp, n_in, 1) + n_out / (batch / step_s(tp, batch, n_in + n_out / 2,
-                                                                      1)))
-    rate = (n_in + n_out) * tp / gpu_s                        # tokens/s per replica
+    batch = max_batch(tp, 1, n_in + n_out)                    # whole requests in usable memory
+    pre, steps = fixed_batch_s(tp, batch, n_in, n_out, 1)
+    rate = (n_in + n_out) * batch / (pre + sum(steps))        # tokens/s per replica
     replicas = math.ceil(tokens / (720 * 3600) * (1 + HEADROOM) / rate)
     self_host = replicas * gpus_per_replica * RESERVED * 720
     api = tokens / 1e6 * (0.75 * api_in + 0.25 * api_out)

@@ -335,4 +335,6 @@ def test_d19_the_slo_fleet_priced_by_hand():
 
 
 def test_d5_missing_two_in_2p_is_named():
-    assert "2 x P" in cl.check("d5", 0.4725).message  # the figure
+    from test_drills import hand_d5  # the fixed-batch RAG request written out by hand
+
+    assert "2 x P" in cl.check("d5", hand_d5(prefill_scale=0.5)).message  # P FLOPs per token: half the prefill

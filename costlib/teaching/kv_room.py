@@ -13,12 +13,14 @@ import math
 
 from costlib.catalog.deployment import Deployment
 from costlib.estimate.predict import fixed_batch_table
-from costlib.estimate.profiles import get_profile
+from costlib.estimate.profiles import Profile, get_profile
 from costlib.physics.engine import kv_cache_bytes, sequence_reservation_tokens
+from costlib.physics.memory import deployment_limits
 from costlib.physics.replica import replica_spec
+from costlib.physics.step import DEFAULT_MBU, DEFAULT_MFU
 
 __all__ = ["kv_room", "reservation_tokens", "largest_batch_by_memory", "fixed_batch_tpot_s",
-           "largest_batch_by_tpot"]
+           "largest_batch_by_tpot", "drill_profile"]
 
 
 def kv_room(dep: Deployment, profile="calibrated", *, memory_bytes=None, reserve_bytes_per_gpu=None,
@@ -71,3 +73,17 @@ def largest_batch_by_tpot(dep: Deployment, target_s: float, input_len: int, outp
         mid = (lo + hi) // 2
         lo, hi = (mid, hi) if fixed_batch_tpot_s(dep, mid, input_len, output_len, profile) <= target_s else (lo, mid)
     return lo
+
+
+def drill_profile(dep: Deployment, mbu=DEFAULT_MBU, mfu=DEFAULT_MFU) -> Profile:
+    """The chapter's profile (5 us all-reduces) at one MBU and MFU, admitting requests by the drills' memory rule (§30.4).
+
+    The limits are the Deployment's own (``deployment_limits``: 95% of HBM minus 1 GB per GPU for weights
+    + KV) with every request's whole prompt + output reserved, so ``predict`` admits a batch exactly when
+    ``fit(dep, context=prompt + output, batch=...)`` says it fits: one memory rule for the batch and its price.
+    """
+    lim = dataclasses.replace(deployment_limits(dep), reserve_whole_request=True)
+    chapter = get_profile("chapter")
+    eff = dataclasses.replace(chapter.mid, mbu=mbu, mfu=mfu)  # keeps the chapter's 5 us all-reduces
+    return chapter.with_(name=f"chapter at MBU {mbu:g}, MFU {mfu:g}, whole requests in usable memory", mid=eff,
+                         low=None, high=None, limits=lim)

@@ -33,6 +33,7 @@ from costlib.economics.cost import (
     WORKLOADS,
     NotFeasible,
     owned_usd_per_gpu_hour,
+    request_shape,
     workload_cost,
 )
 from costlib.economics.crossover import (
@@ -44,21 +45,27 @@ from costlib.economics.crossover import (
     self_host_monthly_usd,
 )
 from costlib.economics.frontier import largest_batch_under_tpot
-from costlib.physics.memory import fit, kv_bytes_per_token, usable_bytes, weight_bytes
+from costlib.estimate.predict import predict
+from costlib.physics.memory import (
+    fit,
+    kv_bytes_per_token,
+    usable_bytes,
+    weight_bytes,
+)
 from costlib.physics.replica import device_memory_bytes
 from costlib.physics.step import (
     DEFAULT_MBU,
     DEFAULT_MFU,
     MBU_RANGE,
     MFU_RANGE,
-    decode_step,
     decode_tokens_per_s,
 )
 from costlib.teaching.chapter import CONTEXT_TOKENS, S30_2, S30_3, S30_10
 from costlib.teaching.chapter.inputs import Inputs
+from costlib.teaching.kv_room import drill_profile
 
 __all__ = ["ASSUMPTIONS", "D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8", "D9", "D10",
-           "per_gpu_tokens_per_s", "replica_tokens_per_s", "years_to_break_even", "INPUTS",
+           "drill_profile", "per_gpu_tokens_per_s", "replica_tokens_per_s", "years_to_break_even", "INPUTS",
            "EXPECTED", "SLIPS", "TEXT_VALUES", "OPTION_PICKS", "EDGE_REASONS"]
 
 _H100 = "H100-SXM"
@@ -272,7 +279,14 @@ def _d4_dep(weights=D4.weights):
 
 
 def _d4_batch(target=D4.tpot_target_s, mbu=D4.mbu, mfu=D4.mfu, weights=D4.weights):
-    return float(largest_batch_under_tpot(_d4_dep(weights), target, D4.context, mbu, mfu))
+    dep = _d4_dep(weights)
+    return float(largest_batch_under_tpot(dep, target, D4.context, profile=drill_profile(dep, mbu, mfu)))
+
+
+def _d4_memory_batch() -> float:
+    """The memory limit alone: sequences of D4.context tokens that fit (the rule predict admits by)."""
+    dep = _d4_dep()
+    return float(fit(dep, context=D4.context, limits=drill_profile(dep, D4.mbu, D4.mfu).limits).max_batch)
 
 
 def _d4_edge(x: float) -> str:
@@ -281,11 +295,12 @@ def _d4_edge(x: float) -> str:
         return f"{x:g} is not a whole number of sequences"
     n = int(x)
     dep = _d4_dep()
-    if n > fit(dep, context=D4.context).max_batch:
+    e = predict(dep, *request_shape(dep, D4.context), batch=n, profile=drill_profile(dep, D4.mbu, D4.mfu))
+    if not e.fits:
         return f"{n:,} sequences do not fit in memory"
-    step = decode_step(dep, n, D4.context, D4.mbu, D4.mfu).step_time_s
-    if step > D4.tpot_target_s:
-        return (f"at batch {n:,} a decode step takes {step * 1e3:.2f} ms, over the "
+    tpot = e.tpot_s.mid
+    if tpot > D4.tpot_target_s:
+        return (f"at batch {n:,} the average decode step takes {tpot * 1e3:.2f} ms, over the "
                 f"{D4.tpot_target_s * 1e3:g} ms target (a hard edge, checked exactly)")
     return (f"batch {n:,} meets the target, but larger batches do too: the question asks for the "
             "largest (a hard edge, checked exactly)")
@@ -295,7 +310,8 @@ def _d4_edge(x: float) -> str:
 
 def _d5_cost(shape, batch=D5.batch, mfu=ASSUMPTIONS.mfu):
     dep = deployment(D5.model, D5.gpu, tp=D5.tp, weights=D5.weights)
-    return workload_cost(dep, D5.usd_per_gpu_hour, shape[0], shape[1], batch, mfu=mfu)
+    return workload_cost(dep, D5.usd_per_gpu_hour, shape[0], shape[1], batch,
+                         profile=drill_profile(dep, mfu=mfu))
 
 
 def _d5_share_prefill_scaled(prefill_scale: float) -> float:
@@ -312,10 +328,11 @@ def _d6_dep():
 
 
 def _d6_replica_tokens_per_s():
-    """Prompt + output tokens per second one replica processes for D6's request shape."""
-    dep = _d6_dep()
-    batch = fit(dep, context=D6.prompt_tokens + D6.output_tokens).max_batch
-    w = workload_cost(dep, D6.usd_per_gpu_hour, D6.prompt_tokens, D6.output_tokens, batch)
+    """Prompt + output tokens per second one replica processes for D6's request shape, at the largest
+    batch of whole requests that fits by the rule its pricing admits by."""
+    dep, prof = _d6_dep(), drill_profile(_d6_dep())
+    batch = fit(dep, context=D6.prompt_tokens + D6.output_tokens, limits=prof.limits).max_batch
+    w = workload_cost(dep, D6.usd_per_gpu_hour, D6.prompt_tokens, D6.output_tokens, batch, profile=prof)
     gpu_s = w.prefill_gpu_s_per_request + w.decode_gpu_s_per_request
     return (D6.prompt_tokens + D6.output_tokens) * dep.tp / gpu_s
 
@@ -509,7 +526,7 @@ SLIPS = {
         "k32000": lambda: _d3_by_hand(context=32_000),
     },
     "d4": {
-        "memory_only": lambda: float(fit(_d4_dep(), context=D4.context).max_batch),
+        "memory_only": _d4_memory_batch,
         "mid_mbu": lambda: _d4_batch(mbu=DEFAULT_MBU, mfu=DEFAULT_MFU),
         "high_mbu": lambda: _d4_batch(mbu=MBU_RANGE[1], mfu=MFU_RANGE[1]),
         "bf16": lambda: _d4_batch(weights="bf16"),
@@ -563,7 +580,8 @@ SLIPS = {
 # values the question texts show that are not plain inputs
 TEXT_VALUES = {
     "d2": lambda: {"d2_tp_after_list": " or TP=".join(map(str, D2.tp_after_options))},
-    "d4": lambda: {"d4_tpot_target_ms": D4.tpot_target_s * 1e3},
+    "d4": lambda: dict(zip(("d4_input_len", "d4_output_len"), request_shape(_d4_dep(), D4.context), strict=True),
+                       d4_tpot_target_ms=D4.tpot_target_s * 1e3),
     "d6": lambda: {"d6_billion_tokens_per_month": D6.tokens_per_month / 1e9,
                    "d6_context": D6.prompt_tokens + D6.output_tokens,
                    "d6_tokens_per_request": D6.prompt_tokens + D6.output_tokens},

@@ -19,22 +19,23 @@
 # *low* end of §30.4's ranges: MBU 0.60 and MFU 0.30. How many users can the replica decode for
 # at once?
 #
-# **Assumptions.** A user being served is one sequence in the decode batch; all sequences carry
-# 4,096 tokens of context (KV cache in bf16). TPOT = the time of one decode step of the whole
-# batch, from costlib's roofline model (weights and KV reads, compute, tensor-parallel
-# communication).
+# **Assumptions.** A user being served is one sequence in the decode batch: a request of 2,048
+# prompt and 2,048 output tokens, all started together, so the whole 4,096 tokens of every
+# sequence must fit (usable memory = 95% of HBM minus 1 GB per GPU, KV cache in bf16). TPOT = the
+# average decode step of the batch over its output, from costlib's engine at the chapter's
+# profile (weights and KV reads, compute, tensor-parallel communication).
 #
 # **Give** `answer`: the largest batch whose TPOT is at most 25 ms (a whole number; 0 if no
 # batch meets the target). `cl.check("d4", answer)` accepts answers within ±0.5, i.e. only the
 # exact batch: one more must miss the target.
 
 # %%
-import numpy as np
-
 import costlib as cl
-from costlib.teaching.questions_drills import D4
+from costlib.teaching.questions_drills import D4, drill_profile
 
 dep = cl.deployment(D4.model, D4.gpu, tp=D4.tp, weights=D4.weights)
+profile = drill_profile(dep, D4.mbu, D4.mfu)  # the chapter's profile at the low end, this memory rule
+prompt, output = cl.request_shape(dep, D4.context)  # 2,048 + 2,048 tokens
 D4
 
 # %% [markdown]
@@ -42,26 +43,26 @@ D4
 # sequences whose KV cache fits.
 
 # %%
-print(cl.fit(dep, context=D4.context).message)
+print(cl.fit(dep, context=D4.context, limits=profile.limits).message)
 
 # %% [markdown]
 # <!-- BEGIN SOLUTION -->
 # **Solution.** Every decode step reads all the weights once, plus the KV cache of every sequence
-# in the batch: step time grows with the batch. Check the TPOT at the memory limit; if it is over
-# the target, search for the largest batch that meets it (step time rises with the batch, so a
-# bisection works; `cl.largest_batch_under_tpot` does it).
+# in the batch: step time grows with the batch. Check the TPOT at the memory limit with
+# `cl.predict`; if it is over the target, search for the largest batch that meets it (step time
+# rises with the batch, so a bisection works; `cl.largest_batch_under_tpot` does it).
 # <!-- END SOLUTION -->
 
 # %%
 # BEGIN SOLUTION
-memory_cap = cl.fit(dep, context=D4.context).max_batch
-at_cap = cl.tpot_s(dep, memory_cap, D4.context, D4.mbu, D4.mfu)
+memory_cap = cl.fit(dep, context=D4.context, limits=profile.limits).max_batch
+at_cap = cl.predict(dep, prompt, output, batch=memory_cap, profile=profile).tpot_s.mid
 print(f"TPOT at the memory limit ({memory_cap} sequences): {at_cap * 1e3:.1f} ms")
-answer = cl.largest_batch_under_tpot(dep, D4.tpot_target_s, D4.context, D4.mbu, D4.mfu)
+answer = cl.largest_batch_under_tpot(dep, D4.tpot_target_s, D4.context, profile=profile)
 for b in (answer, answer + 1):
-    step = cl.decode_step(dep, b, D4.context, D4.mbu, D4.mfu)
-    print(f"batch {b}: TPOT {step.step_time_s * 1e3:.2f} ms ({step.bound}-bound), "
-          f"{step.tokens_per_s:,.0f} tokens/s per replica")
+    e = cl.predict(dep, prompt, output, batch=b, profile=profile)
+    print(f"batch {b}: TPOT {e.tpot_s.mid * 1e3:.2f} ms, {e.output_tokens_per_s.mid:,.0f} output tokens/s "
+          "per replica")
 # END SOLUTION
 
 # %%
@@ -74,12 +75,13 @@ cl.check("d4", answer)
 # %%
 # BEGIN SOLUTION
 tight = 0.008
-print(f"TPOT of a lone sequence: {cl.tpot_s(dep, 1, D4.context, D4.mbu, D4.mfu) * 1e3:.2f} ms")
+lone = cl.predict(dep, prompt, output, batch=1, profile=profile).tpot_s.mid
+print(f"TPOT of a lone sequence: {lone * 1e3:.2f} ms")
 print(f"largest batch under {tight * 1e3:g} ms on TP={D4.tp}: "
-      f"{cl.largest_batch_under_tpot(dep, tight, D4.context, D4.mbu, D4.mfu)}")
+      f"{cl.largest_batch_under_tpot(dep, tight, D4.context, profile=profile)}")
 wider = dep.with_(tp=8)
 print(f"largest batch under {tight * 1e3:g} ms on TP=8: "
-      f"{cl.largest_batch_under_tpot(wider, tight, D4.context, D4.mbu, D4.mfu)}")
+      f"{cl.largest_batch_under_tpot(wider, tight, D4.context, profile=drill_profile(wider, D4.mbu, D4.mfu))}")
 # END SOLUTION
 
 # %% [markdown]
@@ -95,10 +97,10 @@ print(f"largest batch under {tight * 1e3:g} ms on TP=8: "
 
 # %%
 # BEGIN SOLUTION
-batches = np.array([1, 16, 32, 64, answer, memory_cap])
-steps = cl.decode_step(dep, batches, D4.context, D4.mbu, D4.mfu)
-for b, t, r in zip(batches, steps.step_time_s, steps.tokens_per_s, strict=True):
-    print(f"batch {b:4d}: TPOT {t * 1e3:5.1f} ms, {r / D4.tp:7,.0f} tokens/s per GPU")
+for b in (1, 16, 32, 64, answer, memory_cap):
+    e = cl.predict(dep, prompt, output, batch=b, profile=profile)
+    print(f"batch {b:4d}: TPOT {e.tpot_s.mid * 1e3:5.1f} ms, "
+          f"{e.output_tokens_per_s.mid / D4.tp:7,.0f} output tokens/s per GPU")
 # END SOLUTION
 
 # %% [markdown]

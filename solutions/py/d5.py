@@ -19,12 +19,13 @@
 # - **RAG**: 8,000 prompt tokens (retrieved documents) and 300 output tokens;
 # - **reasoning**: 500 prompt tokens and 8,000 output tokens.
 #
-# Prompts are prefilled one at a time; 16 requests share each decode step. 96% of a RAG
-# request's tokens are prompt tokens. What share of the GPU time it uses is prefill?
+# 16 requests start together: their prompts are prefilled in one pass, then the 16 decode
+# together, one token each per step. 96% of a RAG request's tokens are prompt tokens. What share
+# of the GPU time it uses is prefill?
 #
-# **Assumptions.** costlib's roofline model at the middle of §30.4's ranges: prefill runs at MFU
-# 0.40 (compute-bound, with causal attention); decode steps read the weights plus the KV cache at
-# MBU 0.725, at the average context of the request (prompt + half the output). Prefill and decode
+# **Assumptions.** costlib's roofline model at the middle of §30.4's ranges (the chapter's
+# profile, `drill_profile`): prefill runs at MFU 0.40 (compute-bound, with causal attention);
+# each decode step reads the weights plus the KV cache so far at MBU 0.725. Prefill and decode
 # do not overlap. KV cache in bf16.
 #
 # **Give** `answer`: the prefill share of a RAG request's GPU time (a fraction between 0 and 1).
@@ -34,10 +35,11 @@
 import pandas as pd
 
 import costlib as cl
-from costlib.teaching.questions_drills import D5
+from costlib.teaching.questions_drills import D5, drill_profile
 
 pd.set_option("display.width", 160)
 dep = cl.deployment(D5.model, D5.gpu, tp=D5.tp, weights=D5.weights)
+profile = drill_profile(dep)  # MBU 0.725, MFU 0.40; whole requests in usable memory
 shapes = {"RAG": D5.rag, "reasoning": D5.reasoning}
 D5
 
@@ -46,20 +48,20 @@ D5
 
 # %%
 for name, (prompt, output) in shapes.items():
-    print(f"{name:9} {cl.fit(dep, context=prompt + output, batch=D5.batch).message}")
+    print(f"{name:9} {cl.fit(dep, context=prompt + output, batch=D5.batch, limits=profile.limits).message}")
 
 # %% [markdown]
 # <!-- BEGIN SOLUTION -->
-# **Solution.** GPU-seconds per request = TP × (prompt tokens ÷ prefill tokens/s + output tokens
-# ÷ decode tokens/s at batch 16). `cl.workload_cost` splits them; the prefill share is the first
-# part over the sum.
+# **Solution.** GPU-seconds per request = TP × (the batch's prefill time + its decode time) ÷ 16.
+# `cl.workload_cost` times the batch with `cl.predict` and splits them; the prefill share is the
+# first part over the sum.
 # <!-- END SOLUTION -->
 
 # %%
 # BEGIN SOLUTION
 rows = []
 for name, (prompt, output) in shapes.items():
-    w = cl.workload_cost(dep, D5.usd_per_gpu_hour, prompt, output, D5.batch)
+    w = cl.workload_cost(dep, D5.usd_per_gpu_hour, prompt, output, D5.batch, profile=profile)
     rows.append({"workload": name, "prompt share of tokens": round(prompt / (prompt + output), 3),
                  "prefill GPU-s": round(w.prefill_gpu_s_per_request, 3),
                  "decode GPU-s": round(w.decode_gpu_s_per_request, 3),
@@ -68,7 +70,7 @@ for name, (prompt, output) in shapes.items():
                  "$/M output": round(w.usd_per_million_output, 3),
                  "$/M blended": round(w.usd_per_million_blended, 3)})
 table = pd.DataFrame(rows).set_index("workload")
-answer = cl.workload_cost(dep, D5.usd_per_gpu_hour, *D5.rag, D5.batch).prefill_share
+answer = cl.workload_cost(dep, D5.usd_per_gpu_hour, *D5.rag, D5.batch, profile=profile).prefill_share
 table
 # END SOLUTION
 

@@ -32,22 +32,25 @@
 import pandas as pd
 
 import costlib as cl
-from costlib.teaching.questions_drills import D6
+from costlib.teaching.questions_drills import D6, drill_profile
 
 dep = cl.deployment(D6.model, D6.gpu, tp=D6.tp, weights=D6.weights)
+profile = drill_profile(dep)  # the chapter's MBU/MFU, admitting whole requests in usable memory
 request_tokens = D6.prompt_tokens + D6.output_tokens
 input_share = D6.prompt_tokens / request_tokens
 D6
 
 # %% [markdown]
 # **Given: physics first, then the replica's throughput.** The replica runs at the largest batch
-# of full-length requests that fits. Its throughput counts prompt and output tokens together:
-# request tokens × TP ÷ (prefill + decode GPU-seconds per request).
+# of full-length requests that fits, started together; the pricing checks memory by the same rule
+# (`profile.limits`). Its throughput counts prompt and output tokens together: request tokens × TP
+# ÷ (prefill + decode GPU-seconds per request).
 
 # %%
-print(cl.fit(dep, context=request_tokens).message)
-batch = cl.fit(dep, context=request_tokens).max_batch
-w = cl.workload_cost(dep, D6.usd_per_gpu_hour, D6.prompt_tokens, D6.output_tokens, batch)
+fit = cl.fit(dep, context=request_tokens, limits=profile.limits)
+print(fit.message)
+batch = fit.max_batch
+w = cl.workload_cost(dep, D6.usd_per_gpu_hour, D6.prompt_tokens, D6.output_tokens, batch, profile=profile)
 tokens_per_s_per_replica = request_tokens * D6.tp / (w.prefill_gpu_s_per_request
                                                      + w.decode_gpu_s_per_request)
 print(f"one replica processes {tokens_per_s_per_replica:,.0f} tokens/s (prompt + output)")

@@ -25,6 +25,8 @@
 # shortcut that option took. Or set `answer` to a letter and run the check cell.
 
 # %%
+import pandas as pd
+
 import costlib as cl
 from costlib.teaching.grading import get_question
 from costlib.teaching.questions_drills import D7
@@ -35,8 +37,9 @@ choice_widget("d7")
 # %% [markdown]
 # <!-- BEGIN SOLUTION -->
 # **Solution.** Compute the weights from the architecture (72.7B parameters × 2 bytes), add one
-# sequence of KV cache, and compare with each GPU's *usable* memory. `cl.compare_hardware` does
-# it for the whole catalog and also reports the smallest TP that fits.
+# sequence of KV cache, and compare with each GPU's *usable* memory: `cl.fit` on one device does
+# exactly that (with the weights as the engine stores them), and `cl.min_tp` gives the smallest TP
+# that holds it by the same rule.
 # <!-- END SOLUTION -->
 
 # %%
@@ -47,9 +50,14 @@ m = cl.get_model(D7.model)
 need = cl.weight_bytes(m, D7.weights) + D7.context * cl.kv_bytes_per_token(m, "bf16")
 print(f"{m.name}: {m.n_params / 1e9:.1f}B parameters; weights + one {D7.context:,}-token "
       f"sequence = {need / 1e9:.1f} GB")
-table = cl.compare_hardware(D7.model, D7.weights, context=D7.context)
-table["usable_gb"] = [round(cl.usable_bytes(g) / 1e9, 1) for g in table["gpu"]]
-print(table[["gpu", "hbm_gb", "usable_gb", "fits_one_gpu", "min_tp"]].to_string(index=False))
+rows = []
+for g in cl.gpu_ids():
+    f = cl.fit(cl.deployment(D7.model, g, weights=D7.weights), D7.context, D7.batch)
+    rows.append({"gpu": g, "hbm_gb": cl.get_gpu(g).hbm_gb, "usable_gb": round(f.usable_bytes / 1e9, 1),
+                 "needed_gb": round(f.needed_bytes / 1e9, 1), "fits_one_gpu": f.fits,
+                 "min_tp": cl.min_tp(D7.model, g, D7.weights, context=D7.context, batch=D7.batch)})
+table = pd.DataFrame(rows)
+print(table.to_string(index=False))
 holds = list(table.loc[table["fits_one_gpu"], "gpu"])
 
 
@@ -79,10 +87,11 @@ print(cl.fit(cl.deployment("llama-3.1-70b", "H200-SXM"), context=2048).message)
 
 # %% [markdown]
 # <!-- BEGIN SOLUTION -->
-# Two H100s hold the model at 8k tokens with little to spare, and longer contexts push it to
-# four. And a single H200 does not hold a 70B model in bf16 either: 141 GB of HBM is about 133 GB
-# usable, less than Llama 3.1 70B's 141 GB of weights. "Fits in 141 GB" must be checked against
-# usable memory, with the true parameter count, plus the KV cache.
+# The printout answers both: the smallest TP on H100s at each context, and how much room a single
+# H200 leaves a 70B model in bf16 once its datasheet GB are read as GiB (binary gigabytes, as
+# the engine reads them) and 5% plus 1 GB are set aside. "Fits in 141 GB" must be checked
+# against usable memory, with the true parameter count, plus the KV cache: a fit with room for
+# only a handful of sequences holds the model but cannot serve much traffic.
 # <!-- END SOLUTION -->
 
 # %%
@@ -99,5 +108,5 @@ for option in get_question("d7").options:
 #   95% of HBM minus ~1 GB), per device or summed over a TP group.
 # - Model names round: "72B" is 72.7B parameters, 145 GB in bf16. Datasheet HBM is not usable
 #   memory. Either shortcut gets the list wrong.
-# - Only GPUs with far more than 141 GB hold a 70B-class model in bf16 alone; on 80 GB parts
-#   it takes TP=2, and more as contexts grow.
+# - Only the largest single GPUs hold a 70B-class model in bf16 alone; on 80 GB parts it takes
+#   TP=2, and more as contexts and batches grow.
