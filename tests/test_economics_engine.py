@@ -105,10 +105,14 @@ def test_profiles_are_selectable_and_named():
 
 def test_mbu_and_mfu_map_to_a_chapter_profile():
     prof = economics_profile(mbu=0.7, mfu=0.4)
-    assert prof.mid == Efficiency(0.7, 0.4) and prof.low is None and prof.high is None
+    # the chapter's profile at these two efficiencies: its all-reduce latency is kept
+    assert (prof.mid.mbu, prof.mid.mfu) == (0.7, 0.4) and prof.low is None and prof.high is None
+    assert prof.mid.allreduce_latency_s == get_profile("chapter").mid.allreduce_latency_s == 5e-6
     assert prof.limits == get_profile("chapter").limits and "0.7" in prof.name
     dep = cl.deployment(MODEL, H100, 4, "fp8")
-    custom = get_profile("chapter").with_(mid=Efficiency(0.7, 0.4), low=None, high=None)
+    chapter = get_profile("chapter")
+    custom = chapter.with_(mid=Efficiency(0.7, 0.4, allreduce_latency_s=chapter.mid.allreduce_latency_s),
+                           low=None, high=None)
     with pytest.raises(ValueError, match="either profile or mbu/mfu"):
         economics_profile("ceiling", mbu=0.7)
     assert cl.decode_usd_per_million(dep, 2.0, 64, 2048, mbu=0.7, mfu=0.4) == pytest.approx(

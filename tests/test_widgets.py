@@ -319,8 +319,10 @@ def test_utilization_explorer_full_load_duty_cycle_and_break_even():
     from costlib.estimate.profiles import get_profile
     from costlib.physics.engine import Efficiency
 
-    def at(mbu):  # the MBU/MFU sliders: the chapter profile at that one efficiency
-        return get_profile("chapter").with_(mid=Efficiency(mbu, MFU), low=None, high=None)
+    def at(mbu):  # the MBU/MFU sliders: the chapter profile (its all-reduce latency too) at that one efficiency
+        chapter = get_profile("chapter")
+        return chapter.with_(mid=Efficiency(mbu, MFU, allreduce_latency_s=chapter.mid.allreduce_latency_s),
+                             low=None, high=None)
 
     tps = decode_rate("fp8", 2, 64, profile=at(MBU))
     full = usd_per_m(4.0, tps)

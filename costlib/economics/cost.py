@@ -5,6 +5,7 @@ Every tokens/s behind a price here comes from :func:`costlib.estimate.predict.pr
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +16,6 @@ from costlib.common import checks as v
 from costlib.common.units import HOURS_PER_YEAR, SECONDS_PER_HOUR, TOKENS_PER_MILLION
 from costlib.estimate.predict import Band, predict, predict_batches, request_lengths
 from costlib.estimate.profiles import Profile, get_profile
-from costlib.physics.engine import Efficiency
 
 __all__ = [
     "SECONDS_PER_HOUR", "HOURS_PER_YEAR", "usd_per_million_tokens", "breakeven_usd_per_hour",
@@ -127,7 +127,9 @@ def economics_profile(profile="calibrated", mbu=None, mfu=None) -> Profile:
     base = get_profile("chapter")
     b = v.fraction("mbu", base.mid.mbu if mbu is None else mbu, scalar=True)
     f = v.fraction("mfu", base.mid.mfu if mfu is None else mfu, scalar=True)
-    return base.with_(name=f"chapter at MBU {b:g}, MFU {f:g}", mid=Efficiency(b, f), low=None, high=None)
+    # the chapter's other terms (its all-reduce latency) stay: only the two efficiencies change
+    return base.with_(name=f"chapter at MBU {b:g}, MFU {f:g}", mid=dataclasses.replace(base.mid, mbu=b, mfu=f),
+                      low=None, high=None)
 
 
 def request_shape(dep: Deployment, context=None, input_len=None, output_len=None) -> tuple[int, int]:

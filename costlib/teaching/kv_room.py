@@ -12,6 +12,7 @@ import dataclasses
 import math
 
 from costlib.catalog.deployment import Deployment
+from costlib.economics.cost import economics_profile
 from costlib.estimate.predict import fixed_batch_table
 from costlib.estimate.profiles import Profile, get_profile
 from costlib.physics.engine import kv_cache_bytes, sequence_reservation_tokens
@@ -83,7 +84,5 @@ def drill_profile(dep: Deployment, mbu=DEFAULT_MBU, mfu=DEFAULT_MFU) -> Profile:
     ``fit(dep, context=prompt + output, batch=...)`` says it fits: one memory rule for the batch and its price.
     """
     lim = dataclasses.replace(deployment_limits(dep), reserve_whole_request=True)
-    chapter = get_profile("chapter")
-    eff = dataclasses.replace(chapter.mid, mbu=mbu, mfu=mfu)  # keeps the chapter's 5 us all-reduces
-    return chapter.with_(name=f"chapter at MBU {mbu:g}, MFU {mfu:g}, whole requests in usable memory", mid=eff,
-                         low=None, high=None, limits=lim)
+    base = economics_profile(mbu=mbu, mfu=mfu)  # the chapter's profile at this MBU/MFU, 5 us all-reduces kept
+    return base.with_(name=f"{base.name}, whole requests in usable memory", limits=lim)
