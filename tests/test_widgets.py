@@ -6,6 +6,7 @@ fires the same observers a slider does.
 """
 from __future__ import annotations
 
+import html
 import math
 import re
 
@@ -17,6 +18,7 @@ import ipywidgets as w  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from costlib.common import fmt  # noqa: E402
 from costlib.ui import widgets  # noqa: E402
 
 # ---------------------------------------------------------------- hand-derived facts
@@ -135,7 +137,7 @@ def test_every_builder_returns_a_displayable_explorer():
     assert set(ex.values()) == set(ex.controls)
     for c in ex.controls.values():
         if isinstance(c, (w.FloatSlider, w.IntSlider, w.FloatLogSlider)):
-            assert c.continuous_update is False
+            assert c.continuous_update is True and c.readout  # live, and the value can be typed
     bundle = ex._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["text/plain"].endswith(ex.message)  # readable where widgets cannot render
@@ -213,14 +215,14 @@ def test_cost_explorer_chapter_worked_example(u, expected):
 def test_procurement_tiers_and_owned_gpu():
     ex = widgets.procurement_explorer()
     od = (3.00 + 4.50) / 2  # chapter §30.2: H100 on demand $3.00-4.50/hour
-    assert money(ex.message, "reserved:") == round(od * 0.5, 2)
+    assert money(ex.message, "Reserved:") == round(od * 0.5, 2)
     capex = 35_000 / (3 * 8760)
     power = 0.700 * 1.3 * 0.10
     owned = (capex + power) * 1.15
     assert money(ex.message, "owned:") == round(capex, 2)
     assert f"= ${owned:.2f} per GPU-hour" in ex.message
     ex.controls["tier"].value = "spot"
-    assert money(ex.message, "spot:") == round(od * 0.25, 2)
+    assert money(ex.message, "Spot:") == round(od * 0.25, 2)
     ex.controls["years"].value = 6.0
     assert f"= ${(35_000 / (6 * 8760) + power) * 1.15:.2f} per GPU-hour" in ex.message
 
@@ -354,7 +356,7 @@ def test_hardware_explorer_h100_row_by_hand():
     b = max_batch(2, 2, 2048)
     tps = b / step_s(b, 2048, 2, 2, BF16)
     od = (3.00 + 4.50) / 2
-    line = f"H100-SXM: TP=2, batch {b}, {tps / 2:,.0f} tokens/s per GPU, ${usd_per_m(2 * od, tps):.2f}/M"
+    line = f"H100-SXM: TP=2, batch {b}, {fmt.significant(tps / 2)} tokens/s per GPU, ${usd_per_m(2 * od, tps):.2f}/M"
     assert line in ex.message
     assert "<table" in ex.out.value
     ex.controls["model"].value = "llama-3.1-405b"
@@ -403,7 +405,7 @@ def test_capacity_prompt_tokens_and_derived_throughput():
     assert ex.controls["model"].layout.display is None and ex.controls["tokens_per_s_per_gpu"].layout.display == "none"
     per_gpu = 64 / step_s(64, 2048, 2, 1, FP8) / 2
     replicas = math.ceil(round(dec_gpus * 1000 / per_gpu * 1.3 / 2, 9))
-    assert f"→ {2 * replicas} GPUs" in ex.message and f"{per_gpu:,.0f} tokens/s per GPU" in ex.message
+    assert f"→ {2 * replicas} GPUs" in ex.message and f"{fmt.significant(per_gpu)} tokens/s per GPU" in ex.message
     ex.controls["weights"].value = "bf16"  # 64 sequences do not fit next to bf16 weights on 2 GPUs
     assert not ex.ok and ex.message.startswith("does not fit")
 
@@ -439,6 +441,7 @@ def test_every_deployment_option_in_the_throughput_explorer():
     for key in ("model", "gpu", "weights", "kv", "tp"):
         start = ex.controls[key].value
         for opt in ex.controls[key].options:
+            opt = opt[1] if isinstance(opt, tuple) else opt  # (label, id) pairs: the value is the id
             ex.controls[key].value = opt
             assert_sane(ex, f"throughput {key}={opt}")
         ex.controls[key].value = start
@@ -573,44 +576,63 @@ def test_new_explorers_every_control_extreme(builder):
             c.value = start
 
 
-def test_text_caching_canvas_draws_what_stock_agg_draws():
-    """The explorers' canvas reuses glyph bitmaps (positions to 1/4 px): the image must match stock Agg's."""
+def test_figure_png_has_twice_the_pixels_of_its_css_width():
+    """HiDPI: the PNG is drawn at 2 pixels per CSS pixel; the image keeps the figure's CSS width."""
     import io
 
     from PIL import Image
 
-    ex = widgets.throughput_explorer()
-    fast = np.asarray(Image.open(io.BytesIO(ex.image.value)).convert("L"), dtype=int)
-    cls = widgets.canvas.ExplorerCanvas._renderer_class
-    try:
-        widgets.canvas.ExplorerCanvas._renderer_class = None
-        ex.fig.canvas._lastKey = None  # a fresh stock renderer
-        ex.update()
-    finally:
-        widgets.canvas.ExplorerCanvas._renderer_class = cls
-    stock = np.asarray(Image.open(io.BytesIO(ex.image.value)).convert("L"), dtype=int)
-    assert fast.shape == stock.shape
-    differ = np.abs(fast - stock) > 64  # more than a quarter of the grey range
-    assert differ.mean() < 0.002, f"{differ.sum()} pixels differ"
-    assert (fast < 128).sum() == pytest.approx((stock < 128).sum(), rel=0.02)  # same amount of ink
-
-
-def test_png_encoder_round_trips_the_canvas_pixels():
-    """The explorers' own PNG writer: PIL must decode it to exactly the canvas's RGB pixels."""
-    import io
-
-    from PIL import Image
+    from costlib.ui.widgets import explorer
 
     ex = widgets.cost_explorer()
-    canvas = np.asarray(ex.fig.canvas.buffer_rgba())[:, :, :3]
     png = Image.open(io.BytesIO(ex.image.value))
-    png.load()
-    assert png.format == "PNG" and png.mode == "RGB"
-    assert np.array_equal(np.asarray(png), canvas)
-    odd = np.zeros((3, 5, 4), np.uint8)
-    odd[1, 2] = (10, 200, 30, 255)
-    back = np.asarray(Image.open(io.BytesIO(widgets.canvas.png_rgb(odd))))
-    assert back.shape == (3, 5, 3) and tuple(back[1, 2]) == (10, 200, 30) and back.sum() == 240
+    css_px = 7.5 * explorer.DPI  # the default figure is 7.5 inches wide
+    assert ex.image.layout.width == f"{css_px:.0f}px"
+    assert png.format == "PNG" and png.size[0] == pytest.approx(2 * css_px, abs=2)
+    assert ex._repr_mimebundle_()["image/png"] == bytes(ex.image.value)
+
+
+def test_sliders_update_while_dragging():
+    ex = widgets.capacity_explorer()
+    sliders = [c for c in ex.controls.values() if hasattr(c, "continuous_update")]
+    assert sliders and all(c.continuous_update for c in sliders)
+
+
+def _burst(ex, key, values, gap_s=0.002):
+    """Set ``values`` one after another every ``gap_s`` inside a running event loop (as a kernel receives
+    quick key presses); return the number of redraws they caused once everything has settled."""
+    import asyncio
+
+    async def run():
+        before = ex.redraws
+        for v in values:
+            ex.controls[key].value = v
+            await asyncio.sleep(gap_s)
+        await asyncio.sleep(0.5)  # any follow-up redraw is due long before this
+        return ex.redraws - before
+
+    return asyncio.run(run())
+
+
+def test_ten_quick_changes_draw_at_most_twice_after_the_first_and_end_on_the_last():
+    ex = widgets.cost_explorer()
+    values = [1000 + 100 * i for i in range(1, 11)]
+    n = _burst(ex, "tokens_per_s", values)
+    assert 1 <= n <= 3, n  # the first change at once, then at most 2 follow-ups
+    assert f"{values[-1]:,} tokens/s" in ex.message
+    assert ex.message == widgets.cost_explorer(tokens_per_s=values[-1]).message
+
+
+def test_slow_changes_each_draw():
+    """The coalescing can fail: changes spaced wider than a redraw are each drawn."""
+    ex = widgets.cost_explorer()
+    n = _burst(ex, "tokens_per_s", [1100, 1200, 1300], gap_s=0.4)
+    assert n == 3
+
+
+def test_the_help_line_says_values_can_be_typed():
+    ex = widgets.tour()
+    assert "type" in ex.widget.children[1].value and "Enter" in ex.widget.children[1].value
 
 
 def test_hardware_explorer_prices_follow_the_tier_after_caching():
@@ -623,3 +645,36 @@ def test_hardware_explorer_prices_follow_the_tier_after_caching():
     assert "nan" not in ex.out.value.lower()
     ex.controls["tier"].value = "on_demand"
     assert "$3.75/GPU-hour" in ex.message
+
+
+def test_dropdowns_show_catalog_names_and_keep_ids():
+    """#17 item 4: people read "Llama 3.1 70B" and "On-demand"; the explorers still compute with ids."""
+    from costlib.catalog.tables import get_api_price, get_gpu, get_model
+
+    ex = widgets.hardware_explorer()
+    labels = dict((v, k) for k, v in ex.controls["model"].options)
+    assert labels["llama-3.1-70b"] == get_model("llama-3.1-70b").name == "Llama 3.1 70B"
+    assert ex.controls["model"].value == "llama-3.1-70b" and ex.controls["model"].label == "Llama 3.1 70B"
+    assert dict((v, k) for k, v in ex.controls["tier"].options)["on_demand"] == "On-demand"
+    tp = widgets.throughput_explorer()
+    assert tp.controls["gpu"].label == get_gpu("H100-SXM").name
+    sh = widgets.self_host_explorer()
+    a = get_api_price("together-llama-3.3-70b")
+    assert sh.controls["api"].label == f"{a['provider']} · {a['model']}"
+    assert sh.controls["api"].label.startswith("Together AI · Llama 3.3 70B")
+
+
+def test_counts_and_rates_honest_precision():
+    assert fmt.short_count(1e6) == "1.0M" and fmt.short_count(1.78e10) == "17.8B" and fmt.short_count(950) == "950"
+    assert fmt.significant(1304.02) == "1,300" and fmt.significant(57.87) == "57.9" and fmt.significant(0) == "0"
+    ex = widgets.self_host_explorer(tokens_per_month=1.78e10)
+    assert ex.message.startswith("17.8B tokens/month")
+
+
+def test_capacity_explorer_says_each_result_once():
+    """#17 item 3: the summary line and the steps appear once (no repeated summary, no table of the same steps)."""
+    ex = widgets.capacity_explorer()
+    summary = next(line for line in ex.message.splitlines() if line.startswith("→"))
+    assert ex.out.value.count(html.escape(summary)) == 1
+    assert "<table" not in ex.out.value
+    assert ex.out.value.count("Output tokens per day") == 1

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 import costlib as cl
 from costlib.teaching.chapter import BATCH_CAP, CONTEXT_TOKENS
+from costlib.ui.widgets.controls import api_label
 
 pytestmark = pytest.mark.browser
 
@@ -167,7 +168,7 @@ def test_utilization_explorer(page, lab):
     full = cl.usd_per_million_tokens(2 * 2.0, tps)
     expect(out).to_contain_text(f"${full:.2f}/M at full load", timeout=wk.UPDATE_TIMEOUT_MS)
 
-    wk.choose(box, "compare with API", "deepinfra-llama-3.3-70b")  # dropdown
+    wk.choose(box, "compare with API", api_label("deepinfra-llama-3.3-70b"))  # dropdown: its label
     api = cl.get_api_price("deepinfra-llama-3.3-70b")["usd_per_million_output"]
     be = full / api
     verdict = f"at a {be:.0%} duty cycle" if be <= 1 else "is cheaper even at a 100% duty cycle"
