@@ -408,3 +408,29 @@ def test_blank_exercise_runs_and_its_check_does_not_pass(qid, blank_runs):
     printed = "".join(o.get("text", "") for o in cells[-1].outputs)
     results = json.loads(printed.split("RESULTS=", 1)[1])
     assert results == {qid: False}
+
+
+def test_exercise_carries_the_executed_solutions_language_info():
+    """A partial language_info would be filled in by the kernel, and JupyterLab would then mark the
+    fresh exercise modified (issue #17 item 6)."""
+    executed = nbformat.read(SOLUTIONS.parent / "p1.ipynb", as_version=4).metadata["language_info"]
+    assert "version" in executed and "file_extension" in executed
+    assert build_exercise(SOLUTIONS / "p1.py").metadata["language_info"] == dict(executed)
+
+
+def test_unrun_exercise_gets_fresh_metadata_but_a_run_one_keeps_its_own(workspace):
+    sol, ex = workspace
+    target = ex / "p1.ipynb"
+    nb = nbformat.read(target, as_version=4)
+    nb.metadata["language_info"] = {"name": "python", "stale": True}
+    nbformat.write(nb, target)
+    code, out = _run(sol, ex)
+    assert code == 0 and "refreshed: exercises/p1.ipynb" in out
+    assert "stale" not in nbformat.read(target, as_version=4).metadata["language_info"]
+    nb = nbformat.read(target, as_version=4)
+    nb.metadata["language_info"] = {"name": "python", "stale": True}
+    nb.cells[2].outputs = [nbformat.v4.new_output("stream", text="hello\n")]
+    nbformat.write(nb, target)
+    code, out = _run(sol, ex)
+    assert code == 0 and "refreshed" not in out
+    assert nbformat.read(target, as_version=4).metadata["language_info"]["stale"] is True

@@ -170,9 +170,26 @@ def build_exercise(source: Path):
     kernelspec = nb.metadata.get("kernelspec") or {"name": "python3", "language": "python",
                                                    "display_name": "Python 3 (ipykernel)"}
     out.metadata = {"kernelspec": dict(kernelspec),
-                    "language_info": {"name": "python"},
+                    "language_info": _language_info(source, nbformat),
                     "costlib": {"exercise": qid, "generated_from": f"solutions/{source.name}"}}
     return out
+
+
+def _language_info(source: Path, nbformat) -> dict:
+    """The executed solution's full language_info (the kernel would fill in the same, so JupyterLab does
+    not mark a fresh exercise modified); {"name": "python"} if the solution was never executed."""
+    executed = source.parent.parent / f"{source.stem}.ipynb"
+    if executed.exists():
+        info = nbformat.read(executed, as_version=4).metadata.get("language_info")
+        if info:
+            return dict(info)
+    return {"name": "python"}
+
+
+def _has_outputs(notebook_text: str) -> bool:
+    """Whether any code cell of a notebook (JSON text) has outputs, i.e. someone has run it."""
+    cells = json.loads(notebook_text).get("cells", [])
+    return any(c.get("outputs") for c in cells if c.get("cell_type") == "code")
 
 
 def _notebook_text(nb) -> str:
@@ -337,9 +354,13 @@ def generate(solutions: Path, exercises: Path, *, force: bool = False, check: bo
         if have is None:
             action = "created"
         elif have == new_hash:
-            # same cells as we would write (outputs or metadata may differ): leave it alone
+            # same cells as we would write: leave the learner's outputs alone, but refresh the
+            # metadata of a notebook nobody has run (e.g. a newer generator's language_info)
             record[p.name] = {"from": p.source, "sha256": new_hash}
-            continue
+            old_text = target.read_text(encoding="utf-8")
+            if not p.is_notebook or old_text == p.text or _has_outputs(old_text):
+                continue
+            action = "refreshed"
         elif have == recorded:
             action = "updated"
         elif force:

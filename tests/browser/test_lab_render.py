@@ -26,10 +26,8 @@ pytestmark = pytest.mark.browser
 
 FOLDERS = ("notebooks", "solutions", "exercises", "app")
 NOTEBOOKS = sorted(f"{d}/{p.name}" for d in FOLDERS for p in (bk.ROOT / d).glob("*.ipynb"))
-# The exercise generator (costlib/exercises.py) writes language_info = {"name": "python"}; the
-# kernel then fills it in and JupyterLab marks the notebook modified. Fix proposed in the report
-# of issue #17 (copy the solution's language_info); strict, so the fix makes this test fail.
-GENERATED = pytest.mark.xfail(strict=True, reason="costlib/exercises.py writes a partial language_info")
+# Generated exercises carry their solution's full language_info (costlib/teaching/exercises.py), so
+# the kernel has nothing to fill in and JupyterLab does not mark them modified.
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 
 
@@ -156,7 +154,7 @@ def test_the_checks_catch_dollar_math_and_a_modified_notebook(lab_page, lab, ser
 # It runs before the math check, on notebooks opened for the first time in this JupyterLab: a
 # notebook reopened after its kernel was shut down while starting can come back modified.
 OPENED_WITH_KERNEL = [p for p in NOTEBOOKS if p.startswith(("notebooks/", "app/"))] + \
-    ["solutions/p1.ipynb", pytest.param("exercises/p1.ipynb", marks=GENERATED)]
+    ["solutions/p1.ipynb", "exercises/p1.ipynb"]
 
 
 @pytest.mark.parametrize("path", OPENED_WITH_KERNEL)
