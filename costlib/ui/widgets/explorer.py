@@ -28,8 +28,10 @@ class Explorer:
     Each redraw starts from an empty figure (matplotlib's public API) and is saved as a PNG at
     ``PIXEL_DENSITY`` pixels per CSS pixel. Changes from the page are coalesced: when idle a change
     redraws at once; changes that arrive while a redraw runs (or within ``COOLDOWN_S`` after it) only
-    mark the figure stale, and one follow-up redraw shows the latest values. Without a running event
-    loop (scripts, tests) every change redraws at once; ``set()`` and ``hold()`` always do.
+    mark the figure stale, and one follow-up redraw shows the latest values. Coalescing happens only for
+    changes sent by the page to a live IPython kernel (see :func:`page_loop`); anywhere else (scripts,
+    tests, a cell setting a value, a foreign asyncio loop) every change redraws at once, as do ``set()``
+    and ``hold()``.
     """
 
     def __init__(self, title, controls, compute, *, link=None, figsize=(7.5, 4.3), help_text=None):
@@ -103,10 +105,7 @@ class Explorer:
         self._dirty = True
         if self._drawing or self._follow_up is not None:
             return  # the running redraw's follow-up picks up the latest values
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # no event loop (a script, a test): nothing can pile up
-            loop = None
+        loop = page_loop()
         wait_s = self._last_draw_end + COOLDOWN_S - time.perf_counter()
         if loop is None or wait_s <= 0:
             self.update()
@@ -184,6 +183,30 @@ class Explorer:
 
     def __repr__(self) -> str:
         return f"<Explorer {self.title!r}: {self.message.splitlines()[0] if self.message else ''}>"
+
+
+def page_loop():
+    """The event loop that will run a deferred redraw, or None: redraw now (§30.1).
+
+    Only a change the page sent to a live IPython kernel (a ``comm_msg`` being handled by ipykernel, whose
+    asyncio loop keeps running between messages) may be deferred. A script, pytest, a notebook cell
+    setting a value, or a process running some other asyncio loop (Playwright's sync API, whose loop does
+    not spin between calls) gets None, so the figure is redrawn before the change returns.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # no IPython: a plain script
+        return None
+    kernel = getattr(get_ipython(), "kernel", None)
+    if kernel is None or not hasattr(kernel, "get_parent"):
+        return None
+    parent = kernel.get_parent("shell") or {}
+    if parent.get("header", {}).get("msg_type") != "comm_msg":
+        return None  # a cell (execute_request) or nothing: its code reads the result right after
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 HELP_TEXT = ("Drag a slider or use the arrow keys; to enter an exact value, click the number beside a slider, "
