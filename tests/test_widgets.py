@@ -133,7 +133,10 @@ def test_every_builder_returns_a_displayable_explorer():
         "validation_explorer"}
     ex = widgets.cost_explorer()
     assert isinstance(ex.widget, w.VBox)
-    assert ex.image in ex.widget.children and ex.out in ex.widget.children
+    header, hint, body = ex.widget.children
+    controls, figure = body.children
+    assert figure.children == (ex.image, ex.out)  # the result under the figure, beside the controls
+    assert body.layout.flex_flow == "row wrap"
     assert set(ex.values()) == set(ex.controls)
     for c in ex.controls.values():
         if isinstance(c, (w.FloatSlider, w.IntSlider, w.FloatLogSlider)):
@@ -587,7 +590,7 @@ def test_figure_png_has_twice_the_pixels_of_its_css_width():
     ex = widgets.cost_explorer()
     png = Image.open(io.BytesIO(ex.image.value))
     css_px = 7.5 * explorer.DPI  # the default figure is 7.5 inches wide
-    assert ex.image.layout.width == f"{css_px:.0f}px"
+    assert ex.image.layout.max_width == f"{css_px:.0f}px"
     assert png.format == "PNG" and png.size[0] == pytest.approx(2 * css_px, abs=2)
     assert ex._repr_mimebundle_()["image/png"] == bytes(ex.image.value)
 
@@ -724,7 +727,7 @@ def test_dropdowns_show_catalog_names_and_keep_ids():
     assert ex.controls["model"].value == "llama-3.1-70b" and ex.controls["model"].label == "Llama 3.1 70B"
     assert dict((v, k) for k, v in ex.controls["tier"].options)["on_demand"] == "On-demand"
     tp = widgets.throughput_explorer()
-    assert tp.controls["gpu"].label == get_gpu("H100-SXM").name
+    assert tp.controls["gpu"].label == "H100 SXM" and get_gpu("H100-SXM").name.startswith("NVIDIA H100 SXM")
     sh = widgets.self_host_explorer()
     a = get_api_price("together-llama-3.3-70b")
     assert sh.controls["api"].label == f"{a['provider']} · {a['model']}"
@@ -732,10 +735,36 @@ def test_dropdowns_show_catalog_names_and_keep_ids():
 
 
 def test_counts_and_rates_honest_precision():
+    assert fmt.gpu_name("H100-SXM") == "H100 SXM" and fmt.gpu_name("A100-SXM-40GB") == "A100 SXM 40GB"
     assert fmt.short_count(1e6) == "1.0M" and fmt.short_count(1.78e10) == "17.8B" and fmt.short_count(950) == "950"
     assert fmt.significant(1304.02) == "1,300" and fmt.significant(57.87) == "57.9" and fmt.significant(0) == "0"
     ex = widgets.self_host_explorer(tokens_per_month=1.78e10)
     assert ex.message.startswith("17.8B tokens/month")
+
+
+def _shown_groups(ex):
+    """(heading, descriptions of the controls under it) as the control panel shows them."""
+    panel = ex.widget.children[2].children[0]
+    groups = []
+    for box in panel.children:
+        kids = list(box.children)
+        title = re.sub(r"<[^>]+>", "", kids.pop(0).value) if isinstance(kids[0], w.HTML) else None
+        groups.append((title, [c.description for c in kids]))
+    return groups
+
+
+def test_controls_grouped_deployment_workload_prices():
+    """#17 item 3: the capacity explorer's 18 controls under three headings, each control once."""
+    ex = widgets.capacity_explorer()
+    groups = _shown_groups(ex)
+    assert [t for t, _ in groups] == ["deployment", "workload", "prices"]
+    shown = dict(groups)
+    assert {"model", "GPU", "tensor parallel (TP)", "batch (sequences)"} <= set(shown["deployment"])
+    assert {"users", "sessions per user-day", "peak ÷ average", "context (tokens)"} <= set(shown["workload"])
+    assert shown["prices"] == ["$ per GPU-hour"]
+    assert sorted(d for _, ds in groups for d in ds) == sorted(c.description for c in ex.controls.values())
+    # one group needs no heading
+    assert _shown_groups(widgets.procurement_explorer())[0][0] is None
 
 
 def test_capacity_explorer_says_each_result_once():
@@ -745,3 +774,41 @@ def test_capacity_explorer_says_each_result_once():
     assert ex.out.value.count(html.escape(summary)) == 1
     assert "<table" not in ex.out.value
     assert ex.out.value.count("Output tokens per day") == 1
+
+
+def _chapter_labels_over_lines(ex) -> list[str]:
+    """Chapter labels (text only, arrow excluded) whose box a drawn line passes through, in display pixels."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    FigureCanvasAgg(ex.fig)
+    ex.fig.set_layout_engine("constrained")
+    ex.fig.canvas.draw()
+    renderer = ex.fig.canvas.get_renderer()
+    hits = []
+    for ax in ex.fig.axes:
+        for t in ax.texts:
+            if not t.get_text().startswith("chapter"):
+                continue
+            box = Text.get_window_extent(t, renderer).shrunk(0.98, 0.9)  # the glyphs, not the arrow
+            for line in ax.get_lines():
+                xy = line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
+                pts = np.concatenate([np.linspace(a, b, 40) for a, b in zip(xy[:-1], xy[1:])] or [xy])
+                if box.count_contains(pts[np.isfinite(pts).all(axis=1)]):
+                    hits.append(f"{t.get_text()!r} covers {line.get_label()!r}")
+    return hits
+
+
+@pytest.mark.parametrize("name", sorted(widgets.EXPLORERS))
+def test_chapter_annotations_do_not_cover_lines(name):
+    """#17 item 7: a chapter label never sits on a curve or a reference line of its figure."""
+    assert _chapter_labels_over_lines(widgets.EXPLORERS[name]()) == []
+
+
+@pytest.mark.parametrize("tp", ["1", "2"])
+def test_tour_chapter_label_clear_of_the_usable_line_fit_or_not(tp):
+    """The tour's 140 GB label stays off the usable-memory line whether the weights fit (2 GPUs) or not (1)."""
+    ex = widgets.tour()
+    ex.set(tp=int(tp), weights="bf16")
+    assert any(t.get_text().startswith("chapter §30.3") for t in ex.ax.texts)
+    assert _chapter_labels_over_lines(ex) == []

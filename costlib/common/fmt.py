@@ -11,7 +11,7 @@ import math
 from costlib.common.units import GB
 
 __all__ = ["usd", "usd_short", "count", "SHORT", "SHORT_FROM_10K", "WORDS", "TWO_DECIMALS", "ONE_DECIMAL",
-           "number", "short_count", "significant", "percent", "gigabytes", "milliseconds"]
+           "number", "short_count", "significant", "gpu_name", "percent", "gigabytes", "milliseconds"]
 
 # (at least, divisor, suffix, format of the scaled value), largest first
 SHORT = ((1e12, 1e12, "T", ".3g"), (1e9, 1e9, "B", ".3g"), (1e6, 1e6, "M", ".3g"), (1e3, 1e3, "k", ".3g"))
@@ -86,6 +86,11 @@ def significant(x: float, digits: int = 3) -> str:
     exponent = math.floor(math.log10(abs(x)))
     decimals = max(0, digits - 1 - exponent)
     return f"{round(x, digits - 1 - exponent):,.{decimals}f}"
+
+
+def gpu_name(gpu_id: str) -> str:
+    """A GPU as people name it, from its catalog id: "H100-SXM" -> "H100 SXM", "A100-SXM-40GB" -> "A100 SXM 40GB" (§30.8)."""
+    return gpu_id.replace("-", " ")
 
 
 def percent(fraction: float, spec: str = ".0f") -> str:

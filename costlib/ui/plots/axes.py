@@ -54,12 +54,12 @@ def finite_mask(*arrays, positive=False):
     return m
 
 
-def mark_chapter(ax, x, y, text, *, xytext=(12, 14), ha="left"):
-    """A star on (x, y) with an arrow and a label that starts "chapter §30.x: "."""
+def mark_chapter(ax, x, y, text, *, xytext=(12, 14), ha="left", textcoords="offset points"):
+    """A star on (x, y) with an arrow and a label that starts "chapter §30.x: " (``xytext`` in ``textcoords``)."""
     if not (np.isfinite(x) and np.isfinite(y)):
         return
     ax.plot([x], [y], marker="*", ms=13, color=CHAPTER, mec="white", mew=0.8, ls="none", zorder=6)
-    ax.annotate(text, (x, y), xytext=xytext, textcoords="offset points", ha=ha, fontsize=9,
+    ax.annotate(text, (x, y), xytext=xytext, textcoords=textcoords, ha=ha, fontsize=9,
                 color=CHAPTER, zorder=7,
                 arrowprops={"arrowstyle": "-", "color": CHAPTER, "lw": 0.8, "patchA": None, "shrinkA": 0},
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})

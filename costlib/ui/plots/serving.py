@@ -312,6 +312,7 @@ def memory_use(dep, context=2048, batch=1, mark=True, ax=None):
     f = fit(dep, context=c, batch=b)
     ax = new_axes(ax)
     w, kv, use = f.weight_bytes / 1e9, f.kv_bytes / 1e9, f.usable_bytes / 1e9
+    xmax = max(w + kv, use) * 1.12
     ax.barh(1, w, color=BLUE, height=0.55, label=f"weights {w:,.1f} GB", zorder=3)
     ax.barh(1, kv, left=w, color=ORANGE, height=0.55, label=f"KV cache {kv:,.1f} GB", zorder=3)
     ax.barh(0, use, color=GREEN, height=0.55, label=f"usable {use:,.1f} GB", zorder=3)
@@ -324,13 +325,17 @@ def memory_use(dep, context=2048, batch=1, mark=True, ax=None):
         ax.text(use, 0.5, f" headroom {f.headroom_bytes / 1e9:,.1f} GB", va="center", fontsize=9)
     if mark and dep.model.id == S30_3.model and dep.weights.name in CHAPTER_70B_WEIGHT_GB:
         gb, sec = CHAPTER_70B_WEIGHT_GB[dep.weights.name]
-        mark_chapter(ax, gb, 1.0, f"chapter {sec}: {gb:g} GB of {dep.weights.name} weights",
-                      xytext=(0, -42), ha="center")
-    ax.set_yticks([0, 1], [f"usable on {dep.tp} × {dep.gpu.id}", "needed"])
+        label = f"chapter {sec}: {gb:g} GB of {dep.weights.name} weights"
+        if gb <= use:  # the label ends left of the star, in the gap between the bars, clear of the usable line
+            mark_chapter(ax, gb, 1.0, label, xytext=(-6, -42), ha="right")
+        else:  # the star is right of the usable line: the label, on two lines, starts right of that line
+            mark_chapter(ax, gb, 1.0, label.replace(": ", ":\n", 1), xytext=(use + 0.04 * xmax, 0.5),
+                         textcoords="data", ha="left")
+    ax.set_yticks([0, 1], [f"usable on {dep.tp} × {fmt.gpu_name(dep.gpu.id)}", "needed"])
     ax.set_ylim(-0.5, 2.05)
-    ax.set_xlim(0, max(w + kv, use) * 1.12)
+    ax.set_xlim(0, xmax)
     ax.grid(False, axis="y")
     ax.set_xlabel("replica memory (GB)")  # the categories on y name themselves: no y label
     ax.set_title(f"{dep.label}: weights + KV for {b:,} × {c:,} tokens")
-    ax.legend(loc="lower right", fontsize=9)
+    ax.legend(loc="upper left", fontsize=9)  # above the usable bar's end, clear of the bars
     return ax

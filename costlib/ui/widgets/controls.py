@@ -16,6 +16,7 @@ from costlib.catalog.tables import (
     gpu_ids,
     model_ids,
 )
+from costlib.common import fmt
 
 # The chapter's presets (model, price, starting deployment) live in costlib.ui.widgets.presets, which
 # reads the chapter: the controls themselves stay light enough for the calculator app's kernel.
@@ -71,8 +72,8 @@ def model_options() -> list[tuple[str, str]]:
 
 
 def gpu_options() -> list[tuple[str, str]]:
-    """(catalog name, id) of every GPU, for a dropdown (§30.8)."""
-    return [(get_gpu(g).name, g) for g in gpu_ids()]
+    """(short name, id) of every GPU, for a dropdown: "H100 SXM" shown, "H100-SXM" kept (§30.8)."""
+    return [(fmt.gpu_name(g), g) for g in gpu_ids()]
 
 
 def api_options() -> list[tuple[str, str]]:

@@ -53,12 +53,17 @@ class Explorer:
         self.fig = Figure(figsize=figsize, dpi=DPI)
         with plots.style():
             self.ax = self.fig.add_subplot()
-        self.image = w.Image(format="png", layout=w.Layout(width=f"{round(figsize[0] * DPI)}px"))
-        grid = w.GridBox(list(self.controls.values()),
-                         layout=w.Layout(grid_template_columns="repeat(2, max-content)", grid_gap="2px 18px"))
+        css_width = f"{round(figsize[0] * DPI)}px"
+        self.out.add_class("costlib-result")
+        # the figure shrinks a little rather than wrap under the controls; the PNG has pixels to spare
+        self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width=css_width))
+        figure = w.VBox([self.image, self.out], layout=w.Layout(flex="1 1 440px", min_width="0",
+                                                                max_width=css_width))
         header = w.HTML(f"<b>{html.escape(title)}</b>")
         hint = w.HTML(f'<span style="color:#555;font-size:12px">{html.escape(help_text or HELP_TEXT)}</span>')
-        self.widget = w.VBox([header, hint, grid, self.out, self.image])
+        body = w.HBox([control_panel(self.controls), figure],
+                      layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
+        self.widget = w.VBox([header, hint, body])
         for name, c in self.controls.items():
             c.observe(lambda change, name=name: self._changed(name, change["new"]), names="value")
         self.update()
@@ -185,6 +190,25 @@ class Explorer:
         return f"<Explorer {self.title!r}: {self.message.splitlines()[0] if self.message else ''}>"
 
 
+def control_panel(controls: dict):
+    """The controls in one column, grouped under small headings (deployment, workload, prices, view) (§30.1)."""
+    groups = group_controls(controls)
+    boxes = []
+    for title, members in groups:
+        heading = [w.HTML(f'<div style="{_HEADING}">{html.escape(title)}</div>')] if len(groups) > 1 else []
+        boxes.append(w.VBox(heading + members))
+    return w.VBox(boxes, layout=w.Layout(flex="0 0 auto", margin="0 18px 0 0"))
+
+
+def group_controls(controls: dict) -> list[tuple[str, list]]:
+    """(group title, its controls in their order) for the non-empty groups, in GROUPS order (§30.1)."""
+    found = {title: [] for title, _ in GROUPS}
+    for name, c in controls.items():
+        title = next((t for t, names in GROUPS if name in names), WORKLOAD)
+        found[title].append(c)
+    return [(title, found[title]) for title, _ in GROUPS if found[title]]
+
+
 def page_loop():
     """The event loop that will run a deferred redraw, or None: redraw now (§30.1).
 
@@ -208,6 +232,18 @@ def page_loop():
     except RuntimeError:
         return None
 
+
+WORKLOAD = "workload"  # the group of any control not named below
+GROUPS = (  # (title, control names): what runs where, what it serves, what it costs, what to show
+    ("deployment", frozenset({"model", "gpu", "weights", "kv", "tp", "gpus_per_replica", "gpus", "batch", "mode",
+                              "throughput", "tokens_per_s", "tokens_per_s_per_gpu", "prefill_tokens_per_s_per_gpu",
+                              "mbu", "mfu", "profile", "alpha", "k", "draft_cost"})),
+    (WORKLOAD, frozenset()),
+    ("prices", frozenset({"usd_per_hour", "usd_per_gpu_hour", "on_demand_usd_per_hour", "tier", "purchase_usd",
+                          "years", "power_w", "pue", "usd_per_kwh", "ops_overhead", "api"})),
+    ("view", frozenset({"figure", "section", "verdict", "claim"})),
+)
+_HEADING = "font-size:12px;font-weight:600;color:#555;margin:4px 0 0 2px;text-transform:uppercase;letter-spacing:.04em"
 
 HELP_TEXT = ("Drag a slider or use the arrow keys; to enter an exact value, click the number beside a slider, "
              "type it and press Enter.")
