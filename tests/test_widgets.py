@@ -700,6 +700,29 @@ def test_slow_changes_from_the_page_each_draw(monkeypatch):
     assert _burst(ex, "tokens_per_s", [1100, 1200, 1300], gap_s=0.4) == [1100, 1200, 1300]
 
 
+def _all_explorers():
+    from costlib.ui import app
+    from costlib.ui import lever_widgets as lw
+
+    return [*widgets.EXPLORERS.values(), lw.prefix_lever, lw.speculative_lever, lw.energy_lever,
+            lw.tornado_lever, app.calculator_app, widgets.load_explorer, widgets.slo_explorer]
+
+
+def test_every_slider_starts_on_its_step_grid():
+    """A live slider snaps an off-grid start to its grid in the page and sends the snapped value back,
+    so the page would silently change the starting point (seen: MBU 0.725 became 0.73)."""
+    off = []
+    for build in _all_explorers():
+        ex = build()
+        for name, c in ex.controls.items():
+            if isinstance(c, (w.FloatSlider, w.IntSlider, w.FloatLogSlider)):
+                x = math.log10(c.value) if isinstance(c, w.FloatLogSlider) else c.value
+                k = (x - c.min) / c.step
+                if abs(k - round(k)) > 1e-6:
+                    off.append(f"{ex.title}: {name}={c.value} (min {c.min}, step {c.step})")
+    assert off == []
+
+
 def test_the_help_line_says_values_can_be_typed():
     ex = widgets.tour()
     assert "type" in ex.widget.children[1].value and "Enter" in ex.widget.children[1].value
@@ -793,7 +816,7 @@ def _chapter_labels_over_lines(ex) -> list[str]:
             box = Text.get_window_extent(t, renderer).shrunk(0.98, 0.9)  # the glyphs, not the arrow
             for line in ax.get_lines():
                 xy = line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
-                pts = np.concatenate([np.linspace(a, b, 40) for a, b in zip(xy[:-1], xy[1:])] or [xy])
+                pts = np.concatenate([np.linspace(a, b, 40) for a, b in zip(xy[:-1], xy[1:], strict=True)] or [xy])
                 if box.count_contains(pts[np.isfinite(pts).all(axis=1)]):
                     hits.append(f"{t.get_text()!r} covers {line.get_label()!r}")
     return hits

@@ -185,3 +185,27 @@ def test_utilization_explorer(page, lab):
     expect(out).to_contain_text("does not fit", timeout=wk.UPDATE_TIMEOUT_MS)
     assert int(wk.readout(box, "batch (sequences)")) > mb
     finish(page, "03", box)
+
+
+def test_capacity_explorer_fits_one_screen(page, lab):
+    """#17 item 3: at 1440x900 the tallest explorer (18 controls) shows every control and its figure at
+    once, the figure beside the controls, and a slider moved there changes the result in view."""
+    page.set_viewport_size({"width": 1440, "height": 900})
+    open_and_run(page, lab, "notebooks/08_capacity_rubric.ipynb")
+    box = wk.explorer(page, "Capacity planning rubric (§30.10)")
+    box.evaluate("(el) => el.scrollIntoView({block: 'start'})")
+    image = box.locator(".widget-image").first
+    controls = box.locator(".widget-slider, .widget-dropdown")
+    assert controls.count() == 18
+    boxes = [controls.nth(i).bounding_box() for i in range(controls.count())] + [image.bounding_box()]
+    assert all(b["y"] >= 0 and b["y"] + b["height"] <= 900 for b in boxes), \
+        f"not all in view: bottoms {[round(b['y'] + b['height']) for b in boxes]}"
+    assert boxes[-1]["x"] > max(b["x"] + b["width"] for b in boxes[:-1]) - 1  # figure to the right
+    height = box.bounding_box()["height"]
+    assert height <= 900, f"the explorer is {height:.0f} px tall"
+    out = wk.output(box)
+    before = out.inner_text()
+    wk.nudge(box, "headroom")
+    expect(out).not_to_have_text(before, timeout=wk.UPDATE_TIMEOUT_MS)
+    bk.save_screenshot(page, "lab_08_capacity_one_screen")
+    finish(page, "08", box)

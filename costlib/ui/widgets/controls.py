@@ -33,14 +33,23 @@ def _widen(value, lo, hi):
     return min(lo, value), max(hi, value)
 
 
+def _on_grid(value, lo, step):
+    """The lowest minimum >= ``lo`` whose grid (minimum + k × step) holds ``value``: a live slider in the
+    page snaps an off-grid start (0.725 on a 0.01 grid from 0.05) and sends the snapped value back (§30.1)."""
+    k = math.floor((value - lo) / step + 1e-9)
+    return round(value - k * step, 12) if k >= 0 else lo
+
+
 def float_slider(description, value, lo, hi, step, fmt=".2f"):
     lo, hi = _widen(float(value), lo, hi)
+    lo = _on_grid(float(value), lo, step)
     return w.FloatSlider(value=value, min=lo, max=hi, step=step, description=description, readout_format=fmt,
                          continuous_update=True, style=_STYLE, layout=w.Layout(**_LAYOUT))
 
 
 def int_slider(description, value, lo, hi, step=1):
     lo, hi = _widen(int(value), lo, hi)
+    lo = int(_on_grid(int(value), lo, step))
     return w.IntSlider(value=int(value), min=lo, max=hi, step=step, description=description,
                        continuous_update=True, style=_STYLE, layout=w.Layout(**_LAYOUT))
 
@@ -48,6 +57,7 @@ def int_slider(description, value, lo, hi, step=1):
 def log_slider(description, value, lo_exp, hi_exp, step=0.05, fmt=".3s"):
     e = math.log10(float(value)) if value > 0 else lo_exp
     lo_exp, hi_exp = _widen(math.floor(e), lo_exp, hi_exp)
+    lo_exp = _on_grid(e, lo_exp, step)
     return w.FloatLogSlider(value=value, base=10, min=lo_exp, max=hi_exp, step=step, description=description,
                             readout_format=fmt, continuous_update=True, style=_STYLE,
                             layout=w.Layout(**_LAYOUT))
