@@ -26,7 +26,7 @@ TP_OPTIONS = (1, 2, 4, 8)
 # ---------------------------------------------------------------- controls
 
 _STYLE = {"description_width": "150px"}
-_LAYOUT = {"width": "370px"}
+_LAYOUT = {"width": "430px"}  # a slider about 200 px wide beside its 150 px label and the readout
 
 
 def _widen(value, lo, hi):
