@@ -137,6 +137,8 @@ def test_every_builder_returns_a_displayable_explorer():
     controls, figure = body.children
     assert figure.children == (ex.image, ex.out)  # the result under the figure, beside the controls
     assert body.layout.flex_flow == "row wrap"
+    # a long result (the hardware explorer's table) scrolls instead of making the explorer taller
+    assert ex.out.layout.max_height.endswith("px") and ex.out.layout.overflow == "auto"
     assert set(ex.values()) == set(ex.controls)
     for c in ex.controls.values():
         if isinstance(c, (w.FloatSlider, w.IntSlider, w.FloatLogSlider)):

@@ -144,8 +144,7 @@ def test_throughput_explorer(page, lab):
     expect(out).to_contain_text(f"step {s.step_time_s * 1e3:.2f} ms", timeout=wk.UPDATE_TIMEOUT_MS)
     expect(out).to_contain_text(f"{s.tokens_per_s:,.0f} tokens/s for the replica")
     assert wk.readout(box, "batch (sequences)") == "9"
-    box.scroll_into_view_if_needed()
-    page.locator(f"{NB} .jp-CodeCell .jp-InputArea", has_text="widgets.throughput_explorer()").scroll_into_view_if_needed()
+    box.evaluate("(el) => el.scrollIntoView({block: 'start'})")  # controls and figure side by side
     bk.save_screenshot(page, "lab_02_throughput", readme_name="lab_throughput.png")
 
     # impossible: bf16 weights of a 70B model on a single H100

@@ -15,6 +15,7 @@ from costlib.ui import plots
 
 DPI = 90  # CSS pixels per inch of figure: the layout (the image's width on the page)
 PIXEL_DENSITY = 2  # the PNG has this many pixels per CSS pixel, so figures stay crisp on HiDPI screens
+RESULT_MAX_HEIGHT_PX = 300  # the text under the figure scrolls beyond this
 COOLDOWN_S = 0.02  # after a redraw, changes within this long are gathered into one follow-up redraw
 
 
@@ -49,7 +50,8 @@ class Explorer:
         self.redraws = 0  # how many times the figure was drawn
         self.message = ""
         self.ok = True
-        self.out = w.HTML(layout=w.Layout(margin="4px 0"))
+        # long results (the hardware table) scroll inside the explorer, so it stays one screen tall
+        self.out = w.HTML(layout=w.Layout(margin="4px 0", max_height=f"{RESULT_MAX_HEIGHT_PX}px", overflow="auto"))
         self.fig = Figure(figsize=figsize, dpi=DPI)
         with plots.style():
             self.ax = self.fig.add_subplot()
@@ -57,7 +59,7 @@ class Explorer:
         self.out.add_class("costlib-result")
         # the figure shrinks a little rather than wrap under the controls; the PNG has pixels to spare
         self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width=css_width))
-        figure = w.VBox([self.image, self.out], layout=w.Layout(flex="1 1 440px", min_width="0",
+        figure = w.VBox([self.image, self.out], layout=w.Layout(flex="1 1 360px", min_width="0",
                                                                 max_width=css_width))
         header = w.HTML(f"<b>{html.escape(title)}</b>")
         hint = w.HTML(f'<span style="color:#555;font-size:12px">{html.escape(help_text or HELP_TEXT)}</span>')
