@@ -381,33 +381,6 @@ def test_a_tornado_needs_a_base_case_with_a_price(cli):
     assert code == 0 and "swing" in out and "sensitivity_ranges.csv" in out
 
 
-@pytest.mark.parametrize("name,key,values", [
-    ("prefix_lever", "hit_rate", [0.1, 0.9, 0.0]), ("speculative_lever", "alpha", [0.5, 0.9]),
-    ("energy_lever", "reasoning_output", [1000, 16000]), ("tornado_lever", "utilization", [0.4, 0.9]),
-    ("tornado_lever", "tp", [1, 8]),
-])
-def test_lever_explorers_redraw_like_a_fresh_draw(name, key, values):
-    """Retained redraws (costlib.ui.retained) of each lever explorer match a redraw from empty axes, pixel for pixel."""
-    import io
-
-    from PIL import Image
-
-    from costlib.ui import lever_widgets as lw
-
-    def pixels(ex):
-        return np.asarray(Image.open(io.BytesIO(ex.image.value)).convert("RGB"))
-
-    a, b = getattr(lw, name)(), getattr(lw, name)()
-    for val in values:
-        a.controls[key].value = val
-        b._scene.forget()
-        b._layers.invalidate()
-        b.controls[key].value = val
-        assert a.message == b.message
-        pa, pb = pixels(a), pixels(b)
-        assert pa.shape == pb.shape and not (pa != pb).any(), f"{name} {key}={val}: differs from a fresh draw"
-
-
 # ---------------------------------------------------------------- the drills d15-d17
 
 def test_d15_blended_prompt_price_by_hand():

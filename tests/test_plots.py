@@ -100,10 +100,13 @@ def problems(ax) -> list[str]:
     return out
 
 
-def assert_good_axes(ax, legend=True):
+def assert_good_axes(ax, legend=True, categories_on_y=False):
     assert isinstance(ax, matplotlib.axes.Axes)
     assert ax.get_xlabel() and UNIT.search(ax.get_xlabel()), f"x label without unit: {ax.get_xlabel()!r}"
-    assert ax.get_ylabel() and UNIT.search(ax.get_ylabel()), f"y label without unit: {ax.get_ylabel()!r}"
+    if categories_on_y:  # named tick labels, no unit: a unit label there would be wrong (#17 item 7)
+        assert not UNIT.search(ax.get_ylabel()) and all(t.get_text() for t in ax.get_yticklabels())
+    else:
+        assert ax.get_ylabel() and UNIT.search(ax.get_ylabel()), f"y label without unit: {ax.get_ylabel()!r}"
     if legend:
         assert ax.get_legend() is not None and len(ax.get_legend().get_texts()) >= 1
     assert problems(ax) == []
@@ -113,7 +116,7 @@ def chapter_marks(ax) -> list[str]:
     texts = [t.get_text() for t in ax.texts]
     if ax.get_legend() is not None:
         texts += [t.get_text() for t in ax.get_legend().get_texts()]
-    return [t for t in texts if t.startswith("chapter §30.")]
+    return [" ".join(t.split()) for t in texts if t.startswith("chapter §30.")]  # a label may wrap
 
 
 @pytest.fixture(autouse=True)
@@ -427,10 +430,33 @@ def test_capacity_waterfall_chapter_rubric():
 def test_memory_use_shows_the_shortfall_and_the_chapter_weight_size():
     dep = cl.deployment("llama-3.1-70b", "H100-SXM", 1, "bf16")
     ax = plots.memory_use(dep, 2048, 1)
-    assert_good_axes(ax)
+    assert_good_axes(ax, categories_on_y=True)
     short = (2 * N70 + 2048 * KV70 - USABLE_H100) / 1e9
     assert any(t.get_text() == f"does not fit: short by {short:,.1f} GB" for t in ax.texts)
     assert chapter_marks(ax) == ["chapter §30.3: 140 GB of bf16 weights"]
     widths = sorted(p.get_width() for p in ax.patches if p.get_width() > 1)
     assert widths[-1] == pytest.approx(2 * N70 / 1e9)
     assert any(w == pytest.approx(USABLE_H100 / 1e9) for w in widths)
+
+
+def test_memory_figure_labels_the_axis_that_holds_gigabytes():
+    """#17 item 7: the tour's bars run along x in GB; the y axis holds categories, not GB."""
+    from matplotlib.figure import Figure
+
+    from costlib.catalog.deployment import deployment
+    from costlib.ui import plots as p
+
+    ax = Figure().add_subplot()
+    with p.style():
+        p.memory_use(deployment("llama-3.1-70b", "H100-SXM", 2, "fp8"), 2048, 8, ax=ax)
+    assert "GB" in ax.get_xlabel() and "GB" not in ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_yticklabels()][1] == "needed"
+
+
+def test_legends_and_labels_are_at_least_9_pt():
+    import matplotlib
+
+    from costlib.ui import plots as p
+
+    with p.style():
+        assert matplotlib.rcParams["legend.fontsize"] >= 9 and matplotlib.rcParams["axes.labelsize"] >= 9

@@ -6,6 +6,7 @@ fires the same observers a slider does.
 """
 from __future__ import annotations
 
+import html
 import math
 import re
 
@@ -17,6 +18,7 @@ import ipywidgets as w  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from costlib.common import fmt  # noqa: E402
 from costlib.ui import widgets  # noqa: E402
 
 # ---------------------------------------------------------------- hand-derived facts
@@ -163,11 +165,16 @@ def test_every_builder_returns_a_displayable_explorer():
         "validation_explorer"}
     ex = widgets.cost_explorer()
     assert isinstance(ex.widget, w.VBox)
-    assert ex.image in ex.widget.children and ex.out in ex.widget.children
+    header, hint, body = ex.widget.children
+    controls, figure = body.children
+    assert figure.children == (ex.image, ex.out)  # the result under the figure, beside the controls
+    assert body.layout.flex_flow == "row wrap"
+    # a long result (the hardware explorer's table) scrolls instead of making the explorer taller
+    assert ex.out.layout.max_height.endswith("px") and ex.out.layout.overflow == "auto"
     assert set(ex.values()) == set(ex.controls)
     for c in ex.controls.values():
         if isinstance(c, (w.FloatSlider, w.IntSlider, w.FloatLogSlider)):
-            assert c.continuous_update is False
+            assert c.continuous_update is True and c.readout  # live, and the value can be typed
     bundle = ex._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["text/plain"].endswith(ex.message)  # readable where widgets cannot render
@@ -246,14 +253,14 @@ def test_cost_explorer_chapter_worked_example(u, expected):
 def test_procurement_tiers_and_owned_gpu():
     ex = widgets.procurement_explorer()
     od = (3.00 + 4.50) / 2  # chapter §30.2: H100 on demand $3.00-4.50/hour
-    assert money(ex.message, "reserved:") == round(od * 0.5, 2)
+    assert money(ex.message, "Reserved:") == round(od * 0.5, 2)
     capex = 35_000 / (3 * 8760)
     power = 0.700 * 1.3 * 0.10
     owned = (capex + power) * 1.15
     assert money(ex.message, "owned:") == round(capex, 2)
     assert f"= ${owned:.2f} per GPU-hour" in ex.message
     ex.controls["tier"].value = "spot"
-    assert money(ex.message, "spot:") == round(od * 0.25, 2)
+    assert money(ex.message, "Spot:") == round(od * 0.25, 2)
     ex.controls["years"].value = 6.0
     assert f"= ${(35_000 / (6 * 8760) + power) * 1.15:.2f} per GPU-hour" in ex.message
 
@@ -412,7 +419,7 @@ def test_hardware_explorer_h100_row_by_hand():
     tps = e.output_tokens_per_s.mid
     od = (3.00 + 4.50) / 2
     assert not runs[1].fits and tp > 2  # two GPUs hold the weights but starve the KV cache
-    line = f"H100-SXM: TP={tp}, batch {e.batch}, {tps / tp:,.0f} tokens/s per GPU, ${usd_per_m(tp * od, tps):.2f}/M"
+    line = f"H100-SXM: TP={tp}, batch {e.batch}, {fmt.significant(tps / tp)} tokens/s per GPU, ${usd_per_m(tp * od, tps):.2f}/M"
     assert line in ex.message
     assert "<table" in ex.out.value
     ex.controls["model"].value = "llama-3.1-405b"
@@ -459,7 +466,7 @@ def test_capacity_prompt_tokens_and_derived_throughput():
     assert ex.controls["model"].layout.display is None and ex.controls["tokens_per_s_per_gpu"].layout.display == "none"
     per_gpu = decode_rate("fp8", 2, 64) / 2
     replicas = math.ceil(round(dec_gpus * 1000 / per_gpu * 1.3 / 2, 9))
-    assert f"→ {2 * replicas} GPUs" in ex.message and f"{per_gpu:,.0f} tokens/s per GPU" in ex.message
+    assert f"→ {2 * replicas} GPUs" in ex.message and f"{fmt.significant(per_gpu)} tokens/s per GPU" in ex.message
     ex.controls["weights"].value = "bf16"  # 64 sequences do not fit next to bf16 weights on 2 GPUs
     assert not ex.ok and ex.message.startswith("does not fit")
 
@@ -495,6 +502,7 @@ def test_every_deployment_option_in_the_throughput_explorer():
     for key in ("model", "gpu", "weights", "kv", "tp"):
         start = ex.controls[key].value
         for opt in ex.controls[key].options:
+            opt = opt[1] if isinstance(opt, tuple) else opt  # (label, id) pairs: the value is the id
             ex.controls[key].value = opt
             assert_sane(ex, f"throughput {key}={opt}")
         ex.controls[key].value = start
@@ -631,44 +639,153 @@ def test_new_explorers_every_control_extreme(builder):
             c.value = start
 
 
-def test_text_caching_canvas_draws_what_stock_agg_draws():
-    """The explorers' canvas reuses glyph bitmaps (positions to 1/4 px): the image must match stock Agg's."""
+def test_figure_png_has_twice_the_pixels_of_its_css_width():
+    """HiDPI: the PNG is drawn at 2 pixels per CSS pixel; the image keeps the figure's CSS width."""
     import io
 
     from PIL import Image
 
-    ex = widgets.throughput_explorer()
-    fast = np.asarray(Image.open(io.BytesIO(ex.image.value)).convert("L"), dtype=int)
-    cls = widgets.canvas.ExplorerCanvas._renderer_class
-    try:
-        widgets.canvas.ExplorerCanvas._renderer_class = None
-        ex.fig.canvas._lastKey = None  # a fresh stock renderer
-        ex.update()
-    finally:
-        widgets.canvas.ExplorerCanvas._renderer_class = cls
-    stock = np.asarray(Image.open(io.BytesIO(ex.image.value)).convert("L"), dtype=int)
-    assert fast.shape == stock.shape
-    differ = np.abs(fast - stock) > 64  # more than a quarter of the grey range
-    assert differ.mean() < 0.002, f"{differ.sum()} pixels differ"
-    assert (fast < 128).sum() == pytest.approx((stock < 128).sum(), rel=0.02)  # same amount of ink
-
-
-def test_png_encoder_round_trips_the_canvas_pixels():
-    """The explorers' own PNG writer: PIL must decode it to exactly the canvas's RGB pixels."""
-    import io
-
-    from PIL import Image
+    from costlib.ui.widgets import explorer
 
     ex = widgets.cost_explorer()
-    canvas = np.asarray(ex.fig.canvas.buffer_rgba())[:, :, :3]
     png = Image.open(io.BytesIO(ex.image.value))
-    png.load()
-    assert png.format == "PNG" and png.mode == "RGB"
-    assert np.array_equal(np.asarray(png), canvas)
-    odd = np.zeros((3, 5, 4), np.uint8)
-    odd[1, 2] = (10, 200, 30, 255)
-    back = np.asarray(Image.open(io.BytesIO(widgets.canvas.png_rgb(odd))))
-    assert back.shape == (3, 5, 3) and tuple(back[1, 2]) == (10, 200, 30) and back.sum() == 240
+    css_px = 7.5 * explorer.DPI  # the default figure is 7.5 inches wide
+    assert ex.image.layout.max_width == f"{css_px:.0f}px"
+    assert png.format == "PNG" and png.size[0] == pytest.approx(2 * css_px, abs=2)
+    assert ex._repr_mimebundle_()["image/png"] == bytes(ex.image.value)
+
+
+def test_sliders_update_while_dragging():
+    ex = widgets.capacity_explorer()
+    sliders = [c for c in ex.controls.values() if hasattr(c, "continuous_update")]
+    assert sliders and all(c.continuous_update for c in sliders)
+
+
+class _Kernel:
+    """Stands in for ipykernel's kernel: ``get_parent`` says which message is being handled."""
+
+    def __init__(self, msg_type):
+        self.msg_type = msg_type
+
+    def get_parent(self, channel=None):
+        return {"header": {"msg_type": self.msg_type}}
+
+
+def _in_kernel(monkeypatch, msg_type):
+    import types
+
+    import IPython
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: types.SimpleNamespace(kernel=_Kernel(msg_type)))
+
+
+def _burst(ex, key, values, gap_s=0.0, settle_s=0.5):
+    """Set ``values`` one after another inside a running asyncio loop that spins between changes (as a
+    kernel's loop does between messages); return the values each redraw showed, once all has settled."""
+    import asyncio
+
+    drawn, compute = [], ex._compute
+
+    def recording(values_now, ax):
+        drawn.append(values_now[key])
+        return compute(values_now, ax)
+
+    ex._compute = recording
+
+    async def run():
+        await asyncio.sleep(0.1)  # the explorer is idle when the burst starts
+        for v in values:
+            ex.controls[key].value = v
+            await asyncio.sleep(gap_s)  # 0: the loop runs once, the follow-up is not due yet
+        await asyncio.sleep(settle_s)  # any follow-up redraw is due long before this
+
+    asyncio.run(run())
+    return drawn
+
+
+def test_page_loop_only_inside_a_kernel_handling_a_page_change(monkeypatch):
+    """Deferral needs a live kernel whose loop keeps running: a comm_msg being handled. Not a cell
+    (execute_request), not a process without a kernel, not outside a running loop."""
+    import asyncio
+
+    from costlib.ui.widgets.explorer import page_loop
+
+    async def inside():
+        return page_loop(), asyncio.get_running_loop()
+
+    assert page_loop() is None  # pytest: no IPython kernel
+    assert asyncio.run(inside())[0] is None  # a foreign asyncio loop (e.g. Playwright's), no kernel
+    _in_kernel(monkeypatch, "execute_request")
+    assert asyncio.run(inside())[0] is None  # a cell: it reads the result right after setting a value
+    _in_kernel(monkeypatch, "comm_msg")
+    got, loop = asyncio.run(inside())
+    assert got is loop
+    assert page_loop() is None  # no running loop: nothing would run a follow-up
+
+
+def test_changes_inside_a_foreign_asyncio_loop_redraw_at_once():
+    """The bug that reverted branch 'live': with some asyncio loop running but no kernel (Playwright's sync
+    API in the test process), every change must be drawn before it returns."""
+    import asyncio
+
+    ex = widgets.cost_explorer()
+
+    async def run():
+        seen = []
+        for v in (1100, 1200, 1300):
+            before = ex.redraws
+            ex.controls["tokens_per_s"].value = v
+            seen.append((ex.redraws - before, f"{v:,} tokens/s" in ex.message))
+        return seen
+
+    assert asyncio.run(run()) == [(1, True)] * 3
+    assert ex.message == widgets.cost_explorer(tokens_per_s=1300).message
+
+
+def test_a_burst_from_the_page_draws_the_first_and_the_latest_only(monkeypatch):
+    """#17 item 2: ten quick changes sent by the page draw the first at once and then only the latest
+    value, once: the eight in between are dropped, never queued."""
+    ex = widgets.cost_explorer()
+    _in_kernel(monkeypatch, "comm_msg")
+    values = [1000 + 100 * i for i in range(1, 11)]
+    drawn = _burst(ex, "tokens_per_s", values)
+    assert drawn == [values[0], values[-1]]
+    assert ex.message == widgets.cost_explorer(tokens_per_s=values[-1]).message
+
+
+def test_slow_changes_from_the_page_each_draw(monkeypatch):
+    """The coalescing can fail: changes spaced wider than a redraw are each drawn."""
+    ex = widgets.cost_explorer()
+    _in_kernel(monkeypatch, "comm_msg")
+    assert _burst(ex, "tokens_per_s", [1100, 1200, 1300], gap_s=0.4) == [1100, 1200, 1300]
+
+
+def _all_explorers():
+    from costlib.ui import app
+    from costlib.ui import lever_widgets as lw
+
+    return [*widgets.EXPLORERS.values(), lw.prefix_lever, lw.speculative_lever, lw.energy_lever,
+            lw.tornado_lever, app.calculator_app, widgets.load_explorer, widgets.slo_explorer]
+
+
+def test_every_slider_starts_on_its_step_grid():
+    """A live slider snaps an off-grid start to its grid in the page and sends the snapped value back,
+    so the page would silently change the starting point (seen: MBU 0.725 became 0.73)."""
+    off = []
+    for build in _all_explorers():
+        ex = build()
+        for name, c in ex.controls.items():
+            if isinstance(c, (w.FloatSlider, w.IntSlider, w.FloatLogSlider)):
+                x = math.log10(c.value) if isinstance(c, w.FloatLogSlider) else c.value
+                k = (x - c.min) / c.step
+                if abs(k - round(k)) > 1e-6:
+                    off.append(f"{ex.title}: {name}={c.value} (min {c.min}, step {c.step})")
+    assert off == []
+
+
+def test_the_help_line_says_values_can_be_typed():
+    ex = widgets.tour()
+    assert "type" in ex.widget.children[1].value and "Enter" in ex.widget.children[1].value
 
 
 def test_hardware_explorer_prices_follow_the_tier_after_caching():
@@ -681,3 +798,100 @@ def test_hardware_explorer_prices_follow_the_tier_after_caching():
     assert "nan" not in ex.out.value.lower()
     ex.controls["tier"].value = "on_demand"
     assert "$3.75/GPU-hour" in ex.message
+
+
+def test_dropdowns_show_catalog_names_and_keep_ids():
+    """#17 item 4: people read "Llama 3.1 70B" and "On-demand"; the explorers still compute with ids."""
+    from costlib.catalog.tables import get_api_price, get_gpu, get_model
+
+    ex = widgets.hardware_explorer()
+    labels = dict((v, k) for k, v in ex.controls["model"].options)
+    assert labels["llama-3.1-70b"] == get_model("llama-3.1-70b").name == "Llama 3.1 70B"
+    assert ex.controls["model"].value == "llama-3.1-70b" and ex.controls["model"].label == "Llama 3.1 70B"
+    assert dict((v, k) for k, v in ex.controls["tier"].options)["on_demand"] == "On-demand"
+    tp = widgets.throughput_explorer()
+    assert tp.controls["gpu"].label == "H100 SXM" and get_gpu("H100-SXM").name.startswith("NVIDIA H100 SXM")
+    sh = widgets.self_host_explorer()
+    a = get_api_price("together-llama-3.3-70b")
+    assert sh.controls["api"].label == f"{a['provider']} · {a['model']}"
+    assert sh.controls["api"].label.startswith("Together AI · Llama 3.3 70B")
+
+
+def test_counts_and_rates_honest_precision():
+    assert fmt.gpu_name("H100-SXM") == "H100 SXM" and fmt.gpu_name("A100-SXM-40GB") == "A100 SXM 40GB"
+    assert fmt.short_count(1e6) == "1.0M" and fmt.short_count(1.78e10) == "17.8B" and fmt.short_count(950) == "950"
+    assert fmt.significant(1304.02) == "1,300" and fmt.significant(57.87) == "57.9" and fmt.significant(0) == "0"
+    ex = widgets.self_host_explorer(tokens_per_month=1.78e10)
+    assert ex.message.startswith("17.8B tokens/month")
+
+
+def _shown_groups(ex):
+    """(heading, descriptions of the controls under it) as the control panel shows them."""
+    panel = ex.widget.children[2].children[0]
+    groups = []
+    for box in panel.children:
+        kids = list(box.children)
+        title = re.sub(r"<[^>]+>", "", kids.pop(0).value) if isinstance(kids[0], w.HTML) else None
+        groups.append((title, [c.description for c in kids]))
+    return groups
+
+
+def test_controls_grouped_deployment_workload_prices():
+    """#17 item 3: the capacity explorer's 18 controls under three headings, each control once."""
+    ex = widgets.capacity_explorer()
+    groups = _shown_groups(ex)
+    assert [t for t, _ in groups] == ["deployment", "workload", "prices"]
+    shown = dict(groups)
+    assert {"model", "GPU", "tensor parallel (TP)", "batch (sequences)"} <= set(shown["deployment"])
+    assert {"users", "sessions per user-day", "peak ÷ average", "context (tokens)"} <= set(shown["workload"])
+    assert shown["prices"] == ["$ per GPU-hour"]
+    assert sorted(d for _, ds in groups for d in ds) == sorted(c.description for c in ex.controls.values())
+    # one group needs no heading
+    assert _shown_groups(widgets.procurement_explorer())[0][0] is None
+
+
+def test_capacity_explorer_says_each_result_once():
+    """#17 item 3: the summary line and the steps appear once (no repeated summary, no table of the same steps)."""
+    ex = widgets.capacity_explorer()
+    summary = next(line for line in ex.message.splitlines() if line.startswith("→"))
+    assert ex.out.value.count(html.escape(summary)) == 1
+    assert "<table" not in ex.out.value
+    assert ex.out.value.count("Output tokens per day") == 1
+
+
+def _chapter_labels_over_lines(ex) -> list[str]:
+    """Chapter labels (text only, arrow excluded) whose box a drawn line passes through, in display pixels."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    FigureCanvasAgg(ex.fig)
+    ex.fig.set_layout_engine("constrained")
+    ex.fig.canvas.draw()
+    renderer = ex.fig.canvas.get_renderer()
+    hits = []
+    for ax in ex.fig.axes:
+        for t in ax.texts:
+            if not t.get_text().startswith("chapter"):
+                continue
+            box = Text.get_window_extent(t, renderer).shrunk(0.98, 0.9)  # the glyphs, not the arrow
+            for line in ax.get_lines():
+                xy = line.get_transform().transform(np.asarray(line.get_xydata(), dtype=float))
+                pts = np.concatenate([np.linspace(a, b, 40) for a, b in zip(xy[:-1], xy[1:], strict=True)] or [xy])
+                if box.count_contains(pts[np.isfinite(pts).all(axis=1)]):
+                    hits.append(f"{t.get_text()!r} covers {line.get_label()!r}")
+    return hits
+
+
+@pytest.mark.parametrize("name", sorted(widgets.EXPLORERS))
+def test_chapter_annotations_do_not_cover_lines(name):
+    """#17 item 7: a chapter label never sits on a curve or a reference line of its figure."""
+    assert _chapter_labels_over_lines(widgets.EXPLORERS[name]()) == []
+
+
+@pytest.mark.parametrize("tp", ["1", "2"])
+def test_tour_chapter_label_clear_of_the_usable_line_fit_or_not(tp):
+    """The tour's 140 GB label stays off the usable-memory line whether the weights fit (2 GPUs) or not (1)."""
+    ex = widgets.tour()
+    ex.set(tp=int(tp), weights="bf16")
+    assert any(t.get_text().startswith("chapter §30.3") for t in ex.ax.texts)
+    assert _chapter_labels_over_lines(ex) == []

@@ -10,13 +10,14 @@ import math
 
 from costlib.common.units import GB
 
-__all__ = ["usd", "usd_short", "count", "SHORT", "SHORT_FROM_10K", "WORDS", "TWO_DECIMALS", "number",
-           "percent", "gigabytes", "milliseconds"]
+__all__ = ["usd", "usd_short", "count", "SHORT", "SHORT_FROM_10K", "WORDS", "TWO_DECIMALS", "ONE_DECIMAL",
+           "number", "short_count", "significant", "gpu_name", "percent", "gigabytes", "milliseconds"]
 
 # (at least, divisor, suffix, format of the scaled value), largest first
 SHORT = ((1e12, 1e12, "T", ".3g"), (1e9, 1e9, "B", ".3g"), (1e6, 1e6, "M", ".3g"), (1e3, 1e3, "k", ".3g"))
 SHORT_FROM_10K = SHORT[:3] + ((1e4, 1e3, "k", ".3g"),)  # 1,234 stays whole, 12,345 -> 12.3k
 WORDS = ((1e12, 1e12, " trillion", ",.3g"), (1e9, 1e9, " billion", ",.3g"), (1e6, 1e6, " million", ",.3g"))
+ONE_DECIMAL = ((1e12, 1e12, "T", ",.1f"), (1e9, 1e9, "B", ",.1f"), (1e6, 1e6, "M", ",.1f"), (1e3, 1e3, "k", ",.1f"))
 TWO_DECIMALS = ((1e9, 1e9, "B", ",.2f"), (1e6, 1e6, "M", ",.2f"), (1e4, 1e3, "k", ",.1f"))
 
 
@@ -71,6 +72,25 @@ def number(x: float, integer: bool = False) -> str:
             s = s.rstrip("0").rstrip(".")
         return s
     return f"{x:.3e}"
+
+
+def short_count(x: float) -> str:
+    """A count people read at a glance: 1.0M users, 17.8B tokens/month, 950 sessions (§30.10)."""
+    return count(x, ONE_DECIMAL, whole_from=1.0)
+
+
+def significant(x: float, digits: int = 3) -> str:
+    """``x`` rounded to ``digits`` significant figures, with thousands separators: 1,304.02 -> 1,300; 57.87 -> 57.9."""
+    if x == 0 or not math.isfinite(x):
+        return f"{x:g}"
+    exponent = math.floor(math.log10(abs(x)))
+    decimals = max(0, digits - 1 - exponent)
+    return f"{round(x, digits - 1 - exponent):,.{decimals}f}"
+
+
+def gpu_name(gpu_id: str) -> str:
+    """A GPU as people name it, from its catalog id: "H100-SXM" -> "H100 SXM", "A100-SXM-40GB" -> "A100 SXM 40GB" (§30.8)."""
+    return gpu_id.replace("-", " ")
 
 
 def percent(fraction: float, spec: str = ".0f") -> str:

@@ -7,14 +7,22 @@ from types import SimpleNamespace
 
 from matplotlib import ticker
 
-from costlib.catalog.tables import PRECISIONS, get_gpu, get_model, gpu_ids, model_ids
+from costlib.catalog.tables import PRECISIONS, get_gpu, get_model
 from costlib.common import checks as v
 from costlib.common import fmt
 from costlib.economics.cost import NotFeasible
 from costlib.economics.quote import Quote, price_tiers, quote
 from costlib.economics.sensitivity import sensitivity
 from costlib.ui import lever_plots, plots
-from costlib.ui.widgets.controls import dropdown, float_slider, int_slider, precision_name
+from costlib.ui.widgets.controls import (
+    dropdown,
+    float_slider,
+    gpu_options,
+    int_slider,
+    model_options,
+    precision_name,
+    tier_options,
+)
 from costlib.ui.widgets.explorer import Explorer
 
 __all__ = ["quote_text", "quote_table_html", "calculator_app", "MEMORY", "BATCH", "TPOT", "VS_APIS", "TORNADO"]
@@ -81,8 +89,8 @@ def calculator_app(model="llama-3.1-70b", gpu="H100-SXM", weights="fp8", kv="bf1
     = TORNADO) the tornado of :func:`costlib.economics.sensitivity.sensitivity` for the same quote.
     """
     controls = {
-        "model": dropdown("model", model_ids(), get_model(model).id),
-        "gpu": dropdown("GPU", gpu_ids(), get_gpu(gpu).id),
+        "model": dropdown("model", model_options(), get_model(model).id),
+        "gpu": dropdown("GPU", gpu_options(), get_gpu(gpu).id),
         "weights": dropdown("weights", list(PRECISIONS), precision_name(weights)),
         "kv": dropdown("KV cache", list(PRECISIONS), precision_name(kv)),
         "tp": dropdown("tensor parallel (TP)", (1, 2, 4, 8), int(tp)),
@@ -92,7 +100,7 @@ def calculator_app(model="llama-3.1-70b", gpu="H100-SXM", weights="fp8", kv="bf1
         "batch": int_slider("batch (sequences)", batch, 1, 2048),
         "tpot_target_ms": float_slider("TPOT target (ms)", tpot_target_ms, 5.0, 500.0, 1.0, ".0f"),
         "profile": dropdown("efficiency profile", PROFILES, v.choice("profile", profile, PROFILES)),
-        "tier": dropdown("price tier", price_tiers(), v.choice("tier", tier, price_tiers())),
+        "tier": dropdown("price tier", tier_options(price_tiers()), v.choice("tier", tier, price_tiers())),
         "utilization": float_slider("utilization", utilization, 0.05, 1.0, 0.01),
         "figure": dropdown("figure", [VS_APIS, TORNADO], figure),
     }

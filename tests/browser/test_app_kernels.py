@@ -16,6 +16,8 @@ import pytest
 import widgetkit as wk
 from playwright.sync_api import expect
 
+from costlib.ui.widgets.controls import tier_label
+
 pytestmark = pytest.mark.browser
 
 TITLE = "What does my deployment cost?"
@@ -99,7 +101,7 @@ def test_room_page_comes_from_the_pool_works_and_gives_its_kernel_back(browser, 
     box = wk.explorer(page, TITLE)
     out = wk.output(box)
     expect(out).to_contain_text("tokens/s", timeout=wk.RUN_TIMEOUT_MS)  # the pooled kernel answers
-    wk.choose(box, "price tier", "reserved")
+    wk.choose(box, "price tier", tier_label("reserved"))  # dropdown: the label people read
     expect(out).to_contain_text("monthly:", timeout=wk.UPDATE_TIMEOUT_MS)
     # the pool refills behind the page: POOL waiting kernels + the open page's
     n, waited = wait_for_count(proc, POOL + 1, 120)

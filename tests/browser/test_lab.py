@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 import costlib as cl
 from costlib.teaching.chapter import CONTEXT_TOKENS
+from costlib.ui.widgets.controls import api_label
 
 pytestmark = pytest.mark.browser
 
@@ -141,8 +142,7 @@ def test_throughput_explorer(page, lab):
     expect(out).to_contain_text(f"step {s.step_time_s * 1e3:.2f} ms", timeout=wk.UPDATE_TIMEOUT_MS)
     expect(out).to_contain_text(f"{s.tokens_per_s:,.0f} tokens/s for the replica")
     assert wk.readout(box, "batch (sequences)") == "9"
-    box.scroll_into_view_if_needed()
-    page.locator(f"{NB} .jp-CodeCell .jp-InputArea", has_text="widgets.throughput_explorer()").scroll_into_view_if_needed()
+    box.evaluate("(el) => el.scrollIntoView({block: 'start'})")  # controls and figure side by side
     bk.save_screenshot(page, "lab_02_throughput", readme_name="lab_throughput.png")
 
     # impossible: bf16 weights of a 70B model on a single H100
@@ -165,7 +165,7 @@ def test_utilization_explorer(page, lab):
     full = cl.usd_per_million_tokens(2 * 2.0, tps)
     expect(out).to_contain_text(f"${full:.2f}/M at full load", timeout=wk.UPDATE_TIMEOUT_MS)
 
-    wk.choose(box, "compare with API", "deepinfra-llama-3.3-70b")  # dropdown
+    wk.choose(box, "compare with API", api_label("deepinfra-llama-3.3-70b"))  # dropdown: its label
     api = cl.get_api_price("deepinfra-llama-3.3-70b")["usd_per_million_output"]
     be = full / api
     verdict = f"at a {be:.0%} duty cycle" if be <= 1 else "is cheaper even at a 100% duty cycle"
@@ -182,3 +182,32 @@ def test_utilization_explorer(page, lab):
     expect(out).to_contain_text("does not fit", timeout=wk.UPDATE_TIMEOUT_MS)
     assert int(wk.readout(box, "batch (sequences)")) > mb
     finish(page, "03", box)
+
+
+def test_capacity_explorer_fits_one_screen(page, lab):
+    """#17 item 3: at 1440x900 the tallest explorer shows every control and its figure at once, the figure
+    beside the controls, and a slider moved there changes the result in view. Its tallest state: the
+    throughput derived from a deployment (15 of its 18 controls shown)."""
+    page.set_viewport_size({"width": 1440, "height": 900})
+    open_and_run(page, lab, "notebooks/08_capacity_rubric.ipynb")
+    box = wk.explorer(page, "Capacity planning rubric (§30.10)")
+    wk.choose(box, "per-GPU throughput", "derive from deployment")
+    expect(wk.dropdown(box, "tensor parallel (TP)")).to_be_visible(timeout=wk.UPDATE_TIMEOUT_MS)
+    box.evaluate("(el) => el.scrollIntoView({block: 'start'})")
+    image = box.locator(".widget-image").first
+    controls = box.locator(".widget-slider, .widget-dropdown")
+    assert controls.count() == 18
+    shown = [b for b in (controls.nth(i).bounding_box() for i in range(18)) if b]  # None: hidden by the mode
+    assert len(shown) == 15, f"{len(shown)} controls shown"
+    boxes = shown + [image.bounding_box()]
+    assert all(b["y"] >= 0 and b["y"] + b["height"] <= 900 for b in boxes), \
+        f"not all in view: bottoms {[round(b['y'] + b['height']) for b in boxes]}"
+    assert boxes[-1]["x"] > max(b["x"] + b["width"] for b in boxes[:-1]) - 1  # figure to the right
+    height = box.bounding_box()["height"]
+    assert height <= 900, f"the explorer is {height:.0f} px tall"
+    out = wk.output(box)
+    before = out.inner_text()
+    wk.nudge(box, "headroom")
+    expect(out).not_to_have_text(before, timeout=wk.UPDATE_TIMEOUT_MS)
+    bk.save_screenshot(page, "lab_08_capacity_one_screen")
+    finish(page, "08", box)

@@ -21,8 +21,8 @@ def explorer(page, title: str):
 
 
 def output(box):
-    """The explorer's text result (the HTML widget under the controls)."""
-    return box.locator(".widget-html").nth(1)
+    """The explorer's text result (the HTML widget under the figure, class costlib-result)."""
+    return box.locator(".costlib-result").first
 
 
 def dropdown(box, label: str):

@@ -54,12 +54,12 @@ def finite_mask(*arrays, positive=False):
     return m
 
 
-def mark_chapter(ax, x, y, text, *, xytext=(12, 14), ha="left"):
-    """A star on (x, y) with an arrow and a label that starts "chapter §30.x: "."""
+def mark_chapter(ax, x, y, text, *, xytext=(12, 14), ha="left", textcoords="offset points"):
+    """A star on (x, y) with an arrow and a label that starts "chapter §30.x: " (``xytext`` in ``textcoords``)."""
     if not (np.isfinite(x) and np.isfinite(y)):
         return
     ax.plot([x], [y], marker="*", ms=13, color=CHAPTER, mec="white", mew=0.8, ls="none", zorder=6)
-    ax.annotate(text, (x, y), xytext=xytext, textcoords="offset points", ha=ha, fontsize=8,
+    ax.annotate(text, (x, y), xytext=xytext, textcoords=textcoords, ha=ha, fontsize=9,
                 color=CHAPTER, zorder=7,
                 arrowprops={"arrowstyle": "-", "color": CHAPTER, "lw": 0.8, "patchA": None, "shrinkA": 0},
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
@@ -70,7 +70,7 @@ def mark_point(ax, x, y, text, color=BLACK, *, xytext=(10, -16)):
     if not (np.isfinite(x) and np.isfinite(y)):
         return
     ax.plot([x], [y], marker="o", ms=8, color=color, mec="white", mew=1, ls="none", zorder=6)
-    ax.annotate(text, (x, y), xytext=xytext, textcoords="offset points", fontsize=8, color=color,
+    ax.annotate(text, (x, y), xytext=xytext, textcoords="offset points", fontsize=9, color=color,
                 zorder=7, bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8})
 
 
@@ -78,7 +78,7 @@ def axes_note(ax, text, *, loc="lower right"):
     """A small grey note inside the axes (used for what was dropped: "does not fit ...")."""
     x, ha = (0.99, "right") if "right" in loc else (0.01, "left")
     y, va = (0.02, "bottom") if "lower" in loc else (0.98, "top")
-    ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=8, color="#555555",
+    ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=9, color="#555555",
             zorder=8, bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": GREY, "alpha": 0.9})
 
 
@@ -104,7 +104,6 @@ def message_axes(text, ax=None, *, title=None):
             color=BLACK, bbox={"boxstyle": "round,pad=0.6", "fc": "#FFF4E5", "ec": ORANGE})
     if title:
         ax.set_title(title)
-    ax._costlib_message = True  # an explorer clears these axes fully before the next plot
     return ax
 
 

@@ -54,10 +54,10 @@ def _bars(ax, labels, values, colors, texts, *, log, infeasible_texts, text_x=No
                 zorder=3)
     for yi, ok_i, txt, bad, xt in zip(y, ok, texts, infeasible_texts, tx, strict=True):
         if ok_i:
-            ax.text(xt, yi, f" {txt}", va="center", ha="left", fontsize=8, zorder=4)
+            ax.text(xt, yi, f" {txt}", va="center", ha="left", fontsize=9, zorder=4)
         else:
             ax.text(left * (1.15 if log else 1) + (0 if log else vmax * 0.02), yi, f" {bad}", va="center",
-                    ha="left", fontsize=8, color="#444444", zorder=7,
+                    ha="left", fontsize=9, color="#444444", zorder=7,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
     ax.set_yticks(y, labels)
     ax.grid(False, axis="y")
@@ -241,7 +241,7 @@ def procurement_bars(df, highlight=None, mark=True, ax=None):
         ch = S30_2.default_usd_per_hour
         ax.axvline(ch, color=CHAPTER, ls="--", lw=1.3)
         ax.annotate(f"chapter §30.2: ${ch:g}/hour used throughout", (ch, 1.0), xycoords=ax.get_xaxis_transform(),
-                    xytext=(4, -4), textcoords="offset points", va="top", color=CHAPTER, fontsize=8)
+                    xytext=(4, -4), textcoords="offset points", va="top", color=CHAPTER, fontsize=9)
         ax.set_xlim(right=max(ax.get_xlim()[1], ch * 1.3))
     ax.set_xlabel("price ($ per GPU-hour)")
     ax.set_ylabel("procurement tier (§30.2)")
@@ -278,9 +278,10 @@ def price_ratio_bars(df, mark=True, ax=None):
     if mark:
         ax.axvspan(d_lo, d_hi, color=CHAPTER, alpha=0.10, lw=0)
         ax.set_ylim(top=len(df) + 0.4)
-        ax.annotate(f"chapter §30.6: input '{d_lo:g}-{d_hi:g}× cheaper'", ((d_lo + d_hi) / 2, 0.99),
+        # starts at the shaded band's left edge and runs right, away from the 1x line
+        ax.annotate(f"chapter §30.6: input '{d_lo:g}-{d_hi:g}× cheaper'", (d_lo, 0.99),
                     xycoords=ax.get_xaxis_transform(),
-                    ha="center", va="top", fontsize=8, color=CHAPTER)
+                    ha="left", va="top", fontsize=9, color=CHAPTER)
     ax.axvline(1, color=GREY, lw=1)
     ax.set_xlabel("output price ÷ input price (× per token)")
     ax.set_ylabel("who prices it (self-hosted, chapter, API)")

@@ -107,7 +107,7 @@ def cost_vs_utilization(usd_per_million_at_full=None, utilization=None, apis=("t
         if be <= 1:
             ax.plot([be], [price], marker="o", ms=7, color=col, mec=BLACK, ls="none", zorder=6)
             ax.annotate(f"break-even {be:.0%}", (be, price), xytext=(-6, -14), textcoords="offset points",
-                        ha="right", fontsize=8, color=BLACK)
+                        ha="right", fontsize=9, color=BLACK)
     if mark:
         u5 = S30_5.utilization
         c50 = ch_full / u5
@@ -182,7 +182,7 @@ def monthly_cost(tokens_per_month_range=(1e7, 1e10), tokens_per_s_per_replica=S3
         z_lo, z_hi = S30_7.claimed_crossover_tokens_per_month
         ax.axvspan(z_lo, z_hi, color=CHAPTER, alpha=0.10, lw=0)
         ax.annotate(f"chapter §30.7:\n{fmt.count(z_lo)}-{fmt.count(z_hi)}", (math.sqrt(z_lo * z_hi), 0.97),
-                    xycoords=ax.get_xaxis_transform(), ha="center", va="top", fontsize=8, color=CHAPTER)
+                    xycoords=ax.get_xaxis_transform(), ha="center", va="top", fontsize=9, color=CHAPTER)
     if prices:
         a = prices[0]
         blended = s * a["usd_per_million_input"] + (1 - s) * a["usd_per_million_output"]
@@ -191,7 +191,7 @@ def monthly_cost(tokens_per_month_range=(1e7, 1e10), tokens_per_s_per_replica=S3
             yc = api_monthly_usd(xc, blended)
             ax.plot([xc], [yc], marker="X", ms=11, color=BLACK, ls="none", zorder=7)
             ax.annotate(f"crossover {fmt.count(xc)}/month", (xc, yc), xytext=(-10, 12),
-                        textcoords="offset points", ha="right", fontsize=8.5, weight="bold")
+                        textcoords="offset points", ha="right", fontsize=9, weight="bold")
         elif math.isfinite(xc):
             axes_note(ax, f"crossover at {fmt.count(xc)} tokens/month, outside the range shown", loc="lower right")
         else:
@@ -201,7 +201,7 @@ def monthly_cost(tokens_per_month_range=(1e7, 1e10), tokens_per_s_per_replica=S3
         t = float(current)
         ax.axvline(t, color=BLACK, ls=":", lw=1.2)
         ax.annotate(f"{fmt.count(t)}/month", (t, 0.45), xycoords=ax.get_xaxis_transform(),
-                    xytext=(-4, 0), textcoords="offset points", ha="right", fontsize=8)
+                    xytext=(-4, 0), textcoords="offset points", ha="right", fontsize=9)
     ax.set_xscale("log")
     ax.set_yscale("log")
     log_axis(ax.xaxis, COUNT_TICKS)
@@ -210,5 +210,5 @@ def monthly_cost(tokens_per_month_range=(1e7, 1e10), tokens_per_s_per_replica=S3
     ax.set_xlabel("traffic (tokens per month)")
     ax.set_ylabel("monthly bill ($/month)")
     ax.set_title("Monthly bill: whole replicas (steps) vs API (line)")
-    ax.legend(loc="lower right", fontsize=7.5)
+    ax.legend(loc="lower right", fontsize=9)
     return ax

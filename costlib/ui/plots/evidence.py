@@ -57,7 +57,7 @@ def predicted_vs_measured(df, ax=None, *, color_by="gpu", show_ceiling=True):
     ax.set_xlabel("measured output tokens/s (published)")
     ax.set_ylabel("predicted output tokens/s")
     ax.set_title("costlib vs published max-throughput runs")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left", fontsize=9)
     return ax
 
 
@@ -78,7 +78,7 @@ def error_by(df, by, ax=None):
     ax.axhline(0, color=BLACK, lw=1)
     ax.set_xticks(range(len(groups)))
     ax.set_xticklabels(groups, rotation=30 if len(groups) > 4 else 0, ha="right" if len(groups) > 4 else "center",
-                       fontsize=8)
+                       fontsize=9)
     ax.set_ylabel("mid error (%), + = too optimistic")
     label = {"gpu": "GPU", "model": "model", "shape": "input/output tokens per request"}.get(by, by)
     ax.set_xlabel(label)
@@ -120,8 +120,8 @@ def shape_band(labels, predictions, measured=None, highlight=None, ax=None):
         ax.set_ylim(round_125(values.min() / 1.2, down=True), round_125(values.max() * 6))
     ax.set_xlim(-0.6, len(predictions) - 0.4)
     ax.set_xticks(x)
-    ax.set_xticklabels(labels, rotation=30, ha="right", fontsize=8)
+    ax.set_xticklabels(labels, rotation=30, ha="right", fontsize=9)
     ax.set_xlabel("input/output tokens per request")
     ax.set_ylabel("output tokens/s (all GPUs)")
-    ax.legend(loc="upper left", ncols=4, fontsize=8)
+    ax.legend(loc="upper left", ncols=4, fontsize=9)
     return ax

@@ -113,7 +113,7 @@ def decode_vs_batch(dep, context=2048, batches=None, mark="auto", batch=None, mb
         r_lo, r_hi = S30_4.claimed_realistic_tokens_per_s
         ax.plot([ch_b, ch_b], [r_lo, r_hi], color=CHAPTER, lw=3, solid_capstyle="butt", zorder=6)
         ax.annotate(f"chapter §30.4: {r_lo:,.0f}-{r_hi:,.0f} tok/s", (ch_b, (r_lo + r_hi) / 2), xytext=(-8, 0),
-                    textcoords="offset points", ha="right", va="center", fontsize=8, color=CHAPTER)
+                    textcoords="offset points", ha="right", va="center", fontsize=9, color=CHAPTER)
     if batch is not None:
         bb = v.integer("batch", batch, low=1)
         if bb <= mb:
@@ -123,7 +123,7 @@ def decode_vs_batch(dep, context=2048, batches=None, mark="auto", batch=None, mb
         else:
             ax.axvline(bb, color=BLACK, ls=":", lw=1.2)
             ax.annotate(f"batch {bb:,}: does not fit", (bb, 0.92), xycoords=ax.get_xaxis_transform(),
-                        xytext=(-4, 0), textcoords="offset points", ha="right", fontsize=8)
+                        xytext=(-4, 0), textcoords="offset points", ha="right", fontsize=9)
     top = max(float(np.max(roof)), prefill, float(np.max(chapter_line[ok])) if ok.any() else 0.0,
               _chapter_decode_ceiling()[1] if mark else 0.0)
     ax.set_ylim(0, top * 1.08)
@@ -132,7 +132,7 @@ def decode_vs_batch(dep, context=2048, batches=None, mark="auto", batch=None, mb
     ax.set_xlabel("batch size (concurrent sequences)")
     ax.set_ylabel("decode throughput (tokens/s)")
     ax.set_title(f"{dep.label}, context {c:,}")
-    ax.legend(loc="upper left", fontsize=7.5)
+    ax.legend(loc="upper left", fontsize=9)
     return ax
 
 
@@ -162,7 +162,7 @@ def roofline(dep, context=2048, batches=(1, 8, 32, 128, 512), prompt_tokens=1000
     ax.plot(x, attainable_flops(peak, bw, x) / 1e12, color=BLACK, lw=2, label="roofline")
     ax.plot([ridge], [peak / 1e12], marker="D", ms=7, color=BLACK, ls="none")
     ax.annotate(f"ridge {ridge:,.0f} FLOP/B", (ridge, peak / 1e12), xytext=(-10, 8),
-                textcoords="offset points", ha="right", fontsize=8)
+                textcoords="offset points", ha="right", fontsize=9)
     keep = [i for i, b in enumerate(bs) if b <= mb]
     dropped = [b for b in bs if b > mb]
     for j, i in enumerate(keep):
@@ -171,7 +171,7 @@ def roofline(dep, context=2048, batches=(1, 8, 32, 128, 512), prompt_tokens=1000
         is_cur = batch is not None and bs[i] == int(batch)
         ax.plot([ai], [y], marker="o", ms=9 if is_cur else 7, ls="none", mec=BLACK if is_cur else "white",
                 color=BLUE, label="decode (B = batch)" if j == 0 else None, zorder=5)
-        ax.annotate(f"B={bs[i]:,}", (ai, y), xytext=(-4, 7), textcoords="offset points", fontsize=7.5,
+        ax.annotate(f"B={bs[i]:,}", (ai, y), xytext=(-4, 7), textcoords="offset points", fontsize=9,
                     ha="right", color=BLUE)
     y_pre = float(attainable_flops(peak, bw, ai_pre)) / 1e12
     ax.plot([ai_pre], [y_pre], marker="s", ms=8, color=ORANGE, ls="none", zorder=5,
@@ -190,7 +190,7 @@ def roofline(dep, context=2048, batches=(1, 8, 32, 128, 512), prompt_tokens=1000
     ax.set_xlabel("arithmetic intensity (FLOP/byte)")
     ax.set_ylabel("attainable throughput (TFLOP/s)")
     ax.set_title(f"Roofline of {dep.tp} × {dep.gpu.id} ({dep.weights.name}), context {c:,}")
-    ax.legend(loc="upper left", fontsize=7.5)
+    ax.legend(loc="upper left", fontsize=9)
     return ax
 
 
@@ -217,7 +217,7 @@ def latency_frontier(df, tpot_target_s=None, ax=None):
             label="Pareto frontier")
     for r in front.to_dict("records"):
         ax.annotate(f"{int(r['batch']):,}", (r["tpot_s"] * 1e3, r["usd_per_million"]), xytext=(4, 4),
-                    textcoords="offset points", fontsize=7.5, color=BLUE)
+                    textcoords="offset points", fontsize=9, color=BLUE)
     right = float(d["tpot_s"].max()) * 1e3 * 1.15
     notes = [f"does not fit (KV cache), not plotted: batch {listing(dropped)}"] if dropped else []
     if tpot_target_s is not None:
@@ -275,18 +275,18 @@ def capacity_waterfall(plan, headroom=None, reference=None, ax=None):
     cols = [BLUE, ORANGE, GREEN, PURPLE]
     for i, (_, val, note) in enumerate(parts):
         ax.bar(i, val, bottom=cum, color=cols[i % len(cols)], width=0.6, zorder=3)
-        ax.text(i, cum + val, (f"+{val:,.1f}" if i else f"{val:,.1f}") + note, ha="center", va="bottom", fontsize=8)
+        ax.text(i, cum + val, (f"+{val:,.1f}" if i else f"{val:,.1f}") + note, ha="center", va="bottom", fontsize=9)
         cum += val
     i_tot = len(parts)
     ax.bar(i_tot, plan.gpus, color=BLACK, width=0.6, zorder=3)
-    ax.text(i_tot, plan.gpus, f"{plan.gpus:,} GPUs", ha="center", va="bottom", fontsize=8.5, weight="bold")
-    ax.set_xticks(range(i_tot + 1), [p[0] for p in parts] + ["fleet"], fontsize=8)
+    ax.text(i_tot, plan.gpus, f"{plan.gpus:,} GPUs", ha="center", va="bottom", fontsize=9, weight="bold")
+    ax.set_xticks(range(i_tot + 1), [p[0] for p in parts] + ["fleet"], fontsize=9)
     top = plan.gpus
     if reference is not None:
         rv, rl = reference
         ax.axhline(rv, color=CHAPTER, ls="--", lw=1.3)
         ax.annotate(rl, (0.0, rv), xycoords=("axes fraction", "data"), xytext=(2, 3),
-                    textcoords="offset points", ha="left", va="bottom", color=CHAPTER, fontsize=8)
+                    textcoords="offset points", ha="left", va="bottom", color=CHAPTER, fontsize=9)
         top = max(top, rv)
     ax.set_ylim(0, nice_ceiling(top * 1.15))  # a round top that stays put while a slider moves the bars
     ax.grid(False, axis="x")
@@ -312,6 +312,7 @@ def memory_use(dep, context=2048, batch=1, mark=True, ax=None):
     f = fit(dep, context=c, batch=b)
     ax = new_axes(ax)
     w, kv, use = f.weight_bytes / 1e9, f.kv_bytes / 1e9, f.usable_bytes / 1e9
+    xmax = max(w + kv, use) * 1.12
     ax.barh(1, w, color=BLUE, height=0.55, label=f"weights {w:,.1f} GB", zorder=3)
     ax.barh(1, kv, left=w, color=ORANGE, height=0.55, label=f"KV cache {kv:,.1f} GB", zorder=3)
     ax.barh(0, use, color=GREEN, height=0.55, label=f"usable {use:,.1f} GB", zorder=3)
@@ -321,17 +322,20 @@ def memory_use(dep, context=2048, batch=1, mark=True, ax=None):
         ax.text((use + w + kv) / 2, 1.62, f"does not fit: short by {f.shortfall_bytes / 1e9:,.1f} GB",
                 ha="center", va="bottom", color=VERMILLION, fontsize=9, weight="bold")
     else:
-        ax.text(use, 0.5, f" headroom {f.headroom_bytes / 1e9:,.1f} GB", va="center", fontsize=8.5)
+        ax.text(use, 0.5, f" headroom {f.headroom_bytes / 1e9:,.1f} GB", va="center", fontsize=9)
     if mark and dep.model.id == S30_3.model and dep.weights.name in CHAPTER_70B_WEIGHT_GB:
         gb, sec = CHAPTER_70B_WEIGHT_GB[dep.weights.name]
-        mark_chapter(ax, gb, 1.0, f"chapter {sec}: {gb:g} GB of {dep.weights.name} weights",
-                      xytext=(0, -42), ha="center")
-    ax.set_yticks([0, 1], [f"usable on {dep.tp} × {dep.gpu.id}", "needed"])
+        label = f"chapter {sec}: {gb:g} GB of {dep.weights.name} weights"
+        if gb <= use:  # the label ends left of the star, in the gap between the bars, clear of the usable line
+            mark_chapter(ax, gb, 1.0, label, xytext=(-6, -42), ha="right")
+        else:  # the star is right of the usable line: the label, on two lines, starts right of that line
+            mark_chapter(ax, gb, 1.0, label.replace(": ", ":\n", 1), xytext=(use + 0.04 * xmax, 0.5),
+                         textcoords="data", ha="left")
+    ax.set_yticks([0, 1], [f"usable on {dep.tp} × {fmt.gpu_name(dep.gpu.id)}", "needed"])
     ax.set_ylim(-0.5, 2.05)
-    ax.set_xlim(0, max(w + kv, use) * 1.12)
+    ax.set_xlim(0, xmax)
     ax.grid(False, axis="y")
-    ax.set_xlabel("memory (GB)")
-    ax.set_ylabel("replica memory (GB)")
+    ax.set_xlabel("replica memory (GB)")  # the categories on y name themselves: no y label
     ax.set_title(f"{dep.label}: weights + KV for {b:,} × {c:,} tokens")
-    ax.legend(loc="lower right", fontsize=7.5)
+    ax.legend(loc="upper left", fontsize=9)  # above the usable bar's end, clear of the bars
     return ax

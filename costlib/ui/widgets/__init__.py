@@ -6,7 +6,7 @@ from costlib (bad input, configurations that do not fit in memory) are shown ins
 as a message, never as a traceback or an empty plot. Keyword arguments preset the controls, e.g.
 ``throughput_explorer(weights="fp8", tp=1)``.
 
-Modules: ``explorer`` (the Explorer), ``canvas`` (fast redraws), ``controls`` (sliders, dropdowns,
+Modules: ``explorer`` (the Explorer: live, coalesced redraws), ``controls`` (sliders, dropdowns,
 deployment presets) and the builders by topic: ``cost_explorers``, ``serving_explorers``,
 ``chapter_explorers``, ``load_explorers`` (serving under load, notebook 07b: simulated, so slower
 to recompute and not in :data:`EXPLORERS`).

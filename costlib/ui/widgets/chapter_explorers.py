@@ -14,8 +14,6 @@ from costlib.catalog.tables import (
     PRECISIONS,
     get_gpu,
     get_model,
-    gpu_ids,
-    model_ids,
 )
 from costlib.economics.cost import (
     NotFeasible,
@@ -38,7 +36,9 @@ from costlib.ui.widgets.controls import (
     deployment_from,
     dropdown,
     float_slider,
+    gpu_options,
     int_slider,
+    model_options,
     precision_name,
 )
 from costlib.ui.widgets.explorer import Explorer, message_html
@@ -236,8 +236,8 @@ def cheatsheet_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv=
     from costlib.physics.memory import kv_bytes_per_token, min_tp, usable_bytes, weight_bytes
 
     controls = {
-        "model": dropdown("model", model_ids(), get_model(model).id),
-        "gpu": dropdown("GPU", gpu_ids(), get_gpu(gpu).id),
+        "model": dropdown("model", model_options(), get_model(model).id),
+        "gpu": dropdown("GPU", gpu_options(), get_gpu(gpu).id),
         "weights": dropdown("weights", list(PRECISIONS), precision_name(weights)),
         "kv": dropdown("KV cache", list(PRECISIONS), precision_name(kv)),
         "tp": dropdown("GPUs per replica (TP)", [_SMALLEST] + list(TP_OPTIONS),

@@ -6,7 +6,17 @@ import math
 import ipywidgets as w
 
 from costlib.catalog.deployment import deployment
-from costlib.catalog.tables import PRECISIONS, get_gpu, get_model, get_precision, gpu_ids, model_ids
+from costlib.catalog.tables import (
+    PRECISIONS,
+    api_ids,
+    get_api_price,
+    get_gpu,
+    get_model,
+    get_precision,
+    gpu_ids,
+    model_ids,
+)
+from costlib.common import fmt
 
 # The chapter's presets (model, price, starting deployment) live in costlib.ui.widgets.presets, which
 # reads the chapter: the controls themselves stay light enough for the calculator app's kernel.
@@ -16,30 +26,40 @@ TP_OPTIONS = (1, 2, 4, 8)
 # ---------------------------------------------------------------- controls
 
 _STYLE = {"description_width": "150px"}
-_LAYOUT = {"width": "370px"}
+_LAYOUT = {"width": "430px"}  # a slider about 200 px wide beside its 150 px label and the readout
 
 
 def _widen(value, lo, hi):
     return min(lo, value), max(hi, value)
 
 
+def _on_grid(value, lo, step):
+    """The lowest minimum >= ``lo`` whose grid (minimum + k × step) holds ``value``: a live slider in the
+    page snaps an off-grid start (0.725 on a 0.01 grid from 0.05) and sends the snapped value back (§30.1)."""
+    k = math.floor((value - lo) / step + 1e-9)
+    return round(value - k * step, 12) if k >= 0 else lo
+
+
 def float_slider(description, value, lo, hi, step, fmt=".2f"):
     lo, hi = _widen(float(value), lo, hi)
+    lo = _on_grid(float(value), lo, step)
     return w.FloatSlider(value=value, min=lo, max=hi, step=step, description=description, readout_format=fmt,
-                         continuous_update=False, style=_STYLE, layout=w.Layout(**_LAYOUT))
+                         continuous_update=True, style=_STYLE, layout=w.Layout(**_LAYOUT))
 
 
 def int_slider(description, value, lo, hi, step=1):
     lo, hi = _widen(int(value), lo, hi)
+    lo = int(_on_grid(int(value), lo, step))
     return w.IntSlider(value=int(value), min=lo, max=hi, step=step, description=description,
-                       continuous_update=False, style=_STYLE, layout=w.Layout(**_LAYOUT))
+                       continuous_update=True, style=_STYLE, layout=w.Layout(**_LAYOUT))
 
 
-def log_slider(description, value, lo_exp, hi_exp, step=0.05, fmt=".3g"):
+def log_slider(description, value, lo_exp, hi_exp, step=0.05, fmt=".3s"):
     e = math.log10(float(value)) if value > 0 else lo_exp
     lo_exp, hi_exp = _widen(math.floor(e), lo_exp, hi_exp)
+    lo_exp = _on_grid(e, lo_exp, step)
     return w.FloatLogSlider(value=value, base=10, min=lo_exp, max=hi_exp, step=step, description=description,
-                            readout_format=fmt, continuous_update=False, style=_STYLE,
+                            readout_format=fmt, continuous_update=True, style=_STYLE,
                             layout=w.Layout(**_LAYOUT))
 
 
@@ -49,6 +69,42 @@ def dropdown(description, options, value):
         raise ValueError(f"{description} must be one of {opts}, got {value!r}")
     return w.Dropdown(options=opts, value=value, description=description, style=_STYLE,
                       layout=w.Layout(**_LAYOUT))
+
+
+# ---------------------------------------------------------------- human labels, ids as values
+
+TIER_LABELS = {"on_demand": "On-demand", "bare_metal": "Bare metal"}  # the rest: the id, capitalized
+
+
+def model_options() -> list[tuple[str, str]]:
+    """(catalog name, id) of every model, for a dropdown: "Llama 3.1 70B" shown, "llama-3.1-70b" kept (§30.3)."""
+    return [(get_model(m).name, m) for m in model_ids()]
+
+
+def gpu_options() -> list[tuple[str, str]]:
+    """(short name, id) of every GPU, for a dropdown: "H100 SXM" shown, "H100-SXM" kept (§30.8)."""
+    return [(fmt.gpu_name(g), g) for g in gpu_ids()]
+
+
+def api_options() -> list[tuple[str, str]]:
+    """("Provider · model", id) of every API in the price catalog, for a dropdown (§30.5)."""
+    return [(api_label(a), a) for a in api_ids()]
+
+
+def api_label(api) -> str:
+    """An API as people name it: "Together AI · Llama 3.3 70B Instruct Turbo" (§30.5)."""
+    a = get_api_price(api)
+    return f"{a['provider']} · {a['model']}"
+
+
+def tier_label(tier: str) -> str:
+    """A procurement tier's name: on_demand -> "On-demand", reserved -> "Reserved" (§30.2)."""
+    return TIER_LABELS.get(tier, tier.replace("_", " ").capitalize())
+
+
+def tier_options(tier_ids) -> list[tuple[str, str]]:
+    """(label, id) of each tier, for a dropdown (§30.2)."""
+    return [(tier_label(t), t) for t in tier_ids]
 
 
 def precision_name(name) -> str:
@@ -68,8 +124,8 @@ def deployment_controls(model=None, gpu="H100-SXM", weights="fp8", kv="bf16", tp
 
         model = CHAPTER_MODEL
     return {
-        "model": dropdown("model", model_ids(), get_model(model).id),
-        "gpu": dropdown("GPU", gpu_ids(), get_gpu(gpu).id),
+        "model": dropdown("model", model_options(), get_model(model).id),
+        "gpu": dropdown("GPU", gpu_options(), get_gpu(gpu).id),
         "weights": dropdown("weights", list(PRECISIONS), precision_name(weights)),
         "kv": dropdown("KV cache", list(PRECISIONS), precision_name(kv)),
         "tp": dropdown("tensor parallel (TP)", TP_OPTIONS, int(tp)),

@@ -10,14 +10,11 @@ import pandas as pd
 from costlib.catalog.deployment import deployment
 from costlib.catalog.tables import (
     PRECISIONS,
-    api_ids,
     api_prices,
     get_api_price,
     get_gpu,
     get_model,
-    gpu_ids,
     gpu_usd_per_hour,
-    model_ids,
     tiers,
 )
 from costlib.common import fmt
@@ -54,13 +51,18 @@ from costlib.teaching.chapter import CONTEXT_TOKENS, S30_2, S30_3, S30_5, S30_6,
 from costlib.ui import plots
 from costlib.ui.widgets.controls import (
     TP_OPTIONS,
+    api_options,
     deployment_controls,
     deployment_from,
     dropdown,
     float_slider,
+    gpu_options,
     int_slider,
     log_slider,
+    model_options,
     precision_name,
+    tier_label,
+    tier_options,
 )
 from costlib.ui.widgets.explorer import Explorer
 from costlib.ui.widgets.presets import CHAPTER_MODEL, DEFAULT_DEPLOYMENT, USD_PER_GPU_HOUR
@@ -77,8 +79,8 @@ def tour(model=CHAPTER_MODEL, gpu=S30_3.gpu, weights=S30_3.weights, tp=S30_3.n_g
     """
     ctx = int(context)
     controls = {
-        "model": dropdown("model", model_ids(), get_model(model).id),
-        "gpu": dropdown("GPU", gpu_ids(), get_gpu(gpu).id),
+        "model": dropdown("model", model_options(), get_model(model).id),
+        "gpu": dropdown("GPU", gpu_options(), get_gpu(gpu).id),
         "weights": dropdown("precision", list(PRECISIONS), precision_name(weights)),
         "tp": dropdown("GPUs (TP)", TP_OPTIONS, int(tp)),
         "usd_per_gpu_hour": float_slider("$ per GPU-hour", usd_per_gpu_hour, 0.25, 15.0, 0.05),
@@ -99,8 +101,9 @@ def tour(model=CHAPTER_MODEL, gpu=S30_3.gpu, weights=S30_3.weights, tp=S30_3.n_g
         usd = usd_per_million_tokens(hourly, tps)
         return "\n".join([
             f.message,
-            f"{b:,} sequences in flight (what the KV cache holds), calibrated profile: {tps:,.0f} output tokens/s",
-            f"${hourly:.2f}/hour ÷ {million_tokens_per_hour(tps):.2f}M tokens/hour = "
+            f"{b:,} sequences in flight (what the KV cache holds), calibrated profile: "
+            f"{fmt.significant(tps)} output tokens/s",
+            f"${hourly:.2f}/hour ÷ {million_tokens_per_hour(tps):.3g}M tokens/hour = "
             f"${usd:.2f} per million output tokens",
         ])
 
@@ -148,7 +151,7 @@ def procurement_explorer(on_demand_usd_per_hour=None, tier="reserved", purchase_
     tier_names = list(tiers()["tier"]) + ["owned"]
     controls = {
         "on_demand_usd_per_hour": float_slider("on-demand $/GPU-hour", od, 0.5, 15.0, 0.05),
-        "tier": dropdown("tier", tier_names, tier),
+        "tier": dropdown("tier", tier_options(tier_names), tier),
         "purchase_usd": float_slider("owned: purchase $", purchase_usd, 5_000, 60_000, 500, ",.0f"),
         "years": float_slider("owned: years", years, 1.0, 6.0, 0.5, ".1f"),
         "power_w": int_slider("owned: power (W)", power_w, 100, 1500, 10),
@@ -169,7 +172,7 @@ def procurement_explorer(on_demand_usd_per_hour=None, tier="reserved", purchase_
         sel = df.set_index("tier").loc[v["tier"]]
         rng = f" (range ${sel['low']:.2f}-${sel['high']:.2f})" if sel["high"] > sel["low"] else ""
         return "\n".join([
-            f"{v['tier'].replace('_', ' ')}: ${sel['usd_per_gpu_hour']:.2f} per GPU-hour{rng}",
+            f"{tier_label(v['tier'])}: ${sel['usd_per_gpu_hour']:.2f} per GPU-hour{rng}",
             f"owned: capex ${oc.capex_usd_per_hour:.2f} + power ${oc.power_usd_per_hour:.2f} + operations "
             f"${oc.ops_usd_per_hour:.2f} = ${oc.usd_per_gpu_hour:.2f} per GPU-hour",
             f"(${v['purchase_usd']:,.0f} over {v['years']:g} years; {v['power_w']} W × PUE {v['pue']:.2f} at "
@@ -197,7 +200,7 @@ def utilization_explorer(mbu=DEFAULT_MBU, mfu=DEFAULT_MFU, duty_cycle=0.5, usd_p
                 "duty_cycle": float_slider("duty cycle", duty_cycle, 0.05, 1.0, 0.01),
                 "usd_per_gpu_hour": float_slider("$ per GPU-hour", usd_per_gpu_hour, 0.25, 15.0, 0.05),
                 "batch": int_slider("batch (sequences)", batch, 1, 512),
-                "api": dropdown("compare with API", api_ids(), get_api_price(api)["id"])}
+                "api": dropdown("compare with API", api_options(), get_api_price(api)["id"])}
 
     def compute(v, ax):
         dep, b = deployment_from({}, preset), v["batch"]
@@ -313,7 +316,7 @@ def self_host_explorer(tokens_per_month=1e9, api="together-llama-3.3-70b", input
     """
     ctx, n_pre = int(context), int(prompt_tokens)
     controls = {"tokens_per_month": log_slider("tokens/month", tokens_per_month, 6, 11),
-                "api": dropdown("API", api_ids(), get_api_price(api)["id"]),
+                "api": dropdown("API", api_options(), get_api_price(api)["id"]),
                 "input_share": float_slider("input share", input_share, 0.0, 1.0, 0.05),
                 **deployment_controls(**{**DEFAULT_DEPLOYMENT, **dep}),
                 "usd_per_gpu_hour": float_slider("$ per GPU-hour", usd_per_gpu_hour, 0.25, 15.0, 0.05),
@@ -346,13 +349,14 @@ def self_host_explorer(tokens_per_month=1e9, api="together-llama-3.3-70b", input
                  else "no crossover: a full replica's tokens cost less at the API than the replica itself")
         cap = eff * HOURS_PER_MONTH * 3600 / (v["peak_factor"] * (1 + v["headroom"]))
         return "\n".join([
-            f"{fmt.count(t)} tokens/month ({s:.0%} input): API {a['provider']} {a['model']} ${api_bill:,.0f}/month",
+            f"{fmt.short_count(t)} tokens/month ({s:.0%} input): API {a['provider']} {a['model']} ${api_bill:,.0f}/month",
             f"self-host {d.label}: {n:,} replica{'s' if n > 1 else ''} × {d.tp} GPU{'s' if d.tp > 1 else ''} × "
             f"${p:.2f}/h × {HOURS_PER_MONTH} h = ${own:,.0f}/month → {cheaper} is cheaper by "
             f"${abs(api_bill - own):,.0f}/month",
             cross,
-            f"one replica: {eff:,.0f} tokens/s for this mix (decode {dec:,.0f} at batch {b}, prefill {pre:,.0f}) "
-            f"= {fmt.count(cap)} tokens/month at peak ÷ average {v['peak_factor']:g}, headroom {v['headroom']:.0%}",
+            f"one replica: {fmt.significant(eff)} tokens/s for this mix (decode {fmt.significant(dec)} at batch {b}, "
+            f"prefill {fmt.significant(pre)}) "
+            f"= {fmt.short_count(cap)} tokens/month at peak ÷ average {v['peak_factor']:g}, headroom {v['headroom']:.0%}",
         ])
 
     return Explorer("Self-host or API? (§30.7)", controls, compute)

@@ -1,55 +1,71 @@
-"""The explorer: controls, a text result and one retained figure; any control change recomputes and redraws."""
+"""The explorer: controls, a text result and one figure; control changes recompute and redraw, stale ones dropped."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
+import io
+import time
 
 import ipywidgets as w
-import numpy as np
-from matplotlib import ticker
 from matplotlib.figure import Figure
 
 from costlib.economics.cost import NotFeasible
 from costlib.ui import plots
-from costlib.ui.retained import Layers, Scene
-from costlib.ui.widgets.canvas import ExplorerCanvas, png_rgb
 
-DPI = 90
+DPI = 90  # CSS pixels per inch of figure: the layout (the image's width on the page)
+PIXEL_DENSITY = 2  # the PNG has this many pixels per CSS pixel, so figures stay crisp on HiDPI screens
+RESULT_MAX_HEIGHT_PX = 300  # the text under the figure scrolls beyond this
+COOLDOWN_S = 0.02  # after a redraw, changes within this long are gathered into one follow-up redraw
 
 
 # ---------------------------------------------------------------- the explorer
 
 class Explorer:
-    """Controls, a text result and one figure; any control change recomputes and redraws.
+    """Controls, a text result and one figure; any control change recomputes and redraws (§30.1).
 
     ``compute(values, ax)`` draws on ``ax`` and returns the message (str) or (message, html).
     ``message`` holds the last text shown; ``ok`` is False when costlib refused the inputs.
-    Redraws are retained (costlib.ui.retained): ``compute`` gets a stand-in for the Axes that reuses
-    the last run's artists, and only the layers above the first changed artist are painted again.
+    Each redraw starts from an empty figure (matplotlib's public API) and is saved as a PNG at
+    ``PIXEL_DENSITY`` pixels per CSS pixel. Changes from the page are coalesced: when idle a change
+    redraws at once; changes that arrive while a redraw runs (or within ``COOLDOWN_S`` after it) only
+    mark the figure stale, and one follow-up redraw shows the latest values. Coalescing happens only for
+    changes sent by the page to a live IPython kernel (see :func:`page_loop`); anywhere else (scripts,
+    tests, a cell setting a value, a foreign asyncio loop) every change redraws at once, as do ``set()``
+    and ``hold()``.
     """
 
-    def __init__(self, title, controls, compute, *, link=None, figsize=(7.5, 4.3)):
+    def __init__(self, title, controls, compute, *, link=None, figsize=(7.5, 4.3), help_text=None):
         self.title = title
         self.controls = dict(controls)
         self._compute = compute
         self._link = link
         self._held = False  # inside hold(): no redraw per change
         self._linking = False  # inside the link: changes it makes do not trigger it again
-        self._layout_due = True  # lay the figure out again at the next redraw (see update())
+        self._drawing = False  # inside update()
+        self._dirty = False  # a change not drawn yet
+        self._follow_up = None  # the scheduled follow-up redraw (an asyncio handle), if any
+        self._last_draw_end = -float("inf")
+        self._message_shown = False  # the axes show a centred message, not a plot
+        self.redraws = 0  # how many times the figure was drawn
         self.message = ""
         self.ok = True
-        self.out = w.HTML(layout=w.Layout(margin="4px 0"))
+        # long results (the hardware table) scroll inside the explorer, so it stays one screen tall
+        self.out = w.HTML(layout=w.Layout(margin="4px 0", max_height=f"{RESULT_MAX_HEIGHT_PX}px", overflow="auto"))
         self.fig = Figure(figsize=figsize, dpi=DPI)
-        ExplorerCanvas(self.fig)
         with plots.style():
             self.ax = self.fig.add_subplot()
-        self._scene = Scene(self.ax, _reset_axes)
-        self._layers = Layers(self.fig, self.ax)
-        self.image = w.Image(format="png", layout=w.Layout(width=f"{int(figsize[0] * DPI)}px"))
-        grid = w.GridBox(list(self.controls.values()),
-                         layout=w.Layout(grid_template_columns="repeat(2, max-content)", grid_gap="2px 18px"))
+        css_width = f"{round(figsize[0] * DPI)}px"
+        self.out.add_class("costlib-result")
+        # the figure shrinks a little rather than wrap under the controls; the PNG has pixels to spare
+        self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width=css_width))
+        figure = w.VBox([self.image, self.out], layout=w.Layout(flex="1 1 360px", min_width="0",
+                                                                max_width=css_width))
         header = w.HTML(f"<b>{html.escape(title)}</b>")
-        self.widget = w.VBox([header, grid, self.out, self.image])
+        hint = w.HTML(f'<span style="color:#555;font-size:12px">{html.escape(help_text or HELP_TEXT)}</span>')
+        body = w.HBox([control_panel(self.controls), figure],
+                      layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
+        self.widget = w.VBox([header, hint, body])
         for name, c in self.controls.items():
             c.observe(lambda change, name=name: self._changed(name, change["new"]), names="value")
         self.update()
@@ -82,8 +98,6 @@ class Explorer:
     def _changed(self, name, new):
         if self._linking:  # a change made by the link itself: the outer change redraws
             return
-        if isinstance(self.controls[name], w.Dropdown):  # labels may change width: lay out again
-            self._layout_due = True
         if self._link is not None:
             self._linking = True
             try:
@@ -91,14 +105,46 @@ class Explorer:
             finally:
                 self._linking = False
         if not self._held:
+            self._request()
+
+    def _request(self):
+        """Redraw now when idle; otherwise mark the figure stale and redraw once, later, with the latest values."""
+        self._dirty = True
+        if self._drawing or self._follow_up is not None:
+            return  # the running redraw's follow-up picks up the latest values
+        loop = page_loop()
+        wait_s = self._last_draw_end + COOLDOWN_S - time.perf_counter()
+        if loop is None or wait_s <= 0:
+            self.update()
+        else:
+            self._follow_up = loop.call_later(wait_s, self._run_follow_up)
+
+    def _run_follow_up(self):
+        self._follow_up = None
+        if self._dirty:
             self.update()
 
     def update(self):
         """Recompute from the controls, redraw the figure and refresh the text."""
-        was_ok = self.ok
+        self._dirty, self._drawing = False, True
+        try:
+            self._update()
+        finally:
+            self._drawing = False
+            self._last_draw_end = time.perf_counter()
+        if self._dirty and self._follow_up is None:  # changed while drawing (e.g. by compute): once more
+            self._request()
+
+    def _update(self):
         with plots.style():
+            if self._message_shown:  # a centred message restyled the axes: start from new ones
+                self.fig.clear()
+                self.ax = self.fig.add_subplot()
+            else:
+                self.ax.cla()
+            self._message_shown = False
             try:
-                shown = self._scene.run(self._compute, self.values())
+                shown = self._compute(self.values(), self.ax)
                 self.ok = True
             except ValueError as e:  # bad input or NotFeasible: say so inside the explorer
                 shown, self.ok = _error_text(e), False
@@ -106,39 +152,29 @@ class Explorer:
             except Exception as e:  # a bug: still no traceback in the widget, but never hidden
                 shown, self.ok = f"internal error ({type(e).__name__}): {e}. Please report it.", False
                 self._show_message(shown)
-            self._draw(relayout=self._layout_due or self.ok != was_ok)
+            self.fig.set_layout_engine("constrained")
+            png = self._png()
         text, extra = shown if isinstance(shown, tuple) else (shown, None)
         self.message = text
         self.out.value = message_html(text, self.ok and not text.startswith("does not fit")) + (extra or "")
-        self.image.value = self._png()
+        self.image.value = png
+        self.redraws += 1
 
     def redraw(self):
-        """Recompute and draw everything from empty axes (e.g. after changing ``ax`` by hand)."""
-        self._scene.forget()
-        self._layers.invalidate()
+        """Recompute and draw everything again (e.g. after changing ``ax`` by hand)."""
         self.update()
 
     def _show_message(self, text):
-        self._scene.forget()  # the axes no longer hold the last run's artists
-        self.ax.clear()
+        self.fig.clear()
+        self.ax = self.fig.add_subplot()
         plots.message_axes(text, ax=self.ax)
-
-    def _draw(self, relayout: bool):
-        # Constrained layout costs more than the rest of a redraw, so it runs only when labels may
-        # have changed width (first draw, a dropdown, error <-> plot); slider moves keep the layout
-        # and repaint only the layers above the first artist the change touched.
-        if relayout:
-            self.fig.set_layout_engine("constrained")
-            self._layers.draw(None)
-            self.fig.set_layout_engine("none")
-            self._layout_due = False
-        elif self.ok:
-            self._layers.draw(self._scene.dirty, self._scene.axes_same)
-        else:
-            self._layers.draw(None)
+        self._message_shown = True
 
     def _png(self) -> bytes:
-        return png_rgb(np.asarray(self.fig.canvas.buffer_rgba()))
+        buf = io.BytesIO()
+        # zlib level 1: the figures are mostly flat colour, so a fast setting is nearly as small
+        self.fig.savefig(buf, format="png", dpi=DPI * PIXEL_DENSITY, pil_kwargs={"compress_level": 1})
+        return buf.getvalue()
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         data = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
@@ -156,35 +192,63 @@ class Explorer:
         return f"<Explorer {self.title!r}: {self.message.splitlines()[0] if self.message else ''}>"
 
 
-def _reset_axes(ax):
-    """Empty the axes for the next plot but keep their tick objects (ax.clear() rebuilds them: slow).
+def control_panel(controls: dict):
+    """The controls in one column, grouped under small headings (deployment, workload, prices, view) (§30.1)."""
+    groups = group_controls(controls)
+    boxes = []
+    for title, members in groups:
+        heading = [w.HTML(f'<div style="{_HEADING}">{html.escape(title)}</div>')] if len(groups) > 1 else []
+        boxes.append(w.VBox(heading + members))
+    return w.VBox(boxes, layout=w.Layout(flex="0 0 auto", margin="0 18px 0 0"))
 
-    After a centred message (ticks removed, spines recoloured) a full ``ax.clear()`` comes first;
-    either way the axes end in the same state, so a figure never depends on what was shown before.
+
+def group_controls(controls: dict) -> list[tuple[str, list]]:
+    """(group title, its controls in their order) for the non-empty groups, in GROUPS order (§30.1)."""
+    found = {title: [] for title, _ in GROUPS}
+    for name, c in controls.items():
+        title = next((t for t, names in GROUPS if name in names), WORKLOAD)
+        found[title].append(c)
+    return [(title, found[title]) for title, _ in GROUPS if found[title]]
+
+
+def page_loop():
+    """The event loop that will run a deferred redraw, or None: redraw now (§30.1).
+
+    Only a change the page sent to a live IPython kernel (a ``comm_msg`` being handled by ipykernel, whose
+    asyncio loop keeps running between messages) may be deferred. A script, pytest, a notebook cell
+    setting a value, or a process running some other asyncio loop (Playwright's sync API, whose loop does
+    not spin between calls) gets None, so the figure is redrawn before the change returns.
     """
-    if getattr(ax, "_costlib_message", False):
-        ax.clear()
-        ax._costlib_message = False
-    for group in (ax.lines, ax.patches, ax.collections, ax.texts, ax.images, ax.artists, ax.tables):
-        for artist in list(group):
-            artist.remove()
-    ax.containers.clear()
-    if ax.legend_ is not None:
-        ax.legend_.remove()
-    ax.set_title("")
-    ax.set_xlabel("")
-    ax.set_ylabel("")
-    for axis, scale in ((ax.xaxis, ax.set_xscale), (ax.yaxis, ax.set_yscale)):
-        scale("linear")
-        axis.set_major_locator(ticker.MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
-        axis.set_major_formatter(ticker.ScalarFormatter())
-        axis.set_minor_locator(ticker.NullLocator())
-        axis.set_minor_formatter(ticker.NullFormatter())
-    ax.grid(True)
-    ax.relim()
-    ax.ignore_existing_data_limits = True
-    ax.set_autoscale_on(True)
-    ax.autoscale_view()
+    try:
+        from IPython import get_ipython
+    except ImportError:  # no IPython: a plain script
+        return None
+    kernel = getattr(get_ipython(), "kernel", None)
+    if kernel is None or not hasattr(kernel, "get_parent"):
+        return None
+    parent = kernel.get_parent("shell") or {}
+    if parent.get("header", {}).get("msg_type") != "comm_msg":
+        return None  # a cell (execute_request) or nothing: its code reads the result right after
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+WORKLOAD = "workload"  # the group of any control not named below
+GROUPS = (  # (title, control names): what runs where, what it serves, what it costs, what to show
+    ("deployment", frozenset({"model", "gpu", "weights", "kv", "tp", "gpus_per_replica", "gpus", "batch", "mode",
+                              "throughput", "tokens_per_s", "tokens_per_s_per_gpu", "prefill_tokens_per_s_per_gpu",
+                              "mbu", "mfu", "profile", "alpha", "k", "draft_cost"})),
+    (WORKLOAD, frozenset()),
+    ("prices", frozenset({"usd_per_hour", "usd_per_gpu_hour", "on_demand_usd_per_hour", "tier", "purchase_usd",
+                          "years", "power_w", "pue", "usd_per_kwh", "ops_overhead", "api"})),
+    ("view", frozenset({"figure", "section", "verdict", "claim"})),
+)
+_HEADING = "font-size:12px;font-weight:600;color:#555;margin:4px 0 0 2px;text-transform:uppercase;letter-spacing:.04em"
+
+HELP_TEXT = ("Drag a slider or use the arrow keys; to enter an exact value, click the number beside a slider, "
+             "type it and press Enter.")
 
 
 def _error_text(e: Exception) -> str:

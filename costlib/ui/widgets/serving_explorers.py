@@ -12,9 +12,9 @@ from costlib.catalog.tables import (
     get_model,
     gpu_ids,
     gpu_usd_per_hour,
-    model_ids,
     tiers,
 )
+from costlib.common import fmt
 from costlib.economics.capacity import capacity_plan
 from costlib.economics.cost import (
     NotFeasible,
@@ -50,7 +50,10 @@ from costlib.ui.widgets.controls import (
     float_slider,
     int_slider,
     log_slider,
+    model_options,
     precision_name,
+    tier_label,
+    tier_options,
 )
 from costlib.ui.widgets.explorer import Explorer, message_html
 from costlib.ui.widgets.presets import CHAPTER_MODEL, DEFAULT_DEPLOYMENT, USD_PER_GPU_HOUR
@@ -158,11 +161,11 @@ def _table_html(columns, rows) -> str:
 
 def hardware_explorer(model=CHAPTER_MODEL, weights="bf16", kv="bf16", context=CONTEXT_TOKENS, tier="on_demand"):
     """Every catalog GPU at its cheapest TP (calibrated profile): tokens/s per GPU and $/M, with the §30.8 table marked (§30.8)."""
-    controls = {"model": dropdown("model", model_ids(), get_model(model).id),
+    controls = {"model": dropdown("model", model_options(), get_model(model).id),
                 "weights": dropdown("weights", list(PRECISIONS), precision_name(weights)),
                 "kv": dropdown("KV cache", list(PRECISIONS), precision_name(kv)),
                 "context": int_slider("context (tokens)", context, 128, 32_768, 128),
-                "tier": dropdown("price tier", list(tiers()["tier"]) + ["owned"], tier)}
+                "tier": dropdown("price tier", tier_options(list(tiers()["tier"]) + ["owned"]), tier)}
 
     def compute(v, ax):
         df = compare_hardware(v["model"], v["weights"], v["kv"], context=v["context"], tier=v["tier"],
@@ -175,16 +178,18 @@ def hardware_explorer(model=CHAPTER_MODEL, weights="bf16", kv="bf16", context=CO
                 lines.append(f"{r['gpu']}: does not fit ({r['note']})")
             elif r["usd_per_million"] != r["usd_per_million"]:
                 lines.append(f"{r['gpu']}: TP={int(r['tp'])}, batch {r['batch']:,}, "
-                             f"{r['tokens_per_s_per_gpu']:,.0f} tokens/s per GPU; no {v['tier']} price")
+                             f"{fmt.significant(r['tokens_per_s_per_gpu'])} tokens/s per GPU; "
+                             f"no {tier_label(v['tier']).lower()} price")
             else:
                 lines.append(f"{r['gpu']}: TP={int(r['tp'])}, batch {r['batch']:,}, "
-                             f"{r['tokens_per_s_per_gpu']:,.0f} tokens/s per GPU, ${r['usd_per_million']:.2f}/M at "
+                             f"{fmt.significant(r['tokens_per_s_per_gpu'])} tokens/s per GPU, "
+                             f"${r['usd_per_million']:.2f}/M at "
                              f"${r['usd_per_gpu_hour']:.2f}/GPU-hour")
         priced = [r for r in rows if r["feasible"] and r["usd_per_million"] == r["usd_per_million"]]
         if priced:
             best = min(priced, key=lambda r: r["usd_per_million"])  # the first of equals, as idxmin
             head = (f"cheapest per token: {best['gpu']} at ${best['usd_per_million']:.2f}/M "
-                    f"(TP={int(best['tp'])}, batch {int(best['batch']):,}, {v['tier']} prices)")
+                    f"(TP={int(best['tp'])}, batch {int(best['batch']):,}, {tier_label(v['tier']).lower()} prices)")
         else:
             head = "no GPU in the catalog both fits this model and has a price in this tier"
         cols = ["gpu", "hbm_gb", "usd_per_gpu_hour", "min_tp", "tp", "batch", "tokens_per_s_per_gpu",
@@ -291,7 +296,8 @@ def capacity_explorer(users=float(S30_10.users), sessions_per_day=float(S30_10.s
             d = deployment_from(v)
             tps = decode_tokens_per_s_band(d, v["batch"], v["context"]).mid / d.tp
             pre = prefill_tokens_per_s_band(d, max(1, pt)).mid / d.tp
-            g, src = d.tp, f"{d.label} at batch {v['batch']:,}, context {v['context']:,}: {tps:,.0f} tokens/s per GPU"
+            g, src = d.tp, (f"{d.label} at batch {v['batch']:,}, context {v['context']:,}: "
+                            f"{fmt.significant(tps)} tokens/s per GPU")
         else:
             tps, pre, g = v["tokens_per_s_per_gpu"], v["prefill_tokens_per_s_per_gpu"], v["gpus_per_replica"]
             src = f"given: {tps:,} tokens/s per GPU"
@@ -307,8 +313,7 @@ def capacity_explorer(users=float(S30_10.users), sessions_per_day=float(S30_10.s
         if chapter:
             lines.append(f"chapter §30.10 for the same users: ~{S30_10.claimed_gpus:,} H100s, "
                          f"~${S30_10.claimed_monthly_usd / 1e3:,.0f}k/month, ~${S30_10.claimed_usd_per_million:.2f}/M")
-        table = plan.steps[["step", "formula", "display"]].to_html(index=False, border=0)
-        return "\n".join(lines), message_html(lines[-2] if chapter else lines[-1], True) + table
+        return "\n".join(lines)  # each result once: the steps, then the answer (no repeated summary or table)
 
     ex = Explorer("Capacity planning rubric (§30.10)", controls, compute, link=link)
     show(ex)
