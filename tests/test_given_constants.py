@@ -50,7 +50,9 @@ def test_memory_rule_is_stated_where_a_fit_decides(qid):
 
 @pytest.mark.parametrize("qid", ["d1", "d2", "d5", "d6", "d8", "d10", "d12"])
 def test_roofline_efficiencies_are_stated_where_a_rate_decides(qid):
-    assert ROOFLINE in bank.get_question(qid).ask
+    ask = bank.get_question(qid).ask
+    assert ROOFLINE in ask
+    assert f"{DEFAULT_ALLREDUCE_LATENCY_S * 1e6:g} µs per all-reduce" in ask  # the engine's comm term too
 
 
 def test_p5_states_latency_context_and_mbu():

@@ -17,7 +17,7 @@ import numpy as np
 import yaml
 
 from costlib.catalog.deployment import DEFAULT_MEMORY_FRACTION, DEFAULT_RESERVE_BYTES
-from costlib.physics.step import DEFAULT_MBU, DEFAULT_MFU
+from costlib.physics.step import DEFAULT_ALLREDUCE_LATENCY_S, DEFAULT_MBU, DEFAULT_MFU
 from costlib.teaching import (
     questions_drills,
     questions_levers,
@@ -50,7 +50,8 @@ MESSAGES: dict[str, str] = dict(_GRADING["messages"])
 CONVENTIONS: dict[str, str] = {
     "MEMORY_RULE": (f"usable memory = {DEFAULT_MEMORY_FRACTION:.0%} of HBM minus "
                     f"{DEFAULT_RESERVE_BYTES / 1e9:g} GB per GPU"),
-    "ROOFLINE": f"costlib's roofline at MBU {DEFAULT_MBU:.3f} and MFU {DEFAULT_MFU:.2f}",
+    "ROOFLINE": (f"costlib's roofline at MBU {DEFAULT_MBU:.3f} and MFU {DEFAULT_MFU:.2f}, with "
+                 f"{DEFAULT_ALLREDUCE_LATENCY_S * 1e6:g} µs per all-reduce (two per layer when TP > 1)"),
 }
 
 # Unit slips every numeric question is checked for (after its own slip table).
