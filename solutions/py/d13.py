@@ -14,8 +14,9 @@
 # *Interview drill 13 (§30.3): what a 128k-token context does to a decode step.*
 #
 # **Problem.** Llama 3.1 8B in bf16 serves one user on one H100 with the model's full context of
-# 131,072 tokens ("128k"). Decode is memory-bound: each step reads every weight once and the whole
-# KV cache of the sequence. What share of the bytes one decode step reads is KV cache?
+# 131,072 tokens ("128k"). Decode is memory-bound: each step reads the weights of the body and the
+# output head once (the input embedding is a lookup of one row per token) and the whole KV cache of
+# the sequence. What share of the bytes one decode step reads is KV cache?
 #
 # **Assumptions.** KV cache in bf16; batch 1; the model's shapes from its `config.json` (costlib's
 # catalog).
@@ -35,19 +36,21 @@ D13
 # %% [markdown]
 # <!-- BEGIN SOLUTION -->
 # **Solution.** KV bytes per token = 2 (K and V) × layers × KV heads × head dim × 2 bytes. Times
-# the context gives the sequence's cache, all of which one decode step reads; the weights are
-# parameters × 2 bytes. The share is KV / (KV + weights).
+# the context gives the sequence's cache, all of which one decode step reads; the weights read are
+# (parameters − vocabulary × hidden, the input table a step only looks up) × 2 bytes. The share is
+# KV / (KV + weights read).
 # <!-- END SOLUTION -->
 
 # %%
 # BEGIN SOLUTION
 kv_per_token = 2 * m.n_layers * m.n_kv_heads * m.head_dim * 2
 kv = kv_per_token * D13.context
-weights = m.n_params * 2
+weights = (m.n_params - m.vocab_size * m.hidden_size) * 2  # every weight but the input table, bf16
 answer = kv / (kv + weights)
 print(f"KV {kv_per_token / 1024:.0f} KiB per token x {D13.context:,} tokens = {kv / 1e9:.1f} GB; "
       f"weights {weights / 1e9:.1f} GB -> KV share {answer:.3f}")
 assert kv_per_token == cl.kv_bytes_per_token(m, D13.kv)
+assert weights == cl.weight_bytes_read_per_step(cl.deployment(D13.model, D13.gpu, weights=D13.weights))
 # END SOLUTION
 
 # %%

@@ -15,6 +15,7 @@ import widgetkit as wk
 from playwright.sync_api import expect
 
 import costlib as cl
+from costlib.economics.cost import economics_profile
 from costlib.teaching.chapter import CONTEXT_TOKENS
 from costlib.ui.widgets.controls import api_label
 
@@ -161,8 +162,10 @@ def test_utilization_explorer(page, lab):
     # the explorer's deployment: 70B fp8 on two H100s, batch 64, the chapter's $2/GPU-hour
     dep = cl.deployment(MODEL, GPU, 2, "fp8")
     mbu, mfu = cl.realism("mid")
-    tps = cl.decode_tokens_per_s(dep, 64, CONTEXT_TOKENS, mbu, mfu)
-    full = cl.usd_per_million_tokens(2 * 2.0, tps)
+    # the MBU/MFU sliders price on the one path: the chapter profile at those efficiencies, the
+    # 2,048-token sequence as a 1,024 + 1,024 request, decode tokens/s = batch / TPOT
+    est = cl.predict(dep, CONTEXT_TOKENS // 2, CONTEXT_TOKENS // 2, batch=64, profile=economics_profile(mbu=mbu, mfu=mfu))
+    full = cl.usd_per_million_tokens(2 * 2.0, 64 / est.tpot_s.mid)
     expect(out).to_contain_text(f"${full:.2f}/M at full load", timeout=wk.UPDATE_TIMEOUT_MS)
 
     wk.choose(box, "compare with API", api_label("deepinfra-llama-3.3-70b"))  # dropdown: its label
