@@ -220,7 +220,7 @@ def utilization_explorer(mbu=DEFAULT_MBU, mfu=DEFAULT_MFU, duty_cycle=0.5, usd_p
                   f"{a['provider']} {a['model']} (${a['usd_per_million_output']:.2f}/M output) is cheaper even "
                   f"at a 100% duty cycle")
         return "\n".join([
-            f"{dep.label}, batch {b:,}, context {ctx:,}: MBU {v['mbu']:.0%}, MFU {v['mfu']:.0%} → "
+            f"{dep.label}, batch {b:,}, context {ctx:,}: MBU {fmt.percent(v['mbu'], '.3g')}, MFU {fmt.percent(v['mfu'], '.3g')} → "
             f"{tps:,.0f} tokens/s at full load ({tps / roof:.0%} of the 100% roofline)",
             f"${hourly:.2f}/hour → ${full:.2f}/M at full load; at a {v['duty_cycle']:.0%} duty cycle "
             f"${at_duty:.2f}/M",
