@@ -15,6 +15,7 @@ from costlib.catalog.tables import (
     get_gpu,
     get_model,
 )
+from costlib.common import fmt
 from costlib.economics.cost import (
     NotFeasible,
     decode_tokens_per_s_band,
@@ -250,7 +251,7 @@ def cheatsheet_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv=
         m, g, ctx, p = get_model(v["model"]), get_gpu(v["gpu"]), v["context"], v["usd_per_gpu_hour"]
         wt, kv_p = v["weights"], v["kv"]
         if ctx > m.max_context:
-            raise ValueError(f"context must be at most {m.max_context:,} tokens for {m.id}, got {ctx:,}")
+            raise ValueError(f"context must be at most {m.max_context:,} tokens for {m.name}, got {ctx:,}")
         wb, kvb = weight_bytes(m, wt), kv_bytes_per_token(m, kv_p)
         flops = g.flops_for(wt)
         smallest = min_tp(m, g, wt, kv_p, ctx)
@@ -260,10 +261,10 @@ def cheatsheet_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv=
             f"KV cache: 2 × {m.n_layers} layers × {m.n_kv_heads} KV heads × {m.head_dim} dims × "
             f"{kvb / (2 * m.n_layers * m.n_kv_heads * m.head_dim):g} B ({kv_p}) = {kvb:,.0f} B/token "
             f"({kvb / 1024:,.0f} KiB); one {ctx:,}-token sequence {kvb * ctx / 1e9:,.2f} GB",
-            f"{g.id}: {g.hbm_gb:g} GB HBM ({usable_bytes(g) / 1e9:,.1f} GB usable), {g.hbm_tb_per_s:g} TB/s, "
+            f"{fmt.gpu_name(g.id)}: {g.hbm_gb:g} GB HBM ({usable_bytes(g) / 1e9:,.1f} GB usable), {g.hbm_tb_per_s:g} TB/s, "
             f"{flops / 1e12:,.0f} dense TFLOP/s for {wt} matmuls",
             (f"smallest TP holding the weights + one {ctx:,}-token sequence: TP={smallest}" if smallest else
-             f"no TP up to 8 holds the weights + one {ctx:,}-token sequence on {g.id} GPUs"),
+             f"no TP up to 8 holds the weights + one {ctx:,}-token sequence on {fmt.gpu_name(g.id)} GPUs"),
         ]
         tp = int(v["tp"]) if v["tp"] != _SMALLEST else (smallest or max(TP_OPTIONS))
         dep = deployment(m.id, g.id, tp, wt, kv_p)
@@ -284,7 +285,7 @@ def cheatsheet_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv=
         pre = prefill_ceiling_tokens_per_s(tp * flops, m.n_active_params)
         hourly = p * tp
         lines += [
-            f"{dep.label}: room for {f.max_batch:,} sequences of {ctx:,} tokens",
+            f"{dep.name}: room for {f.max_batch:,} sequences of {ctx:,} tokens",
             f"decode ceiling at batch 1 (chapter's formula): {tp} × {g.hbm_tb_per_s:g} TB/s ÷ {wb / 1e9:,.1f} GB = "
             f"{ceil1:,.1f} tokens/s; calibrated estimate: {one:,.1f} tokens/s "
             f"(TPOT {1e3 / one:,.1f} ms)"
@@ -360,7 +361,7 @@ def validation_explorer(model="llama-3.1-70b", gpu="H100-SXM", weights="fp8", kv
         # title), so moving a slider changes the points, not the axis
         plots.shape_band([*labels, "yours"], [*preds, p], [*meas, pub.get(mine_label, float("nan"))],
                          highlight=len(labels), ax=ax)
-        ax.set_title(f"{d.model.id} {d.weights.name} on {d.tp}x{d.gpu.id}; yours: "
+        ax.set_title(f"{d.name}; yours: "
                      f"{mine[0]:,} in / {mine[1]:,} out")
         e = prof.mid
         lines = [f"{mine[0]:,} in / {mine[1]:,} out per request: ceiling {p.ceiling:,.0f} tokens/s; "

@@ -220,7 +220,7 @@ def utilization_explorer(mbu=DEFAULT_MBU, mfu=DEFAULT_MFU, duty_cycle=0.5, usd_p
                   f"{a['provider']} {a['model']} (${a['usd_per_million_output']:.2f}/M output) is cheaper even "
                   f"at a 100% duty cycle")
         return "\n".join([
-            f"{dep.label}, batch {b:,}, context {ctx:,}: MBU {v['mbu']:.0%}, MFU {v['mfu']:.0%} → "
+            f"{dep.name}, batch {b:,}, context {ctx:,}: MBU {v['mbu']:.0%}, MFU {v['mfu']:.0%} → "
             f"{tps:,.0f} tokens/s at full load ({tps / roof:.0%} of the 100% roofline)",
             f"${hourly:.2f}/hour → ${full:.2f}/M at full load; at a {v['duty_cycle']:.0%} duty cycle "
             f"${at_duty:.2f}/M",
@@ -292,7 +292,7 @@ def prefill_decode_explorer(workload="chat", prompt_tokens=None, output_tokens=N
         api_r = apis["usd_per_million_output"] / apis["usd_per_million_input"]
         return "\n".join([
             f"{v['prompt_tokens']:,} prompt + {v['output_tokens']:,} output tokens per request, decode batch "
-            f"{v['batch']:,} on {dep.label}",
+            f"{v['batch']:,} on {dep.name}",
             f"prefill ${wc.usd_per_million_input:.3f}/M input tokens; decode ${wc.usd_per_million_output:.3f}/M "
             f"output tokens; blended ${wc.usd_per_million_blended:.3f}/M; "
             f"${wc.usd_per_request * 1000:.3f} per 1,000 requests",
@@ -350,7 +350,7 @@ def self_host_explorer(tokens_per_month=1e9, api="together-llama-3.3-70b", input
         cap = eff * HOURS_PER_MONTH * 3600 / (v["peak_factor"] * (1 + v["headroom"]))
         return "\n".join([
             f"{fmt.short_count(t)} tokens/month ({s:.0%} input): API {a['provider']} {a['model']} ${api_bill:,.0f}/month",
-            f"self-host {d.label}: {n:,} replica{'s' if n > 1 else ''} × {d.tp} GPU{'s' if d.tp > 1 else ''} × "
+            f"self-host {d.name}: {n:,} replica{'s' if n > 1 else ''} × {d.tp} GPU{'s' if d.tp > 1 else ''} × "
             f"${p:.2f}/h × {HOURS_PER_MONTH} h = ${own:,.0f}/month → {cheaper} is cheaper by "
             f"${abs(api_bill - own):,.0f}/month",
             cross,

@@ -32,10 +32,11 @@ SWEEP_REQUESTS = 500
 @functools.lru_cache(maxsize=32)
 def sweep_for(model, gpu, tp, weights, kv, input_len, output_len):
     """(saturation requests/s, rate sweep DataFrame) of one replica at :data:`LOAD_FRACTIONS` of saturation (§30.4)."""
-    step = engine_step(deployment(model, gpu, tp, weights, kv))
+    dep = deployment(model, gpu, tp, weights, kv)
+    step = engine_step(dep)
     sat = saturation_requests_per_s(step, input_len, output_len)
     if sat <= 0:
-        raise ValueError(f"{step.label}: one {input_len:,}+{output_len:,}-token request does not fit in the KV cache")
+        raise ValueError(f"{dep.name}: one {input_len:,}+{output_len:,}-token request does not fit in the KV cache")
     df = rate_sweep(step, input_len, output_len, [f * sat for f in LOAD_FRACTIONS], requests=SWEEP_REQUESTS,
                     arrivals="poisson", seed=0)
     return sat, df
@@ -54,14 +55,15 @@ def load_explorer(model="llama-3.1-70b", gpu="H100-SXM", tp=4, weights="fp8", kv
         key = (v["model"], v["gpu"], int(v["tp"]), v["weights"], v["kv"], int(v["input_len"]), int(v["output_len"]))
         sat, df = sweep_for(*key)
         tgt = v["ttft_p99_ms"] / 1e3
-        step = engine_step(deployment(*key[:5]))
+        dep = deployment(*key[:5])
+        step = engine_step(dep)
         r = simulate(step, key[5], key[6], rate=v["rate"], requests=SWEEP_REQUESTS, seed=0, keep_trace=False)
         serving_plots.latency_vs_rate(df, sat, tgt, point=(v["rate"], r.ttft_p99_s), ax=ax)
         price = gpu_usd_per_hour(v["gpu"]) * int(v["tp"])
         usd_m = price / (r.output_tokens_per_s * 3600 / 1e6)
         knee = serving_plots.knee_rate(df, tgt)
         return "\n".join([
-            f"{step.label}: saturation {sat:,.2f} requests/s; knee (p99 TTFT <= {tgt * 1e3:,.0f} ms) at "
+            f"{dep.name}: saturation {sat:,.2f} requests/s; knee (p99 TTFT <= {tgt * 1e3:,.0f} ms) at "
             f"{knee:,.2f}/s of the swept rates ({knee / sat:.0%} of saturation)",
             f"at {v['rate']:,.2f} requests/s ({v['rate'] / sat:.0%} of saturation, Poisson): TTFT p99 "
             f"{r.ttft_p99_s * 1e3:,.0f} ms (mean {r.ttft_mean_s * 1e3:,.0f}), ITL mean {r.itl_mean_s * 1e3:,.1f} ms, "

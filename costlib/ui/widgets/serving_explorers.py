@@ -175,20 +175,20 @@ def hardware_explorer(model=CHAPTER_MODEL, weights="bf16", kv="bf16", context=CO
         lines = []
         for r in rows:
             if not r["feasible"]:
-                lines.append(f"{r['gpu']}: does not fit ({r['note']})")
+                lines.append(f"{fmt.gpu_name(r['gpu'])}: does not fit ({r['note']})")
             elif r["usd_per_million"] != r["usd_per_million"]:
-                lines.append(f"{r['gpu']}: TP={int(r['tp'])}, batch {r['batch']:,}, "
+                lines.append(f"{fmt.gpu_name(r['gpu'])}: TP={int(r['tp'])}, batch {r['batch']:,}, "
                              f"{fmt.significant(r['tokens_per_s_per_gpu'])} tokens/s per GPU; "
                              f"no {tier_label(v['tier']).lower()} price")
             else:
-                lines.append(f"{r['gpu']}: TP={int(r['tp'])}, batch {r['batch']:,}, "
+                lines.append(f"{fmt.gpu_name(r['gpu'])}: TP={int(r['tp'])}, batch {r['batch']:,}, "
                              f"{fmt.significant(r['tokens_per_s_per_gpu'])} tokens/s per GPU, "
                              f"${r['usd_per_million']:.2f}/M at "
                              f"${r['usd_per_gpu_hour']:.2f}/GPU-hour")
         priced = [r for r in rows if r["feasible"] and r["usd_per_million"] == r["usd_per_million"]]
         if priced:
             best = min(priced, key=lambda r: r["usd_per_million"])  # the first of equals, as idxmin
-            head = (f"cheapest per token: {best['gpu']} at ${best['usd_per_million']:.2f}/M "
+            head = (f"cheapest per token: {fmt.gpu_name(best['gpu'])} at ${best['usd_per_million']:.2f}/M "
                     f"(TP={int(best['tp'])}, batch {int(best['batch']):,}, {tier_label(v['tier']).lower()} prices)")
         else:
             head = "no GPU in the catalog both fits this model and has a price in this tier"
@@ -227,7 +227,7 @@ def latency_explorer(tpot_target_ms=P4.tpot_targets_s[0] * 1e3, context=CONTEXT_
         plots.latency_frontier(sweep, tgt, ax=ax)
         if best == 0:
             t1 = predict(d, i, o, batch=1).tpot_s.mid
-            return (f"no batch meets TPOT ≤ {tgt * 1e3:g} ms on {d.label}: even batch 1 takes "
+            return (f"no batch meets TPOT ≤ {tgt * 1e3:g} ms on {d.name}: even batch 1 takes "
                     f"{t1 * 1e3:.1f} ms per token")
         r = sweep_batch(d, p, c, [best]).iloc[0]
         limit = (f"memory: the KV cache holds {best:,} requests of {i:,}+{o:,} tokens"
@@ -237,7 +237,7 @@ def latency_explorer(tpot_target_ms=P4.tpot_targets_s[0] * 1e3, context=CONTEXT_
             f"at batch {best:,}: TPOT {r['tpot_s'] * 1e3:.1f} ms ({1 / r['tpot_s']:.0f} tokens/s per user), "
             f"{r['tokens_per_s']:,.0f} tokens/s per replica, ${r['usd_per_million']:.2f}/M at ${p:.2f}/GPU-hour "
             f"(band ${r['usd_per_million_low']:.2f}-{r['usd_per_million_high']:.2f})",
-            f"{d.label}, {i:,} prompt + {o:,} output tokens, started together; calibrated profile",
+            f"{d.name}, {i:,} prompt + {o:,} output tokens, started together; calibrated profile",
         ])
 
     return Explorer("Latency vs cost (§30.9)", controls, compute)
@@ -296,7 +296,7 @@ def capacity_explorer(users=float(S30_10.users), sessions_per_day=float(S30_10.s
             d = deployment_from(v)
             tps = decode_tokens_per_s_band(d, v["batch"], v["context"]).mid / d.tp
             pre = prefill_tokens_per_s_band(d, max(1, pt)).mid / d.tp
-            g, src = d.tp, (f"{d.label} at batch {v['batch']:,}, context {v['context']:,}: "
+            g, src = d.tp, (f"{d.name} at batch {v['batch']:,}, context {v['context']:,}: "
                             f"{fmt.significant(tps)} tokens/s per GPU")
         else:
             tps, pre, g = v["tokens_per_s_per_gpu"], v["prefill_tokens_per_s_per_gpu"], v["gpus_per_replica"]
