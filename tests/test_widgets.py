@@ -833,7 +833,8 @@ def _shown_groups(ex):
     for box in panel.children:
         kids = list(box.children)
         title = re.sub(r"<[^>]+>", "", kids.pop(0).value) if isinstance(kids[0], w.HTML) else None
-        groups.append((title, [c.description for c in kids]))
+        # a count slider is shown in a row with its count box: the slider comes first
+        groups.append((title, [(c.children[0] if isinstance(c, w.HBox) else c).description for c in kids]))
     return groups
 
 

@@ -137,7 +137,8 @@ def capacity_plan(users, sessions_per_day, tokens_per_session, tokens_per_s_per_
         with_head = gpus_peak * (1 + hr)
         if not np.all(np.isfinite(with_head)) or np.any(with_head > 1e15):
             raise ValueError("users x sessions_per_day x tokens_per_session x peak_factor x (1 + headroom) / "
-                             "tokens_per_s_per_gpu (+ the prompt tokens / prefill_tokens_per_s_per_gpu) is too "
+                             "tokens_per_s_per_gpu (+ users x sessions_per_day x prompt_tokens_per_session x ... / "
+                             "prefill_tokens_per_s_per_gpu) is too "
                              f"large to plan (needs {float(np.max(with_head)):g} GPUs); check the inputs' units")
         replicas = np.ceil(np.round(with_head / g, 9))
         gpus = replicas * g

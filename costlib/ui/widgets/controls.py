@@ -10,7 +10,6 @@ from costlib.catalog.tables import (
     PRECISIONS,
     api_ids,
     get_api_price,
-    get_gpu,
     get_model,
     get_precision,
     gpu_ids,
@@ -112,24 +111,6 @@ def precision_name(name) -> str:
     if p.name not in PRECISIONS:
         raise ValueError(f"explorers offer the catalog precisions {list(PRECISIONS)}; got {name!r}")
     return p.name
-
-
-def deployment_controls(model=None, gpu="H100-SXM", weights="fp8", kv="bf16", tp=2) -> dict:
-    """Dropdowns for a deployment (model, GPU, weight and KV precision, TP) from the catalogs (§30.3).
-
-    ``model`` defaults to the chapter's model (:data:`costlib.ui.widgets.presets.CHAPTER_MODEL`).
-    """
-    if model is None:
-        from costlib.ui.widgets.presets import CHAPTER_MODEL
-
-        model = CHAPTER_MODEL
-    return {
-        "model": dropdown("model", model_options(), get_model(model).id),
-        "gpu": dropdown("GPU", gpu_options(), get_gpu(gpu).id),
-        "weights": dropdown("weights", list(PRECISIONS), precision_name(weights)),
-        "kv": dropdown("KV cache", list(PRECISIONS), precision_name(kv)),
-        "tp": dropdown("tensor parallel (TP)", TP_OPTIONS, int(tp)),
-    }
 
 
 def deployment_from(v: dict, preset: dict | None = None):
