@@ -13,8 +13,8 @@ import ipywidgets as w
 import pytest
 import yaml
 
+from costlib.ui import app, widgets
 from costlib.ui import lever_widgets as lw
-from costlib.ui import widgets
 from costlib.ui.widgets import presets, specs
 
 DATA = Path(__file__).resolve().parents[1] / "costlib" / "data"
@@ -25,6 +25,7 @@ SLIDERS = (w.IntSlider, w.FloatSlider, w.FloatLogSlider)
 def _builders():
     found = {**widgets.EXPLORERS, "load_explorer": widgets.load_explorer, "slo_explorer": widgets.slo_explorer}
     found.update({n: getattr(lw, n) for n in lw.__all__})
+    found["calculator_app"] = app.calculator_app
     return found
 
 
