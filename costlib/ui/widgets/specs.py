@@ -84,9 +84,9 @@ def options(spec: dict, given=None) -> list:
 
 
 def _tier_options():
-    from costlib.catalog.tables import tiers
+    from costlib.economics.quote import price_tiers  # the catalog's tiers + "owned", read without pandas
 
-    return c.tier_options([*tiers()["tier"], "owned"])
+    return c.tier_options(price_tiers())
 
 
 def _workload_options():
