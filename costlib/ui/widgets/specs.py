@@ -84,7 +84,8 @@ def options(spec: dict, given=None) -> list:
 
 
 def _tier_options():
-    from costlib.economics.quote import price_tiers  # the catalog's tiers + "owned", read without pandas
+    """(label, id) of the catalog's tiers and "owned", read without pandas (the app's kernel stays small)."""
+    from costlib.economics.quote import price_tiers
 
     return c.tier_options(price_tiers())
 
