@@ -327,3 +327,26 @@ def test_weight_bytes_follow_precision():
     assert cl.weight_bytes("llama-3.1-70b", "int4") == n / 2
     assert math.isclose(cl.weight_bytes("llama-3.1-70b", cl.get_precision("int4", group_size=128)),
                         n * 0.515625)
+
+
+def test_deployment_name_uses_the_catalogs_names_and_label_keeps_ids():
+    """#17 item 4: titles and results say "Llama 3.1 70B FP8 on 2x H100 SXM"; ``label`` keeps the ids."""
+    with open(DATA_DIR / "models.csv", newline="", encoding="utf-8") as f:
+        names = {r["id"]: r["name"] for r in csv.DictReader(f)}
+    d = cl.deployment("llama-3.1-70b", "H100-SXM", 2, "fp8", "fp8")
+    assert d.name == f"{names['llama-3.1-70b']} FP8 on 2x H100 SXM"
+    assert d.label == "llama-3.1-70b fp8 on 2xH100-SXM"
+    mixed = cl.deployment("llama-3.1-8b", "A100-SXM-40GB", 1, "fp8", "bf16")
+    assert mixed.name == f"{names['llama-3.1-8b']} FP8 (KV BF16) on 1x A100 SXM 40GB"
+
+
+def test_capacity_steps_show_honest_precision():
+    """#17 item 4: rates to 3 significant figures, whole GPUs once rounded up, counts as 1.0M / 5.0B."""
+    p = cl.capacity_plan(1e6, 10, 500, 1304.02, peak_factor=3, headroom=0.3, usd_per_gpu_hour=2.0)
+    text = p.to_markdown()
+    # 1e6 x 10 x 500 = 5e9 tokens/day; / 86,400 = 57,870.4/s; x 3 = 173,611/s; / 1,304.02 = 133.13 GPUs
+    assert "1,304.02" not in text and "133.13" not in text
+    assert "1.0M users" in text and "5.0B tokens" in text
+    assert "173,611 / 1,300 tokens/s per GPU = **133.1 GPUs of work**" not in text  # rates are rounded too
+    assert "174,000 / 1,300 tokens/s per GPU = **133.1 GPUs of work**" in text
+    assert f"**{math.ceil(173_611.1 / 1304.02 * 1.3)} GPUs**" in text  # 173.07 -> 174 whole GPUs

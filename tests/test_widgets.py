@@ -419,12 +419,13 @@ def test_hardware_explorer_h100_row_by_hand():
     tps = e.output_tokens_per_s.mid
     od = (3.00 + 4.50) / 2
     assert not runs[1].fits and tp > 2  # two GPUs hold the weights but starve the KV cache
-    line = f"H100-SXM: TP={tp}, batch {e.batch}, {fmt.significant(tps / tp)} tokens/s per GPU, ${usd_per_m(tp * od, tps):.2f}/M"
+    h100 = "H100-SXM".replace("-", " ")  # the catalog id as people say it
+    line = f"{h100}: TP={tp}, batch {e.batch}, {fmt.significant(tps / tp)} tokens/s per GPU, ${usd_per_m(tp * od, tps):.2f}/M"
     assert line in ex.message
     assert "<table" in ex.out.value
     ex.controls["model"].value = "llama-3.1-405b"
     # 405.9B x 2 bytes = 812 GB > 8 x 75 GB of H100s
-    assert "H100-SXM: does not fit" in ex.message
+    assert f"{h100}: does not fit" in ex.message
     assert_sane(ex, "hardware 405b")
 
 
@@ -793,7 +794,7 @@ def test_hardware_explorer_prices_follow_the_tier_after_caching():
     ex = widgets.hardware_explorer()
     assert "$3.75/GPU-hour" in ex.message  # H100-SXM on demand: middle of $3.00-4.50
     ex.controls["tier"].value = "owned"
-    assert "A100-SXM-40GB: TP=" in ex.message and "no owned price" in ex.message
+    assert "A100 SXM 40GB: TP=" in ex.message and "no owned price" in ex.message
     assert "<td>A100-SXM-40GB</td><td>40.00</td><td>—</td>" in ex.out.value  # no price: a dash, not nan
     assert "nan" not in ex.out.value.lower()
     ex.controls["tier"].value = "on_demand"
@@ -832,7 +833,8 @@ def _shown_groups(ex):
     for box in panel.children:
         kids = list(box.children)
         title = re.sub(r"<[^>]+>", "", kids.pop(0).value) if isinstance(kids[0], w.HTML) else None
-        groups.append((title, [c.description for c in kids]))
+        # a count slider is shown in a row with its count box: the slider comes first
+        groups.append((title, [(c.children[0] if isinstance(c, w.HBox) else c).description for c in kids]))
     return groups
 
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from costlib.catalog.tables import GPUSpec, ModelSpec, Precision, get_gpu, get_model, get_precision
 from costlib.common import checks as v
+from costlib.common.fmt import gpu_name
 
 __all__ = ["Deployment", "deployment", "valid_tp", "deployment_arg"]
 
@@ -54,7 +55,14 @@ class Deployment:
                                              low_inclusive=True, scalar=True))
 
     @property
+    def name(self) -> str:
+        """The deployment as people say it, from the catalogs' names: "Llama 3.1 70B FP8 on 2x H100 SXM" (§30.3)."""
+        kv = "" if self.kv.name == self.weights.name else f" (KV {self.kv.name.upper()})"
+        return f"{self.model.name} {self.weights.name.upper()}{kv} on {self.tp}x {gpu_name(self.gpu.id)}"
+
+    @property
     def label(self) -> str:
+        """The deployment in catalog ids, for machine-readable output: "llama-3.1-70b fp8 on 2xH100-SXM" (§30.3)."""
         kv = "" if self.kv.name == self.weights.name else f", KV {self.kv.name}"
         return f"{self.model.id} {self.weights.name}{kv} on {self.tp}x{self.gpu.id}"
 

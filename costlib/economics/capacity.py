@@ -1,7 +1,6 @@
 """The capacity-planning rubric: users -> tokens -> peak rate -> GPUs -> dollars, and its reverses (§30.10)."""
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,8 +12,10 @@ from costlib.common.units import DAYS_PER_MONTH, SECONDS_PER_DAY
 
 __all__ = ["CapacityPlan", "capacity_plan", "users_supported", "gpus_saved"]
 
-# counts in the plan's table: 1.23M, 45.6k, 12.50, 7
-_fmt = functools.partial(fmt.count, units=fmt.TWO_DECIMALS, rest=",.2f", whole_numbers=True)
+
+def _gpus_of_work(x: float) -> str:
+    """A fractional GPU count before rounding up: 133.1 GPUs of work (§30.10)."""
+    return f"{x:,.1f} GPUs of work"
 
 
 @dataclass(frozen=True)
@@ -44,35 +45,36 @@ class CapacityPlan:
         i = self.inputs
         rows = []
 
-        def step(name, formula, value, display=None):
-            rows.append({"step": name, "formula": formula, "value": float(value),
-                         "display": display or _fmt(float(value))})
+        def step(name, formula, value, display):
+            rows.append({"step": name, "formula": formula, "value": float(value), "display": display})
 
+        count, rate = fmt.short_count, fmt.significant  # counts read at a glance; rates to 3 significant figures
         step("Output tokens per day",
-             f"{_fmt(i['users'])} users x {_fmt(i['sessions_per_day'])} sessions x "
-             f"{_fmt(i['tokens_per_session'])} tokens", self.tokens_per_day)
-        step("Average output tokens/s", f"{_fmt(self.tokens_per_day)} / 86,400 s", self.avg_tokens_per_s)
-        step("Peak output tokens/s", f"{_fmt(self.avg_tokens_per_s)} x peak factor {i['peak_factor']:g}",
-             self.peak_tokens_per_s)
+             f"{count(i['users'])} users x {count(i['sessions_per_day'])} sessions x "
+             f"{count(i['tokens_per_session'])} tokens", self.tokens_per_day, f"{count(self.tokens_per_day)} tokens")
+        step("Average output tokens/s", f"{count(self.tokens_per_day)} / 86,400 s", self.avg_tokens_per_s,
+             f"{rate(self.avg_tokens_per_s)} tokens/s")
+        step("Peak output tokens/s", f"{rate(self.avg_tokens_per_s)} x peak factor {i['peak_factor']:g}",
+             self.peak_tokens_per_s, f"{rate(self.peak_tokens_per_s)} tokens/s")
         decode_gpus = self.peak_tokens_per_s / i["tokens_per_s_per_gpu"]
         step("GPUs at peak (decode)",
-             f"{_fmt(self.peak_tokens_per_s)} / {_fmt(i['tokens_per_s_per_gpu'])} tokens/s per GPU",
-             decode_gpus)
+             f"{rate(self.peak_tokens_per_s)} / {rate(i['tokens_per_s_per_gpu'])} tokens/s per GPU",
+             decode_gpus, _gpus_of_work(decode_gpus))
         if i["prompt_tokens_per_session"] > 0:
             pre_peak = self.prompt_tokens_per_day / SECONDS_PER_DAY * i["peak_factor"]
             step("GPUs at peak (prefill)",
-                 f"{_fmt(pre_peak)} prompt tokens/s / {_fmt(i['prefill_tokens_per_s_per_gpu'])} per GPU",
-                 self.gpus_at_peak - decode_gpus)
-            step("GPUs at peak (total)", "decode + prefill", self.gpus_at_peak)
+                 f"{rate(pre_peak)} prompt tokens/s / {rate(i['prefill_tokens_per_s_per_gpu'])} per GPU",
+                 self.gpus_at_peak - decode_gpus, _gpus_of_work(self.gpus_at_peak - decode_gpus))
+            step("GPUs at peak (total)", "decode + prefill", self.gpus_at_peak, _gpus_of_work(self.gpus_at_peak))
         g = i["gpus_per_replica"]
-        rounding = f"{self.replicas} replicas of {g} GPUs" if g > 1 else "round up"
-        step("GPUs with headroom", f"{_fmt(self.gpus_at_peak)} x (1 + {i['headroom']:g}), {rounding}",
+        rounding = f"up to {self.replicas:,} replicas of {g} GPUs" if g > 1 else "rounded up to whole GPUs"
+        step("GPUs with headroom", f"{_gpus_of_work(self.gpus_at_peak)} x (1 + {i['headroom']:g}), {rounding}",
              self.gpus, f"{self.gpus:,} GPUs")
-        step("Monthly cost", f"{self.gpus:,} GPUs x ${i['usd_per_gpu_hour']:g}/h x 24 h x "
-             f"{i['days_per_month']:g} days", self.monthly_usd, f"${self.monthly_usd:,.0f}")
+        step("Monthly cost", f"{self.gpus:,} GPUs x {fmt.usd(i['usd_per_gpu_hour'])}/h x 24 h x "
+             f"{i['days_per_month']:g} days", self.monthly_usd, fmt.usd(self.monthly_usd, cents_below=0))
         step("Effective $/M output tokens",
-             f"${_fmt(self.monthly_usd)} / ({_fmt(self.tokens_per_day)} x {i['days_per_month']:g} / 1M)",
-             self.usd_per_million_tokens, f"${self.usd_per_million_tokens:,.2f}")
+             f"{fmt.usd(self.monthly_usd, cents_below=0)} / ({count(self.tokens_per_day)} x "
+             f"{i['days_per_month']:g} / 1M)", self.usd_per_million_tokens, fmt.usd(self.usd_per_million_tokens))
         return pd.DataFrame(rows)
 
     def to_markdown(self) -> str:
@@ -135,7 +137,8 @@ def capacity_plan(users, sessions_per_day, tokens_per_session, tokens_per_s_per_
         with_head = gpus_peak * (1 + hr)
         if not np.all(np.isfinite(with_head)) or np.any(with_head > 1e15):
             raise ValueError("users x sessions_per_day x tokens_per_session x peak_factor x (1 + headroom) / "
-                             "tokens_per_s_per_gpu (+ the prompt tokens / prefill_tokens_per_s_per_gpu) is too "
+                             "tokens_per_s_per_gpu (+ users x sessions_per_day x prompt_tokens_per_session x ... / "
+                             "prefill_tokens_per_s_per_gpu) is too "
                              f"large to plan (needs {float(np.max(with_head)):g} GPUs); check the inputs' units")
         replicas = np.ceil(np.round(with_head / g, 9))
         gpus = replicas * g

@@ -7,22 +7,13 @@ from types import SimpleNamespace
 
 from matplotlib import ticker
 
-from costlib.catalog.tables import PRECISIONS, get_gpu, get_model
 from costlib.common import checks as v
 from costlib.common import fmt
 from costlib.economics.cost import NotFeasible
 from costlib.economics.quote import Quote, price_tiers, quote
 from costlib.economics.sensitivity import sensitivity
 from costlib.ui import lever_plots, plots
-from costlib.ui.widgets.controls import (
-    dropdown,
-    float_slider,
-    gpu_options,
-    int_slider,
-    model_options,
-    precision_name,
-    tier_options,
-)
+from costlib.ui.widgets import specs
 from costlib.ui.widgets.explorer import Explorer
 
 __all__ = ["quote_text", "quote_table_html", "calculator_app", "MEMORY", "BATCH", "TPOT", "VS_APIS", "TORNADO"]
@@ -79,31 +70,23 @@ def quote_table_html(q: Quote) -> str:
             f"<tr>{head}</tr>{''.join(rows)}</table>")
 
 
-def calculator_app(model="llama-3.1-70b", gpu="H100-SXM", weights="fp8", kv="bf16", tp=2, mode=BATCH,
-                   batch=64, input_len=1000, output_len=1000, tpot_target_ms=50.0, profile="calibrated",
-                   tier="on_demand", utilization=0.5, figure=VS_APIS):
+def calculator_app(model=None, gpu=None, weights=None, kv=None, tp=None, mode=None, batch=None, input_len=None,
+                   output_len=None, tpot_target_ms=None, profile=None, tier=None, utilization=None, figure=None):
     """The "what does my deployment cost" explorer: deployment, request shape, batch, profile, tier, utilization (§30.1-§30.7).
 
     Returns a :class:`costlib.ui.widgets.Explorer`: its text shows :func:`quote_text`, the table the
     API comparison and the figure the $/M range against every catalog API's output price, or (``figure``
     = TORNADO) the tornado of :func:`costlib.economics.sensitivity.sensitivity` for the same quote.
+    Controls and defaults: costlib/data/explorer_controls.yaml (None means the default).
     """
-    controls = {
-        "model": dropdown("model", model_options(), get_model(model).id),
-        "gpu": dropdown("GPU", gpu_options(), get_gpu(gpu).id),
-        "weights": dropdown("weights", list(PRECISIONS), precision_name(weights)),
-        "kv": dropdown("KV cache", list(PRECISIONS), precision_name(kv)),
-        "tp": dropdown("tensor parallel (TP)", (1, 2, 4, 8), int(tp)),
-        "input_len": int_slider("input tokens", input_len, 8, 131_072, 8),
-        "output_len": int_slider("output tokens", output_len, 1, 32_768, 1),
-        "mode": dropdown("size the batch by", [MEMORY, BATCH, TPOT], mode),
-        "batch": int_slider("batch (sequences)", batch, 1, 2048),
-        "tpot_target_ms": float_slider("TPOT target (ms)", tpot_target_ms, 5.0, 500.0, 1.0, ".0f"),
-        "profile": dropdown("efficiency profile", PROFILES, v.choice("profile", profile, PROFILES)),
-        "tier": dropdown("price tier", tier_options(price_tiers()), v.choice("tier", tier, price_tiers())),
-        "utilization": float_slider("utilization", utilization, 0.05, 1.0, 0.01),
-        "figure": dropdown("figure", [VS_APIS, TORNADO], figure),
-    }
+    if profile is not None:
+        v.choice("profile", profile, PROFILES)
+    if tier is not None:
+        v.choice("tier", tier, price_tiers())
+    controls = specs.build("calculator_app", dict(
+        model=model, gpu=gpu, weights=weights, kv=kv, tp=tp, mode=mode, batch=batch, input_len=input_len,
+        output_len=output_len, tpot_target_ms=tpot_target_ms, profile=profile, tier=tier, utilization=utilization,
+        figure=figure), opts={"mode": [MEMORY, BATCH, TPOT], "profile": PROFILES, "figure": [VS_APIS, TORNADO]})
 
     def link(ex, name, new):
         if name == "mode":

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from costlib.catalog.tables import api_ids, get_gpu
+from costlib.catalog.tables import get_gpu
 from costlib.economics.billing import api_usd_per_million_input
 from costlib.economics.prefix import selfhost_vs_api
-from costlib.economics.quote import price_tiers, quote
+from costlib.economics.quote import quote
 from costlib.economics.sensitivity import sensitivity
-from costlib.estimate.energy import J_PER_KWH, energy_use, lever_constant
+from costlib.estimate.energy import J_PER_KWH, energy_use
 from costlib.estimate.predict import predict
 from costlib.estimate.speculative import (
     crossover_batch,
@@ -21,18 +21,14 @@ from costlib.estimate.speculative import (
     speculative_speedup,
 )
 from costlib.ui import lever_plots
+from costlib.ui.widgets import specs
 from costlib.ui.widgets.controls import (
-    deployment_controls,
     deployment_from,
-    dropdown,
-    float_slider,
-    int_slider,
 )
 from costlib.ui.widgets.explorer import Explorer
 
 __all__ = ["prefix_lever", "speculative_lever", "energy_lever", "tornado_lever"]
 
-BASE = dict(model="llama-3.1-70b", gpu="H100-SXM", weights="fp8", kv="fp8", tp=2)  # the issue's example
 _BATCHES = np.unique(np.round(np.geomspace(1, 2048, 60)))
 
 
@@ -41,16 +37,10 @@ def _args(v):
     return d.model.id, d.gpu.id, d.tp, d.weights.name, d.kv.name
 
 
-def prefix_lever(api="deepinfra-llama-3.3-70b", input_len=8000, output_len=300, hit_rate=0.5, utilization=0.5,
-                    tier="on_demand", **dep):
+def prefix_lever(api=None, input_len=None, output_len=None, hit_rate=None, utilization=None, tier=None, **dep):
     """Prefix hit rate -> $/M input, TTFT, batch, and self-hosted vs API $ per request with the flip point (§30.7)."""
-    controls = {**deployment_controls(**{**BASE, **dep}),
-                "api": dropdown("API", api_ids(), api),
-                "input_len": int_slider("input tokens", input_len, 16, 65_536, 16),
-                "output_len": int_slider("output tokens", output_len, 1, 8192),
-                "hit_rate": float_slider("prefix hit rate h", hit_rate, 0.0, 1.0, 0.05),
-                "utilization": float_slider("utilization", utilization, 0.05, 1.0, 0.01),
-                "tier": dropdown("price tier", price_tiers(), tier)}
+    controls = specs.build("prefix_lever", dict(api=api, input_len=input_len, output_len=output_len, hit_rate=hit_rate,
+                                                utilization=utilization, tier=tier, **dep))
 
     def compute(v, ax):
         args = _args(v)
@@ -75,14 +65,10 @@ def prefix_lever(api="deepinfra-llama-3.3-70b", input_len=8000, output_len=300, 
     return Explorer("Prefix caching: who wins as the cache warms up?", controls, compute, figsize=(8, 4.3))
 
 
-def speculative_lever(alpha=0.7, k=4, draft_cost=0.05, input_len=1000, output_len=1000, **dep):
+def speculative_lever(alpha=None, k=None, draft_cost=None, input_len=None, output_len=None, **dep):
     """Acceptance rate, draft length and draft cost -> speedup against the batch and the crossover batch (§30.3)."""
-    controls = {**deployment_controls(**{**BASE, **dep}),
-                "alpha": float_slider("acceptance rate α", alpha, 0.0, 0.95, 0.05),
-                "k": int_slider("draft length k", k, 1, 12),
-                "draft_cost": float_slider("draft cost c (x target)", draft_cost, 0.0, 0.5, 0.01, ".2f"),
-                "input_len": int_slider("input tokens", input_len, 16, 32_768, 16),
-                "output_len": int_slider("output tokens", output_len, 1, 8192)}
+    controls = specs.build("speculative_lever", dict(alpha=alpha, k=k, draft_cost=draft_cost, input_len=input_len,
+                                                     output_len=output_len, **dep))
 
     def compute(v, ax):
         d = deployment_from(v)
@@ -103,15 +89,9 @@ def speculative_lever(alpha=0.7, k=4, draft_cost=0.05, input_len=1000, output_le
     return Explorer("Speculative decoding: speedup against the batch", controls, compute, figsize=(8, 4.3))
 
 
-def energy_lever(chat=(500, 300), reasoning=(500, 8000), pue=None, usd_per_kwh=None, **dep):
+def energy_lever(chat=(500, 300), reasoning=(500, None), pue=None, usd_per_kwh=None, **dep):
     """Energy per response: chat at the memory-limited batch vs a long answer at batch 1; kWh/M and electricity $/M (§30.2)."""
-    pue = lever_constant("pue") if pue is None else pue
-    usd_per_kwh = lever_constant("usd_per_kwh") if usd_per_kwh is None else usd_per_kwh
-    controls = {**deployment_controls(**{**BASE, **dep}),
-                "reasoning_output": int_slider("long answer: output tokens", reasoning[1], 500, 32_000, 500),
-                "reasoning_batch": int_slider("long answer: batch", 1, 1, 64),
-                "pue": float_slider("PUE", pue, 1.0, 2.0, 0.05),
-                "usd_per_kwh": float_slider("$ per kWh", usd_per_kwh, 0.0, 0.4, 0.01)}
+    controls = specs.build("energy_lever", dict(reasoning_output=reasoning[1], pue=pue, usd_per_kwh=usd_per_kwh, **dep))
 
     def compute(v, ax):
         d = deployment_from(v)
@@ -142,13 +122,10 @@ def energy_lever(chat=(500, 300), reasoning=(500, 8000), pue=None, usd_per_kwh=N
     return Explorer("Energy per token and per response", controls, compute, figsize=(8, 3.6))
 
 
-def tornado_lever(input_len=1000, output_len=1000, tier="on_demand", utilization=1.0, **dep):
+def tornado_lever(input_len=None, output_len=None, tier=None, utilization=None, **dep):
     """The tornado: which input moves $/M most over its sourced range, for any deployment and workload (§30.1)."""
-    controls = {**deployment_controls(**{**BASE, **dep}),
-                "input_len": int_slider("input tokens", input_len, 16, 32_768, 16),
-                "output_len": int_slider("output tokens", output_len, 1, 8192),
-                "tier": dropdown("price tier", price_tiers(), tier),
-                "utilization": float_slider("utilization", utilization, 0.05, 1.0, 0.01)}
+    controls = specs.build("tornado_lever", dict(input_len=input_len, output_len=output_len, tier=tier,
+                                                 utilization=utilization, **dep))
 
     def compute(v, ax):
         t = sensitivity(*_args(v), input_len=v["input_len"], output_len=v["output_len"], tier=v["tier"],

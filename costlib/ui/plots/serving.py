@@ -77,7 +77,7 @@ def decode_vs_batch(dep, context=2048, batches=None, mark="auto", batch=None, mb
     ax = new_axes(ax)
     f = fit(dep, context=c)
     if f.max_batch < 1:
-        return message_axes(f.message, ax=ax, title=f"{dep.label}, context {c:,}")
+        return message_axes(f.message, ax=ax, title=f"{dep.name}, context {c:,}")
     mb = int(f.max_batch)
     b = _default_batches(mb) if batches is None else np.unique(v.integer("batches", batches, low=1))
     b = b.astype(float)
@@ -131,7 +131,7 @@ def decode_vs_batch(dep, context=2048, batches=None, mark="auto", batch=None, mb
     ax.yaxis.set_major_formatter(COUNT_TICKS)
     ax.set_xlabel("batch size (concurrent sequences)")
     ax.set_ylabel("decode throughput (tokens/s)")
-    ax.set_title(f"{dep.label}, context {c:,}")
+    ax.set_title(f"{dep.name}, context {c:,}")
     ax.legend(loc="upper left", fontsize=9)
     return ax
 
@@ -336,6 +336,6 @@ def memory_use(dep, context=2048, batch=1, mark=True, ax=None):
     ax.set_xlim(0, xmax)
     ax.grid(False, axis="y")
     ax.set_xlabel("replica memory (GB)")  # the categories on y name themselves: no y label
-    ax.set_title(f"{dep.label}: weights + KV for {b:,} × {c:,} tokens")
+    ax.set_title(f"{dep.name}: weights + KV for {b:,} × {c:,} tokens")
     ax.legend(loc="upper left", fontsize=9)  # above the usable bar's end, clear of the bars
     return ax

@@ -17,7 +17,7 @@ from costlib.common.lazy import lazy_exports
 # (which needs only the Explorer and the controls) does not import every explorer and the chapter
 _PUBLIC = {
     "costlib.ui.widgets.chapter_explorers": ("cheatsheet_explorer", "claims_explorer", "validation_explorer"),
-    "costlib.ui.widgets.controls": ("deployment_controls",),
+    "costlib.ui.widgets.specs": ("deployment_controls",),
     "costlib.ui.widgets.cost_explorers": ("cost_explorer", "prefill_decode_explorer", "procurement_explorer",
                                           "self_host_explorer", "tour", "utilization_explorer"),
     "costlib.ui.widgets.explorer": ("DPI", "Explorer"),

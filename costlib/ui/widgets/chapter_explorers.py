@@ -5,16 +5,15 @@ import functools
 import math
 from types import SimpleNamespace
 
-import ipywidgets as w
 import numpy as np
 from matplotlib import ticker
 
 from costlib.catalog.deployment import deployment
 from costlib.catalog.tables import (
-    PRECISIONS,
     get_gpu,
     get_model,
 )
+from costlib.common import fmt
 from costlib.economics.cost import (
     NotFeasible,
     decode_tokens_per_s_band,
@@ -28,21 +27,15 @@ from costlib.physics.step import (
     decode_ceiling_tokens_per_s,
     prefill_ceiling_tokens_per_s,
 )
-from costlib.teaching.chapter import CONTEXT_TOKENS
 from costlib.ui import plots
+from costlib.ui.widgets import specs
 from costlib.ui.widgets.controls import (
     TP_OPTIONS,
-    deployment_controls,
     deployment_from,
     dropdown,
-    float_slider,
-    gpu_options,
-    int_slider,
-    model_options,
-    precision_name,
+    named,
 )
 from costlib.ui.widgets.explorer import Explorer, message_html
-from costlib.ui.widgets.presets import CHAPTER_MODEL, USD_PER_GPU_HOUR
 
 # ---------------------------------------------------------------- 09 checking the chapter
 
@@ -134,7 +127,7 @@ def _claims_dotplot(df, selected, ax):
     return ax
 
 
-def claims_explorer(section=_ALL, verdict=_ALL, claim=None):
+def claims_explorer(section=None, verdict=None, claim=None):
     """The chapter's numeric claims filtered by section and verdict; pick one to see the numbers and why (§30.1-§30.11).
 
     The figure puts chapter value ÷ recomputed value of the filtered claims on a log scale; the
@@ -143,22 +136,25 @@ def claims_explorer(section=_ALL, verdict=_ALL, claim=None):
     """
     from costlib.teaching import chapter
 
+    spec = specs.specs("claims_explorer")
+    section = specs.default(spec["section"]) if section is None else section
+    verdict = specs.default(spec["verdict"]) if verdict is None else verdict
     table = chapter.claims()
     sec = section.strip() if isinstance(section, str) else section
     if isinstance(sec, str) and sec != _ALL and not sec.startswith(("§", "CQ")):
         sec = f"§{sec}"
-    sec_ctl = dropdown("section", [_ALL] + list(dict.fromkeys(table["section"])), sec)
-    ver_ctl = dropdown("verdict", [_ALL] + list(chapter.VERDICTS), verdict)
-    df0 = _claims_filtered(sec_ctl.value, ver_ctl.value)
+    sections, verdicts = [_ALL] + list(dict.fromkeys(table["section"])), [_ALL] + list(chapter.VERDICTS)
+    dropdown("section", sections, sec)  # an unknown section or verdict: the ValueError lists the options
+    dropdown("verdict", verdicts, verdict)
+    df0 = _claims_filtered(sec, verdict)
     if claim is not None:
         chapter.claim(claim)  # an unknown id raises a ValueError naming the closest ids
         if claim not in set(df0["id"]):
             raise ValueError(f"claim {claim!r} is not in section={section!r} with verdict={verdict!r}; "
                              "widen the filter or pick another claim")
-    opts = _claim_options(df0)
-    claim_ctl = w.Dropdown(options=opts, value=claim if claim is not None else opts[0][1], description="claim",
-                           style={"description_width": "150px"}, layout=w.Layout(width="760px"))
-    controls = {"section": sec_ctl, "verdict": ver_ctl, "claim": claim_ctl}
+    controls = specs.build("claims_explorer", dict(section=sec, verdict=verdict, claim=claim),
+                           opts=dict(section=sections, verdict=verdicts, claim=_claim_options(df0)))
+    claim_ctl = controls["claim"]
     state = {"explorer": None}
 
     def sync(picked, df) -> str:
@@ -225,8 +221,7 @@ def claims_explorer(section=_ALL, verdict=_ALL, claim=None):
 _SMALLEST = "smallest that fits"
 
 
-def cheatsheet_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv="bf16", tp=_SMALLEST,
-                        context=CONTEXT_TOKENS, usd_per_gpu_hour=USD_PER_GPU_HOUR):
+def cheatsheet_explorer(model=None, gpu=None, weights=None, kv=None, tp=None, context=None, usd_per_gpu_hour=None):
     """The cheat sheet recomputed for any model, GPU and precision: weights, KV/token, TP, ceilings, $/M (§30.11).
 
     ``tp`` is a number of GPUs per replica or "smallest that fits" (weights plus one
@@ -235,22 +230,15 @@ def cheatsheet_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv=
     """
     from costlib.physics.memory import kv_bytes_per_token, min_tp, usable_bytes, weight_bytes
 
-    controls = {
-        "model": dropdown("model", model_options(), get_model(model).id),
-        "gpu": dropdown("GPU", gpu_options(), get_gpu(gpu).id),
-        "weights": dropdown("weights", list(PRECISIONS), precision_name(weights)),
-        "kv": dropdown("KV cache", list(PRECISIONS), precision_name(kv)),
-        "tp": dropdown("GPUs per replica (TP)", [_SMALLEST] + list(TP_OPTIONS),
-                    tp if tp == _SMALLEST else int(tp)),
-        "context": int_slider("context (tokens)", context, 128, 32_768, 128),
-        "usd_per_gpu_hour": float_slider("$ per GPU-hour", usd_per_gpu_hour, 0.25, 15.0, 0.05),
-    }
+    controls = specs.build("cheatsheet_explorer", dict(
+        model=model, gpu=gpu, weights=weights, kv=kv, tp=tp if tp is None or tp == _SMALLEST else int(tp),
+        context=context, usd_per_gpu_hour=usd_per_gpu_hour))
 
     def compute(v, ax):
         m, g, ctx, p = get_model(v["model"]), get_gpu(v["gpu"]), v["context"], v["usd_per_gpu_hour"]
         wt, kv_p = v["weights"], v["kv"]
         if ctx > m.max_context:
-            raise ValueError(f"context must be at most {m.max_context:,} tokens for {m.id}, got {ctx:,}")
+            raise ValueError(f"context must be at most {m.max_context:,} tokens for {m.name}, got {ctx:,}")
         wb, kvb = weight_bytes(m, wt), kv_bytes_per_token(m, kv_p)
         flops = g.flops_for(wt)
         smallest = min_tp(m, g, wt, kv_p, ctx)
@@ -260,17 +248,17 @@ def cheatsheet_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv=
             f"KV cache: 2 × {m.n_layers} layers × {m.n_kv_heads} KV heads × {m.head_dim} dims × "
             f"{kvb / (2 * m.n_layers * m.n_kv_heads * m.head_dim):g} B ({kv_p}) = {kvb:,.0f} B/token "
             f"({kvb / 1024:,.0f} KiB); one {ctx:,}-token sequence {kvb * ctx / 1e9:,.2f} GB",
-            f"{g.id}: {g.hbm_gb:g} GB HBM ({usable_bytes(g) / 1e9:,.1f} GB usable), {g.hbm_tb_per_s:g} TB/s, "
+            f"{fmt.gpu_name(g.id)}: {g.hbm_gb:g} GB HBM ({usable_bytes(g) / 1e9:,.1f} GB usable), {g.hbm_tb_per_s:g} TB/s, "
             f"{flops / 1e12:,.0f} dense TFLOP/s for {wt} matmuls",
             (f"smallest TP holding the weights + one {ctx:,}-token sequence: TP={smallest}" if smallest else
-             f"no TP up to 8 holds the weights + one {ctx:,}-token sequence on {g.id} GPUs"),
+             f"no TP up to 8 holds the weights + one {ctx:,}-token sequence on {fmt.gpu_name(g.id)} GPUs"),
         ]
         tp = int(v["tp"]) if v["tp"] != _SMALLEST else (smallest or max(TP_OPTIONS))
         dep = deployment(m.id, g.id, tp, wt, kv_p)
         f = fit(dep, context=ctx)
         if not f.fits:
             plots.memory_use(dep, ctx, 1, ax=ax)
-            lines += [f.message, "no throughput and no price: this replica cannot hold the model (physics first)"]
+            lines += [named(f.message, dep), "no throughput and no price: this replica cannot hold the model (physics first)"]
             return "\n".join(lines)
         i, o = request_shape(dep, ctx)
         e_big = predict(dep, i, o)
@@ -284,7 +272,7 @@ def cheatsheet_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv=
         pre = prefill_ceiling_tokens_per_s(tp * flops, m.n_active_params)
         hourly = p * tp
         lines += [
-            f"{dep.label}: room for {f.max_batch:,} sequences of {ctx:,} tokens",
+            f"{dep.name}: room for {f.max_batch:,} sequences of {ctx:,} tokens",
             f"decode ceiling at batch 1 (chapter's formula): {tp} × {g.hbm_tb_per_s:g} TB/s ÷ {wb / 1e9:,.1f} GB = "
             f"{ceil1:,.1f} tokens/s; calibrated estimate: {one:,.1f} tokens/s "
             f"(TPOT {1e3 / one:,.1f} ms)"
@@ -307,8 +295,7 @@ _STANDARD_SHAPES = ((128, 128), (128, 2048), (128, 4096), (500, 2000), (1000, 10
                     (2048, 2048), (5000, 500), (20000, 2000))
 
 
-def validation_explorer(model="llama-3.1-70b", gpu="H100-SXM", weights="fp8", kv="fp8", tp=2,
-                        input_len=1000, output_len=1000):
+def validation_explorer(model=None, gpu=None, weights=None, kv=None, tp=None, input_len=None, output_len=None):
     """Ceiling, band and mid for any deployment and request shape, next to the published runs (§30.4).
 
     The standard TensorRT-LLM shapes plus the reader's own are predicted on the one engine with the
@@ -319,11 +306,8 @@ def validation_explorer(model="llama-3.1-70b", gpu="H100-SXM", weights="fp8", kv
     from costlib.estimate.predict import predict
     from costlib.estimate.profiles import get_profile
 
-    controls = {
-        **deployment_controls(model, gpu, weights, kv, tp),
-        "input_len": int_slider("input tokens", input_len, 16, 32_768, 16),
-        "output_len": int_slider("output tokens", output_len, 16, 8_192, 16),
-    }
+    controls = specs.build("validation_explorer", dict(model=model, gpu=gpu, weights=weights, kv=kv, tp=tp,
+                                                       input_len=input_len, output_len=output_len))
     data = measured()
     prof = get_profile("calibrated")
 
@@ -360,7 +344,7 @@ def validation_explorer(model="llama-3.1-70b", gpu="H100-SXM", weights="fp8", kv
         # title), so moving a slider changes the points, not the axis
         plots.shape_band([*labels, "yours"], [*preds, p], [*meas, pub.get(mine_label, float("nan"))],
                          highlight=len(labels), ax=ax)
-        ax.set_title(f"{d.model.id} {d.weights.name} on {d.tp}x{d.gpu.id}; yours: "
+        ax.set_title(f"{d.name}; yours: "
                      f"{mine[0]:,} in / {mine[1]:,} out")
         e = prof.mid
         lines = [f"{mine[0]:,} in / {mine[1]:,} out per request: ceiling {p.ceiling:,.0f} tokens/s; "

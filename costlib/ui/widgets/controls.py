@@ -10,7 +10,6 @@ from costlib.catalog.tables import (
     PRECISIONS,
     api_ids,
     get_api_price,
-    get_gpu,
     get_model,
     get_precision,
     gpu_ids,
@@ -114,22 +113,10 @@ def precision_name(name) -> str:
     return p.name
 
 
-def deployment_controls(model=None, gpu="H100-SXM", weights="fp8", kv="bf16", tp=2) -> dict:
-    """Dropdowns for a deployment (model, GPU, weight and KV precision, TP) from the catalogs (§30.3).
-
-    ``model`` defaults to the chapter's model (:data:`costlib.ui.widgets.presets.CHAPTER_MODEL`).
-    """
-    if model is None:
-        from costlib.ui.widgets.presets import CHAPTER_MODEL
-
-        model = CHAPTER_MODEL
-    return {
-        "model": dropdown("model", model_options(), get_model(model).id),
-        "gpu": dropdown("GPU", gpu_options(), get_gpu(gpu).id),
-        "weights": dropdown("weights", list(PRECISIONS), precision_name(weights)),
-        "kv": dropdown("KV cache", list(PRECISIONS), precision_name(kv)),
-        "tp": dropdown("tensor parallel (TP)", TP_OPTIONS, int(tp)),
-    }
+def named(text: str, dep) -> str:
+    """A costlib message about ``dep`` (written with catalog ids, for the CLI) as the explorers say it:
+    "llama-3.1-70b bf16 on 1xH100-SXM" -> "Llama 3.1 70B BF16 on 1x H100 SXM" (§30.3)."""
+    return text.replace(dep.label, dep.name)
 
 
 def deployment_from(v: dict, preset: dict | None = None):

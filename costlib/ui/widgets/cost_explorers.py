@@ -9,12 +9,10 @@ import pandas as pd
 
 from costlib.catalog.deployment import deployment
 from costlib.catalog.tables import (
-    PRECISIONS,
     api_prices,
     get_api_price,
     get_gpu,
     get_model,
-    gpu_usd_per_hour,
     tiers,
 )
 from costlib.common import fmt
@@ -42,56 +40,42 @@ from costlib.economics.frontier import memory_limited_batch
 from costlib.estimate.predict import predict
 from costlib.physics.memory import fit
 from costlib.physics.step import (
-    DEFAULT_MBU,
-    DEFAULT_MFU,
     decode_ceiling_tokens_per_s,
     prefill_ceiling_tokens_per_s,
 )
-from costlib.teaching.chapter import CONTEXT_TOKENS, S30_2, S30_3, S30_5, S30_6, S30_7
+from costlib.teaching.chapter import CONTEXT_TOKENS, S30_3, S30_5, S30_6, S30_7
 from costlib.ui import plots
+from costlib.ui.widgets import specs
 from costlib.ui.widgets.controls import (
-    TP_OPTIONS,
-    api_options,
-    deployment_controls,
     deployment_from,
     dropdown,
-    float_slider,
-    gpu_options,
-    int_slider,
-    log_slider,
-    model_options,
+    named,
     precision_name,
     tier_label,
-    tier_options,
 )
 from costlib.ui.widgets.explorer import Explorer
-from costlib.ui.widgets.presets import CHAPTER_MODEL, DEFAULT_DEPLOYMENT, USD_PER_GPU_HOUR
+from costlib.ui.widgets.presets import CHAPTER_MODEL
 
 # ---------------------------------------------------------------- 00 tour
 
-def tour(model=CHAPTER_MODEL, gpu=S30_3.gpu, weights=S30_3.weights, tp=S30_3.n_gpus,
-         usd_per_gpu_hour=USD_PER_GPU_HOUR, context=CONTEXT_TOKENS):
+def tour(model=None, gpu=None, weights=None, tp=None, usd_per_gpu_hour=None, context=CONTEXT_TOKENS):
     """60-second tour: does it fit, how many tokens/s, what a million tokens cost (§30.1, §30.3, §30.5).
 
-    Starts at the chapter's example, 70B in bf16 on one H100, which does not fit. The batch is the
+    Starts at the chapter's example, 70B in bf16 on one H100, which does not fit (controls and their
+    defaults: costlib/data/explorer_controls.yaml; None means the default). The batch is the
     memory-limited one of a max-throughput run on ``context``-token requests (half prompt, half output),
     on the calibrated profile (the one prediction path, :func:`~costlib.estimate.predict.predict`).
     """
     ctx = int(context)
-    controls = {
-        "model": dropdown("model", model_options(), get_model(model).id),
-        "gpu": dropdown("GPU", gpu_options(), get_gpu(gpu).id),
-        "weights": dropdown("precision", list(PRECISIONS), precision_name(weights)),
-        "tp": dropdown("GPUs (TP)", TP_OPTIONS, int(tp)),
-        "usd_per_gpu_hour": float_slider("$ per GPU-hour", usd_per_gpu_hour, 0.25, 15.0, 0.05),
-    }
+    controls = specs.build("tour", dict(model=model, gpu=gpu, weights=weights, tp=tp,
+                                        usd_per_gpu_hour=usd_per_gpu_hour))
 
     def compute(v, ax):
         dep = deployment(v["model"], v["gpu"], v["tp"], v["weights"])
         f = fit(dep, context=ctx)
         if not f.fits:
             plots.memory_use(dep, ctx, 1, ax=ax)
-            return f.message
+            return named(f.message, dep)
         e = predict(dep, *request_shape(dep, ctx))
         if not e.fits:
             raise NotFeasible(e)
@@ -100,7 +84,7 @@ def tour(model=CHAPTER_MODEL, gpu=S30_3.gpu, weights=S30_3.weights, tp=S30_3.n_g
         hourly = v["usd_per_gpu_hour"] * dep.tp
         usd = usd_per_million_tokens(hourly, tps)
         return "\n".join([
-            f.message,
+            named(f.message, dep),
             f"{b:,} sequences in flight (what the KV cache holds), calibrated profile: "
             f"{fmt.significant(tps)} output tokens/s",
             f"${hourly:.2f}/hour ÷ {million_tokens_per_hour(tps):.3g}M tokens/hour = "
@@ -112,13 +96,10 @@ def tour(model=CHAPTER_MODEL, gpu=S30_3.gpu, weights=S30_3.weights, tp=S30_3.n_g
 
 # ---------------------------------------------------------------- 01 cost model and procurement
 
-def cost_explorer(usd_per_hour=S30_5.usd_per_hour, tokens_per_s=int(S30_5.tokens_per_s), utilization=1.0):
+def cost_explorer(usd_per_hour=None, tokens_per_s=None, utilization=None):
     """$/M = $/hour ÷ (tokens/s × utilization × 3600 / 10^6), with the chapter's worked example marked (§30.1)."""
-    controls = {
-        "usd_per_hour": float_slider("$ per hour", usd_per_hour, 0.1, 20.0, 0.05),
-        "tokens_per_s": int_slider("tokens/s", tokens_per_s, 10, 20_000, 10),
-        "utilization": float_slider("utilization", utilization, 0.05, 1.0, 0.01),
-    }
+    controls = specs.build("cost_explorer", dict(usd_per_hour=usd_per_hour, tokens_per_s=tokens_per_s,
+                                                 utilization=utilization))
 
     def compute(v, ax):
         p, t, u = v["usd_per_hour"], v["tokens_per_s"], v["utilization"]
@@ -131,34 +112,23 @@ def cost_explorer(usd_per_hour=S30_5.usd_per_hour, tokens_per_s=int(S30_5.tokens
     return Explorer("Cost per million tokens (§30.1)", controls, compute)
 
 
-_H100_PURCHASE_USD = sum(S30_2.h100_purchase_usd) / 2  # middle of the chapter's $30-40k (§30.2)
-
-
 @functools.lru_cache(maxsize=64)
 def _tier_fraction(tier: str, point: str) -> float:
     """A tier's price as a fraction of on-demand (tier prices are on-demand × this), read from the catalog once (§30.2)."""
     return tier_usd_per_hour(1.0, tier, point)
 
 
-def procurement_explorer(on_demand_usd_per_hour=None, tier="reserved", purchase_usd=_H100_PURCHASE_USD,
-                         years=float(S30_2.amortization_years),
-                         power_w=700, pue=1.3, usd_per_kwh=0.10, ops_overhead=0.15):
+def procurement_explorer(on_demand_usd_per_hour=None, tier=None, purchase_usd=None, years=None,
+                         power_w=None, pue=None, usd_per_kwh=None, ops_overhead=None):
     """$/GPU-hour in each procurement tier from an on-demand price, and an owned GPU's amortized cost (§30.2).
 
-    ``on_demand_usd_per_hour`` defaults to the catalog's mid H100 SXM on-demand price.
+    ``on_demand_usd_per_hour`` defaults to the catalog's mid H100 SXM on-demand price, the owned GPU to
+    the chapter's $30-40k over its amortization years (costlib/data/explorer_controls.yaml).
     """
-    od = gpu_usd_per_hour("H100-SXM", "on_demand") if on_demand_usd_per_hour is None else on_demand_usd_per_hour
     tier_names = list(tiers()["tier"]) + ["owned"]
-    controls = {
-        "on_demand_usd_per_hour": float_slider("on-demand $/GPU-hour", od, 0.5, 15.0, 0.05),
-        "tier": dropdown("tier", tier_options(tier_names), tier),
-        "purchase_usd": float_slider("owned: purchase $", purchase_usd, 5_000, 60_000, 500, ",.0f"),
-        "years": float_slider("owned: years", years, 1.0, 6.0, 0.5, ".1f"),
-        "power_w": int_slider("owned: power (W)", power_w, 100, 1500, 10),
-        "pue": float_slider("owned: PUE", pue, 1.0, 2.5, 0.05),
-        "usd_per_kwh": float_slider("owned: $ per kWh", usd_per_kwh, 0.0, 0.5, 0.01),
-        "ops_overhead": float_slider("owned: operations", ops_overhead, 0.0, 1.0, 0.05),
-    }
+    controls = specs.build("procurement_explorer", dict(
+        on_demand_usd_per_hour=on_demand_usd_per_hour, tier=tier, purchase_usd=purchase_usd, years=years,
+        power_w=power_w, pue=pue, usd_per_kwh=usd_per_kwh, ops_overhead=ops_overhead))
 
     def compute(v, ax):
         base = v["on_demand_usd_per_hour"]
@@ -184,8 +154,8 @@ def procurement_explorer(on_demand_usd_per_hour=None, tier="reserved", purchase_
 
 # ---------------------------------------------------------------- 03 utilization
 
-def utilization_explorer(mbu=DEFAULT_MBU, mfu=DEFAULT_MFU, duty_cycle=0.5, usd_per_gpu_hour=USD_PER_GPU_HOUR, batch=64,
-                         api="together-llama-3.3-70b", model=CHAPTER_MODEL, gpu="H100-SXM", weights="fp8",
+def utilization_explorer(mbu=None, mfu=None, duty_cycle=None, usd_per_gpu_hour=None, batch=None,
+                         api=None, model=CHAPTER_MODEL, gpu="H100-SXM", weights="fp8",
                          kv="bf16", tp=2, context=CONTEXT_TOKENS):
     """MBU, MFU, duty cycle and price → $/M at full load and at the duty cycle, break-even vs an API (§30.4-§30.5).
 
@@ -195,12 +165,8 @@ def utilization_explorer(mbu=DEFAULT_MBU, mfu=DEFAULT_MFU, duty_cycle=0.5, usd_p
     preset = {"model": get_model(model).id, "gpu": get_gpu(gpu).id, "weights": precision_name(weights),
               "kv": precision_name(kv), "tp": int(tp)}
     ctx = int(context)
-    controls = {"mbu": float_slider("MBU", mbu, 0.05, 1.0, 0.01),
-                "mfu": float_slider("MFU", mfu, 0.05, 1.0, 0.01),
-                "duty_cycle": float_slider("duty cycle", duty_cycle, 0.05, 1.0, 0.01),
-                "usd_per_gpu_hour": float_slider("$ per GPU-hour", usd_per_gpu_hour, 0.25, 15.0, 0.05),
-                "batch": int_slider("batch (sequences)", batch, 1, 512),
-                "api": dropdown("compare with API", api_options(), get_api_price(api)["id"])}
+    controls = specs.build("utilization_explorer", dict(mbu=mbu, mfu=mfu, duty_cycle=duty_cycle,
+                                                        usd_per_gpu_hour=usd_per_gpu_hour, batch=batch, api=api))
 
     def compute(v, ax):
         dep, b = deployment_from({}, preset), v["batch"]
@@ -220,7 +186,8 @@ def utilization_explorer(mbu=DEFAULT_MBU, mfu=DEFAULT_MFU, duty_cycle=0.5, usd_p
                   f"{a['provider']} {a['model']} (${a['usd_per_million_output']:.2f}/M output) is cheaper even "
                   f"at a 100% duty cycle")
         return "\n".join([
-            f"{dep.label}, batch {b:,}, context {ctx:,}: MBU {fmt.percent(v['mbu'], '.3g')}, MFU {fmt.percent(v['mfu'], '.3g')} → "
+            f"{dep.name}, batch {b:,}, context {ctx:,}: MBU {fmt.percent(v['mbu'], '.3g')}, "
+            f"MFU {fmt.percent(v['mfu'], '.3g')} → "
             f"{tps:,.0f} tokens/s at full load ({tps / roof:.0%} of the 100% roofline)",
             f"${hourly:.2f}/hour → ${full:.2f}/M at full load; at a {v['duty_cycle']:.0%} duty cycle "
             f"${at_duty:.2f}/M",
@@ -242,15 +209,17 @@ def _chapter_30_6_prices() -> tuple[float, float]:
     return pre, dec
 
 
-def prefill_decode_explorer(workload="chat", prompt_tokens=None, output_tokens=None, batch=64,
-                            usd_per_gpu_hour=USD_PER_GPU_HOUR, model=CHAPTER_MODEL, gpu="H100-SXM", weights="fp8",
+def prefill_decode_explorer(workload=None, prompt_tokens=None, output_tokens=None, batch=None,
+                            usd_per_gpu_hour=None, model=CHAPTER_MODEL, gpu="H100-SXM", weights="fp8",
                             kv="bf16", tp=2):
     """Prefill vs decode $/M for a request shape, blended cost, and the output/input price ratio vs APIs (§30.6).
 
     ``workload`` presets (chat, rag, reasoning) set the prompt and output lengths (and lower the
     batch to the most that fits at that length); moving either length switches to "custom".
     """
-    names = list(WORKLOADS) + ["custom"]
+    spec = specs.specs("prefill_decode_explorer")
+    names = specs.options(spec["workload"])
+    workload = specs.default(spec["workload"]) if workload is None else workload
     wl = workload if workload in names else dropdown("workload", names, workload).value
     p_in, p_out = WORKLOADS.get(wl, (1000, 1000))
     preset = {"model": get_model(model).id, "gpu": get_gpu(gpu).id, "weights": precision_name(weights),
@@ -258,11 +227,9 @@ def prefill_decode_explorer(workload="chat", prompt_tokens=None, output_tokens=N
     if prompt_tokens is not None or output_tokens is not None:
         shape = (prompt_tokens or p_in, output_tokens or p_out)
         wl = next((k for k, s in WORKLOADS.items() if s == shape), "custom")
-    controls = {"workload": dropdown("workload", names, wl),
-                "prompt_tokens": int_slider("prompt (tokens)", prompt_tokens or p_in, 1, 16_000, 1),
-                "output_tokens": int_slider("output (tokens)", output_tokens or p_out, 1, 16_000, 1),
-                "batch": int_slider("decode batch", batch, 1, 512),
-                "usd_per_gpu_hour": float_slider("$ per GPU-hour", usd_per_gpu_hour, 0.25, 15.0, 0.05)}
+    controls = specs.build("prefill_decode_explorer", dict(
+        workload=wl, prompt_tokens=prompt_tokens or p_in, output_tokens=output_tokens or p_out, batch=batch,
+        usd_per_gpu_hour=usd_per_gpu_hour))
 
     def link(ex, name, new):
         c = ex.controls
@@ -292,7 +259,7 @@ def prefill_decode_explorer(workload="chat", prompt_tokens=None, output_tokens=N
         api_r = apis["usd_per_million_output"] / apis["usd_per_million_input"]
         return "\n".join([
             f"{v['prompt_tokens']:,} prompt + {v['output_tokens']:,} output tokens per request, decode batch "
-            f"{v['batch']:,} on {dep.label}",
+            f"{v['batch']:,} on {dep.name}",
             f"prefill ${wc.usd_per_million_input:.3f}/M input tokens; decode ${wc.usd_per_million_output:.3f}/M "
             f"output tokens; blended ${wc.usd_per_million_blended:.3f}/M; "
             f"${wc.usd_per_request * 1000:.3f} per 1,000 requests",
@@ -305,8 +272,8 @@ def prefill_decode_explorer(workload="chat", prompt_tokens=None, output_tokens=N
 
 # ---------------------------------------------------------------- 05 self-host vs API
 
-def self_host_explorer(tokens_per_month=1e9, api="together-llama-3.3-70b", input_share=0.5,
-                       usd_per_gpu_hour=USD_PER_GPU_HOUR, peak_factor=1.0, headroom=0.0, context=CONTEXT_TOKENS,
+def self_host_explorer(tokens_per_month=None, api=None, input_share=None, usd_per_gpu_hour=None, peak_factor=None,
+                       headroom=None, context=CONTEXT_TOKENS,
                        prompt_tokens=S30_3.prompt_tokens, **dep):
     """Monthly bill: self-hosting in whole replicas vs an API's input/output prices, and the crossover (§30.7).
 
@@ -315,13 +282,9 @@ def self_host_explorer(tokens_per_month=1e9, api="together-llama-3.3-70b", input
     Deployment keywords: model, gpu, weights, kv, tp.
     """
     ctx, n_pre = int(context), int(prompt_tokens)
-    controls = {"tokens_per_month": log_slider("tokens/month", tokens_per_month, 6, 11),
-                "api": dropdown("API", api_options(), get_api_price(api)["id"]),
-                "input_share": float_slider("input share", input_share, 0.0, 1.0, 0.05),
-                **deployment_controls(**{**DEFAULT_DEPLOYMENT, **dep}),
-                "usd_per_gpu_hour": float_slider("$ per GPU-hour", usd_per_gpu_hour, 0.25, 15.0, 0.05),
-                "peak_factor": float_slider("peak ÷ average", peak_factor, 1.0, 10.0, 0.1, ".1f"),
-                "headroom": float_slider("headroom", headroom, 0.0, 1.0, 0.05)}
+    controls = specs.build("self_host_explorer", dict(
+        tokens_per_month=tokens_per_month, api=api, input_share=input_share, usd_per_gpu_hour=usd_per_gpu_hour,
+        peak_factor=peak_factor, headroom=headroom, **dep))
 
     def compute(v, ax):
         d = deployment_from(v)
@@ -350,7 +313,7 @@ def self_host_explorer(tokens_per_month=1e9, api="together-llama-3.3-70b", input
         cap = eff * HOURS_PER_MONTH * 3600 / (v["peak_factor"] * (1 + v["headroom"]))
         return "\n".join([
             f"{fmt.short_count(t)} tokens/month ({s:.0%} input): API {a['provider']} {a['model']} ${api_bill:,.0f}/month",
-            f"self-host {d.label}: {n:,} replica{'s' if n > 1 else ''} × {d.tp} GPU{'s' if d.tp > 1 else ''} × "
+            f"self-host {d.name}: {n:,} replica{'s' if n > 1 else ''} × {d.tp} GPU{'s' if d.tp > 1 else ''} × "
             f"${p:.2f}/h × {HOURS_PER_MONTH} h = ${own:,.0f}/month → {cheaper} is cheaper by "
             f"${abs(api_bill - own):,.0f}/month",
             cross,

@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from costlib.economics.cost import NotFeasible
 from costlib.ui import plots
+from costlib.ui.widgets import specs
 
 DPI = 90  # CSS pixels per inch of figure: the layout (the image's width on the page)
 PIXEL_DENSITY = 2  # the PNG has this many pixels per CSS pixel, so figures stay crisp on HiDPI screens
@@ -207,7 +208,7 @@ def group_controls(controls: dict) -> list[tuple[str, list]]:
     found = {title: [] for title, _ in GROUPS}
     for name, c in controls.items():
         title = next((t for t, names in GROUPS if name in names), WORKLOAD)
-        found[title].append(c)
+        found[title].append(specs.panel_widget(c))
     return [(title, found[title]) for title, _ in GROUPS if found[title]]
 
 
@@ -235,16 +236,9 @@ def page_loop():
         return None
 
 
-WORKLOAD = "workload"  # the group of any control not named below
-GROUPS = (  # (title, control names): what runs where, what it serves, what it costs, what to show
-    ("deployment", frozenset({"model", "gpu", "weights", "kv", "tp", "gpus_per_replica", "gpus", "batch", "mode",
-                              "throughput", "tokens_per_s", "tokens_per_s_per_gpu", "prefill_tokens_per_s_per_gpu",
-                              "mbu", "mfu", "profile", "alpha", "k", "draft_cost"})),
-    (WORKLOAD, frozenset()),
-    ("prices", frozenset({"usd_per_hour", "usd_per_gpu_hour", "on_demand_usd_per_hour", "tier", "purchase_usd",
-                          "years", "power_w", "pue", "usd_per_kwh", "ops_overhead", "api"})),
-    ("view", frozenset({"figure", "section", "verdict", "claim"})),
-)
+WORKLOAD = "workload"  # the group of any control not named in the YAML's groups
+# (title, control names): what runs where, what it serves, what it costs, what to show
+GROUPS = specs.groups()  # from costlib/data/explorer_controls.yaml
 _HEADING = "font-size:12px;font-weight:600;color:#555;margin:4px 0 0 2px;text-transform:uppercase;letter-spacing:.04em"
 
 HELP_TEXT = ("Drag a slider or use the arrow keys; to enter an exact value, click the number beside a slider, "

@@ -9,17 +9,11 @@ from __future__ import annotations
 import functools
 
 from costlib.catalog.deployment import deployment
-from costlib.catalog.tables import gpu_ids, gpu_usd_per_hour, model_ids
+from costlib.catalog.tables import gpu_ids, gpu_usd_per_hour
 from costlib.economics.slo import slo_fleet
 from costlib.estimate.serving import engine_step, rate_sweep, saturation_requests_per_s, simulate
 from costlib.ui import serving_plots
-from costlib.ui.widgets.controls import (
-    deployment_controls,
-    dropdown,
-    float_slider,
-    int_slider,
-    log_slider,
-)
+from costlib.ui.widgets import specs
 from costlib.ui.widgets.explorer import Explorer
 
 __all__ = ["load_explorer", "slo_explorer", "sweep_for", "LOAD_FRACTIONS"]
@@ -32,36 +26,36 @@ SWEEP_REQUESTS = 500
 @functools.lru_cache(maxsize=32)
 def sweep_for(model, gpu, tp, weights, kv, input_len, output_len):
     """(saturation requests/s, rate sweep DataFrame) of one replica at :data:`LOAD_FRACTIONS` of saturation (§30.4)."""
-    step = engine_step(deployment(model, gpu, tp, weights, kv))
+    dep = deployment(model, gpu, tp, weights, kv)
+    step = engine_step(dep)
     sat = saturation_requests_per_s(step, input_len, output_len)
     if sat <= 0:
-        raise ValueError(f"{step.label}: one {input_len:,}+{output_len:,}-token request does not fit in the KV cache")
+        raise ValueError(f"{dep.name}: one {input_len:,}+{output_len:,}-token request does not fit in the KV cache")
     df = rate_sweep(step, input_len, output_len, [f * sat for f in LOAD_FRACTIONS], requests=SWEEP_REQUESTS,
                     arrivals="poisson", seed=0)
     return sat, df
 
 
-def load_explorer(model="llama-3.1-70b", gpu="H100-SXM", tp=4, weights="fp8", kv="fp8", input_len=2000,
-                  output_len=300, rate=4.0, ttft_p99_ms=500.0):
+def load_explorer(model=None, gpu=None, tp=None, weights=None, kv=None, input_len=None, output_len=None, rate=None,
+                  ttft_p99_ms=None):
     """TTFT and ITL vs request rate for one replica, the knee under a p99 TTFT target, $/M at the rate (§30.4)."""
-    controls = {**deployment_controls(model=model, gpu=gpu, weights=weights, kv=kv, tp=tp),
-                "input_len": int_slider("input tokens", input_len, 16, 32_000, 16),
-                "output_len": int_slider("output tokens", output_len, 16, 8_000, 16),
-                "rate": log_slider("rate (requests/s)", rate, -1, 2.5),
-                "ttft_p99_ms": float_slider("p99 TTFT target (ms)", ttft_p99_ms, 50.0, 10_000.0, 50.0, ".0f")}
+    controls = specs.build("load_explorer", dict(model=model, gpu=gpu, tp=tp, weights=weights, kv=kv,
+                                                 input_len=input_len, output_len=output_len, rate=rate,
+                                                 ttft_p99_ms=ttft_p99_ms))
 
     def compute(v, ax):
         key = (v["model"], v["gpu"], int(v["tp"]), v["weights"], v["kv"], int(v["input_len"]), int(v["output_len"]))
         sat, df = sweep_for(*key)
         tgt = v["ttft_p99_ms"] / 1e3
-        step = engine_step(deployment(*key[:5]))
+        dep = deployment(*key[:5])
+        step = engine_step(dep)
         r = simulate(step, key[5], key[6], rate=v["rate"], requests=SWEEP_REQUESTS, seed=0, keep_trace=False)
         serving_plots.latency_vs_rate(df, sat, tgt, point=(v["rate"], r.ttft_p99_s), ax=ax)
         price = gpu_usd_per_hour(v["gpu"]) * int(v["tp"])
         usd_m = price / (r.output_tokens_per_s * 3600 / 1e6)
         knee = serving_plots.knee_rate(df, tgt)
         return "\n".join([
-            f"{step.label}: saturation {sat:,.2f} requests/s; knee (p99 TTFT <= {tgt * 1e3:,.0f} ms) at "
+            f"{dep.name}: saturation {sat:,.2f} requests/s; knee (p99 TTFT <= {tgt * 1e3:,.0f} ms) at "
             f"{knee:,.2f}/s of the swept rates ({knee / sat:.0%} of saturation)",
             f"at {v['rate']:,.2f} requests/s ({v['rate'] / sat:.0%} of saturation, Poisson): TTFT p99 "
             f"{r.ttft_p99_s * 1e3:,.0f} ms (mean {r.ttft_mean_s * 1e3:,.0f}), ITL mean {r.itl_mean_s * 1e3:,.1f} ms, "
@@ -73,19 +67,14 @@ def load_explorer(model="llama-3.1-70b", gpu="H100-SXM", tp=4, weights="fp8", kv
     return Explorer("Latency under load (§30.4)", controls, compute)
 
 
-def slo_explorer(model="llama-3.1-70b", input_len=2000, output_len=300, rate=20.0, ttft_p99_ms=1000.0,
-                 itl_ms=50.0, gpus=("H100-SXM", "H200-SXM", "B200", "L40S")):
+def slo_explorer(model=None, input_len=None, output_len=None, rate=None, ttft_p99_ms=None, itl_ms=None,
+                 gpus=("H100-SXM", "H200-SXM", "B200", "L40S")):
     """The cheapest GPU x TP x precision x replicas meeting p99 TTFT and mean ITL at a rate (§30.9)."""
     preset = ", ".join(gpus) if gpus else None
     every = "every priced GPU"
     options = ([preset] if preset else []) + [every] + gpu_ids()
-    controls = {"model": dropdown("model", model_ids(), model),
-                "input_len": int_slider("input tokens", input_len, 16, 32_000, 16),
-                "output_len": int_slider("output tokens", output_len, 16, 8_000, 16),
-                "rate": log_slider("fleet rate (requests/s)", rate, -1, 3),
-                "ttft_p99_ms": float_slider("p99 TTFT target (ms)", ttft_p99_ms, 50.0, 10_000.0, 50.0, ".0f"),
-                "itl_ms": float_slider("mean ITL target (ms)", itl_ms, 5.0, 200.0, 1.0, ".0f"),
-                "gpus": dropdown("GPUs tried", options, options[0])}
+    controls = specs.build("slo_explorer", dict(model=model, input_len=input_len, output_len=output_len, rate=rate,
+                                                ttft_p99_ms=ttft_p99_ms, itl_ms=itl_ms), opts={"gpus": options})
 
     def compute(v, ax):
         chosen = list(gpus) if v["gpus"] == preset else None if v["gpus"] == every else [v["gpus"]]

@@ -8,11 +8,8 @@ import math
 import numpy as np
 
 from costlib.catalog.tables import (
-    PRECISIONS,
-    get_model,
     gpu_ids,
     gpu_usd_per_hour,
-    tiers,
 )
 from costlib.common import fmt
 from costlib.economics.capacity import capacity_plan
@@ -32,45 +29,33 @@ from costlib.economics.hardware import compare_hardware
 from costlib.estimate.predict import predict
 from costlib.physics.memory import fit
 from costlib.physics.step import (
-    DEFAULT_MBU,
-    DEFAULT_MFU,
     arithmetic_intensity,
     decode_ceiling_tokens_per_s,
     decode_step,
     prefill_arithmetic_intensity,
     ridge_batch,
 )
-from costlib.teaching.chapter import CONTEXT_TOKENS, P4, S30_3, S30_10
+from costlib.teaching.chapter import S30_10
 from costlib.ui import plots
+from costlib.ui.widgets import specs
 from costlib.ui.widgets.controls import (
-    TP_OPTIONS,
-    deployment_controls,
     deployment_from,
-    dropdown,
-    float_slider,
-    int_slider,
-    log_slider,
-    model_options,
-    precision_name,
+    named,
     tier_label,
-    tier_options,
 )
 from costlib.ui.widgets.explorer import Explorer, message_html
-from costlib.ui.widgets.presets import CHAPTER_MODEL, DEFAULT_DEPLOYMENT, USD_PER_GPU_HOUR
+from costlib.ui.widgets.presets import CHAPTER_MODEL
 
 # ---------------------------------------------------------------- 02 throughput and roofline
 
-def throughput_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv="bf16", tp=2, batch=8,
-                        context=CONTEXT_TOKENS, mbu=DEFAULT_MBU, mfu=DEFAULT_MFU):
+def throughput_explorer(model=None, gpu=None, weights=None, kv=None, tp=None, batch=None, context=None, mbu=None,
+                        mfu=None):
     """Decode step time (memory, compute, TP traffic), tokens/s, bound and memory wall vs batch (§30.3, §30.4).
 
     Starts at the chapter's 70B bf16 on H100s, on the 2 GPUs it needs to fit at all.
     """
-    controls = {**deployment_controls(model, gpu, weights, kv, tp),
-                "batch": int_slider("batch (sequences)", batch, 1, 1024),
-                "context": int_slider("context (tokens)", context, 128, 32_768, 128),
-                "mbu": float_slider("MBU", mbu, 0.05, 1.0, 0.01),
-                "mfu": float_slider("MFU", mfu, 0.05, 1.0, 0.01)}
+    controls = specs.build("throughput_explorer", dict(model=model, gpu=gpu, weights=weights, kv=kv, tp=tp,
+                                                       batch=batch, context=context, mbu=mbu, mfu=mfu))
 
     def compute(v, ax):
         dep, b, c = deployment_from(v), v["batch"], v["context"]
@@ -80,7 +65,7 @@ def throughput_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv=
         plots.decode_vs_batch(dep, c, batch=b, mbu=v["mbu"], mfu=v["mfu"], ax=ax)
         wall = f"memory wall: {f.max_batch:,} sequences of {c:,} tokens fit ({f.kv_capacity_tokens:,} KV tokens)"
         if not f.fits:
-            return f"{f.message}\n{wall}"
+            return f"{named(f.message, dep)}\n{wall}"
         s = decode_step(dep, b, c, v["mbu"], v["mfu"])
         ch = decode_ceiling_tokens_per_s(dep.tp * dep.gpu.hbm_bytes_per_s, f.weight_bytes, b)
         return "\n".join([
@@ -96,13 +81,11 @@ def throughput_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv=
     return Explorer("Decode throughput vs batch (§30.3-§30.4)", controls, compute)
 
 
-def roofline_explorer(model=CHAPTER_MODEL, gpu="H100-SXM", weights="bf16", kv="bf16", tp=2, batch=8,
-                      context=CONTEXT_TOKENS, prompt_tokens=S30_3.prompt_tokens):
+def roofline_explorer(model=None, gpu=None, weights=None, kv=None, tp=None, batch=None, context=None,
+                      prompt_tokens=None):
     """Where decode and prefill sit on the GPU's roofline, and the batch where decode turns compute-bound (§30.3)."""
-    controls = {**deployment_controls(model, gpu, weights, kv, tp),
-                "batch": int_slider("batch (sequences)", batch, 1, 1024),
-                "context": int_slider("context (tokens)", context, 128, 32_768, 128),
-                "prompt_tokens": int_slider("prompt (tokens)", prompt_tokens, 16, 32_768, 16)}
+    controls = specs.build("roofline_explorer", dict(model=model, gpu=gpu, weights=weights, kv=kv, tp=tp, batch=batch,
+                                                     context=context, prompt_tokens=prompt_tokens))
 
     def compute(v, ax):
         dep, b, c, n = deployment_from(v), v["batch"], v["context"], v["prompt_tokens"]
@@ -159,13 +142,9 @@ def _table_html(columns, rows) -> str:
     return f'<table class="dataframe"><thead><tr style="text-align: right;">{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def hardware_explorer(model=CHAPTER_MODEL, weights="bf16", kv="bf16", context=CONTEXT_TOKENS, tier="on_demand"):
+def hardware_explorer(model=None, weights=None, kv=None, context=None, tier=None):
     """Every catalog GPU at its cheapest TP (calibrated profile): tokens/s per GPU and $/M, with the §30.8 table marked (§30.8)."""
-    controls = {"model": dropdown("model", model_options(), get_model(model).id),
-                "weights": dropdown("weights", list(PRECISIONS), precision_name(weights)),
-                "kv": dropdown("KV cache", list(PRECISIONS), precision_name(kv)),
-                "context": int_slider("context (tokens)", context, 128, 32_768, 128),
-                "tier": dropdown("price tier", tier_options(list(tiers()["tier"]) + ["owned"]), tier)}
+    controls = specs.build("hardware_explorer", dict(model=model, weights=weights, kv=kv, context=context, tier=tier))
 
     def compute(v, ax):
         df = compare_hardware(v["model"], v["weights"], v["kv"], context=v["context"], tier=v["tier"],
@@ -175,20 +154,20 @@ def hardware_explorer(model=CHAPTER_MODEL, weights="bf16", kv="bf16", context=CO
         lines = []
         for r in rows:
             if not r["feasible"]:
-                lines.append(f"{r['gpu']}: does not fit ({r['note']})")
+                lines.append(f"{fmt.gpu_name(r['gpu'])}: does not fit ({r['note']})")
             elif r["usd_per_million"] != r["usd_per_million"]:
-                lines.append(f"{r['gpu']}: TP={int(r['tp'])}, batch {r['batch']:,}, "
+                lines.append(f"{fmt.gpu_name(r['gpu'])}: TP={int(r['tp'])}, batch {r['batch']:,}, "
                              f"{fmt.significant(r['tokens_per_s_per_gpu'])} tokens/s per GPU; "
                              f"no {tier_label(v['tier']).lower()} price")
             else:
-                lines.append(f"{r['gpu']}: TP={int(r['tp'])}, batch {r['batch']:,}, "
+                lines.append(f"{fmt.gpu_name(r['gpu'])}: TP={int(r['tp'])}, batch {r['batch']:,}, "
                              f"{fmt.significant(r['tokens_per_s_per_gpu'])} tokens/s per GPU, "
                              f"${r['usd_per_million']:.2f}/M at "
                              f"${r['usd_per_gpu_hour']:.2f}/GPU-hour")
         priced = [r for r in rows if r["feasible"] and r["usd_per_million"] == r["usd_per_million"]]
         if priced:
             best = min(priced, key=lambda r: r["usd_per_million"])  # the first of equals, as idxmin
-            head = (f"cheapest per token: {best['gpu']} at ${best['usd_per_million']:.2f}/M "
+            head = (f"cheapest per token: {fmt.gpu_name(best['gpu'])} at ${best['usd_per_million']:.2f}/M "
                     f"(TP={int(best['tp'])}, batch {int(best['batch']):,}, {tier_label(v['tier']).lower()} prices)")
         else:
             head = "no GPU in the catalog both fits this model and has a price in this tier"
@@ -202,17 +181,14 @@ def hardware_explorer(model=CHAPTER_MODEL, weights="bf16", kv="bf16", context=CO
 
 # ---------------------------------------------------------------- 07 latency
 
-def latency_explorer(tpot_target_ms=P4.tpot_targets_s[0] * 1e3, context=CONTEXT_TOKENS,
-                     usd_per_gpu_hour=USD_PER_GPU_HOUR, **dep):
+def latency_explorer(tpot_target_ms=None, context=None, usd_per_gpu_hour=None, **dep):
     """Cost vs time per output token over batch sizes, and the largest batch under a TPOT target (§30.9).
 
     The default target is the 200 ms of the chapter's practice problem 4. Deployment keywords:
     model, gpu, weights, kv, tp.
     """
-    controls = {**deployment_controls(**{**DEFAULT_DEPLOYMENT, **dep}),
-                "context": int_slider("context (tokens)", context, 128, 32_768, 128),
-                "tpot_target_ms": float_slider("TPOT target (ms)", tpot_target_ms, 5.0, 500.0, 1.0, ".0f"),
-                "usd_per_gpu_hour": float_slider("$ per GPU-hour", usd_per_gpu_hour, 0.25, 15.0, 0.05)}
+    controls = specs.build("latency_explorer", dict(tpot_target_ms=tpot_target_ms, context=context,
+                                                    usd_per_gpu_hour=usd_per_gpu_hour, **dep))
 
     def compute(v, ax):
         d, c, p = deployment_from(v), v["context"], v["usd_per_gpu_hour"]
@@ -227,7 +203,7 @@ def latency_explorer(tpot_target_ms=P4.tpot_targets_s[0] * 1e3, context=CONTEXT_
         plots.latency_frontier(sweep, tgt, ax=ax)
         if best == 0:
             t1 = predict(d, i, o, batch=1).tpot_s.mid
-            return (f"no batch meets TPOT ≤ {tgt * 1e3:g} ms on {d.label}: even batch 1 takes "
+            return (f"no batch meets TPOT ≤ {tgt * 1e3:g} ms on {d.name}: even batch 1 takes "
                     f"{t1 * 1e3:.1f} ms per token")
         r = sweep_batch(d, p, c, [best]).iloc[0]
         limit = (f"memory: the KV cache holds {best:,} requests of {i:,}+{o:,} tokens"
@@ -237,7 +213,7 @@ def latency_explorer(tpot_target_ms=P4.tpot_targets_s[0] * 1e3, context=CONTEXT_
             f"at batch {best:,}: TPOT {r['tpot_s'] * 1e3:.1f} ms ({1 / r['tpot_s']:.0f} tokens/s per user), "
             f"{r['tokens_per_s']:,.0f} tokens/s per replica, ${r['usd_per_million']:.2f}/M at ${p:.2f}/GPU-hour "
             f"(band ${r['usd_per_million_low']:.2f}-{r['usd_per_million_high']:.2f})",
-            f"{d.label}, {i:,} prompt + {o:,} output tokens, started together; calibrated profile",
+            f"{d.name}, {i:,} prompt + {o:,} output tokens, started together; calibrated profile",
         ])
 
     return Explorer("Latency vs cost (§30.9)", controls, compute)
@@ -249,35 +225,23 @@ _GIVEN, _DERIVE = "given", "derive from deployment"
 _CHAPTER_30_10 = {k: S30_10[k] for k in ("users", "sessions_per_day", "tokens_per_session")}
 
 
-def capacity_explorer(users=float(S30_10.users), sessions_per_day=float(S30_10.sessions_per_day),
-                      tokens_per_session=S30_10.tokens_per_session, throughput=_GIVEN,
-                      tokens_per_s_per_gpu=int(S30_10.tokens_per_s_per_gpu), peak_factor=S30_10.peak_factor,
-                      headroom=S30_10.headroom, usd_per_gpu_hour=S30_10.usd_per_hour,
-                      gpus_per_replica=1, prompt_tokens_per_session=0,
-                      prefill_tokens_per_s_per_gpu=int(S30_3.claimed_practical_prefill_tokens_per_s),
-                      batch=64, context=CONTEXT_TOKENS, **dep):
+def capacity_explorer(users=None, sessions_per_day=None, tokens_per_session=None, throughput=None,
+                      tokens_per_s_per_gpu=None, peak_factor=None, headroom=None, usd_per_gpu_hour=None,
+                      gpus_per_replica=None, prompt_tokens_per_session=None, prefill_tokens_per_s_per_gpu=None,
+                      batch=None, context=None, **dep):
     """The §30.10 rubric, step by step: users → tokens → peak tokens/s → GPUs → $/month and $/M (§30.10).
 
     Per-GPU throughput is either given (the chapter's 1000 tokens/s) or derived from a deployment
     (deployment keywords: model, gpu, weights, kv, tp) at ``batch`` and ``context``.
     """
-    dep_controls = {**deployment_controls(**{**DEFAULT_DEPLOYMENT, **dep}),
-                    "batch": int_slider("batch (sequences)", batch, 1, 512),
-                    "context": int_slider("context (tokens)", context, 128, 32_768, 128)}
-    given_controls = {"tokens_per_s_per_gpu": int_slider("tokens/s per GPU", tokens_per_s_per_gpu, 50, 20_000, 50),
-                      "gpus_per_replica": dropdown("GPUs per replica", TP_OPTIONS, int(gpus_per_replica)),
-                      "prefill_tokens_per_s_per_gpu": int_slider("prefill tokens/s per GPU",
-                                                           prefill_tokens_per_s_per_gpu, 100, 100_000, 100)}
-    controls = {"users": log_slider("users", users, 2, 9),
-                "sessions_per_day": float_slider("sessions per user-day", sessions_per_day, 0.1, 50.0, 0.1, ".1f"),
-                "tokens_per_session": int_slider("output tokens/session", tokens_per_session, 10, 20_000, 10),
-                "prompt_tokens_per_session": int_slider("prompt tokens/session", prompt_tokens_per_session, 0,
-                                                  20_000, 50),
-                "peak_factor": float_slider("peak ÷ average", peak_factor, 1.0, 10.0, 0.1, ".1f"),
-                "headroom": float_slider("headroom", headroom, 0.0, 1.0, 0.05),
-                "usd_per_gpu_hour": float_slider("$ per GPU-hour", usd_per_gpu_hour, 0.25, 15.0, 0.05),
-                "throughput": dropdown("per-GPU throughput", [_GIVEN, _DERIVE], throughput),
-                **given_controls, **dep_controls}
+    controls = specs.build("capacity_explorer", dict(
+        users=users, sessions_per_day=sessions_per_day, tokens_per_session=tokens_per_session,
+        throughput=throughput, tokens_per_s_per_gpu=tokens_per_s_per_gpu, peak_factor=peak_factor,
+        headroom=headroom, usd_per_gpu_hour=usd_per_gpu_hour, gpus_per_replica=gpus_per_replica,
+        prompt_tokens_per_session=prompt_tokens_per_session,
+        prefill_tokens_per_s_per_gpu=prefill_tokens_per_s_per_gpu, batch=batch, context=context, **dep))
+    dep_controls = [*specs.DEPLOYMENT, "batch", "context"]  # shown when throughput is derived from a deployment
+    given_controls = ["tokens_per_s_per_gpu", "gpus_per_replica", "prefill_tokens_per_s_per_gpu"]
 
     def show(ex):
         derive = ex.controls["throughput"].value == _DERIVE
@@ -296,7 +260,7 @@ def capacity_explorer(users=float(S30_10.users), sessions_per_day=float(S30_10.s
             d = deployment_from(v)
             tps = decode_tokens_per_s_band(d, v["batch"], v["context"]).mid / d.tp
             pre = prefill_tokens_per_s_band(d, max(1, pt)).mid / d.tp
-            g, src = d.tp, (f"{d.label} at batch {v['batch']:,}, context {v['context']:,}: "
+            g, src = d.tp, (f"{d.name} at batch {v['batch']:,}, context {v['context']:,}: "
                             f"{fmt.significant(tps)} tokens/s per GPU")
         else:
             tps, pre, g = v["tokens_per_s_per_gpu"], v["prefill_tokens_per_s_per_gpu"], v["gpus_per_replica"]
