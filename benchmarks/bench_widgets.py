@@ -1,9 +1,9 @@
 """Time each explorer from a control change to new numbers and a redrawn figure (run on demand; not a test).
 
 One change = setting a control's value (no event loop runs here, so each change redraws at once),
-which runs costlib, draws the figure afresh with matplotlib's public API (``fig.clear()``, the plot
-function, constrained layout) and saves the PNG the notebook shows, at 2 pixels per CSS pixel
-(``fig.savefig``). Each explorer gets >= 20 changes of one control (after 2 warm-up changes); the
+which runs costlib, draws the figure afresh with matplotlib's public API (``ax.cla()``, the plot
+function; constrained layout only when the margins changed) once with Agg at 2 pixels per CSS pixel,
+and encodes the PNG the notebook shows with Pillow. Each explorer gets >= 20 changes of one control (after 2 warm-up changes); the
 table reports the median and 90th percentile of wall time, the median CPU time of this process
 (less sensitive to other work on the machine), how much of the wall time is painting plus PNG
 encoding, and pass/fail against a 50 ms median target. A calibration row times the smallest labelled matplotlib figure with stock Agg on the same
@@ -74,7 +74,7 @@ def time_changes(name: str, n: int) -> dict:
                 spent["render"] += time.perf_counter() - t0
         return run
 
-    ex._png = timed(png)  # this instance only: how much is painting + PNG (savefig draws the figure)
+    ex._png = timed(png)  # this instance only: how much is painting + PNG (+ layout when needed)
     i = 0
     while len(wall) < n:
         v = value(i)
