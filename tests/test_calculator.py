@@ -186,6 +186,10 @@ def _numbers(text: str, unit: str) -> float:
 def test_app_widget_recomputes_on_every_control():
     ex = app.calculator_app()
     assert ex.ok and "fits:" in ex.message
+    # it opens sizing by batch, so the batch slider is the one a learner can move (the page cannot
+    # move a disabled slider: the browser test's nudge did nothing when this was wrong)
+    assert ex.controls["mode"].value == app.BATCH
+    assert not ex.controls["batch"].disabled and ex.controls["tpot_target_ms"].disabled
     d = cl.deployment("llama-3.1-70b", "H100-SXM", 2, "fp8", "bf16")
     mid = lambda b: cl.predict(d, 1000, 1000, batch=b).output_tokens_per_s.mid  # noqa: E731
     assert _numbers(ex.message, "tokens/s") == round(mid(64))

@@ -109,8 +109,9 @@ def calculator_app(model=None, gpu=None, weights=None, kv=None, tp=None, mode=No
             _draw_quote(q, ax)
         return quote_text(q), quote_table_html(q)
 
-    controls["batch"].disabled = mode != BATCH
-    controls["tpot_target_ms"].disabled = mode != TPOT
+    start = controls["mode"].value  # the mode the app opens in (the argument, or the YAML's default)
+    controls["batch"].disabled = start != BATCH
+    controls["tpot_target_ms"].disabled = start != TPOT
     return Explorer("What does my deployment cost?", controls, compute, link=link, figsize=(8.5, 4.3))
 
 
