@@ -113,4 +113,9 @@ def test_room_page_comes_from_the_pool_works_and_gives_its_kernel_back(browser, 
     assert "Using pre-heated kernel" in log.read_text(), "the page did not come from the pool"
     assert not re.findall(r"403 POST \S+", log.read_text()), "a shutdown request was refused"
     assert not requests.blocked, f"requests to other hosts: {requests.blocked}"
-    assert "Traceback" not in log.read_text()
+    # No traceback, except ipykernel's own race when a kernel is shut down while it still flushes
+    # output ("zmq gc socket requested during shutdown", in ipykernel's iostream): the kernel is
+    # going away as it should, and the page has already been answered. Any other traceback fails.
+    text = log.read_text()
+    benign = text.count("RuntimeError: zmq gc socket requested during shutdown")
+    assert text.count("Traceback") == benign, text[text.find("Traceback"):][:2000]
