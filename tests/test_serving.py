@@ -34,6 +34,7 @@ from costlib.evidence.online import (
     loaded_mask,
     online_figures,
     online_rows,
+    predict_online,
     validate_online,
 )
 from costlib.physics import engine
@@ -527,3 +528,29 @@ def test_give_up_stops_only_runs_whose_p99_ttft_must_miss():
                 assert cut == whole
     with pytest.raises(ValueError, match="give_up_ttft_p99_s"):
         simulate(step, 2000, 300, rate=1.0, give_up_ttft_p99_s=0)
+
+
+def test_predict_online_builds_each_step_with_make_step():
+    # the hook a what-if run uses (benchmarks/online_what_if.py): the default is engine_step itself,
+    # and a step twice as slow halves the tokens/s of a row past saturation
+    rows = online_rows()
+    rows = rows[(rows["model"] == "llama-3.1-8b") & (rows["output_len"] == 16)
+                & rows["request_rate_per_s"].astype(str).isin(["2.0", "inf"])]
+    base = predict_online(rows)
+    same = predict_online(rows, make_step=engine_step)
+    assert base["pred_output_tokens_per_s"].tolist() == same["pred_output_tokens_per_s"].tolist()
+
+    @dataclasses.dataclass(frozen=True)
+    class Slow(EngineStep):
+        def step_time_s(self, *args):
+            return 2 * super().step_time_s(*args)
+
+    def slow(dep, profile):
+        s = engine_step(dep, profile)
+        return Slow(s.spec, s.efficiency, s.limits, s.ttft_overhead_s, s.label)
+
+    slower = predict_online(rows, make_step=slow)
+    sat = rows["request_rate_per_s"].astype(str).eq("inf").to_numpy()
+    ratio = slower["pred_output_tokens_per_s"].to_numpy() / base["pred_output_tokens_per_s"].to_numpy()
+    assert ratio[sat][0] == pytest.approx(0.5, rel=0.02)
+    assert ratio[~sat][0] > 0.95  # at 2 requests/s the rate, not the step, sets tokens/s

@@ -72,6 +72,18 @@ def test_replicas_start_above_saturation():
     assert 100.0 / b.replicas < sat
 
 
+def test_no_candidate_is_simulated_at_a_fleet_dearer_than_the_best():
+    # a tight p99 TTFT makes the first guesses of the one- and two-GPU plans large (many replicas to
+    # avoid prefill collisions); once a cheaper fleet is met, no plan is simulated at more replicas
+    # than the best's $/hour buys (each such point could not change the answer)
+    f = slo_fleet(MODEL, IN_LEN, OUT_LEN, 5.0, 0.3, 0.03, gpus=["H100-SXM", "H200-SXM"])
+    b = f.best
+    assert b is not None and b.meets_slo and b.ttft_p99_s <= 0.3
+    for c in f.candidates:
+        if c.meets_slo is not None and c.replicas is not None:  # simulated
+            price = cl.gpu_usd_per_hour(c.gpu, "on_demand")
+            assert c.replicas * c.tp * price <= b.usd_per_hour + 1e-9, c
+
 def test_no_deployment_meets_an_impossible_slo_and_names_the_closest():
     f = slo_fleet(MODEL, IN_LEN, OUT_LEN, 5.0, 0.001, 0.001, gpus=["H100-SXM"])
     assert f.best is None and f.message.startswith(NO_DEPLOYMENT)

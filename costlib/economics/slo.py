@@ -15,7 +15,8 @@ The search is best first (:func:`_cheapest`): it always simulates one more repli
 whose least possible fleet is cheapest (its first count a guess: 80% of saturation per replica, and few
 enough prefill collisions for the p99, :func:`_replicas_guess`; then x1.5 until one meets, then bisection),
 never more replicas than could undercut the cheapest fleet met so far, and stops when that candidate's
-fewest replicas are known. A candidate whose least possible fleet never became the cheapest is listed
+fewest replicas are known. While that candidate is untried, the untried guess with the cheapest fleet goes
+first: a fleet met early caps how many replicas the larger guesses simulate. A candidate whose least possible fleet never became the cheapest is listed
 "not simulated". A simulated point stops as soon as its p99 TTFT must miss
 (``simulate(..., give_up_ttft_p99_s=...)``). Ties on $/h go to the candidate whose least possible fleet
 is cheapest (then the order of GPUs, plans and TP). The $/M
@@ -222,13 +223,22 @@ def _cheapest(searches, cap: int):
         c = min(live, key=lambda c: (c.least_usd, c.key))
         if c.exact:
             return c
-        limit = cap
         met = [(m.hi * m.usd_per_replica, m.key) for m in live if m.hi is not None]
-        if met:  # the most replicas that could still undercut (or tie and precede) the cheapest met so far
-            usd, key = min(met)
-            limit = min(cap, math.floor(usd / c.usd_per_replica + 1e-9) if c.key < key else
-                        math.ceil(usd / c.usd_per_replica - 1e-9) - 1)
-        c.refine(limit)
+        best = min(met) if met else None
+        if c.points == 0:  # first guesses go cheapest fleet first: a fleet met early caps the larger guesses
+            c = min((s for s in live if s.points == 0 and _limit(s, best, cap) > s.lo),
+                    key=lambda s: (min(s.guess, _limit(s, best, cap)) * s.usd_per_replica, s.key))
+        c.refine(_limit(c, best, cap))
+
+
+def _limit(s: _Search, best, cap: int) -> int:
+    """The most replicas of ``s`` that could still undercut (or tie and precede) the cheapest fleet met so far,
+    ``best`` = ($/h, key) or None."""
+    if best is None:
+        return cap
+    usd, key = best
+    return min(cap, math.floor(usd / s.usd_per_replica + 1e-9) if s.key < key else
+               math.ceil(usd / s.usd_per_replica - 1e-9) - 1)
 
 
 def replicas_for_slo(dep, input_len: int, output_len: int, rate_per_s: float, ttft_p99_s: float,

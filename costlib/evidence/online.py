@@ -64,13 +64,18 @@ def loaded_mask(df: pd.DataFrame) -> np.ndarray:
         return (rate >= LOADED_RATE_PER_S) | np.isposinf(rate) | (conc >= LOADED_CONCURRENCY)
 
 
-def predict_online(rows: pd.DataFrame | None = None, profile="calibrated") -> pd.DataFrame:
-    """Each row with its predicted TTFT, ITL, output tokens/s and achieved requests/s (fixed arrivals) (§30.4)."""
+def predict_online(rows: pd.DataFrame | None = None, profile="calibrated", make_step=None) -> pd.DataFrame:
+    """Each row with its predicted TTFT, ITL, output tokens/s and achieved requests/s (fixed arrivals) (§30.4).
+
+    ``make_step(deployment, profile)`` builds each deployment's step (default :func:`engine_step`; a
+    what-if experiment such as ``benchmarks/online_what_if.py`` passes its own).
+    """
     df = online_rows() if rows is None else rows.copy()
     prof = get_profile(profile)
+    build = engine_step if make_step is None else make_step
 
     def make(m, g, tp, w, k):
-        return engine_step(deployment(m, g, tp, w, k), prof)
+        return build(deployment(m, g, tp, w, k), prof)
 
     steps = {}
     out = {"pred_ttft_mean_ms": [], "pred_itl_mean_ms": [], "pred_output_tokens_per_s": [],
