@@ -107,9 +107,7 @@ def _gpus(gpus, tier) -> list[str]:
                 continue  # no price in this tier
             out.append(g)
         return out
-    items = [gpus] if isinstance(gpus, str) else list(gpus)
-    if not items:
-        raise ValueError(f"gpus must name at least one catalog GPU, e.g. {', '.join(gpu_ids()[:3])}")
+    items = v.non_empty("gpus", gpus, what="GPU ids", valid=gpu_ids())
     return list(dict.fromkeys(get_gpu(g).id for g in items))
 
 
