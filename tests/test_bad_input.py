@@ -684,6 +684,19 @@ def test_pricing_an_impossible_config_is_a_not_feasible_value_error():
         cl.workload_cost(DEP70, 2.0, 1000, 1000, batch=512)
 
 
+def test_not_feasible_and_predict_name_the_deployment_as_people_do():
+    name = "Llama 3.1 70B BF16 on 1x H100 SXM"  # the model card's and the datasheet's names
+    with pytest.raises(cl.NotFeasible) as e:
+        cl.decode_usd_per_million(cl.deployment("llama-3.1-70b", "H100-SXM"), 2.0, 1, 2048)
+    fit_msg = str(e.value)
+    pred_msg = cl.predict(cl.deployment("llama-3.1-70b", "H100-SXM"), 1000, 1000).message
+    for msg in (fit_msg, pred_msg):
+        assert msg.startswith(f"does not fit: {name}: ") and "short by" in msg, msg
+        assert "llama-3.1-70b" not in msg and "H100-SXM" not in msg, msg
+    with pytest.raises(ValueError, match="input_len .* exceeds the 131,072-token context of Llama 3.1 8B"):
+        cl.predict(DEP8, 100_000, 40_000)
+
+
 def test_numpy_array_with_a_nan_is_refused_where_arrays_are_accepted():
     with pytest.raises(ValueError, match="batch"):
         cl.decode_step(DEP8, np.array([1.0, 8.0, NAN]), 2048)
