@@ -57,7 +57,7 @@ help:
 	@echo "make room       serve the app to a workshop room (network address, token, POOL=30 warm kernels)"
 	@echo "make book       build the workbook as a static website in _build/book/ (offline, saved outputs)"
 	@echo "make screenshots  run the browser tests and refresh the README screenshots in docs/img/"
-	@echo "make bench      run every benchmarks/*.py"
+	@echo "make bench      run every benchmarks/bench_*.py"
 	@echo "make exercises  regenerate the student notebooks in exercises/"
 	@echo "make clean      remove caches and build files (keeps $(VENV))"
 	@echo "make distclean  clean, and remove $(VENV) too"
@@ -151,8 +151,8 @@ nbval-solutions: $(STAMP)
 	$(call run_nbval,solutions,)
 
 bench: $(STAMP)
-	@shopt -s nullglob; files=(benchmarks/*.py); \
-	if [ $${#files[@]} -eq 0 ]; then echo "no benchmarks/*.py"; fi; \
+	@shopt -s nullglob; files=(benchmarks/bench_*.py); \
+	if [ $${#files[@]} -eq 0 ]; then echo "no benchmarks/bench_*.py"; fi; \
 	for f in "$${files[@]}"; do echo "==> $$f"; $(PY) "$$f"; done
 
 # The workbook as a static website (Sphinx + myst-nb + sphinx-book-theme, configured in book/),

@@ -8,42 +8,15 @@ Prints a markdown table for the README (or one JSON object with --json).
 """
 from __future__ import annotations
 
-import os
+import sys
 
-# One core: keep numpy's thread pools (if any) to a single thread. Must precede importing numpy.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+import _bench  # first: one thread for numpy, costlib from this checkout
+import numpy as np
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-try:
-    import costlib as cl
-except ModuleNotFoundError:  # running from a checkout without `pip install -e .`
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    import costlib as cl
+import costlib as cl
 
 N = 1000  # points per sweep
 TARGET_MS = 5.0  # per 1,000-point sweep
-
-
-def timeit(fn, repeats: int, warmup: int = 3) -> tuple[float, float]:
-    """(median, best) wall time of fn() in milliseconds."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3, min(times) * 1e3
 
 
 def cases():
@@ -110,49 +83,15 @@ def run(repeats: int) -> list[dict]:
     for name, points, fn, target, check in cases():
         if not check(fn()):
             raise AssertionError(f"{name}: wrong result, timing would be meaningless")
-        median, best = timeit(fn, repeats)
-        rows.append({"operation": name, "points": points, "median_ms": median, "best_ms": best,
-                     "target_ms": target, "repeats": repeats,
-                     "pass": None if target is None else median <= target})
+        rows.append(_bench.timed_row(name, fn, target, repeats, warmup=3, points=points))
     return rows
 
 
-def environment() -> dict:
-    return {"python": platform.python_version(), "numpy": np.__version__, "costlib": cl.__version__,
-            "machine": platform.machine(), "processor": platform.processor() or platform.machine(),
-            "cores_available": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-            else os.cpu_count()}
-
-
-def markdown(rows: list[dict], env: dict) -> str:
-    lines = ["| operation | median ms | best ms | target | result |", "|---|---:|---:|---:|---|"]
-    for r in rows:
-        target = "—" if r["target_ms"] is None else f"≤ {r['target_ms']:g} ms"
-        result = "info" if r["pass"] is None else ("pass" if r["pass"] else "FAIL")
-        lines.append(f"| {r['operation']} | {r['median_ms']:.3f} | {r['best_ms']:.3f} | {target} "
-                     f"| {result} |")
-    lines.append("")
-    lines.append(f"Median and best of {rows[0]['repeats']} runs after 3 warm-ups, one thread; "
-                 f"Python {env['python']}, numpy {env['numpy']}, costlib {env['costlib']}, "
-                 f"{env['machine']} ({env['cores_available']} cores available).")
-    return "\n".join(lines)
-
-
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=20, help="timed runs per operation (>= 20; default 20)")
-    ap.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    ap.add_argument("--strict", action="store_true", help="exit 1 if any operation misses its target")
-    args = ap.parse_args(argv)
-    if args.repeats < 20:
-        ap.error("--repeats must be >= 20")
-    rows, env = run(args.repeats), environment()
-    if args.json:
-        print(json.dumps({"environment": env, "results": rows}))
-    else:
-        print(markdown(rows, env))
-    missed = any(r["pass"] is False for r in rows)
-    return 1 if args.strict and missed else 0
+    args = _bench.arguments(__doc__, argv, repeats=20, at_least=20, what="operation")
+    rows, env = run(args.repeats), _bench.environment(processor=True)
+    footer = f"Median and best of {rows[0]['repeats']} runs after 3 warm-ups, one thread; {_bench.versions(env)}"
+    return _bench.finish(args, rows, env, _bench.markdown(rows, 3, footer))
 
 
 if __name__ == "__main__":

@@ -8,16 +8,13 @@ the other explorers are held to.
 """
 from __future__ import annotations
 
+import argparse
 import os
+import statistics
+import time
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
-
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-
-import matplotlib  # noqa: E402
+import _bench  # noqa: F401  (first: one thread for numpy, costlib from this checkout)
+import matplotlib
 
 matplotlib.use("Agg")
 

@@ -9,31 +9,13 @@ table for the README (or one JSON object with --json).
 """
 from __future__ import annotations
 
-import os
+import sys
 
-# One core: keep numpy's thread pools (if any) to a single thread. Must precede importing numpy.
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+import _bench  # first: one thread for numpy, costlib from this checkout
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-try:
-    import costlib as cl
-except ModuleNotFoundError:  # running from a checkout without `pip install -e .`
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    import costlib as cl
-
-from costlib.catalog.deployment import deployment  # noqa: E402
-from costlib.estimate.serving import engine_step, saturation_requests_per_s, simulate  # noqa: E402
-from costlib.evidence.online import validate_online  # noqa: E402
+from costlib.catalog.deployment import deployment
+from costlib.estimate.serving import engine_step, saturation_requests_per_s, simulate
+from costlib.evidence.online import validate_online
 
 TARGET_MS = 1000.0  # per simulated load point of 500 requests
 REQUESTS = 500
@@ -90,57 +72,13 @@ def _cli(argv):
             raise RuntimeError(f"CLI failed: {argv}")
 
 
-def timeit(fn, repeats: int) -> tuple[float, float]:
-    """(median, best) wall time of fn() in milliseconds, after one warm-up."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3, min(times) * 1e3
-
-
-def run(repeats: int) -> list[dict]:
-    rows = []
-    for name, fn, target in cases():
-        median, best = timeit(fn, repeats)
-        rows.append({"operation": name, "median_ms": median, "best_ms": best, "target_ms": target,
-                     "repeats": repeats, "pass": None if target is None else median <= target})
-    return rows
-
-
-def environment() -> dict:
-    return {"python": platform.python_version(), "numpy": np.__version__, "costlib": cl.__version__,
-            "machine": platform.machine(),
-            "cores_available": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-            else os.cpu_count()}
-
-
-def markdown(rows: list[dict], env: dict) -> str:
-    lines = ["| operation | median ms | best ms | target | result |", "|---|---:|---:|---:|---|"]
-    for r in rows:
-        target = "—" if r["target_ms"] is None else f"≤ {r['target_ms']:g} ms"
-        result = "info" if r["pass"] is None else ("pass" if r["pass"] else "FAIL")
-        lines.append(f"| {r['operation']} | {r['median_ms']:.1f} | {r['best_ms']:.1f} | {target} | {result} |")
-    lines.append("")
-    lines.append(f"Median and best of {rows[0]['repeats']} runs after a warm-up, one thread; {REQUESTS} requests "
-                 f"per point unless stated; Python {env['python']}, numpy {env['numpy']}, costlib {env['costlib']}, "
-                 f"{env['machine']} ({env['cores_available']} cores available).")
-    return "\n".join(lines)
-
-
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=7, help="timed runs per case (>= 3; default 7)")
-    ap.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    ap.add_argument("--strict", action="store_true", help="exit 1 if any case misses its target")
-    args = ap.parse_args(argv)
-    if args.repeats < 3:
-        ap.error("--repeats must be >= 3")
-    rows, env = run(args.repeats), environment()
-    print(json.dumps({"environment": env, "results": rows}) if args.json else markdown(rows, env))
-    return 1 if args.strict and any(r["pass"] is False for r in rows) else 0
+    args = _bench.arguments(__doc__, argv, repeats=7, at_least=3, what="case")
+    rows = [_bench.timed_row(name, fn, target, args.repeats, warmup=1) for name, fn, target in cases()]
+    env = _bench.environment()
+    footer = (f"Median and best of {rows[0]['repeats']} runs after a warm-up, one thread; {REQUESTS} requests "
+              f"per point unless stated; {_bench.versions(env)}")
+    return _bench.finish(args, rows, env, _bench.markdown(rows, 1, footer))
 
 
 if __name__ == "__main__":

@@ -13,30 +13,22 @@ machine: what one full draw of a plain figure costs here.
 """
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import platform
+import statistics
+import sys
+import time
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import matplotlib  # noqa: E402
+import _bench  # noqa: F401  (first: one thread for numpy, costlib from this checkout)
+import matplotlib
 
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 
-try:
-    from costlib.ui import plots, widgets
-except ModuleNotFoundError:  # running from a checkout without `pip install -e .`
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from costlib.ui import plots, widgets
+from costlib.ui import plots, widgets  # noqa: E402
 
 TARGET_MS = 50.0
 

@@ -684,8 +684,60 @@ def test_pricing_an_impossible_config_is_a_not_feasible_value_error():
         cl.workload_cost(DEP70, 2.0, 1000, 1000, batch=512)
 
 
+def test_not_feasible_and_predict_name_the_deployment_as_people_do():
+    name = "Llama 3.1 70B BF16 on 1x H100 SXM"  # the model card's and the datasheet's names
+    with pytest.raises(cl.NotFeasible) as e:
+        cl.decode_usd_per_million(cl.deployment("llama-3.1-70b", "H100-SXM"), 2.0, 1, 2048)
+    fit_msg = str(e.value)
+    pred_msg = cl.predict(cl.deployment("llama-3.1-70b", "H100-SXM"), 1000, 1000).message
+    for msg in (fit_msg, pred_msg):
+        assert msg.startswith(f"does not fit: {name}: ") and "short by" in msg, msg
+        assert "llama-3.1-70b" not in msg and "H100-SXM" not in msg, msg
+    with pytest.raises(ValueError, match="input_len .* exceeds the 131,072-token context of Llama 3.1 8B"):
+        cl.predict(DEP8, 100_000, 40_000)
+
+
 def test_numpy_array_with_a_nan_is_refused_where_arrays_are_accepted():
     with pytest.raises(ValueError, match="batch"):
         cl.decode_step(DEP8, np.array([1.0, 8.0, NAN]), 2048)
     with pytest.raises(ValueError, match="context"):
         cl.decode_step(DEP8, 8, np.array([[512.0], [INF]]))
+
+
+
+# ----------------------------------------------------------------- lists that must hold at least one item
+
+def _list_takers() -> dict:
+    """Each parameter that is a list of at least one item: (call with that parameter, its name, a valid item)."""
+    from costlib.economics.slo import slo_fleet
+    from costlib.estimate.serving import engine_step, rate_sweep
+
+    step = engine_step(DEP8)
+    return {
+        "compare_hardware": (lambda x: cl.compare_hardware("llama-3.1-8b", gpus=x), "gpus", "H100-SXM"),
+        "slo_fleet": (lambda x: slo_fleet("llama-3.1-8b", 500, 200, 10.0, 1.0, 0.1, gpus=x), "gpus", "H100-SXM"),
+        "rate_sweep": (lambda x: rate_sweep(step, 100, 10, x, requests=10), "rates", None),
+        "calibrate": (lambda x: cl.calibrate(cl.measured(), fit=x), "fit", "mbu"),
+        "summary": (lambda x: cl.validate(cl.measured()).summary(by=x), "by", None),
+    }
+
+
+@pytest.mark.parametrize("fname, bad", [
+    (f, bad) for f in ["compare_hardware", "slo_fleet", "rate_sweep", "calibrate", "summary"]
+    for bad in [[], (), np.array([]), {}, 3, object()] + ([] if f in ("compare_hardware", "slo_fleet") else [None])])
+def test_an_empty_or_non_list_is_refused_naming_the_parameter_and_what_it_holds(fname, bad):
+    call, param, item = _list_takers()[fname]
+    with pytest.raises(ValueError) as e:
+        call(bad)
+    msg = str(e.value)
+    assert msg.startswith(f"{param} must be a ") and "list of" in msg, msg
+    assert repr(bad) in msg or "array([]" in msg, msg  # the value given
+    if item is not None:  # the valid names, for catalog or option names
+        assert "Valid: one or more of " in msg and item in msg, msg
+
+
+def test_a_typo_inside_a_list_of_gpus_gets_the_closest_name():
+    for fname in ("compare_hardware", "slo_fleet"):
+        call, _, _ = _list_takers()[fname]
+        with pytest.raises(ValueError, match="Did you mean H100-SXM"):
+            call(["H100-SMX"])

@@ -153,6 +153,21 @@ def test_fit_human_shows_steps_and_the_verdict(cli):
     assert "does not fit" in out and "short by 61.2 GB" in out and "TP=2" in out
 
 
+def test_worked_steps_name_the_deployment_as_people_do_and_json_keeps_the_ids(cli, cli_json):
+    # the model card's and the datasheet's names, as the catalogs write them (issue #17 item 4)
+    name = "Llama 3.1 70B BF16 on 1x H100 SXM"
+    decode = ["decode", "--model", "llama-3.1-70b", "--gpu", "H100-SXM", "--tp", 1, "--weights", "bf16", "--batch", 1,
+              "--context", 2048]
+    for argv in (FIT_70B_BF16_1GPU, decode):
+        code, out, err = cli(*argv)
+        assert code == 0 and err == ""
+        assert f": {name}, " in out and f"does not fit: {name}: " in out, out
+        assert "llama-3.1-70b" not in out and "H100-SXM" not in out, out
+    d = cli_json(*FIT_70B_BF16_1GPU)
+    assert (d["model"], d["gpu"], d["label"]) == ("llama-3.1-70b", "H100-SXM", "llama-3.1-70b bf16 on 1xH100-SXM")
+    assert "name" not in d  # the JSON's keys are an API: unchanged
+
+
 def test_ids_are_case_insensitive(cli_json):
     d = cli_json("fit", "--model", "LLAMA-3.1-70B", "--gpu", "h100-sxm", "--tp", 2, "--weights", "BF16")
     assert (d["model"], d["gpu"], d["weights"]) == ("llama-3.1-70b", "H100-SXM", "bf16")

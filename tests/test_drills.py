@@ -290,6 +290,23 @@ def test_d4_memory_limit_alone():
     assert "memory limit" in _wrong("d4", max_batch(4, 1, 4096))
 
 
+def test_kv_room_takes_its_kv_tokens_from_the_engine_with_a_students_swaps():
+    """p4's key and slips divide kv_room's KV tokens, which carry every swap, by 2,048 reserved tokens."""
+    from costlib.teaching.kv_room import kv_room, largest_batch_by_memory
+
+    dep = cl.deployment("llama-3.1-70b", "H100-SXM", tp=8)
+    lim = cl.get_profile("calibrated").limits
+    for swaps in ({}, {"kv_scale": 0.5}, {"memory_bytes": 8 * 80e9}, {"kv_fraction": 1.0, "reserve_bytes_per_gpu": 0.0}):
+        # by hand: kv_fraction x (8 x 80 GiB - 8 reserves - bf16 weights) / (KV bytes per token x scale)
+        memory = swaps.get("memory_bytes", 8 * 80 * 2**30)
+        reserve = swaps.get("reserve_bytes_per_gpu", lim.reserve_bytes_per_gpu)
+        tokens = (swaps.get("kv_fraction", lim.kv_fraction) * (memory - 8 * reserve - 2 * N70)
+                  / (KV * swaps.get("kv_scale", 1.0)))
+        room = kv_room(dep, **swaps)
+        assert room["kv_capacity_tokens"] == pytest.approx(tokens, rel=1e-12), swaps
+        assert largest_batch_by_memory(room, 1024, 1024) == int(tokens // 2048), swaps
+
+
 def test_d4_mid_range_utilization():
     assert "low end" in _wrong("d4", hand_d4(MBU, MFU))
 

@@ -191,7 +191,7 @@ def test_calibrate_names_its_bad_parameters():
     from costlib.evidence.measurements import read_measurements
 
     ms = read_measurements(str(resources.files("costlib.data").joinpath("measured.csv")))
-    with pytest.raises(ValueError, match="^fit must name"):
+    with pytest.raises(ValueError, match="^fit must be a list of fitted parameter names.*Valid: one or more of mbu"):
         calibrate(ms, fit=None)
     with pytest.raises(ValueError, match="^band must be"):
         calibrate(ms, band=np.array([1, 2]))

@@ -297,6 +297,19 @@ def test_cli_bad_levers_exit_2_naming_the_argument(cli, extra, needle):
     assert code == 2 and out == "" and needle in err and err.count("\n") == 1
 
 
+def test_quote_sensitivity_and_the_tornado_title_name_the_deployment_as_people_do(cli):
+    name = "Llama 3.1 70B FP8 on 2x H100 SXM"  # the model card's and the datasheet's names
+    for sub in ("quote", "sensitivity"):
+        code, out, err = cli(sub, *QUOTE[1:])
+        assert code == 0 and err == "" and f": {name}, " in out, out
+        assert "llama-3.1-70b" not in out and "H100-SXM" not in out, out
+    from costlib.economics.sensitivity import sensitivity
+    from costlib.ui.lever_plots import tornado
+
+    ax = tornado(sensitivity("llama-3.1-70b", "H100-SXM", 2, "fp8", "fp8", input_len=1000, output_len=1000))
+    assert ax.get_title().startswith(f"What moves $/M most: {name}, base"), ax.get_title()
+
+
 def test_tornado_rows_are_sorted_by_swing_and_priced_on_the_quote_path(cli):
     import json
 

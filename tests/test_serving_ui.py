@@ -53,7 +53,7 @@ def test_slo_explorer_names_the_best_fleet():
     e = load_explorers.slo_explorer(model="llama-3.1-8b", input_len=256, output_len=64, rate=5.0,
                                      ttft_p99_ms=500.0, itl_ms=50.0, gpus=("H100-SXM",))
     assert e.ok, e.message
-    assert "H100-SXM" in e.message and "$" in e.message
+    assert "H100 SXM" in e.message and "H100-SXM" not in e.message and "$" in e.message
 
 
 def test_slo_candidates_plot_refuses_what_is_not_a_fleet():

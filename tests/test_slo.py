@@ -131,6 +131,7 @@ def test_serve_takes_inf_and_concurrency(cli):
     assert code == 0 and json.loads(out)["ttft_p99_s"] > 0
     code, out, _ = cli(*SERVE, "--concurrency", 8, "--requests", 40)
     assert code == 0 and "8 users" in out
+    assert out.startswith("Serve: Llama 3.1 70B FP8 on 4x H100 SXM, ") and "H100-SXM" not in out, out
 
 
 @pytest.mark.parametrize("extra, name", [
@@ -163,6 +164,9 @@ def test_slo_that_nothing_meets_is_an_answer(cli):
     code, out, _ = cli("slo", "--model", MODEL, "--input-len", IN_LEN, "--output-len", OUT_LEN, "--rate", 5,
                        "--ttft-p99-ms", 1, "--itl-ms", 1, "--gpus", "H100-SXM")
     assert code == 0 and NO_DEPLOYMENT in out and "closest" in out
+    # names as people say them, in the prose and the candidate lines: "4x H100 SXM (FP8 weights, FP8 KV)"
+    assert out.startswith("SLO: Llama 3.1 70B, ") and "x H100 SXM (FP8 weights, " in out, out
+    assert "llama-3.1-70b" not in out and "H100-SXM" not in out, out
 
 
 @pytest.mark.parametrize("extra, name", [

@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["number", "integer", "fraction", "choice"]
+__all__ = ["number", "integer", "fraction", "choice", "non_empty"]
 
 # No quantity in this workbook (bytes, FLOP/s, tokens, dollars, seconds) is beyond 1e30 in size
 # or, unless zero, below 1e-30: outside that window an input is a units slip, and letting it
@@ -108,6 +108,24 @@ def choice(name: str, value, options):
         hint = f" Did you mean {' or '.join(close)}?" if close else ""
         raise ValueError(f"unknown {name} {value!r}.{hint} Valid: {', '.join(opts)}")
     raise ValueError(f"{name} must be one of {', '.join(map(str, opts))}, got {value!r}")
+
+
+def non_empty(name: str, value, *, what: str, valid=None, alone=(str,)) -> list:
+    """Check a list that must hold at least one item; return it as a list (an ``alone`` type is a list of one).
+
+    ``what`` names the items ("GPU ids", "request rates per second"); ``valid``, when given, lists the
+    names the items are drawn from, for the message. The items themselves are checked by the caller.
+    """
+    if isinstance(value, alone):
+        return [value]
+    valid_txt = f" Valid: one or more of {', '.join(map(str, valid))}" if valid is not None else ""
+    try:
+        items = list(value)
+    except TypeError:
+        raise ValueError(f"{name} must be a list of {what}, got {value!r}.{valid_txt}") from None
+    if not items:
+        raise ValueError(f"{name} must be a non-empty list of {what}, got {value!r}.{valid_txt}")
+    return items
 
 
 def is_number(x) -> bool:

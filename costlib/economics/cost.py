@@ -301,7 +301,7 @@ def workload_cost(dep: Deployment, usd_per_gpu_hour, prompt_tokens, output_token
     n_out = v.integer("output_tokens", output_tokens, low=1, scalar=True)
     if n_in + n_out > dep.model.max_context:
         raise ValueError(f"prompt_tokens + output_tokens = {n_in + n_out:,} exceed the context window of "
-                         f"{dep.model.id} ({dep.model.max_context:,} tokens)")
+                         f"{dep.model.name} ({dep.model.max_context:,} tokens)")
     b = v.integer("batch", batch, low=1, high=1_000_000, scalar=True)
     u = v.fraction("utilization", utilization, scalar=True)
     prof = economics_profile(profile, mbu, mfu)

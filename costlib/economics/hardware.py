@@ -40,14 +40,7 @@ def _named_precision(name: str, value):
 def _gpu_list(gpus) -> list[str]:
     if gpus is None:
         return gpu_ids()
-    if isinstance(gpus, (str, GPUSpec)):
-        gpus = [gpus]
-    try:
-        items = list(gpus)
-    except TypeError:
-        raise ValueError(f"gpus must be a list of GPU ids, got {gpus!r}") from None
-    if not items:
-        raise ValueError("gpus must name at least one GPU")
+    items = v.non_empty("gpus", gpus, what="GPU ids", valid=gpu_ids(), alone=(str, GPUSpec))
     return [get_gpu(g).id for g in items]
 
 

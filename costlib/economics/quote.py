@@ -76,7 +76,8 @@ class Quote:
     only an "ok" quote carries numbers (the other fields are None, ``apis`` empty).
     """
 
-    label: str
+    label: str  # the deployment's ids (Deployment.label)
+    name: str  # the deployment as people say it (Deployment.name): "Llama 3.1 70B FP8 on 2x H100 SXM"
     tp: int
     n_gpus: int
     status: str
@@ -188,7 +189,7 @@ def quote(model, gpu, tp: int = 1, weights="bf16", kv="bf16", *, input_len: int 
             if not e.fits:
                 return _quote(dep, n, "does not fit", e.message, e, None, target, prof, t, u, **empty)
             msg = (f"misses target: no batch meets a TPOT of {target * 1e3:.1f} ms — batch 1 already takes "
-                   f"{e.tpot_s.mid * 1e3:.1f} ms per token on {dep.label}; try a higher TP, a smaller weight "
+                   f"{e.tpot_s.mid * 1e3:.1f} ms per token on {dep.name}; try a higher TP, a smaller weight "
                    "precision or a faster GPU")
             return _quote(dep, n, "misses target", msg, e, None, target, prof, t, u, **empty)
     e = predict(dep, input_len, output_len, batch=b, n_gpus=n, profile=prof, prefix_hit_rate=prefix_hit_rate,
@@ -249,7 +250,7 @@ def _input_range(e: Estimate, price: Range, n: int, u: float) -> Range:
 
 
 def _quote(dep, n, status, message, e, batch, target, prof, tier, u, **numbers) -> Quote:
-    return Quote(label=dep.label, tp=dep.tp, n_gpus=n, status=status, message=message, estimate=e,
+    return Quote(label=dep.label, name=dep.name, tp=dep.tp, n_gpus=n, status=status, message=message, estimate=e,
                  input_len=e.input_len if e else 0, output_len=e.output_len if e else 0, batch=batch,
                  tpot_target_s=target, profile=prof.name, tier=tier, utilization=u,
                  prefix_hit_rate=e.prefix_hit_rate if e else 0.0, **numbers)

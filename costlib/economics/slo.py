@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from ..catalog.deployment import deployment, deployment_arg, valid_tp
 from ..catalog.tables import get_gpu, get_model, get_precision, gpu_ids, gpu_usd_per_hour, tiers
 from ..common import checks as v
+from ..common.fmt import gpu_name
 from ..estimate.predict import prefill_ttft_s, request_lengths
 from ..estimate.profiles import get_profile
 from ..estimate.serving import engine_step, saturation_requests_per_s, simulate
@@ -67,6 +68,11 @@ class SloCandidate:
     itl_mean_s: float | None
     meets_slo: bool | None
     reason: str
+
+    @property
+    def name(self) -> str:
+        """The replica as people say it, for messages: "2x H100 SXM (FP8 weights, FP8 KV)" (§30.9)."""
+        return f"{self.tp}x {gpu_name(self.gpu)} ({self.weights.upper()} weights, {self.kv.upper()} KV)"
 
     def as_dict(self) -> dict:
         """The JSON object of one candidate of ``python -m costlib slo --json``."""
@@ -108,9 +114,7 @@ def _gpus(gpus, tier) -> list[str]:
                 continue  # no price in this tier
             out.append(g)
         return out
-    items = [gpus] if isinstance(gpus, str) else list(gpus)
-    if not items:
-        raise ValueError(f"gpus must name at least one catalog GPU, e.g. {', '.join(gpu_ids()[:3])}")
+    items = v.non_empty("gpus", gpus, what="GPU ids", valid=gpu_ids())
     return list(dict.fromkeys(get_gpu(g).id for g in items))
 
 
@@ -257,7 +261,7 @@ def replicas_for_slo(dep, input_len: int, output_len: int, rate_per_s: float, tt
     step = engine_step(dep, prof)
     sat = saturation_requests_per_s(step, i, o)
     if sat <= 0:
-        raise ValueError(f"input_len + output_len: one {i:,}+{o:,}-token request does not fit in {dep.label}'s "
+        raise ValueError(f"input_len + output_len: one {i:,}+{o:,}-token request does not fit in {dep.name}'s "
                          "KV cache; use more GPUs (tp) or smaller precisions")
     idle_ttft, idle_itl = _lone_request(dep, step, i, o, prof)
     n_min = math.floor(rate / sat) + 1
@@ -364,7 +368,7 @@ def slo_fleet(model, input_len: int, output_len: int, rate_per_s: float, ttft_p9
                                   f"{why}: p99 TTFT {ttft * 1e3:,.0f} ms, mean ITL {itl * 1e3:,.1f} ms"))
     out.sort(key=lambda c: (c.usd_per_hour is None, c.usd_per_hour or 0.0, c.gpu, c.tp, c.weights, c.kv))
     if best is not None:
-        msg = (f"{best.replicas} x {best.tp}x {best.gpu} ({best.weights} weights, {best.kv} KV) at "
+        msg = (f"{best.replicas} x {best.name} at "
                f"${best.usd_per_hour:,.2f}/h: p99 TTFT {best.ttft_p99_s * 1e3:,.0f} ms, mean ITL "
                f"{best.itl_mean_s * 1e3:,.1f} ms")
         return SloFleet(best=best, candidates=tuple(out), closest=None, message=msg)
@@ -372,7 +376,7 @@ def slo_fleet(model, input_len: int, output_len: int, rate_per_s: float, ttft_p9
     closest = min(scored, key=lambda c: _miss(c.ttft_p99_s, c.itl_mean_s, ttft_t, itl_t)) if scored else None
     msg = NO_DEPLOYMENT
     if closest is not None:
-        msg += (f"; closest: {closest.tp}x {closest.gpu} ({closest.weights} weights, {closest.kv} KV), p99 TTFT "
+        msg += (f"; closest: {closest.name}, p99 TTFT "
                 f"{closest.ttft_p99_s * 1e3:,.0f} ms vs {ttft_t * 1e3:,.0f} ms, mean ITL "
                 f"{closest.itl_mean_s * 1e3:,.1f} ms vs {itl_t * 1e3:,.1f} ms")
     return SloFleet(best=None, candidates=tuple(out), closest=closest, message=msg)

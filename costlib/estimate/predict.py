@@ -215,12 +215,12 @@ def _fit_message(dep, spec, limits, tokens, what) -> tuple[bool, str, float, flo
     needed = held + reserve
     short = max(0.0, needed - memory)
     if short <= 0:
-        return True, (f"fits: {dep.label} holds {what} in {needed / GB:,.1f} of {memory / GB:,.1f} GB"), \
+        return True, (f"fits: {dep.name} holds {what} in {needed / GB:,.1f} of {memory / GB:,.1f} GB"), \
             needed, memory, 0.0
     t = smallest_tp(dep, lambda _d: limits, tokens, max(8, dep.tp))
     fix = f"try TP={t} or a smaller precision" if t and t > dep.tp else "try a smaller precision, a shorter " \
         "request or a smaller batch" if t is None or t <= dep.tp else ""
-    return False, (f"does not fit: {dep.label}: weights {weights / GB:,.1f} GB + engine reserve "
+    return False, (f"does not fit: {dep.name}: weights {weights / GB:,.1f} GB + engine reserve "
                    f"{reserve / GB:,.1f} GB + KV for {what} {kv / GB:,.1f} GB = {needed / GB:,.1f} GB, "
                    f"{memory / GB:,.1f} GB on {dep.tp} GPU(s) — short by {short / GB:,.1f} GB; {fix}"), \
         needed, memory, short
@@ -245,7 +245,7 @@ def request_lengths(model, input_len, output_len) -> tuple[int, int]:
     o = v.integer("output_len", output_len, low=1, high=model.max_context, scalar=True)
     if i + o > model.max_context:
         raise ValueError(f"input_len + output_len = {i + o:,} exceeds the {model.max_context:,}-token "
-                         f"context of {model.id}")
+                         f"context of {model.name}")
     return i, o
 
 

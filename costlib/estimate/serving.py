@@ -439,12 +439,7 @@ def rate_sweep(step, input_len, output_len, rates, **simulate_kwargs):
     """One row per request rate: the scalar results of :func:`simulate`, as a DataFrame (§30.4)."""
     import pandas as pd
 
-    try:
-        items = list(rates)
-    except TypeError:
-        raise ValueError(f"rates must be a list of request rates per second, got {rates!r}") from None
-    if not items:
-        raise ValueError("rates must hold at least one request rate")
+    items = v.non_empty("rates", rates, what="request rates per second (> 0, or 'inf')")
     simulate_kwargs["keep_trace"] = False
     return pd.DataFrame([simulate(step, input_len, output_len, rate=r, **simulate_kwargs).as_dict() for r in items])
 

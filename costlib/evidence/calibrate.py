@@ -81,11 +81,7 @@ def _fit(ms, y, names, start):
 
 
 def _check_names(fit) -> tuple:
-    if fit is None:
-        raise ValueError(f"fit must name the parameters to fit, some of {', '.join(FITTED_PARAMETERS)}; got None")
-    names = (fit,) if isinstance(fit, str) else tuple(fit)
-    if not names:
-        raise ValueError(f"fit must name at least one of {', '.join(FITTED_PARAMETERS)}")
+    names = v.non_empty("fit", fit, what="fitted parameter names", valid=FITTED_PARAMETERS)
     return tuple(dict.fromkeys(v.choice("fit", n, FITTED_PARAMETERS) for n in names))
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..common import checks as v
 from ..estimate.predict import max_throughput_table, predict, prefill_ttft_s
 from ..estimate.profiles import get_profile
 from .measurements import read_measurements
@@ -136,11 +137,11 @@ class ValidationReport:
 
     def summary(self, by=("family",)) -> pd.DataFrame:
         """Per group: rows, median |error| of mid, share within 15%, share in band, median band width."""
+        by = v.non_empty("by", by, what="column names of to_frame(), e.g. 'family' or 'gpu'")
         df = self.to_frame()
         cols = ["rows", "median_abs_error", "within_15", "in_band", "band_width", "under_ceiling"]
         if df.empty:
             return pd.DataFrame(columns=cols)
-        by = [by] if isinstance(by, str) else list(by)
         df = df.assign(abs_error=df["error"].abs(), within_15=df["error"].abs() <= 0.15,
                        width=df["high"] / df["low"])
         g = df.groupby(by, sort=True)

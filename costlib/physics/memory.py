@@ -120,13 +120,14 @@ class FitResult:
     min_tp: int | None
     context: int
     batch: int
-    label: str
+    label: str  # the deployment's ids (Deployment.label), as in --json
+    name: str  # the deployment as people say it (Deployment.name), for the message
 
     @property
     def message(self) -> str:
         gb = lambda b: f"{b / GB:,.1f} GB"  # noqa: E731
         if self.fits:
-            return (f"fits: {self.label} needs {gb(self.needed_bytes)} of {gb(self.usable_bytes)} usable; "
+            return (f"fits: {self.name} needs {gb(self.needed_bytes)} of {gb(self.usable_bytes)} usable; "
                     f"room for {self.max_batch:,} sequences of {self.context:,} tokens")
         fix = f"try TP={self.min_tp} or a smaller precision" if self.min_tp else \
             "no TP up to 8 fits: try a smaller precision"
@@ -139,7 +140,7 @@ class FitResult:
         else:
             what = (f"weights {gb(self.weight_bytes)} + KV for {self.batch:,}x{self.context:,} tokens "
                     f"{gb(self.kv_bytes)}{pool}")
-        return (f"does not fit: {self.label}: {what}, {gb(self.usable_bytes)} usable — "
+        return (f"does not fit: {self.name}: {what}, {gb(self.usable_bytes)} usable — "
                 f"short by {gb(self.shortfall_bytes)}; {fix}")
 
     def __str__(self) -> str:
@@ -149,6 +150,7 @@ class FitResult:
         from dataclasses import asdict
 
         d = asdict(self)
+        del d["name"]  # the JSON of fit --json keeps its keys; the name is in the message
         d["message"] = self.message
         return d
 
@@ -207,4 +209,5 @@ def fit(dep: Deployment, context: int = 2048, batch: int = 1, limits: EngineLimi
         fits=fits, weight_bytes=w, kv_bytes=k, needed_bytes=need,
         usable_bytes=usable, shortfall_bytes=max(0.0, need - usable),
         headroom_bytes=max(0.0, usable - need), kv_capacity_tokens=cap, max_batch=cap // c,
-        min_tp=smallest_tp(dep, lim_of, b * c, search_to), context=c, batch=b, label=dep.label)
+        min_tp=smallest_tp(dep, lim_of, b * c, search_to), context=c, batch=b, label=dep.label,
+        name=dep.name)

@@ -9,13 +9,12 @@ that an exercise's key, its slips and its hard edge all come from the same memor
 from __future__ import annotations
 
 import dataclasses
-import math
 
 from costlib.catalog.deployment import Deployment
 from costlib.economics.cost import economics_profile
 from costlib.estimate.predict import fixed_batch_table
 from costlib.estimate.profiles import Profile, get_profile
-from costlib.physics.engine import kv_cache_bytes, sequence_reservation_tokens
+from costlib.physics.engine import kv_cache_bytes, kv_capacity_tokens, sequence_reservation_tokens
 from costlib.physics.memory import deployment_limits
 from costlib.physics.replica import replica_spec
 from costlib.physics.step import DEFAULT_MBU, DEFAULT_MFU
@@ -24,24 +23,30 @@ __all__ = ["kv_room", "reservation_tokens", "largest_batch_by_memory", "fixed_ba
            "largest_batch_by_tpot", "drill_profile"]
 
 
+def _swapped(dep: Deployment, profile, memory_bytes, reserve_bytes_per_gpu, kv_fraction, kv_scale):
+    """The replica and the engine limits with a student's swaps in place: (spec, limits) (§30.3)."""
+    prof = get_profile(profile)
+    spec = replica_spec(dep, ideal=prof.ideal)
+    spec = dataclasses.replace(spec, kv_bytes_per_token=float(spec.kv_bytes_per_token) * kv_scale,
+                               **({} if memory_bytes is None else {"memory_bytes": float(memory_bytes)}))
+    swaps = {k: val for k, val in (("reserve_bytes_per_gpu", reserve_bytes_per_gpu), ("kv_fraction", kv_fraction))
+             if val is not None}
+    return spec, dataclasses.replace(prof.limits, **swaps)
+
+
 def kv_room(dep: Deployment, profile="calibrated", *, memory_bytes=None, reserve_bytes_per_gpu=None,
             kv_fraction=None, kv_scale: float = 1.0) -> dict:
     """The replica's memory terms and the bytes its KV cache gets, with optional swaps (§30.3).
 
     Keys: memory_bytes (all GPUs), reserve_bytes (all GPUs), weight_bytes, kv_fraction, kv_bytes (the
-    room), kv_bytes_per_token (x ``kv_scale``, e.g. 0.5 for 1 byte per value instead of 2).
+    room), kv_bytes_per_token (x ``kv_scale``, e.g. 0.5 for 1 byte per value instead of 2) and
+    kv_capacity_tokens (the engine's :func:`~costlib.physics.engine.kv_capacity_tokens` with the swaps).
     """
-    prof = get_profile(profile)
-    spec = replica_spec(dep, ideal=prof.ideal)
-    if memory_bytes is not None:
-        spec = dataclasses.replace(spec, memory_bytes=float(memory_bytes))
-    swaps = {k: val for k, val in (("reserve_bytes_per_gpu", reserve_bytes_per_gpu), ("kv_fraction", kv_fraction))
-             if val is not None}
-    lim = dataclasses.replace(prof.limits, **swaps)
+    spec, lim = _swapped(dep, profile, memory_bytes, reserve_bytes_per_gpu, kv_fraction, kv_scale)
     return {"memory_bytes": float(spec.memory_bytes), "reserve_bytes": spec.tp * lim.reserve_bytes_per_gpu,
             "weight_bytes": float(spec.resident_weight_bytes), "kv_fraction": lim.kv_fraction,
-            "kv_bytes": float(kv_cache_bytes(spec, lim)),
-            "kv_bytes_per_token": float(spec.kv_bytes_per_token) * kv_scale}
+            "kv_bytes": float(kv_cache_bytes(spec, lim)), "kv_bytes_per_token": float(spec.kv_bytes_per_token),
+            "kv_capacity_tokens": float(kv_capacity_tokens(spec, lim))}
 
 
 def reservation_tokens(input_len: int, output_len: int, profile="calibrated") -> float:
@@ -50,9 +55,8 @@ def reservation_tokens(input_len: int, output_len: int, profile="calibrated") ->
 
 
 def largest_batch_by_memory(room: dict, input_len: int, output_len: int, profile="calibrated") -> int:
-    """Requests whose reserved KV cache fits the room: floor(room / (bytes per token x tokens each)) (§30.3)."""
-    per = room["kv_bytes_per_token"] * reservation_tokens(input_len, output_len, profile)
-    return int(math.floor(room["kv_bytes"] / per + 1e-9))
+    """Requests whose reserved KV cache fits the room: the engine's KV tokens // tokens reserved each (§30.3)."""
+    return int(room["kv_capacity_tokens"] // reservation_tokens(input_len, output_len, profile))
 
 
 def fixed_batch_tpot_s(dep: Deployment, batch: int, input_len: int, output_len: int, profile="calibrated") -> float:

@@ -192,8 +192,8 @@ def _p4_edge(x: float) -> str:
     if not float(x).is_integer():
         return f"{x:g} is not a whole number of sequences"
     n = int(x)
-    short = n * _p4_kv_bytes_per_sequence() - _p4_free_bytes()
-    if short > 0:
+    if n > _p4_by_hand():  # more than the engine's KV room holds
+        short = n * _p4_kv_bytes_per_sequence() - _p4_free_bytes()
         return (f"{n:,} sequences do not fit: their KV cache is {short / 1e9:.1f} GB more than "
                 "the engine's KV room (the answer is a hard edge: check it exactly)")
     tpot = fixed_batch_tpot_s(_p4_dep(), n, P4.input_tokens, P4.output_tokens, P4.profile)

@@ -292,10 +292,10 @@ def _deployment(a, **gpu_overrides):
     if a.model.n_kv_heads % a.tp:  # checked here so the message names --tp
         valid = ", ".join(map(str, cl.valid_tp(a.model, a.model.n_kv_heads)))
         raise CLIError(f"argument --tp: {a.tp} does not divide the {a.model.n_kv_heads} KV heads of "
-                       f"{a.model.id}; valid: {valid}")
+                       f"{a.model.name}; valid: {valid}")
     if a.context > a.model.max_context:
         raise CLIError(f"argument --context: {a.context:,} exceeds the {a.model.max_context:,}-token "
-                       f"maximum context of {a.model.id}")
+                       f"maximum context of {a.model.name}")
     return cl.deployment(a.model, a.gpu, a.tp, a.weights, a.kv, memory_fraction=a.memory_fraction,
                          reserve_bytes=a.reserve_gb * 1e9, **gpu_overrides)
 
@@ -310,7 +310,7 @@ def _fit_lines(dep, f) -> list[str]:
     m, per_gpu = dep.model, cl.usable_bytes(dep.gpu, dep.memory_fraction, dep.reserve_bytes)
     kvt = replica_spec(dep).kv_bytes_per_token
     return [
-        f"Memory fit: {dep.label}, {_plural(f.batch, 'sequence')} x {f.context:,} tokens",
+        f"Memory fit: {dep.name}, {_plural(f.batch, 'sequence')} x {f.context:,} tokens",
         f"  weights  = {m.n_params / 1e9:.2f}B params resident ({dep.weights.name} body; embedding and output"
         f" head in 16 bits) = {fmt.gigabytes(f.weight_bytes)}",
         f"  KV cache = {f.batch:,} x {f.context:,} tokens x {kvt:,.0f} bytes/token = {fmt.gigabytes(f.kv_bytes)}",
@@ -367,7 +367,7 @@ def _decode(a):
     w = step_work(replica_spec(dep), a.batch, a.batch * a.context, a.batch * a.context, a.batch)
     bw = f"{tp} x {g.hbm_tb_per_s:g} TB/s x {a.mbu:g}"
     lines = [
-        f"Decode step: {dep.label}, batch {a.batch:,}, context {a.context:,} (MBU {a.mbu:g}, MFU {a.mfu:g})",
+        f"Decode step: {dep.name}, batch {a.batch:,}, context {a.context:,} (MBU {a.mbu:g}, MFU {a.mfu:g})",
         f"  {f.message}",
         f"  matmuls   = max(weights {fmt.gigabytes(w.weight_bytes)} / ({bw}) = {fmt.milliseconds(p.matmul_memory_s)},"
         f" {(w.body_flops + w.head_flops) / 1e12:,.2f} TFLOP / ({tp} GPUs x peak x {a.mfu:g})"

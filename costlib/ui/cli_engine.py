@@ -77,7 +77,7 @@ def _quote_kw(a) -> dict:
 def quote_cmd(a):
     q = cl.quote(a.model, a.gpu, a.tp, a.weights, a.kv, **_quote_kw(a))
     out = q.as_dict()
-    lines = [f"Quote: {q.label}, {q.n_gpus} GPU(s), {a.input_len:,} input + {a.output_len:,} output tokens "
+    lines = [f"Quote: {q.name}, {q.n_gpus} GPU(s), {a.input_len:,} input + {a.output_len:,} output tokens "
              f"per request, profile '{q.profile}'", f"  {q.message}"]
     if not q.ok:
         lines.append("No speed or price: it cannot run as configured." if not q.fits else "No price.")
@@ -110,7 +110,7 @@ def sensitivity_cmd(a):
 
     t = sensitivity(a.model, a.gpu, a.tp, a.weights, a.kv, **_quote_kw(a))
     rows = [r.as_dict() for r in t.rows]
-    lines = [f"Sensitivity of the mid $/M output tokens: {t.base.label}, {a.input_len:,}+{a.output_len:,} tokens; "
+    lines = [f"Sensitivity of the mid $/M output tokens: {t.base.name}, {a.input_len:,}+{a.output_len:,} tokens; "
              f"base case ${_n(t.base_usd_per_million)}/M", f"  {'input':<18} {'low end':>16} {'high end':>16} "
              f"{'$/M at low':>11} {'$/M at high':>11} {'swing':>8}"]
     for r in t.rows:
@@ -134,7 +134,8 @@ def serve_cmd(a):
     out = {k: getattr(r, k) for k in SERVE_KEYS}
     load = (f"{a.concurrency:,} users (closed loop)" if a.concurrency else
             "all at once" if math.isinf(a.rate) else f"{_n(a.rate)} requests/s ({a.arrivals})")
-    lines = [f"Serve: {a.model.id} {a.weights.name} (KV {a.kv.name}) on {a.tp}x {a.gpu.id}, "
+    name = cl.deployment(a.model, a.gpu, a.tp, a.weights, a.kv).name
+    lines = [f"Serve: {name}, "
              f"{a.input_len:,} in + {a.output_len:,} out, {a.requests:,} requests, {load}",
              f"  saturation: {_n(r.saturation_requests_per_s)} requests/s (max-throughput tokens/s / output length)",
              f"  TTFT: mean {fmt.milliseconds(r.ttft_mean_s)}, p50 {fmt.milliseconds(r.ttft_p50_s)}, p99 {fmt.milliseconds(r.ttft_p99_s)}",
@@ -152,7 +153,7 @@ def slo_cmd(a):
                   gpus=None if a.gpus is None else [g.id for g in a.gpus], tier=a.tier)
     d = f.as_dict()
     out = {"best": d["best"], "candidates": d["candidates"]}
-    lines = [f"SLO: {a.model.id}, {a.input_len:,} in + {a.output_len:,} out at {_n(a.rate)} requests/s; "
+    lines = [f"SLO: {a.model.name}, {a.input_len:,} in + {a.output_len:,} out at {_n(a.rate)} requests/s; "
              f"p99 TTFT <= {_n(a.ttft_p99_ms)} ms, mean ITL <= {_n(a.itl_ms)} ms ({a.tier.replace('_', ' ')})",
              f"  {f.message}"]
     if f.best is not None:
@@ -162,7 +163,7 @@ def slo_cmd(a):
     lines.append("  candidates (cheapest first):")
     for c in f.candidates[:15]:
         cost = "" if c.usd_per_hour is None else f"{c.replicas} x, ${_n(c.usd_per_hour)}/h: "
-        lines.append(f"    {c.tp}x {c.gpu} {c.weights}/{c.kv}: {cost}{c.reason}")
+        lines.append(f"    {c.name}: {cost}{c.reason}")
     if len(f.candidates) > 15:
         lines.append(f"    ... and {len(f.candidates) - 15} more (see --json)")
     return out, lines

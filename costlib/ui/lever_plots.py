@@ -48,7 +48,7 @@ def tornado(t, ax=None, *, top: int | None = None):
     ax.set_xlim(max(0.0, lo_x - pad), hi_x + pad)
     ax.xaxis.set_major_formatter(USD_TICKS)
     ax.set_xlabel("$ per million output tokens (mid) at each end of the input's range")
-    ax.set_title(f"What moves $/M most: {t.base.label}, base {_usd(base)}/M")
+    ax.set_title(f"What moves $/M most: {t.base.name}, base {_usd(base)}/M")
     ax.legend(handles=[Patch(color=BLUE, label="below the base case"), Patch(color=ORANGE, label="above the base case"),
                        _line(VERMILLION, f"base case {_usd(base)}/M")], loc="lower right", fontsize=8)
     return ax

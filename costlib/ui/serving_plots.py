@@ -89,7 +89,7 @@ def slo_candidates(fleet, limit: int = 12, ax=None):
         return message_axes(fleet.message, ax=ax)
     labels, values, colors = [], [], []
     for c in rows:
-        labels.append(f"{c.replicas} x {c.tp}x {c.gpu} {c.weights}/{c.kv}")
+        labels.append(f"{c.replicas} x {c.tp}x {fmt.gpu_name(c.gpu)} {c.weights.upper()}/{c.kv.upper()}")
         values.append(c.usd_per_hour)
         colors.append(GREEN if c is fleet.best else BLUE if c.meets_slo else
                       "#DDDDDD" if c.meets_slo is None else VERMILLION)

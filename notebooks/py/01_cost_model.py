@@ -196,7 +196,7 @@ print(f"TP=2 bf16 replica: room for {batch2} sequences of {ch.CONTEXT_TOKENS:,} 
 
 # %% tags=["nbval-check-output"]
 tp_min = cl.min_tp(ex.model, ex.gpu, ex.weights)
-print(f"smallest TP that holds {ex.model} in {ex.weights}: {tp_min}")
+print(f"smallest TP that holds {cl.get_model(ex.model).name} in {ex.weights.upper()}: {tp_min}")
 print(f"same {ex.tokens_per_s:,.0f} tokens/s on {tp_min} GPUs at ${ex.usd_per_hour:.2f}/GPU-hour: "
       f"${cl.usd_per_million_tokens(ex.usd_per_hour * tp_min, ex.tokens_per_s):.2f}/M")
 print(cl.fit(cl.deployment(ex.model, ex.gpu, weights="fp8")).message)

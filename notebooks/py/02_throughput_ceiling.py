@@ -182,7 +182,7 @@ step = cl.decode_step(dep2, b2, CONTEXT)  # mid-range MBU and MFU
 bw_eff = dep2.tp * dep2.gpu.hbm_bytes_per_s * cl.DEFAULT_MBU
 w_s = cl.weight_bytes_read_per_step(dep2, b2) / bw_eff
 kv_s = b2 * CONTEXT * cl.kv_bytes_per_token(model, dep2.kv) / bw_eff
-print(f"{dep2.label}, batch {b2}, context {CONTEXT:,}, MBU {cl.DEFAULT_MBU:.3f}, MFU {cl.DEFAULT_MFU:.2f}")
+print(f"{dep2.name}, batch {b2}, context {CONTEXT:,}, MBU {cl.DEFAULT_MBU:.3f}, MFU {cl.DEFAULT_MFU:.2f}")
 print(f"  memory:  {step.memory_s * 1e3:6.2f} ms  (weights {w_s * 1e3:.2f} ms + KV cache {kv_s * 1e3:.2f} ms)")
 print(f"  compute: {step.compute_s * 1e3:6.2f} ms")
 print(f"  comm:    {step.comm_s * 1e3:6.2f} ms  (2 all-reduces × {model.n_layers} layers)")
@@ -303,7 +303,7 @@ for c in (0, 512, CONTEXT):
     rows.append({"context": c,
                  "ridge batch, 100% MBU/MFU": cl.ridge_batch(dep8, c, mbu=1.0, mfu=1.0),
                  "ridge batch, mid MBU/MFU": cl.ridge_batch(dep8, c)})
-print(f"{dep8.label}: batch at which a decode step becomes compute-bound")
+print(f"{dep8.name}: batch at which a decode step becomes compute-bound")
 print(pd.DataFrame(rows).round(0).to_string(index=False))
 
 # %% [markdown]

@@ -76,7 +76,7 @@ for level in ("low", "mid", "high"):
 best = cl.compare_hardware(s5.model, "bf16", gpus=[s5.gpu], context=CONTEXT, usd_per_gpu_hour=s5.usd_per_hour).iloc[0]
 dep, batch = cl.deployment(s5.model, s5.gpu, int(best["tp"]), "bf16"), int(best["batch"])
 rate = cl.decode_tokens_per_s_band(dep, batch, CONTEXT)
-print(f"{dep.label}, batch {batch}, context {CONTEXT:,}: step {batch / rate.mid * 1e3:.1f} ms, "
+print(f"{dep.name}, batch {batch}, context {CONTEXT:,}: step {batch / rate.mid * 1e3:.1f} ms, "
       f"{rate.mid:,.0f} tokens/s ({rate.mid / dep.tp:,.0f} per GPU; band {rate.low:,.0f}-{rate.high:,.0f})")
 
 # %% [markdown]
@@ -91,7 +91,7 @@ OVERHEAD_S = 0.002  # assumed fixed host-side time per decode step
 small = cl.deployment("llama-3.1-8b", s5.gpu)
 for d, b in [(dep, batch), (small, 8)]:
     t = b / cl.decode_tokens_per_s_band(d, b, CONTEXT, profile="chapter").mid  # textbook step, no overheads
-    print(f"{d.label}, batch {b}: step {t * 1e3:5.1f} ms + {OVERHEAD_S * 1e3:.0f} ms overhead "
+    print(f"{d.name}, batch {b}: step {t * 1e3:5.1f} ms + {OVERHEAD_S * 1e3:.0f} ms overhead "
           f"→ {OVERHEAD_S / (t + OVERHEAD_S):.0%} of throughput lost")
 
 # %% [markdown]
@@ -164,7 +164,7 @@ for w, kv, tp in configs:
     b = cl.memory_limited_batch(d, *cl.request_shape(d, CONTEXT))
     chapter_band = cl.decode_tokens_per_s_band(d, b, CONTEXT, profile="chapter")
     band = cl.decode_tokens_per_s_band(d, b, CONTEXT)
-    rows.append({"deployment": d.label, "batch": b, "chapter low": chapter_band.low, "chapter high": chapter_band.high,
+    rows.append({"deployment": d.name, "batch": b, "chapter low": chapter_band.low, "chapter high": chapter_band.high,
                  "low": band.low, "mid": band.mid, "high": band.high,
                  "ceiling": cl.decode_tokens_per_s_band(d, b, CONTEXT, profile="ceiling").mid,
                  "mid per GPU": band.mid / tp})
@@ -300,7 +300,7 @@ for tp in cl.valid_tp(model, 8):
         continue  # does not fit (TP=1, see above)
     costs = [cl.decode_usd_per_million(d, s5.usd_per_hour, b, CONTEXT, u)
              for u in (s5.low_utilization, s5.high_utilization)]
-    print(f"{d.label}, batch {b:>3}: ${costs[0]:.2f}/M at {s5.low_utilization:.0%}, "
+    print(f"{d.name}, batch {b:>3}: ${costs[0]:.2f}/M at {s5.low_utilization:.0%}, "
           f"${costs[1]:.2f}/M at {s5.high_utilization:.0%}")
 
 # %% [markdown]
@@ -318,8 +318,8 @@ for w, kv in variants:
     o = cl.compare_hardware(s5.model, w, kv, gpus=[s5.gpu], context=CONTEXT, usd_per_gpu_hour=s5.usd_per_hour).iloc[0]
     gain = best["usd_per_million"] / o["usd_per_million"]
     note = "(reference)" if (w, kv) == ("bf16", None) else f"({gain:.2f}× cheaper than bf16)"
-    label = cl.deployment(s5.model, s5.gpu, int(o["tp"]), w, kv).label
-    print(f"{label:<40} batch {o['batch']:>3}: ${o['usd_per_million']:.3f}/M {note}")
+    label = cl.deployment(s5.model, s5.gpu, int(o["tp"]), w, kv).name
+    print(f"{label:<44} batch {o['batch']:>3}: ${o['usd_per_million']:.3f}/M {note}")
 print(f"chapter: fp8 ~{s5.claimed_fp8_speedup:g}×, int4 {s5.claimed_int4_speedup[0]:g}-"
       f"{s5.claimed_int4_speedup[1]:g}×")
 
@@ -339,7 +339,7 @@ print(f"chapter: fp8 ~{s5.claimed_fp8_speedup:g}×, int4 {s5.claimed_int4_speedu
 # %%
 plots.cost_vs_utilization(full_load, utilization=duty,
                           apis=("together-llama-3.3-70b", "deepinfra-llama-3.3-70b"),
-                          label=dep.label);
+                          label=dep.name);
 
 # %% tags=["nbval-check-output"]
 for api_id in ("together-llama-3.3-70b", "deepinfra-llama-3.3-70b"):

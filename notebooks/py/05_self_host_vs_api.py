@@ -132,7 +132,7 @@ for tp_, weights in ((2, "bf16"), (4, "bf16"), (8, "bf16"), (1, "fp8"), (2, "fp8
     dep = cl.deployment(s.model, s.gpu, tp=tp_, weights=weights)
     run = ch.engine_quote(s.model, s.gpu, tp_, weights, usd_per_gpu_hour=s.usd_per_hour)
     tps = run["tokens_per_s"]
-    rows.append({"replica": dep.label, "GPUs": tp_, "batch": run["batch"], "tokens/s": tps,
+    rows.append({"replica": dep.name, "GPUs": tp_, "batch": run["batch"], "tokens/s": tps,
                  "capacity B/month": cl.monthly_capacity_tokens(tps) / 1e9,
                  "$/month": cl.self_host_monthly_usd(0, tps, s.usd_per_hour, tp_),
                  "$/M at full load": cl.usd_per_million_tokens(s.usd_per_hour * tp_, tps),
@@ -154,7 +154,7 @@ replicas.round(2)
 # The same comparison for the 4×H100 replica, against two hosted-Llama APIs:
 
 # %%
-big = replicas.loc[cl.deployment(s.model, s.gpu, tp=4).label]
+big = replicas.loc[cl.deployment(s.model, s.gpu, tp=4).name]
 plots.monthly_cost(tokens_per_month_range=(1e8, 1e11), tokens_per_s_per_replica=big["tokens/s"],
                    usd_per_gpu_hour=s.usd_per_hour, gpus_per_replica=int(big["GPUs"]),
                    apis=(ch.P3.api, "deepinfra-llama-3.3-70b"), input_share=0.0);

@@ -68,7 +68,7 @@ textbook = cl.sweep_batch(dep, price, context, batches=sweep["batch"], profile="
 view = sweep.assign(tpot_ms=sweep["tpot_s"] * 1e3, tokens_per_s_per_user=1 / sweep["tpot_s"],
                     chapter_usd_per_million=textbook["usd_per_million"])
 first, last = sweep.iloc[0], sweep.iloc[-1]
-print(f"{dep.label}: from batch {first['batch']} to {last['batch']}, TPOT x{last['tpot_s'] / first['tpot_s']:.1f}, "
+print(f"{dep.name}: from batch {first['batch']} to {last['batch']}, TPOT x{last['tpot_s'] / first['tpot_s']:.1f}, "
       f"$/M / {first['usd_per_million'] / last['usd_per_million']:.0f}")
 print(f"at batch {last['batch']}: ${last['usd_per_million']:.2f}/M measured-calibrated "
       f"(${last['usd_per_million_low']:.2f}-{last['usd_per_million_high']:.2f}), "
@@ -142,7 +142,7 @@ mbu = cl.get_profile("calibrated").mid.mbu
 full_read = cl.usable_bytes(g) / (g.hbm_bytes_per_s * mbu)
 wall = int(last["batch"])
 print(f"reading all usable memory of one {g.id} once at the calibrated MBU ({mbu:.0%}): {full_read * 1e3:.1f} ms")
-print(f"{dep.label} at its memory wall (batch {wall}, {context:,} tokens): "
+print(f"{dep.name} at its memory wall (batch {wall}, {context:,} tokens): "
       f"TPOT {last['tpot_s'] * 1e3:.1f} ms (includes TP all-reduces and overheads)")
 
 # %% [markdown]

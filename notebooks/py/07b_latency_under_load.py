@@ -56,7 +56,7 @@ input_len, output_len = 2000, 300
 dep = cl.deployment(model, gpu, tp, weights, kv)
 step = engine_step(dep)
 sat = saturation_requests_per_s(step, input_len, output_len)
-print(f"{dep.label}, {input_len:,} in + {output_len:,} out")
+print(f"{dep.name}, {input_len:,} in + {output_len:,} out")
 print(f"saturation: {sat:.2f} requests/s = {sat * output_len:,.0f} output tokens/s")
 for share in (0.5, 0.9):
     r = simulate(step, input_len, output_len, rate=share * sat, requests=500, arrivals="poisson", seed=0)
@@ -147,7 +147,7 @@ for c in fleet.candidates:  # one example of each kind of rejection
     if c is not b:
         rejected.setdefault(c.reason.split(":")[0].split(" with ")[0], c)
 for c in rejected.values():
-    print(f"  e.g. {c.tp}x {c.gpu} {c.weights}/{c.kv}: {c.reason}")
+    print(f"  e.g. {c.name}: {c.reason}")
 
 # %%
 serving_plots.slo_candidates(fleet);

@@ -351,7 +351,7 @@ for _, r in hinges.iterrows():
 # %% tags=["nbval-check-output"]
 rows = []
 for tp, w, kv in ((1, "fp8", "bf16"), (1, "fp8", "fp8"), (2, "bf16", "bf16"), (4, "bf16", "bf16")):
-    row = {"replica": cl.deployment(model, h100, tp, w, kv).label}
+    row = {"replica": cl.deployment(model, h100, tp, w, kv).name}
     for name, hbm in (("80e9 B", 80e9), ("80 GiB", 80 * 2**30)):
         e = cl.predict(cl.deployment(model, h100, tp, w, kv, hbm_bytes=hbm), ch.INPUT_TOKENS, ch.OUTPUT_TOKENS)
         row[f"batch ({name})"] = e.batch if e.fits else 0
@@ -375,7 +375,7 @@ pd.DataFrame(rows).set_index("replica")
 d4 = cl.deployment(model, h100, tp=4)
 for c in (1024, 2048, 4096, 8192):
     q = cl.quote(model, h100, 4, input_len=c // 2, output_len=c // 2, usd_per_gpu_hour=price)
-    print(f"{d4.label}, requests of {c // 2:>5,}+{c // 2:,} tokens: batch {q.batch:>4}, "
+    print(f"{d4.name}, requests of {c // 2:>5,}+{c // 2:,} tokens: batch {q.batch:>4}, "
           f"${q.usd_per_million.low:.3f}-${q.usd_per_million.high:.3f}/M")
 
 # %% [markdown]

@@ -141,7 +141,7 @@ wall = cl.memory_limited_batch(d4, *cl.request_shape(d4, ctx))  # what the memor
 for b in (1, 16, 64, wall):
     naive = cl.decode_ceiling_tokens_per_s(d4.tp * h100.hbm_bytes_per_s, w16, b)
     roof = cl.decode_tokens_per_s_band(d4, b, ctx, profile="ceiling").mid  # the physics limit, KV reads included
-    print(f"{d4.label}, batch {b:>3}: chapter's formula {naive:>7,.0f}, with KV reads {roof:>6,.0f} tokens/s "
+    print(f"{d4.name}, batch {b:>3}: chapter's formula {naive:>7,.0f}, with KV reads {roof:>6,.0f} tokens/s "
           f"({naive / roof:.2f}x)")
 
 # %%
@@ -280,7 +280,7 @@ print(f"batch (memory): TP={small['tp']} at batch {small['batch']} ${small['usd_
 at_tp4 = cheapest(tp=d4.tp)
 for c in (1024, 4096):
     r = cheapest(tp=d4.tp, context=c)
-    print(f"context {c:>5,} instead of {ctx:,}: ${r['usd_per_million']:.2f}/M on {d4.label} "
+    print(f"context {c:>5,} instead of {ctx:,}: ${r['usd_per_million']:.2f}/M on {d4.name} "
           f"(${at_tp4['usd_per_million']:.2f}/M at {ctx:,})")
 print(f"utilization 30% -> 80%: ${cl.cost_at_utilization(best['usd_per_million'], 0.3):.2f}/M -> "
       f"${cl.cost_at_utilization(best['usd_per_million'], 0.8):.2f}/M")
@@ -297,7 +297,7 @@ print(f"utilization 30% -> 80%: ${cl.cost_at_utilization(best['usd_per_million']
 # %% tags=["nbval-check-output"]
 s = ch.S30_10
 tps4 = at_tp4["tokens_per_s_per_gpu"]
-for label, rate, g in (("chapter, 1 'H100' per replica", s.tokens_per_s_per_gpu, 1), (d4.label, tps4, d4.tp)):
+for label, rate, g in (("chapter, 1 'H100' per replica", s.tokens_per_s_per_gpu, 1), (d4.name, tps4, d4.tp)):
     p = cl.capacity_plan(s.users, s.sessions_per_day, s.tokens_per_session, rate, s.peak_factor, s.headroom,
                          s.usd_per_hour, gpus_per_replica=g)
     print(f"{label:<34} {rate:>6,.0f} tokens/s per GPU -> {p.gpus} GPUs, ${p.monthly_usd:,.0f}/month, "

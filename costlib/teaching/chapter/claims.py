@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import functools
-import math
 
 import pandas as pd
 
+from costlib.common.fmt import SHORT_FROM_10K, count
 from costlib.teaching.chapter import rows_early, rows_late
 from costlib.teaching.chapter.inputs import unknown_name
 from costlib.teaching.chapter.verdicts import COLUMNS, VERDICTS, Recorder, claim_data
@@ -73,21 +73,8 @@ def verdict_counts() -> pd.Series:
 
 
 def format_claim_number(x: float) -> str:
-    """A claim's number to 3 significant figures with k/M/B/T suffixes (§30.1-§30.11)."""
-    if not math.isfinite(x):
-        return str(x)
-    ax = abs(x)
-    if ax >= 1e12:
-        return f"{x / 1e12:.3g}T"
-    if ax >= 1e9:
-        return f"{x / 1e9:.3g}B"
-    if ax >= 1e6:
-        return f"{x / 1e6:.3g}M"
-    if ax >= 1e4:
-        return f"{x / 1e3:.3g}k"
-    if ax >= 100:
-        return f"{x:,.0f}"
-    return f"{x:.3g}"
+    """A claim's number to 3 significant figures with k/M/B/T suffixes (k from 10,000) (§30.1-§30.11)."""
+    return count(x, SHORT_FROM_10K, whole_from=100, nonfinite_as_text=True)
 
 
 def format_chapter_figure(row) -> str:
