@@ -32,6 +32,7 @@
 import pandas as pd
 
 import costlib as cl
+from costlib.common import fmt
 from costlib.teaching import chapter as ch
 from costlib.ui import plots, widgets
 
@@ -226,7 +227,7 @@ wall = pd.DataFrame(
      for tp in tps_},
     index=["bf16", "fp8", "int4"])
 wall.index.name = "weights"
-print(f"max batch at {CONTEXT:,} tokens per sequence, {model.id} on H100-SXM:")
+print(f"max batch at {CONTEXT:,} tokens per sequence, {model.name} on {fmt.gpu_name(h100.id)}:")
 print(wall.to_string())
 
 # %% [markdown]

@@ -270,7 +270,7 @@ rows, notes = [], []
 for r in s5.cost_table:
     d = cl.deployment(s5.model, r.gpu, r.n_gpus, r.weights)
     e = cl.predict(d, *cl.request_shape(d, CONTEXT))  # physics first: does one request fit?
-    row = {"configuration": f"{r.weights} on {r.n_gpus}x{r.gpu}, {r.utilization:.0%} util",
+    row = {"configuration": f"{d.name}, {r.utilization:.0%} util",
            "fits": e.fits, "batch": None, "tokens/s": None, "ours $/M": None,
            "chapter $/M": r.usd_per_million}
     if e.fits:
