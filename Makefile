@@ -33,7 +33,7 @@ TEST_LANES ?= 2
 # spread test by test (tests/conftest.py). UNIT_WORKERS=0 runs them in this process. The nbval
 # plugin is not loaded there (its import costs ~2 CPU-s per process).
 UNIT_WORKERS ?= 2
-UNIT_XDIST := $(if $(filter-out 0,$(UNIT_WORKERS)),-n $(UNIT_WORKERS) --dist loadgroup,)
+UNIT_XDIST := $(if $(filter-out 0,$(UNIT_WORKERS)),-n $(UNIT_WORKERS) --dist loadfile,)
 # pytest-xdist for the nbval runs (one kernel per worker, whole files per worker). Each
 # worker pays pytest's ~5 s start-up again, so it only pays off for several notebooks.
 NBVAL_WORKERS ?= 2

@@ -15,17 +15,29 @@ if "jsonschema" not in sys.modules:
 
 from costlib.ui.cli import main
 
-# make unit runs the tests in 2 xdist workers with --dist loadgroup: each file's tests stay on one
-# worker (its module-scoped fixtures, e.g. the one kernel of the blank-exercise run, start once),
-# except in these large files whose tests share no module fixture: they are spread test by test,
-# so that the workers finish together.
-SPREAD_FILES = {"test_widgets.py", "test_retained.py"}
+# make unit runs the tests in 2 xdist workers with --dist loadfile: each file's tests stay on one
+# worker, so its module-scoped fixtures (e.g. the one kernel of the blank-exercise run) start once,
+# except in these files whose tests share no module fixture: they are spread test by test, so that
+# the workers finish together. (The scheduler below does this. It replaces marking files with
+# xdist_group for --dist loadgroup, which pytest 9.2 silently ignores: xdist 3.8 writes the group
+# into a node id attribute that pytest no longer reads, pytest-xdist issue #1386, so every test was
+# scheduled alone and module fixtures were built once per worker.)
+SPREAD_FILES = {"test_widgets.py", "test_explorer_redraw.py", "test_calculator.py"}
 
 
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if item.path.name not in SPREAD_FILES:
-            item.add_marker(pytest.mark.xdist_group(item.path.name))
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadfile, with the tests of SPREAD_FILES sent to the workers one by one."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SpreadSomeFiles(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return nodeid if path.rsplit("/", 1)[-1] in SPREAD_FILES else path
+
+    return SpreadSomeFiles(config, log)
 
 
 @pytest.fixture
