@@ -40,6 +40,44 @@ def pytest_xdist_make_scheduler(config, log):
     return SpreadSomeFiles(config, log)
 
 
+# Explorers draw their PNG at PIXEL_DENSITY pixels per CSS pixel (2 on the page, for HiDPI screens).
+# Tests that read numbers, messages and drawn data do not depend on it, so they draw at 1 (about 15%
+# less CPU per redraw: text and tick layout, not pixels, dominate). Tests that measure pixels keep the
+# page's density: those marked hidpi, and every test in HIDPI_FILES (test_explorer_redraw.py measures
+# axes positions in PNG pixels and walks every control of every explorer at density 2).
+HIDPI_FILES = {"test_explorer_redraw.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in HIDPI_FILES:
+            item.add_marker(pytest.mark.hidpi)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _page_pixel_density(request):
+    """The page's PIXEL_DENSITY; explorers built in this session draw at 1 meanwhile (not in the
+    browser lane, whose explorers live in server kernels)."""
+    if all("browser" in item.path.parts for item in request.session.items):
+        yield None
+        return
+    from costlib.ui.widgets import explorer
+
+    page = explorer.PIXEL_DENSITY
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(explorer, "PIXEL_DENSITY", 1)
+        yield page
+
+
+@pytest.fixture(autouse=True)
+def _hidpi(request, _page_pixel_density):
+    """Tests marked hidpi draw explorers at the page's pixel density."""
+    if _page_pixel_density is not None and request.node.get_closest_marker("hidpi"):
+        from costlib.ui.widgets import explorer
+
+        request.getfixturevalue("monkeypatch").setattr(explorer, "PIXEL_DENSITY", _page_pixel_density)
+
+
 @pytest.fixture
 def cli(capsys):
     """Run ``python -m costlib`` in-process: ``cli(*argv)`` returns (exit status, stdout, stderr)."""
