@@ -33,7 +33,7 @@ TEST_LANES ?= 2
 # spread test by test (tests/conftest.py). UNIT_WORKERS=0 runs them in this process. The nbval
 # plugin is not loaded there (its import costs ~2 CPU-s per process).
 UNIT_WORKERS ?= 2
-UNIT_XDIST := $(if $(filter-out 0,$(UNIT_WORKERS)),-n $(UNIT_WORKERS) --dist loadgroup,)
+UNIT_XDIST := $(if $(filter-out 0,$(UNIT_WORKERS)),-n $(UNIT_WORKERS) --dist loadfile,)
 # pytest-xdist for the nbval runs (one kernel per worker, whole files per worker). Each
 # worker pays pytest's ~5 s start-up again, so it only pays off for several notebooks.
 NBVAL_WORKERS ?= 2
@@ -103,10 +103,13 @@ test: $(STAMP)
 	@status=0; $(MAKE) --no-print-directory lint || status=1; \
 	$(MAKE) --no-print-directory -k -j$(TEST_LANES) -O browser checks || status=1; exit $$status
 
-# The unit tests, then nbval: one after the other, each even if the one before failed.
+# The unit tests, then the two nbval runs: side by side when make has a free job slot (in make test
+# once the browser lane has ended, or make -j2 checks), so that one run's start-up (pytest, workers,
+# first kernels) and last notebook overlap the other's work; each run's output is printed when it
+# ends. Each step runs even if the one before failed.
 checks: $(STAMP)
-	@status=0; for step in unit nbval-notebooks nbval-solutions; do \
-	    $(MAKE) --no-print-directory $$step || status=1; done; exit $$status
+	@status=0; $(MAKE) --no-print-directory unit || status=1; \
+	$(MAKE) --no-print-directory -k -O nbval-notebooks nbval-solutions || status=1; exit $$status
 
 lint: $(STAMP)
 	@echo "==> ruff check"

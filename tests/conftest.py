@@ -15,17 +15,67 @@ if "jsonschema" not in sys.modules:
 
 from costlib.ui.cli import main
 
-# make unit runs the tests in 2 xdist workers with --dist loadgroup: each file's tests stay on one
-# worker (its module-scoped fixtures, e.g. the one kernel of the blank-exercise run, start once),
-# except in these large files whose tests share no module fixture: they are spread test by test,
-# so that the workers finish together.
-SPREAD_FILES = {"test_widgets.py", "test_retained.py"}
+# make unit runs the tests in 2 xdist workers with --dist loadfile: each file's tests stay on one
+# worker, so its module-scoped fixtures (e.g. the one kernel of the blank-exercise run) start once,
+# except in these files whose tests share no module fixture: they are spread test by test, so that
+# the workers finish together. (The scheduler below does this. It replaces marking files with
+# xdist_group for --dist loadgroup, which pytest 9.2 silently ignores: xdist 3.8 writes the group
+# into a node id attribute that pytest no longer reads, pytest-xdist issue #1386, so every test was
+# scheduled alone and module fixtures were built once per worker.)
+SPREAD_FILES = {"test_widgets.py", "test_explorer_redraw.py", "test_calculator.py"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadfile, with the tests of SPREAD_FILES sent to the workers one by one."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SpreadSomeFiles(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return nodeid if path.rsplit("/", 1)[-1] in SPREAD_FILES else path
+
+    return SpreadSomeFiles(config, log)
+
+
+# Explorers draw their PNG at PIXEL_DENSITY pixels per CSS pixel (2 on the page, for HiDPI screens).
+# Tests that read numbers, messages and drawn data do not depend on it, so they draw at 1 (about 15%
+# less CPU per redraw: text and tick layout, not pixels, dominate). Tests that measure pixels keep the
+# page's density: those marked hidpi, and every test in HIDPI_FILES (test_explorer_redraw.py measures
+# axes positions in PNG pixels and walks every control of every explorer at density 2).
+HIDPI_FILES = {"test_explorer_redraw.py"}
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if item.path.name not in SPREAD_FILES:
-            item.add_marker(pytest.mark.xdist_group(item.path.name))
+        if item.path.name in HIDPI_FILES:
+            item.add_marker(pytest.mark.hidpi)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _page_pixel_density(request):
+    """The page's PIXEL_DENSITY; explorers built in this session draw at 1 meanwhile (not in the
+    browser lane, whose explorers live in server kernels)."""
+    if all("browser" in item.path.parts for item in request.session.items):
+        yield None
+        return
+    from costlib.ui.widgets import explorer
+
+    page = explorer.PIXEL_DENSITY
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(explorer, "PIXEL_DENSITY", 1)
+        yield page
+
+
+@pytest.fixture(autouse=True)
+def _hidpi(request, _page_pixel_density):
+    """Tests marked hidpi draw explorers at the page's pixel density."""
+    if _page_pixel_density is not None and request.node.get_closest_marker("hidpi"):
+        from costlib.ui.widgets import explorer
+
+        request.getfixturevalue("monkeypatch").setattr(explorer, "PIXEL_DENSITY", _page_pixel_density)
 
 
 @pytest.fixture

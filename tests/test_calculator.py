@@ -210,13 +210,41 @@ def test_app_widget_recomputes_on_every_control():
     assert not ex.ok and ex.message.startswith("misses target")
 
 
-@pytest.mark.parametrize("model", ["llama-3.1-8b", "mixtral-8x7b", "llama-3.1-405b"])
-@pytest.mark.parametrize("gpu", ["H100-SXM", "A100-SXM-40GB", "B200"])
-def test_app_never_shows_an_internal_error(model, gpu):
-    ex = app.calculator_app(model=model, gpu=gpu, weights="fp8", tp=1)
+APP_MODELS = ("llama-3.1-8b", "mixtral-8x7b", "llama-3.1-405b")  # dense small, mixture of experts, too big for one GPU
+APP_GPUS = ("H100-SXM", "A100-SXM-40GB", "B200")  # FP8 in hardware or not, 40 to 180 GB
+
+
+def test_every_quote_the_app_can_ask_for_is_a_price_or_a_refusal():
+    """What the app computes for each model x GPU x TP x price tier: a quote (with its text and table) or a
+    ValueError, which the app shows as a message; any other exception would be an internal error."""
+    seen = set()
+    for model in APP_MODELS:
+        for gpu in APP_GPUS:
+            for tp in (1, 8):
+                for tier in calc.price_tiers():
+                    try:
+                        q = calc.quote(model, gpu, tp, "fp8", batch=64, tier=tier)
+                    except ValueError:
+                        seen.add("refused")
+                        continue
+                    seen.add(q.status)
+                    if q.ok:
+                        assert app.quote_text(q) and "costlib-api-table" in app.quote_table_html(q)
+    assert {"ok", "refused", "does not fit"} <= seen
+
+
+@pytest.mark.parametrize("gpu", APP_GPUS)
+def test_app_never_shows_an_internal_error(gpu):
+    """The app on one GPU, drawn: every price tier for a model that fits (the price depends on GPU x tier),
+    then every model at TP 1 and 8, which fit or not (the fit depends on model x GPU x TP)."""
+    ex = app.calculator_app(model=APP_MODELS[0], gpu=gpu, weights="fp8", tp=1)
+    assert ex.ok, ex.message  # Llama 3.1 8B in FP8 fits each of these GPUs: each tier below reaches the price
     for tier in calc.price_tiers():
+        ex.set(tier=tier)
+        assert "internal error" not in ex.message and "Traceback" not in ex.out.value
+    for model in APP_MODELS:
         for tp in (1, 8):
-            ex.set(tier=tier, tp=tp)
+            ex.set(model=model, tp=tp)
             assert "internal error" not in ex.message and "Traceback" not in ex.out.value
 
 

@@ -93,6 +93,21 @@ def test_every_yaml_default_lies_on_its_slider_grid(explorer):
 
 
 @pytest.mark.parametrize("explorer", sorted(RAW["explorers"]))
+def test_every_slider_starts_on_its_step_grid(built, explorer):
+    """As built, whatever set the start (the YAML, a builder's argument, a preset, a link): a live slider
+    snaps an off-grid start to its grid in the page and sends the snapped value back, so the page would
+    silently change the starting point (seen: MBU 0.725 became 0.73)."""
+    off = []
+    for name, c in built[explorer].controls.items():
+        if isinstance(c, SLIDERS):
+            x = math.log10(c.value) if isinstance(c, w.FloatLogSlider) else c.value
+            k = (x - c.min) / c.step
+            if abs(k - round(k)) > 1e-6:
+                off.append(f"{name}={c.value} (min {c.min}, step {c.step})")
+    assert off == []
+
+
+@pytest.mark.parametrize("explorer", sorted(RAW["explorers"]))
 def test_explorers_start_at_the_yaml_defaults(built, explorer):
     for name, spec in _expected(explorer):
         if spec.get("default") is None:

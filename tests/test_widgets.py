@@ -139,13 +139,17 @@ def assert_sane(ex, where=""):
     assert ex.image.value[:8] == b"\x89PNG\r\n\x1a\n", f"{where}: no PNG rendered"
 
 
+def options(c):
+    """A dropdown's values: (label, id) pairs hold the id."""
+    return [o[1] if isinstance(o, tuple) else o for o in c.options]
+
+
 def extremes(c):
     if isinstance(c, w.FloatLogSlider):
         return [c.base ** c.min, c.base ** c.max]
     if isinstance(c, (w.FloatSlider, w.IntSlider)):
         return [c.min, c.max]
-    opts = [o[1] if isinstance(o, tuple) else o for o in c.options]
-    return [opts[0], opts[-1]]
+    return [options(c)[0], options(c)[-1]]
 
 
 def money(message, after):
@@ -474,19 +478,30 @@ def test_capacity_prompt_tokens_and_derived_throughput():
 
 # ---------------------------------------------------------------- every control, at both ends
 
+# every catalog row, not only the first and last: each model, GPU, precision and TP of the deployment
+EVERY_OPTION = {"throughput_explorer": ("model", "gpu", "weights", "kv", "tp")}
+
+
 @pytest.mark.parametrize("name", sorted(widgets.EXPLORERS))
 def test_every_control_extreme_gives_numbers_or_a_message(name):
+    """Each control at each end (some dropdowns at every option), the others at their defaults."""
     ex = widgets.EXPLORERS[name]()
     assert_sane(ex, f"{name} defaults")
+    moved = None  # (control, its start): put back together with the next change, in one redraw
     for key, c in ex.controls.items():
         start = c.value
-        for val in extremes(c):
-            c.value = val
+        for val in options(c) if key in EVERY_OPTION.get(name, ()) else extremes(c):
+            if moved is None:
+                c.value = val
+            else:
+                with ex.hold():
+                    moved[0].value = moved[1]
+                    c.value = val
+                moved = None
             assert_sane(ex, f"{name}.{key}={val!r}")
             if not ex.ok:
                 assert ex.message.startswith(("does not fit", "cannot compute")), ex.message
-        with ex.hold():  # back to the start without a redraw per control
-            c.value = start
+        moved = (c, start)
 
 
 @pytest.mark.parametrize("name", sorted(widgets.EXPLORERS))
@@ -496,17 +511,6 @@ def test_all_sliders_at_once_at_min_then_max(name):
     for end in (0, 1):
         ex.set(**{k: extremes(c)[end] for k, c in sliders.items()})
         assert_sane(ex, f"{name} all sliders at {'min' if end == 0 else 'max'}")
-
-
-def test_every_deployment_option_in_the_throughput_explorer():
-    ex = widgets.throughput_explorer()
-    for key in ("model", "gpu", "weights", "kv", "tp"):
-        start = ex.controls[key].value
-        for opt in ex.controls[key].options:
-            opt = opt[1] if isinstance(opt, tuple) else opt  # (label, id) pairs: the value is the id
-            ex.controls[key].value = opt
-            assert_sane(ex, f"throughput {key}={opt}")
-        ex.controls[key].value = start
 
 
 # ---------------------------------------------------------------- 09 checking the chapter
@@ -626,34 +630,34 @@ def test_cheatsheet_refuses_to_price_what_does_not_fit():
     assert_sane(ex, "cheat sheet context too long")
 
 
-@pytest.mark.parametrize("builder", ["claims_explorer", "cheatsheet_explorer"])
-def test_new_explorers_every_control_extreme(builder):
-    ex = getattr(widgets, builder)()
-    for key, c in ex.controls.items():
-        start = c.value
-        for val in extremes(c):
-            c.value = val
-            assert_sane(ex, f"{builder}.{key}={val!r}")
-            if not ex.ok:
-                assert ex.message.startswith(("does not fit", "cannot compute")), ex.message
-        with ex.hold():
-            c.value = start
-
-
-def test_figure_png_has_twice_the_pixels_of_its_css_width():
-    """HiDPI: the PNG is drawn at 2 pixels per CSS pixel; the image keeps the figure's CSS width."""
+def _png_width_px(ex) -> int:
     import io
 
     from PIL import Image
 
+    png = Image.open(io.BytesIO(ex.image.value))
+    assert png.format == "PNG"
+    return png.size[0]
+
+
+@pytest.mark.hidpi
+def test_figure_png_has_twice_the_pixels_of_its_css_width():
+    """HiDPI: the PNG is drawn at 2 pixels per CSS pixel; the image keeps the figure's CSS width."""
     from costlib.ui.widgets import explorer
 
     ex = widgets.cost_explorer()
-    png = Image.open(io.BytesIO(ex.image.value))
     css_px = 7.5 * explorer.DPI  # the default figure is 7.5 inches wide
     assert ex.image.layout.max_width == f"{css_px:.0f}px"
-    assert png.format == "PNG" and png.size[0] == pytest.approx(2 * css_px, abs=2)
+    assert _png_width_px(ex) == pytest.approx(2 * css_px, abs=2)
     assert ex._repr_mimebundle_()["image/png"] == bytes(ex.image.value)
+
+
+def test_unmarked_tests_draw_one_pixel_per_css_pixel():
+    """tests/conftest.py: tests not marked hidpi draw at density 1 (cheaper); the page keeps 2."""
+    from costlib.ui.widgets import explorer
+
+    assert explorer.PIXEL_DENSITY == 1
+    assert _png_width_px(widgets.cost_explorer()) == pytest.approx(7.5 * explorer.DPI, abs=2)
 
 
 def test_sliders_update_while_dragging():
@@ -761,29 +765,6 @@ def test_slow_changes_from_the_page_each_draw(monkeypatch):
     assert _burst(ex, "tokens_per_s", [1100, 1200, 1300], gap_s=0.4) == [1100, 1200, 1300]
 
 
-def _all_explorers():
-    from costlib.ui import app
-    from costlib.ui import lever_widgets as lw
-
-    return [*widgets.EXPLORERS.values(), lw.prefix_lever, lw.speculative_lever, lw.energy_lever,
-            lw.tornado_lever, app.calculator_app, widgets.load_explorer, widgets.slo_explorer]
-
-
-def test_every_slider_starts_on_its_step_grid():
-    """A live slider snaps an off-grid start to its grid in the page and sends the snapped value back,
-    so the page would silently change the starting point (seen: MBU 0.725 became 0.73)."""
-    off = []
-    for build in _all_explorers():
-        ex = build()
-        for name, c in ex.controls.items():
-            if isinstance(c, (w.FloatSlider, w.IntSlider, w.FloatLogSlider)):
-                x = math.log10(c.value) if isinstance(c, w.FloatLogSlider) else c.value
-                k = (x - c.min) / c.step
-                if abs(k - round(k)) > 1e-6:
-                    off.append(f"{ex.title}: {name}={c.value} (min {c.min}, step {c.step})")
-    assert off == []
-
-
 def test_the_help_line_says_values_can_be_typed():
     ex = widgets.tour()
     assert "type" in ex.widget.children[1].value and "Enter" in ex.widget.children[1].value
@@ -884,12 +865,14 @@ def _chapter_labels_over_lines(ex) -> list[str]:
     return hits
 
 
+@pytest.mark.hidpi
 @pytest.mark.parametrize("name", sorted(widgets.EXPLORERS))
 def test_chapter_annotations_do_not_cover_lines(name):
     """#17 item 7: a chapter label never sits on a curve or a reference line of its figure."""
     assert _chapter_labels_over_lines(widgets.EXPLORERS[name]()) == []
 
 
+@pytest.mark.hidpi
 @pytest.mark.parametrize("tp", ["1", "2"])
 def test_tour_chapter_label_clear_of_the_usable_line_fit_or_not(tp):
     """The tour's 140 GB label stays off the usable-memory line whether the weights fit (2 GPUs) or not (1)."""
