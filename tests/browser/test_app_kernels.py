@@ -21,7 +21,7 @@ from costlib.ui.widgets.controls import tier_label
 pytestmark = pytest.mark.browser
 
 TITLE = "What does my deployment cost?"
-RELOADS = 10
+RELOADS = 3
 
 
 POOL = 2  # room mode's pool in the test: small, the machine is shared
@@ -69,8 +69,7 @@ def test_reloads_and_close_leave_no_kernel_behind(browser, own_app):
     proc, url, log = own_app
     assert kernel_count(proc) == 0
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    requests = bk.RequestLog()
-    ctx.route("**/*", requests.route)
+    requests = bk.RequestLog(ctx)
     page = ctx.new_page()
     page.goto(url)
     wk.explorer(page, TITLE)
@@ -94,8 +93,7 @@ def test_room_page_comes_from_the_pool_works_and_gives_its_kernel_back(browser, 
     n, waited = wait_for_count(proc, POOL, 120)
     assert n == POOL, f"room mode started {n} kernels for a pool of {POOL} in {waited:.0f} s"
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    requests = bk.RequestLog()
-    ctx.route("**/*", requests.route)
+    requests = bk.RequestLog(ctx)
     page = ctx.new_page()
     page.goto(url)
     box = wk.explorer(page, TITLE)
