@@ -27,6 +27,14 @@ RELOADS = 3
 POOL = 2  # room mode's pool in the test: small, the machine is shared
 
 
+CLOSED_WEBSOCKET = re.compile(
+    r"Task exception was never retrieved\nfuture: <Task [^\n]*WebSocketProtocol13\.write_message[^\n]*"
+    r"exception=WebSocketClosedError\(\)>\nTraceback \(most recent call last\):\n(?:[ \t][^\n]*\n)+"
+    r"tornado\.iostream\.StreamClosedError: Stream is closed\n\nDuring handling of the above exception, "
+    r"another exception occurred:\n\nTraceback \(most recent call last\):\n(?:[ \t][^\n]*\n)+"
+    r"tornado\.websocket\.WebSocketClosedError\n")
+
+
 def _own_server(served_root, tmp_path, what, serve_args=()):
     port, token = bk.serve.free_port(), secrets.token_hex(16)
     proc, log = bk.start_server(what, served_root, tmp_path, port, token, serve_args)
@@ -114,6 +122,10 @@ def test_room_page_comes_from_the_pool_works_and_gives_its_kernel_back(browser, 
     # No traceback, except ipykernel's own race when a kernel is shut down while it still flushes
     # output ("zmq gc socket requested during shutdown", in ipykernel's iostream): the kernel is
     # going away as it should, and the page has already been answered. Any other traceback fails.
+    # Nor tornado's: a kernel message written to the page's websocket just as the page closed it
+    # (asyncio logs the unretrieved WebSocketClosedError of write_message, two chained tracebacks;
+    # seen once in three runs of the lane at load average 7).
     text = log.read_text()
     benign = text.count("RuntimeError: zmq gc socket requested during shutdown")
+    benign += 2 * len(CLOSED_WEBSOCKET.findall(text))
     assert text.count("Traceback") == benign, text[text.find("Traceback"):][:2000]
