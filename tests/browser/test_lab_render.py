@@ -330,8 +330,13 @@ def test_not_modified_on_open(opened, path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS)
-def test_no_prose_typeset_as_math(lab_page, opened, path):
-    bad = render_and_check(lab_page, path)["math"]
+def test_no_prose_typeset_as_math(lab_page, opened, served_root, path):
+    drawn = render_and_check(lab_page, path)
+    saved = nbformat.read(served_root / path, as_version=4)
+    markdown = sum(c.cell_type == "markdown" for c in saved.cells)
+    outputs = sum("data" in o for c in saved.cells if c.cell_type == "code" for o in c.outputs)
+    assert (drawn["markdown"], drawn["outputs"]) == (markdown, outputs), f"{path}: not all drawn: {drawn}"
+    bad = drawn["math"]
     assert not bad, f"{path}: prose typeset as math: {bad[:5]}"
     if path in OPENED_WITH_KERNEL:
         bad = opened(path)["math"]
