@@ -33,9 +33,11 @@ def lab_tab(browser, lab):
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = ctx.new_page()
     tab.requests = bk.RequestLog(ctx)
-    # ?reset: a fresh workspace, so no notebook of an earlier run is reopened in a hidden tab
-    tab.goto(f"{lab['base']}/lab?reset&token={lab['token']}")
+    # ?reset: a fresh workspace, so no notebook of an earlier run is reopened in a hidden tab; the file
+    # browser shows notebooks/, where the tests' notebooks are (as in the screenshots)
+    tab.goto(f"{lab['base']}/lab/tree/notebooks?reset&token={lab['token']}")
     tab.wait_for_function("() => window.jupyterapp && window.jupyterapp.started", timeout=wk.RUN_TIMEOUT_MS)
+    tab.evaluate("() => window.jupyterapp.restored")
     yield tab
     ctx.close()
 
@@ -57,7 +59,13 @@ def page(lab_tab, request):
 
 def open_and_run(page, lab, path: str):
     """Open a notebook, clear its saved outputs, run all cells and wait for every cell to finish."""
-    page.evaluate("(path) => window.jupyterapp.commands.execute('docmanager:open', {path, factory: 'Notebook'})", path)
+    # then close the other tabs (the launcher JupyterLab opens in an empty main area): the notebook is
+    # the only tab, as when JupyterLab is loaded with the notebook's URL
+    page.evaluate("""async (path) => {
+        const app = window.jupyterapp;
+        const nb = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+        for (const w of [...app.shell.widgets('main')]) if (w !== nb) w.close();
+    }""", path)
     page.locator(f"{NB} .jp-CodeCell").first.wait_for(timeout=wk.RUN_TIMEOUT_MS)
     expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=120_000)
     page.locator(f"{NB} .jp-CodeCell .jp-InputPrompt").first.click()  # the notebook has the focus
