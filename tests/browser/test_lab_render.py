@@ -11,7 +11,7 @@ One page is loaded once; notebooks are opened through JupyterLab's own commands 
 exposed by the test server). The math check draws every notebook's markdown cells and saved outputs
 with the notebook's own rendermime registry (the renderers, markdown parser, sanitizer and MathJax
 typesetter a notebook panel draws its cells with), each rendering awaited, so no notebook waits
-for a whole notebook UI (about 40 ms of CPU per cell, mostly code editors). The modified check opens
+for a whole notebook UI (about 40 ms of browser CPU per cell, measured here). The modified check opens
 the notebooks in JupyterLab's notebook UI, as before every chapter notebook, the app, and one
 solution and one exercise (those two folders are written by one generator each); the math check
 also reads what that UI drew for them. Those notebooks connect to one python3 kernel started for
@@ -44,7 +44,7 @@ QUIET_DOM_MS = 200  # a notebook is drawn when every cell is rendered and its DO
 
 # Open a notebook (connected to the kernel `kernelId`, or to one started for it when null), wait until
 # every cell is rendered (JupyterLab 4 renders the cells out of view when the browser is idle, one
-# placeholder at a time), every saved output is drawn and the panel's DOM has stopped changing
+# placeholder at a time), every saved output is drawn and the notebook's DOM has stopped changing
 # (MathJax typesets each markdown cell when it is attached); then, with a kernel, until JupyterLab has
 # its info and spec (the answers that make it update language_info and kernelspec).
 OPEN_JS = r"""async ([path, kernelId, quietMs]) => {
