@@ -123,9 +123,10 @@ unit: $(STAMP)
 	$(PYTEST) -p no:nbval tests --ignore=tests/browser $(UNIT_XDIST) $(PYTEST_ARGS)
 
 # One Chromium, one JupyterLab and one Voilà server for the whole run (tests/browser/conftest.py).
+# No browser test uses nbval or hypothesis: their plugins stay unloaded (3 s of pytest's start-up).
 browser: $(STAMP)
 	@echo "==> browser tests (tests/browser/)"
-	$(PYTEST) -p no:nbval tests/browser $(PYTEST_ARGS)
+	$(PYTEST) -p no:nbval -p no:hypothesispytest tests/browser $(PYTEST_ARGS)
 
 # run_nbval(folder, mode-flags): nbval over folder/*.ipynb only (never the .py twins);
 # skipped, not failed, when the folder has no notebooks.

@@ -1,8 +1,10 @@
 """Shared helpers of the real-browser tests: the skip/fail policy, servers, Playwright, screenshots.
 
 The servers are started with tools/serve.py, the script ``make lab`` and ``make app`` run, so the
-tests exercise the reader's command line. Every request to a host other than 127.0.0.1/localhost is
-aborted and recorded: the workbook and the app must work offline.
+tests exercise the reader's command line. Every request to a host other than 127.0.0.1/localhost
+fails in the browser (it is sent to a closed port) and is recorded: the workbook and the app must
+work offline. No request is intercepted by Playwright, which would add a round trip through Python
+to each one and switch the browser's cache off.
 """
 from __future__ import annotations
 
@@ -22,9 +24,13 @@ ARTIFACTS = Path(os.environ.get("COSTLIB_ARTIFACTS_DIR", ROOT / "artifacts" / "b
 # `make screenshots` sets this: chosen screenshots are copied there (docs/img) for the README.
 SCREENSHOTS_DIR = os.environ.get("COSTLIB_SCREENSHOTS_DIR")
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+# Offline: every request to another host goes through a "proxy" on a local port where nothing listens
+# (9, the discard service's), so it fails at once, whether it names a host or an IP address; Chromium
+# never sends loopback requests to a proxy.
+OFFLINE_PROXY = "http://127.0.0.1:9"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage"]
+                 "--disable-dev-shm-usage", f"--proxy-server={OFFLINE_PROXY}"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 TIMING: dict = {}  # what took how long (seconds), printed at the end of the session
 
@@ -138,6 +144,32 @@ def stop_server(proc: subprocess.Popen) -> None:
     proc._log_handle.close()  # type: ignore[attr-defined]
 
 
+# what `make book` runs (Makefile, target book), given another output folder
+BOOK_ARGV = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-c", "book"]
+
+
+def start_book_build(out: Path, doctrees: Path) -> subprocess.Popen:
+    """Start building the book into ``out`` in the background (sphinx's output goes to a log beside it)."""
+    log = open(out.parent / "sphinx.log", "w")  # noqa: SIM115 - closed by finish_book_build
+    proc = subprocess.Popen([*BOOK_ARGV, "-d", str(doctrees), ".", str(out)], cwd=ROOT, stdout=log,
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    proc.started_s = time.perf_counter()  # type: ignore[attr-defined]
+    proc._log_handle = log  # type: ignore[attr-defined]
+    return proc
+
+
+def finish_book_build(proc: subprocess.Popen, timeout_s: float = 900) -> float:
+    """Wait for a build of start_book_build; the seconds since it started (fails with sphinx's output)."""
+    try:
+        code = proc.wait(timeout=timeout_s)
+    finally:
+        proc._log_handle.close()  # type: ignore[attr-defined]
+    took = time.perf_counter() - proc.started_s  # type: ignore[attr-defined]
+    output = Path(proc._log_handle.name).read_text()  # type: ignore[attr-defined]
+    assert code == 0, f"the book did not build:\n{output[-3000:]}"
+    return took
+
+
 def copy_tree_for_serving(dest: Path) -> Path:
     """Copy what ``make lab`` serves (notebooks, exercises, solutions, app) so running cells never touches the repo."""
     dest.mkdir(parents=True, exist_ok=True)
@@ -149,24 +181,26 @@ def copy_tree_for_serving(dest: Path) -> Path:
 
 
 class RequestLog:
-    """Aborts every request that leaves this machine and remembers it."""
+    """Records the requests of a browser context that leave this machine (they fail in the browser,
+    see CHROMIUM_ARGS) and the local requests that failed."""
 
-    def __init__(self):
+    def __init__(self, ctx=None):
         self.blocked: list[str] = []
         self.failed: list[str] = []
+        if ctx is not None:
+            ctx.on("request", self.on_request)
+            ctx.on("requestfailed", self.on_failed)
 
-    def route(self, route):
-        url = route.request.url
-        host = urlparse(url).hostname or ""
-        if url.startswith(("data:", "blob:", "about:")) or host in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            self.blocked.append(url)
-            route.abort("blockedbyclient")
+    @staticmethod
+    def is_local(url: str) -> bool:
+        return url.startswith(("data:", "blob:", "about:")) or (urlparse(url).hostname or "") in LOCAL_HOSTS
+
+    def on_request(self, request):
+        if not self.is_local(request.url):
+            self.blocked.append(request.url)
 
     def on_failed(self, request):
-        host = urlparse(request.url).hostname or ""
-        if host in LOCAL_HOSTS:
+        if self.is_local(request.url):
             self.failed.append(f"{request.url} ({request.failure})")
 
 

@@ -34,49 +34,76 @@ def browser():
     pw.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def book_build(request, tmp_path_factory):
+    """(process, output folder) of the book's build, started in the background at the session's first
+    test when the session will run tests/browser/test_book.py (None otherwise): the build then
+    overlaps the tests before the book's, which mostly wait for kernels and Chromium."""
+    if bk.policy()[0] != "run" or not any(item.path.name == "test_book.py" for item in request.session.items):
+        yield None
+        return
+    work = tmp_path_factory.mktemp("book")
+    proc = bk.start_book_build(work / "book", work / "doctrees")
+    yield proc, work / "book"
+    if proc.poll() is None:  # the book's tests did not wait for it (e.g. they failed before)
+        proc.kill()
+        proc.wait()
+
+
 @pytest.fixture(scope="session")
 def served_root(tmp_path_factory):
     """A copy of the folders `make lab` serves: running cells and autosave never touch the repository."""
     return bk.copy_tree_for_serving(tmp_path_factory.mktemp("served"))
 
 
-def _server(what, served_root, tmp_path_factory, ready_path):
+def _start_server(what, served_root, tmp_path_factory):
     work = tmp_path_factory.mktemp(f"{what}-server")
     port, token = bk.serve.free_port(), secrets.token_hex(16)
-    t0 = time.perf_counter()
     proc, log = bk.start_server(what, served_root, work, port, token)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        bk.wait_http(f"{base}{ready_path}?token={token}", proc, log)
-    except Exception:
+    return proc, {"base": f"http://127.0.0.1:{port}", "token": token, "log": log}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def servers(request, tmp_path_factory):
+    """{what: (process, info)}: the JupyterLab and Voilà servers that the session's tests use (the
+    fixtures lab and app), all started at the session's first test, so that they start while the
+    tests before theirs run; lab and app wait until theirs answers."""
+    used = set()
+    if bk.policy()[0] == "run":
+        used = {what for item in request.session.items for what in ("lab", "app") if what in item.fixturenames}
+    started = {what: _start_server(what, request.getfixturevalue("served_root"), tmp_path_factory)
+               for what in sorted(used)}
+    yield started
+    for proc, _ in started.values():
         bk.stop_server(proc)
-        raise
-    bk.TIMING[f"{what} server start"] = time.perf_counter() - t0
-    return proc, {"base": base, "token": token, "log": log}
+
+
+def _server(what, servers, served_root, tmp_path_factory, ready_path):
+    if what not in servers:  # a test the session did not plan for (e.g. requested dynamically)
+        servers[what] = _start_server(what, served_root, tmp_path_factory)
+    proc, info = servers[what]
+    t0 = time.perf_counter()
+    bk.wait_http(f"{info['base']}{ready_path}?token={info['token']}", proc, info["log"])
+    bk.TIMING[f"{what} server: waited for its start"] = time.perf_counter() - t0
+    return info
 
 
 @pytest.fixture(scope="session")
-def lab(browser, served_root, tmp_path_factory):
-    proc, info = _server("lab", served_root, tmp_path_factory, "/api/status")
-    yield info
-    bk.stop_server(proc)
+def lab(browser, servers, served_root, tmp_path_factory):
+    return _server("lab", servers, served_root, tmp_path_factory, "/api/status")
 
 
 @pytest.fixture(scope="session")
-def app(browser, served_root, tmp_path_factory):
-    proc, info = _server("app", served_root, tmp_path_factory, "/")
-    yield info
-    bk.stop_server(proc)
+def app(browser, servers, served_root, tmp_path_factory):
+    return _server("app", servers, served_root, tmp_path_factory, "/")
 
 
 @pytest.fixture
 def page(browser, request):
-    """A fresh page whose requests to other hosts are aborted; reports what was blocked."""
+    """A fresh page whose requests to other hosts fail (see browserkit.CHROMIUM_ARGS); reports them."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    requests = bk.RequestLog()
-    ctx.route("**/*", requests.route)
+    requests = bk.RequestLog(ctx)
     pg = ctx.new_page()
-    pg.on("requestfailed", requests.on_failed)
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.requests = requests

@@ -21,10 +21,18 @@ from costlib.ui.widgets.controls import tier_label
 pytestmark = pytest.mark.browser
 
 TITLE = "What does my deployment cost?"
-RELOADS = 10
+RELOADS = 3
 
 
 POOL = 2  # room mode's pool in the test: small, the machine is shared
+
+
+CLOSED_WEBSOCKET = re.compile(
+    r"Task exception was never retrieved\nfuture: <Task [^\n]*WebSocketProtocol13\.write_message[^\n]*"
+    r"exception=WebSocketClosedError\(\)>\nTraceback \(most recent call last\):\n(?:[ \t][^\n]*\n)+"
+    r"tornado\.iostream\.StreamClosedError: Stream is closed\n\nDuring handling of the above exception, "
+    r"another exception occurred:\n\nTraceback \(most recent call last\):\n(?:[ \t][^\n]*\n)+"
+    r"tornado\.websocket\.WebSocketClosedError\n")
 
 
 def _own_server(served_root, tmp_path, what, serve_args=()):
@@ -69,8 +77,7 @@ def test_reloads_and_close_leave_no_kernel_behind(browser, own_app):
     proc, url, log = own_app
     assert kernel_count(proc) == 0
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    requests = bk.RequestLog()
-    ctx.route("**/*", requests.route)
+    requests = bk.RequestLog(ctx)
     page = ctx.new_page()
     page.goto(url)
     wk.explorer(page, TITLE)
@@ -94,8 +101,7 @@ def test_room_page_comes_from_the_pool_works_and_gives_its_kernel_back(browser, 
     n, waited = wait_for_count(proc, POOL, 120)
     assert n == POOL, f"room mode started {n} kernels for a pool of {POOL} in {waited:.0f} s"
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    requests = bk.RequestLog()
-    ctx.route("**/*", requests.route)
+    requests = bk.RequestLog(ctx)
     page = ctx.new_page()
     page.goto(url)
     box = wk.explorer(page, TITLE)
@@ -116,6 +122,10 @@ def test_room_page_comes_from_the_pool_works_and_gives_its_kernel_back(browser, 
     # No traceback, except ipykernel's own race when a kernel is shut down while it still flushes
     # output ("zmq gc socket requested during shutdown", in ipykernel's iostream): the kernel is
     # going away as it should, and the page has already been answered. Any other traceback fails.
+    # Nor tornado's: a kernel message written to the page's websocket just as the page closed it
+    # (asyncio logs the unretrieved WebSocketClosedError of write_message, two chained tracebacks;
+    # seen once in three runs of the lane at load average 7).
     text = log.read_text()
     benign = text.count("RuntimeError: zmq gc socket requested during shutdown")
+    benign += 2 * len(CLOSED_WEBSOCKET.findall(text))
     assert text.count("Traceback") == benign, text[text.find("Traceback"):][:2000]

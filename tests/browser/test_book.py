@@ -2,21 +2,22 @@
 
 The session builds the site into a temporary folder with the command `make book` runs (from the
 notebooks' saved outputs), serves it on 127.0.0.1, and walks it from index.html: every page that an
-internal link reaches is opened, every local request must succeed, every request to another host is
-aborted and fails the test (math, fonts and scripts must be bundled), and no formula MathJax draws
+internal link reaches is opened, every local request must succeed, every request to another host
+fails and fails the test (math, fonts and scripts must be bundled), and no formula MathJax draws
 may hold a word (a dollar amount typeset as math).
+
+The build starts in the background as soon as the session knows it will run these tests
+(conftest.py, ``book_build``), so it overlaps the browser tests that run before them. The crawl
+keeps a few pages loading at once in one browser context.
 """
 from __future__ import annotations
 
 import functools
 import http.server
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlparse
 
 import browserkit as bk
@@ -25,25 +26,16 @@ import pytest
 pytestmark = pytest.mark.browser
 
 ROOT = bk.ROOT
-# what `make book` runs (Makefile, target book), with another output folder
-BOOK_ARGV = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-c", "book"]
-
-
-def build_book(out: Path, doctrees: Path) -> float:
-    """Build the site into ``out``; returns the seconds it took."""
-    t0 = time.perf_counter()
-    done = subprocess.run([*BOOK_ARGV, "-d", str(doctrees), ".", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, f"the book did not build:\n{done.stderr[-3000:]}"
-    return time.perf_counter() - t0
 
 
 @pytest.fixture(scope="session")
-def site(browser, tmp_path_factory):
+def site(browser, book_build, tmp_path_factory):
     """The built book, served over HTTP on 127.0.0.1 (a thread of this process)."""
-    work = tmp_path_factory.mktemp("book")
-    out = work / "book"
-    bk.TIMING["book build"] = build_book(out, work / "doctrees")
+    if book_build is None:  # the session did not plan this file's tests (conftest.book_build)
+        work = tmp_path_factory.mktemp("book")
+        book_build = bk.start_book_build(work / "book", work / "doctrees"), work / "book"
+    proc, out = book_build
+    bk.TIMING["book build (in the background)"] = bk.finish_book_build(proc)
     handler = functools.partial(_QuietHandler, directory=str(out))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -65,23 +57,40 @@ def _typeset(page):
                   "? MathJax.startup.promise.then(() => true) : true")
 
 
-def crawl(page, base: str) -> dict:
-    """Open every page reachable from index.html by internal links; collect what went wrong."""
+CRAWLERS = 4  # pages loading at once: while one is typeset, the others fetch and lay out
+
+
+def crawl(ctx, base: str, crawlers: int = CRAWLERS) -> dict:
+    """Open every page reachable from index.html by internal links; collect what went wrong.
+
+    A few pages of the context crawl together: each starts a navigation (returning once the server
+    answers), and the oldest one is then waited for and read while the others load.
+    """
     broken, math_words, no_nav, local_failures = [], [], [], []
-    page.on("response", lambda r: r.status >= 400 and local_failures.append(f"{r.status} {r.url}"))
+    pages = [ctx.new_page() for _ in range(crawlers)]
+    for page in pages:
+        page.on("response", lambda r: r.status >= 400 and local_failures.append(f"{r.status} {r.url}"))
     # index.html only sends the reader on to the front page
-    page.goto(urljoin(base, "index.html"))
-    page.wait_for_url("**/book/index.html", timeout=30_000)
-    todo, seen, files_ok = [page.url], {urljoin(base, "index.html")}, set()
-    while todo:
-        url = todo.pop()
-        if url in seen:
+    pages[0].goto(urljoin(base, "index.html"))
+    pages[0].wait_for_url("**/book/index.html", timeout=30_000)
+    todo, seen, files_ok = [pages[0].url], {urljoin(base, "index.html")}, set()
+    loading: dict = {}  # page -> the URL it loads, oldest first
+    while todo or loading:
+        for page in pages:
+            while page not in loading and todo:
+                url = todo.pop()
+                if url in seen:
+                    continue
+                seen.add(url)
+                resp = page.goto(url, wait_until="commit")
+                if resp is None or resp.status >= 400:
+                    broken.append(url)
+                else:
+                    loading[page] = url
+        if not loading:
             continue
-        seen.add(url)
-        resp = page.goto(url)
-        if resp is None or resp.status >= 400:
-            broken.append(url)
-            continue
+        page = next(iter(loading))
+        del loading[page]
         _typeset(page)
         for bad in page.evaluate(bk.MATH_WORDS_JS, None):
             math_words.append(f"{page.url}: {bad['text']!r}")
@@ -99,7 +108,8 @@ def crawl(page, base: str) -> dict:
             if urlparse(target).netloc != urlparse(base).netloc or target in (base, base + "index.html"):
                 continue  # another host (a link, not a request), or the redirect checked above
             if target.endswith(".html"):
-                todo.append(target)
+                if target not in seen:
+                    todo.append(target)
             elif target not in files_ok:
                 try:  # a download, an image, a source file: it must exist
                     with urllib.request.urlopen(target, timeout=30) as r:
@@ -107,17 +117,17 @@ def crawl(page, base: str) -> dict:
                     files_ok.add(target)
                 except urllib.error.HTTPError:
                     broken.append(f"{page.url} -> {target}")
+    for page in pages:
+        page.close()
     return {"pages": sorted(seen), "broken": broken, "math_words": math_words, "no_nav": no_nav,
             "local_failures": local_failures}
 
 
 def test_book_pages_links_offline_and_no_dollar_math(browser, site):
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    requests = bk.RequestLog()
-    ctx.route("**/*", requests.route)
-    page = ctx.new_page()
+    requests = bk.RequestLog(ctx)
     t0 = time.perf_counter()
-    found = crawl(page, site["base"])
+    found = crawl(ctx, site["base"])
     bk.TIMING["book crawl"] = time.perf_counter() - t0
     ctx.close()
     pages = [p for p in found["pages"] if p.endswith(".html")]
@@ -169,3 +179,24 @@ def test_the_word_check_catches_a_dollar_amount_typeset_as_math(browser, site):
     bad = page.evaluate(bk.MATH_WORDS_JS, None)
     page.close()
     assert len(bad) == 1 and "hour" in bad[0]["text"], bad
+
+
+def test_requests_to_other_hosts_are_recorded_and_never_answered(browser, site):
+    """The offline checks of every browser test: a request to another host, by name or by IP
+    address, is recorded as blocked and fails in the browser; a local one does not."""
+    probe = site["dir"] / "_selftest_offline.html"
+    probe.write_text("<!DOCTYPE html><html><head><link rel='stylesheet' href='https://example.com/x.css'>"
+                     "</head><body><img src='http://203.0.113.7/x.png'><img src='index.html'>"
+                     "</body></html>")
+    ctx = browser.new_context()
+    requests = bk.RequestLog(ctx)
+    answered: list[str] = []
+    ctx.on("requestfinished", lambda r: answered.append(r.url))
+    page = ctx.new_page()
+    page.goto(site["base"] + probe.name)
+    page.wait_for_load_state("load")
+    ctx.close()
+    outside = ["https://example.com/x.css", "http://203.0.113.7/x.png"]
+    assert sorted(requests.blocked) == sorted(outside), requests.blocked
+    assert not set(outside) & set(answered), answered
+    assert site["base"] + "index.html" in answered and not requests.failed

@@ -8,6 +8,7 @@ impossible deployment must show "does not fit", and no cell may show a traceback
 from __future__ import annotations
 
 import re
+import time
 
 import browserkit as bk
 import pytest
@@ -25,10 +26,46 @@ MODEL, GPU = "llama-3.1-70b", "H100-SXM"
 NB = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"  # the notebook in the visible tab
 
 
+@pytest.fixture(scope="module")
+def lab_tab(browser, lab):
+    """One JupyterLab page for this module's tests (a page load is seconds of CPU); each test opens
+    its notebook in it with JupyterLab's commands (window.jupyterapp, exposed by the test server)."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = ctx.new_page()
+    tab.requests = bk.RequestLog(ctx)
+    # ?reset: a fresh workspace, so no notebook of an earlier run is reopened in a hidden tab; the file
+    # browser shows notebooks/, where the tests' notebooks are (as in the screenshots)
+    tab.goto(f"{lab['base']}/lab/tree/notebooks?reset&token={lab['token']}")
+    tab.wait_for_function("() => window.jupyterapp && window.jupyterapp.started", timeout=wk.RUN_TIMEOUT_MS)
+    tab.evaluate("() => window.jupyterapp.restored")
+    yield tab
+    ctx.close()
+
+
+@pytest.fixture
+def page(lab_tab, request):
+    """The module's JupyterLab page at 1280x900, with no document open."""
+    lab_tab.set_viewport_size({"width": 1280, "height": 900})
+    t0 = time.perf_counter()
+    yield lab_tab
+    bk.TIMING[f"test {request.node.name}"] = time.perf_counter() - t0
+    # ran cells modify a notebook: forget that, so closing it asks nothing (its kernel keeps running,
+    # as it does when a page is closed)
+    lab_tab.evaluate("""async () => {
+        for (const w of window.jupyterapp.shell.widgets('main')) if (w.context) w.context.model.dirty = false;
+        await window.jupyterapp.commands.execute('application:close-all');
+    }""")
+
+
 def open_and_run(page, lab, path: str):
     """Open a notebook, clear its saved outputs, run all cells and wait for every cell to finish."""
-    # ?reset: a fresh workspace, so notebooks of earlier tests are not reopened in hidden tabs
-    page.goto(f"{lab['base']}/lab/tree/{path}?reset&token={lab['token']}")
+    # then close the other tabs (the launcher JupyterLab opens in an empty main area): the notebook is
+    # the only tab, as when JupyterLab is loaded with the notebook's URL
+    page.evaluate("""async (path) => {
+        const app = window.jupyterapp;
+        const nb = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+        for (const w of [...app.shell.widgets('main')]) if (w !== nb) w.close();
+    }""", path)
     page.locator(f"{NB} .jp-CodeCell").first.wait_for(timeout=wk.RUN_TIMEOUT_MS)
     expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=120_000)
     page.locator(f"{NB} .jp-CodeCell .jp-InputPrompt").first.click()  # the notebook has the focus
