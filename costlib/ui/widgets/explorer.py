@@ -162,8 +162,8 @@ class Explorer:
             png = self._png()
         text, extra = shown if isinstance(shown, tuple) else (shown, None)
         self.message = text
+        self.image.value = png  # sent first: the page decodes the figure while the text arrives
         self.out.value = message_html(text, self.ok and not text.startswith("does not fit")) + (extra or "")
-        self.image.value = png
         self.redraws += 1
 
     def redraw(self):
