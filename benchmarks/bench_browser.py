@@ -6,6 +6,8 @@ slider, the page records (``performance.now()``) each keydown on the slider's ha
 of the figure: the moment the new PNG has been decoded and the next animation frame has run.
 
 * one change: the explorer idle, one arrow key press; input -> repainted figure, >= 10 presses, median;
+* of which to the new PNG: key press -> the figure's new PNG set on the page (the kernel's redraw and the
+  messages both ways), median; the rest is decoding the PNG and the next frame (or the text, if later);
 * a burst: 10 arrow presses as fast as Playwright sends them; from the last press to the last repaint
   once nothing changes for 2 s (the final state), and how many repaints the burst caused;
 * height: the explorer's height in CSS px and whether the figure sits beside the controls.
@@ -48,10 +50,10 @@ START = {"tour": "tp=2", "cost_explorer": "utilization=0.5"}  # and the cost exp
 PROBE = """(box) => {
     const img = box.querySelector('.widget-image');
     const out = box.querySelector('.costlib-result');
-    const t = {keys: [], paints: []};
+    const t = {keys: [], paints: [], srcs: []};
     const painted = () => requestAnimationFrame(() => t.paints.push(performance.now()));
     box.addEventListener('keydown', () => t.keys.push(performance.now()), true);
-    new MutationObserver(() => { img.decode().catch(() => null).then(painted); })
+    new MutationObserver(() => { t.srcs.push(performance.now()); img.decode().catch(() => null).then(painted); })
         .observe(img, {attributes: true, attributeFilter: ['src']});
     new MutationObserver(painted).observe(out, {childList: true, subtree: true, characterData: true});
     window.__probe = t;
@@ -69,7 +71,8 @@ def scratch_notebook(names) -> str:
 
 
 def probe(page) -> dict:
-    return page.evaluate("() => ({keys: window.__probe.keys.slice(), paints: window.__probe.paints.slice()})")
+    return page.evaluate("() => ({keys: window.__probe.keys.slice(), paints: window.__probe.paints.slice(), "
+                         "srcs: window.__probe.srcs.slice()})")
 
 
 def wait_quiet(page, quiet_s: float = 2.0, timeout_s: float = 60.0) -> dict:
@@ -98,7 +101,7 @@ def measure(page, name: str, title: str, label: str, presses: int) -> dict:
     box.evaluate(PROBE)
     handle = wk.slider(box, label).locator(".noUi-handle")
     handle.focus()
-    single = []
+    single, to_src = [], []
     for i in range(presses):
         before = wait_quiet(page, quiet_s=0.6)
         handle.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
@@ -106,6 +109,9 @@ def measure(page, name: str, title: str, label: str, presses: int) -> dict:
         new = after["paints"][len(before["paints"]):]
         if new:  # the last repaint the key press caused: text and figure both updated
             single.append(new[-1] - after["keys"][-1])
+        srcs = after["srcs"][len(before["srcs"]):]
+        if srcs:  # the new PNG reached the page (kernel redraw + messages both ways), before its decode
+            to_src.append(srcs[-1] - after["keys"][-1])
     before = wait_quiet(page, quiet_s=1.0)
     for _ in range(10):  # JupyterLab may take the focus back after an output changes: give it each time
         handle.press("ArrowRight")
@@ -115,6 +121,7 @@ def measure(page, name: str, title: str, label: str, presses: int) -> dict:
     return {"explorer": name, "control": label, "height_px": round(rect["height"]), "figure_beside": beside,
             "presses": len(single), "median_ms": statistics.median(single) if single else None,
             "max_ms": max(single) if single else None,
+            "to_image_ms": statistics.median(to_src) if to_src else None,
             "after_burst_ms": (burst_paints[-1] - last_key) if burst_paints else None,
             "burst_repaints": len(burst_paints)}
 
@@ -170,15 +177,16 @@ def main(argv=None) -> int:
         return 0
     print(f"Explorers in JupyterLab, Chromium {VIEWPORT['width']}x{VIEWPORT['height']} (load average "
           f"{load:.2f}): key press -> repainted figure\n")
-    print("| explorer | slider | presses | median ms | max ms | after 10-press burst ms | repaints in burst "
-          "| height px | figure beside controls |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
+    print("| explorer | slider | presses | median ms | of which to the new PNG ms | max ms | after 10-press burst ms "
+          "| repaints in burst | height px | figure beside controls |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
 
     def ms(x):
         return "—" if x is None else f"{x:.0f}"
 
     for r in rows:
-        print(f"| {r['explorer']} | {r['control']} | {r['presses']} | {ms(r['median_ms'])} | {ms(r['max_ms'])} | "
+        print(f"| {r['explorer']} | {r['control']} | {r['presses']} | {ms(r['median_ms'])} | {ms(r['to_image_ms'])} | "
+              f"{ms(r['max_ms'])} | "
               f"{ms(r['after_burst_ms'])} | {r['burst_repaints']} | {r['height_px']} | "
               f"{'yes' if r['figure_beside'] else 'no'} |")
     meds = [r["median_ms"] for r in rows if r["median_ms"] is not None]

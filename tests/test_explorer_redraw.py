@@ -1,5 +1,6 @@
-"""Explorers keep the last layout while it holds (#17 item 2): after any sequence of changes the figure shows
-what an explorer drawn afresh at the final values shows (same texts, data, bars, limits, axes place)."""
+"""Explorers keep the last layout while it holds and repaint only the plotted content over a kept frame (#17 item 2):
+after any sequence of changes the figure shows what an explorer drawn afresh at the final values shows (same texts,
+data, bars, limits, axes place), and every repaint has the pixels of a full draw of the same figure."""
 from __future__ import annotations
 
 import matplotlib
@@ -7,12 +8,19 @@ import matplotlib
 matplotlib.use("Agg")  # this module only; notebooks keep their inline backend
 
 import inspect  # noqa: E402
+import io  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import ipywidgets as w  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
 
-from costlib.ui import widgets  # noqa: E402
+from costlib.ui import plots, widgets  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from bench_widgets import CHANGES  # noqa: E402  (the slider each explorer's benchmark moves)
 
 # PNG pixels (half a CSS pixel each). Constrained layout depends on where the axes were before it ran (its two
 # passes measure the labels at the old place; a label in data units at the axes' end moves with the width): on
@@ -70,7 +78,7 @@ def _fresh(name, values):
     ex = builder(**{k: v for k, v in values.items() if k in params and v != ""})
     rest = {k: v for k, v in values.items() if k not in params}
     if rest:
-        ex._margins = None  # the layout is made anew at the final values
+        ex.painter.forget_layout()  # the layout is made anew at the final values
         ex.set(**rest)
     return ex
 
@@ -97,6 +105,20 @@ def _assert_nothing_clipped(ex, where):
         assert tight.x1 <= ex.fig.bbox.x1 + 0.5 and tight.y1 <= ex.fig.bbox.y1 + 0.5, (where, tight)
 
 
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def _assert_repaint_is_full_draw(ex, where):
+    """The PNG the explorer shows equals a full draw of its figure as it is now (no stale frame, no stale content)."""
+    shown = _pixels(ex.image.value)
+    with plots.style():  # as the explorer paints: text is drawn with the workbook's rcParams
+        full = _pixels(ex.painter.png(full=True))
+    assert shown.shape == full.shape, where
+    differ = np.any(shown != full, axis=-1)
+    assert not differ.any(), f"{where}: {int(differ.sum())} pixels differ from a full draw, e.g. at {np.argwhere(differ)[0]}"
+
+
 @pytest.mark.parametrize("name", sorted(widgets.EXPLORERS))
 def test_changes_in_sequence_draw_what_a_fresh_explorer_draws(name):
     moved = widgets.EXPLORERS[name]()
@@ -104,7 +126,27 @@ def test_changes_in_sequence_draw_what_a_fresh_explorer_draws(name):
         for value in _far_then_near(c):
             c.value = value  # each change redraws, in the layout kept so far when it holds
             _assert_nothing_clipped(moved, f"{name}.{key}={value!r}")
+            _assert_repaint_is_full_draw(moved, f"{name}.{key}={value!r}")
     fresh = _fresh(name, moved.values())
     assert fresh.values() == moved.values()
     _assert_same_figure(moved, fresh, f"{name} after moving every control")
-    assert moved.layouts < moved.redraws  # the layout was kept for some redraws (the point of it)
+    assert moved.painter.layouts < moved.redraws  # the layout was kept for some redraws (the point of it)
+
+
+@pytest.mark.parametrize("name", sorted(CHANGES))
+def test_a_slider_step_repaints_only_the_content(name):
+    """The timed slider of bench_widgets, moved a step at a time: most repaints keep the frame (the point of it)."""
+    ex = widgets.EXPLORERS[name]()
+    key, value = CHANGES[name]
+    c = ex.controls[key]
+    full = steps = 0
+    for i in range(12):
+        v = value(i)
+        v = int(round(v)) if isinstance(c.value, int) else float(v)
+        if v != c.value:
+            full_draws = ex.painter.full_draws
+            c.value = v
+            steps += 1
+            full += ex.painter.full_draws - full_draws
+            _assert_repaint_is_full_draw(ex, f"{name}.{key}={v!r}")  # itself a full draw: not counted
+    assert full <= steps // 2, f"{name}: {full} of {steps} repaints drew the frame again"

@@ -155,9 +155,10 @@ def test_style_file_gives_the_workbook_rcparams():
         assert [c["color"].upper() for c in rc["axes.prop_cycle"]] == [c.upper() for c in plots.PALETTE]
         assert list(rc["figure.figsize"]) == [7.5, 4.3] and rc["font.size"] == 9.5
         assert rc["text.parse_math"] is False and rc["svg.hashsalt"] == "costlib"
+        assert rc["axes.axisbelow"] is True  # the grid under the data, as explorers paint it (content over frame)
     keys = [line.split(":")[0] for line in open(plots.STYLE_FILE, encoding="utf-8")
             if line.strip() and not line.startswith("#")]
-    assert sorted(keys) == sorted(plots.STYLE) and len(keys) == 20
+    assert sorted(keys) == sorted(plots.STYLE) and len(keys) == 21
 
 
 def test_message_axes_is_centred_text_without_ticks():

@@ -126,3 +126,11 @@ def round_125(x: float, down: bool = False) -> float:
     k = math.floor(math.log10(x))
     steps = [m * 10.0 ** e for e in (k - 1, k, k + 1) for m in (1, 2, 5)]
     return max(s for s in steps if s <= x * (1 + 1e-12)) if down else min(s for s in steps if s >= x * (1 - 1e-12))
+
+
+def round_log_ylim(ax, pad=1.3):
+    """Log y limits at 1, 2 or 5 x 10^k around the plotted data (with ``pad`` x room): they stay put while a
+    slider moves the curves a little, so an explorer repaints only the curves (§30.1)."""
+    lo, hi = ax.dataLim.y0, ax.dataLim.y1
+    if 0 < lo <= hi < math.inf:
+        ax.set_ylim(round_125(lo / pad, down=True), round_125(hi * pad))

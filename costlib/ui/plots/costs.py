@@ -26,6 +26,7 @@ from costlib.ui.plots.axes import (
     mark_chapter,
     mark_point,
     new_axes,
+    round_log_ylim,
 )
 from costlib.ui.plots.style import BLACK, BLUE, CHAPTER, GREEN, GREY, ORANGE, PURPLE, SKY, styled
 
@@ -71,6 +72,7 @@ def cost_vs_throughput(usd_per_hour=S30_5.usd_per_hour, tokens_per_s_range=(100,
         t, u = current
         c = usd_per_million_tokens(p, t, u)
         mark_point(ax, t, c, f"you: ${c:.2f}/M", xytext=(10, 8))
+    round_log_ylim(ax)
     ax.set_xlabel("throughput at full load (tokens/s)")
     ax.set_ylabel("cost ($ per million tokens)")
     ax.set_title(f"$/M tokens = ${p:.2f}/hour ÷ tokens per hour")

@@ -4,23 +4,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
-import io
 import time
 
 import ipywidgets as w
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from PIL import Image
 
 from costlib.economics.cost import NotFeasible
 from costlib.ui import plots
 from costlib.ui.widgets import specs
+from costlib.ui.widgets.painter import Painter
 
 DPI = 90  # CSS pixels per inch of figure: the layout (the image's width on the page)
 PIXEL_DENSITY = 2  # the PNG has this many pixels per CSS pixel, so figures stay crisp on HiDPI screens
 RESULT_MAX_HEIGHT_PX = 300  # the text under the figure scrolls beyond this
 COOLDOWN_S = 0.02  # after a redraw, changes within this long are gathered into one follow-up redraw
-LAYOUT_TOLERANCE_PX = 0.5  # margins (in PNG pixels) that moved less than this keep the last layout
 
 
 # ---------------------------------------------------------------- the explorer
@@ -30,10 +28,10 @@ class Explorer:
 
     ``compute(values, ax)`` draws on ``ax`` and returns the message (str) or (message, html).
     ``message`` holds the last text shown; ``ok`` is False when costlib refused the inputs.
-    Each redraw starts from empty axes (matplotlib's public API), is drawn once with Agg at
-    ``PIXEL_DENSITY`` pixels per CSS pixel and encoded as a PNG. Constrained layout runs only when the
-    axes' decorations (tick labels, axis labels, title, legend, notes) need other margins than at the
-    last layout; otherwise the axes keep their place (see :meth:`_layout_holds`). Changes from the page are coalesced: when idle a change
+    Each redraw starts from empty axes (matplotlib's public API) and is painted with Agg at
+    ``PIXEL_DENSITY`` pixels per CSS pixel as a PNG by ``painter``: the axes' frames (ticks, labels,
+    titles) are drawn again only when they changed, the plotted content over a kept background
+    otherwise, and constrained layout runs only when the margins moved. Changes from the page are coalesced: when idle a change
     redraws at once; changes that arrive while a redraw runs (or within ``COOLDOWN_S`` after it) only
     mark the figure stale, and one follow-up redraw shows the latest values. Coalescing happens only for
     changes sent by the page to a live IPython kernel (see :func:`page_loop`); anywhere else (scripts,
@@ -61,8 +59,7 @@ class Explorer:
         # the figure is drawn at the PNG's density; its CSS size is figsize * DPI
         self.fig = Figure(figsize=figsize, dpi=DPI * PIXEL_DENSITY)
         FigureCanvasAgg(self.fig)
-        self._margins = None  # (axes, their margins in pixels) right after the last constrained layout
-        self.layouts = 0  # how many redraws ran constrained layout
+        self.painter = Painter(self.fig)  # draws the frame once, then only the content that changes
         with plots.style():
             self.ax = self.fig.add_subplot()
         css_width = f"{round(figsize[0] * DPI)}px"
@@ -165,8 +162,8 @@ class Explorer:
             png = self._png()
         text, extra = shown if isinstance(shown, tuple) else (shown, None)
         self.message = text
+        self.image.value = png  # sent first: the page decodes the figure while the text arrives
         self.out.value = message_html(text, self.ok and not text.startswith("does not fit")) + (extra or "")
-        self.image.value = png
         self.redraws += 1
 
     def redraw(self):
@@ -180,35 +177,8 @@ class Explorer:
         self._message_shown = True
 
     def _png(self) -> bytes:
-        """Draw the figure once with Agg (laid out again only if needed) and encode its pixels as a PNG."""
-        canvas = self.fig.canvas
-        if self._margins is not None and tuple(self.fig.axes) == self._margins[0]:
-            canvas.draw()  # in the last layout; ticks and text extents are now known, so checking it is cheap
-            relayout = not self._layout_holds(canvas.get_renderer())
-        else:  # the first draw, or a message replaced the axes
-            relayout = True
-        if relayout:
-            self.fig.set_layout_engine("constrained")
-            canvas.draw()  # constrained layout, then the drawing
-            self.fig.set_layout_engine("none")  # the next redraws keep this layout while it holds
-            self.layouts += 1
-            renderer = canvas.get_renderer()
-            self._margins = (tuple(self.fig.axes), [_margins_px(ax, renderer) for ax in self.fig.axes])
-        rgb = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        buf = io.BytesIO()
-        # opaque, so RGB; zlib level 1: the figures are mostly flat colour, so a fast setting is nearly as small
-        rgb.convert("RGB").save(buf, format="png", compress_level=1)
-        return buf.getvalue()
-
-    def _layout_holds(self, renderer) -> bool:
-        """True when the same axes need the same margins as right after the last constrained layout.
-
-        Constrained layout places each axes from its margins (how far its tick labels, axis labels, title
-        and other decorations reach beyond it); with the same margins it would place them where they are.
-        """
-        axes, margins = self._margins
-        return all(max(abs(a - b) for a, b in zip(_margins_px(ax, renderer), m, strict=True)) < LAYOUT_TOLERANCE_PX
-                   for ax, m in zip(axes, margins, strict=True))
+        """Paint the figure (only what changed, see :class:`~costlib.ui.widgets.painter.Painter`) as a PNG."""
+        return self.painter.png()
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         data = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
@@ -276,15 +246,6 @@ _HEADING = "font-size:12px;font-weight:600;color:#555;margin:4px 0 0 2px;text-tr
 
 HELP_TEXT = ("Drag a slider or use the arrow keys; to enter an exact value, click the number beside a slider, "
              "type it and press Enter.")
-
-
-def _margins_px(ax, renderer) -> tuple[float, float, float, float]:
-    """How far the axes' decorations reach beyond its box, left, right, bottom and top, in pixels."""
-    box = ax.get_position().transformed(ax.figure.transFigure)
-    tight = ax.get_tightbbox(renderer, for_layout_only=True)
-    if tight is None:
-        return (0.0, 0.0, 0.0, 0.0)
-    return (box.x0 - tight.x0, tight.x1 - box.x1, box.y0 - tight.y0, tight.y1 - box.y1)
 
 
 def _error_text(e: Exception) -> str:

@@ -1,0 +1,122 @@
+"""An explorer's figure as a PNG, redrawn by parts: the static frame once, the changing artists over it each time."""
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+LAYOUT_TOLERANCE_PX = 0.5  # margins (in PNG pixels) that moved less than this keep the last layout
+
+
+class Painter:
+    """Paints a figure on its Agg canvas and encodes it as a PNG, drawing only what changed (§30.1).
+
+    The *frame* of each axes (its face, spines, ticks, tick labels, grid and axis labels) is what
+    a slider rarely changes; everything else (lines, bars, collections, texts, annotations, the legend
+    and the titles, which often quote results) is *content*, marked animated so a full draw leaves it out of the
+    background. A full draw (matplotlib's documented blitting API) paints the frames,
+    keeps them as the background (``canvas.copy_from_bbox``), then draws the content over them
+    (``ax.draw_artist``, in z-order). A later redraw whose frames are the same (same axes, place,
+    limits, scales, tick locations and labels, axis labels: :func:`frame_key`) and whose
+    margins still hold restores the background (``canvas.restore_region``) and draws only the content.
+    So both paths paint the same pixels; the frame is drawn under the content (the workbook's
+    style puts the grid below the data, ``axes.axisbelow: True``, as a plain ``savefig`` does).
+
+    Constrained layout runs only when the axes' decorations need other margins than right after the
+    last layout (see :meth:`_layout_holds`); otherwise the axes keep their place.
+    """
+
+    def __init__(self, fig):
+        self.fig = fig
+        self._margins = None  # (axes, their margins in pixels) right after the last constrained layout
+        self._frame = None  # (frame_key, background) of the last full draw
+        self.layouts = 0  # how many paints ran constrained layout
+        self.full_draws = 0  # how many paints drew the whole figure (the rest drew only the content)
+
+    def forget_layout(self):
+        """Run constrained layout at the next paint (as for a new figure)."""
+        self._margins = None
+        self._frame = None
+
+    def png(self, *, full: bool = False) -> bytes:
+        """Paint the figure (only its content when the frame is unchanged, unless ``full``) and encode it."""
+        canvas = self.fig.canvas
+        content = [(ax, _content(ax)) for ax in self.fig.axes]
+        for _, artists in content:
+            for a in artists:
+                a.set_animated(True)  # left out of canvas.draw(); drawn over the background below
+        same_axes = self._margins is not None and tuple(self.fig.axes) == self._margins[0]
+        renderer = canvas.get_renderer()
+        if (not full and same_axes and self._frame is not None and frame_key(self.fig) == self._frame[0]
+                and self._layout_holds([_margins_px(ax, renderer) for ax in self.fig.axes])):
+            canvas.restore_region(self._frame[1])
+        else:
+            relayout = not same_axes
+            if same_axes:
+                canvas.draw()  # in the last layout; ticks and text extents are now known, so checking it is cheap
+                renderer = canvas.get_renderer()
+                relayout = not self._layout_holds([_margins_px(ax, renderer) for ax in self.fig.axes])
+            if relayout:
+                self.fig.set_layout_engine("constrained")
+                canvas.draw()  # constrained layout, then the frames
+                self.fig.set_layout_engine("none")  # the next paints keep this layout while it holds
+                self.layouts += 1
+                renderer = canvas.get_renderer()
+                self._margins = (tuple(self.fig.axes), [_margins_px(ax, renderer) for ax in self.fig.axes])
+            self._frame = (frame_key(self.fig), canvas.copy_from_bbox(self.fig.bbox))
+            self.full_draws += 1
+        for ax, artists in content:
+            for a in sorted(artists, key=lambda a: a.get_zorder()):  # stable, as Axes.draw sorts them
+                ax.draw_artist(a)
+        return encode_png(canvas)
+
+    def _layout_holds(self, margins) -> bool:
+        """True when the same axes need the same ``margins`` as right after the last constrained layout.
+
+        Constrained layout places each axes from its margins (how far its tick labels, axis labels, title
+        and other decorations reach beyond it); with the same margins it would place them where they are.
+        """
+        return all(max(abs(a - b) for a, b in zip(now, then, strict=True)) < LAYOUT_TOLERANCE_PX
+                   for now, then in zip(margins, self._margins[1], strict=True))
+
+
+def frame_key(fig) -> tuple:
+    """What the frames of a figure's axes show: equal keys paint equal backgrounds (§30.1)."""
+    return tuple(
+        (ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(),
+         ax.axison, ax.get_facecolor(),
+         _axis_key(ax.xaxis), _axis_key(ax.yaxis),
+         tuple((name, s.get_visible(), s.get_edgecolor()) for name, s in ax.spines.items()))
+        for ax in fig.axes)
+
+
+def _axis_key(axis) -> tuple:
+    """An axis' label, tick locations and labels (from its locators and formatter), offset text and grid."""
+    major = axis.get_major_locator()()
+    labels = tuple(axis.get_major_formatter().format_ticks(major))
+    return (axis.get_label_text(), tuple(major), labels, tuple(axis.get_minor_locator()()),
+            axis.get_major_formatter().get_offset(), axis.get_tick_params().get("gridOn"))
+
+
+def _content(ax) -> list:
+    """What a plot function put on ``ax``: every child but the frame (face, spines, axes), titles included."""
+    frame = {ax.patch, ax.xaxis, ax.yaxis, *ax.spines.values()}
+    return [a for a in ax.get_children() if a not in frame]  # in the order Axes.draw keeps for equal z-order
+
+
+def encode_png(canvas) -> bytes:
+    """The canvas' pixels as an opaque (RGB) PNG at zlib level 1, written by Pillow (§30.1)."""
+    rgba = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    buf = io.BytesIO()
+    # opaque, so RGB; zlib level 1: the figures are mostly flat colour, so a fast setting is nearly as small
+    rgba.convert("RGB").save(buf, format="png", compress_level=1)
+    return buf.getvalue()
+
+
+def _margins_px(ax, renderer) -> tuple[float, float, float, float]:
+    """How far the axes' decorations and content reach beyond its box, left, right, bottom and top, in pixels."""
+    box = ax.get_position().transformed(ax.figure.transFigure)
+    tight = ax.get_tightbbox(renderer, for_layout_only=True)
+    if tight is None:
+        return (0.0, 0.0, 0.0, 0.0)
+    return (box.x0 - tight.x0, tight.x1 - box.x1, box.y0 - tight.y0, tight.y1 - box.y1)
