@@ -33,7 +33,6 @@ from costlib.ui.widgets.controls import (
     TP_OPTIONS,
     deployment_from,
     dropdown,
-    named,
 )
 from costlib.ui.widgets.explorer import Explorer, message_html
 
@@ -258,7 +257,7 @@ def cheatsheet_explorer(model=None, gpu=None, weights=None, kv=None, tp=None, co
         f = fit(dep, context=ctx)
         if not f.fits:
             plots.memory_use(dep, ctx, 1, ax=ax)
-            lines += [named(f.message, dep), "no throughput and no price: this replica cannot hold the model (physics first)"]
+            lines += [f.message, "no throughput and no price: this replica cannot hold the model (physics first)"]
             return "\n".join(lines)
         i, o = request_shape(dep, ctx)
         e_big = predict(dep, i, o)

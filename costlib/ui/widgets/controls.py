@@ -113,12 +113,6 @@ def precision_name(name) -> str:
     return p.name
 
 
-def named(text: str, dep) -> str:
-    """A costlib message about ``dep`` (written with catalog ids, for the CLI) as the explorers say it:
-    "llama-3.1-70b bf16 on 1xH100-SXM" -> "Llama 3.1 70B BF16 on 1x H100 SXM" (§30.3)."""
-    return text.replace(dep.label, dep.name)
-
-
 def deployment_from(v: dict, preset: dict | None = None):
     d = {**(preset or {}), **{k: v[k] for k in ("model", "gpu", "weights", "kv", "tp") if k in v}}
     return deployment(d["model"], d["gpu"], d["tp"], d["weights"], d["kv"])

@@ -49,7 +49,6 @@ from costlib.ui.widgets import specs
 from costlib.ui.widgets.controls import (
     deployment_from,
     dropdown,
-    named,
     precision_name,
     tier_label,
 )
@@ -75,7 +74,7 @@ def tour(model=None, gpu=None, weights=None, tp=None, usd_per_gpu_hour=None, con
         f = fit(dep, context=ctx)
         if not f.fits:
             plots.memory_use(dep, ctx, 1, ax=ax)
-            return named(f.message, dep)
+            return f.message
         e = predict(dep, *request_shape(dep, ctx))
         if not e.fits:
             raise NotFeasible(e)
@@ -84,7 +83,7 @@ def tour(model=None, gpu=None, weights=None, tp=None, usd_per_gpu_hour=None, con
         hourly = v["usd_per_gpu_hour"] * dep.tp
         usd = usd_per_million_tokens(hourly, tps)
         return "\n".join([
-            named(f.message, dep),
+            f.message,
             f"{b:,} sequences in flight (what the KV cache holds), calibrated profile: "
             f"{fmt.significant(tps)} output tokens/s",
             f"${hourly:.2f}/hour ÷ {million_tokens_per_hour(tps):.3g}M tokens/hour = "

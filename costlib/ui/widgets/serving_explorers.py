@@ -40,7 +40,6 @@ from costlib.ui import plots
 from costlib.ui.widgets import specs
 from costlib.ui.widgets.controls import (
     deployment_from,
-    named,
     tier_label,
 )
 from costlib.ui.widgets.explorer import Explorer, message_html
@@ -65,7 +64,7 @@ def throughput_explorer(model=None, gpu=None, weights=None, kv=None, tp=None, ba
         plots.decode_vs_batch(dep, c, batch=b, mbu=v["mbu"], mfu=v["mfu"], ax=ax)
         wall = f"memory wall: {f.max_batch:,} sequences of {c:,} tokens fit ({f.kv_capacity_tokens:,} KV tokens)"
         if not f.fits:
-            return f"{named(f.message, dep)}\n{wall}"
+            return f"{f.message}\n{wall}"
         s = decode_step(dep, b, c, v["mbu"], v["mfu"])
         ch = decode_ceiling_tokens_per_s(dep.tp * dep.gpu.hbm_bytes_per_s, f.weight_bytes, b)
         return "\n".join([
