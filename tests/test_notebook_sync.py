@@ -114,3 +114,18 @@ def test_kernelspec_is_the_installed_one(py):
     want = {"name": "python3", "display_name": spec.display_name, "language": spec.language}
     for nb in (jupytext.read(py), nbformat.read(ipynb_of(py), as_version=4)):
         assert dict(nb.metadata.get("kernelspec", {})) == want
+
+
+SAVED = sorted(p for f in (*FOLDERS, "exercises") for p in (ROOT / f).glob("*.ipynb"))
+WARNING = re.compile(r"\b\w*Warning\b|/site-packages/|/work/|/home/")
+
+
+@pytest.mark.parametrize("nb_path", SAVED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_saved_outputs_show_no_warning_and_no_local_path(nb_path):
+    """What a reader sees in a saved notebook (and in the book) is the workbook's output: no Python
+    warning (e.g. a layout that collapsed) and no path of the machine that executed it."""
+    nb = nbformat.read(nb_path, as_version=4)
+    bad = [(i, line) for i, c in enumerate(nb.cells) if c.cell_type == "code"
+           for o in c.get("outputs", []) if o.get("output_type") == "stream"
+           for line in str(o.get("text", "")).splitlines() if WARNING.search(line)]
+    assert not bad, f"{nb_path.name}: {bad[:3]}"

@@ -317,18 +317,28 @@ def test_hardware_bars_from_a_hand_made_table():
     df = pd.DataFrame({"gpu": ["H100-SXM", "L40S"], "usd_per_million": [0.52, np.nan], "feasible": [True, False],
                        "min_tp": [2, None], "batch": [118, 0], "note": ["", "does not fit on 8 GPUs"]})
     ax = plots.hardware_bars(df)
-    assert_good_axes(ax)
+    assert_good_axes(ax, categories_on_y=True)
     texts = [t.get_text() for t in ax.texts]
     assert any("$0.52/M (TP=2, batch 118)" in t for t in texts)
     assert any("does not fit" in t and "8 GPUs" in t for t in texts)
     hatched = [p for p in ax.patches if p.get_hatch()]
     assert len(hatched) == 1
     assert "chapter §30.8 table (70B)" in chapter_marks(ax)  # the chapter lists H100 at $0.50/M
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["H100 SXM", "L40S"]  # names, not ids
+
+
+def test_hardware_bars_label_a_refusal_by_its_shortfall_not_the_whole_message():
+    note = ("does not fit on 1 GPU: Llama 3.1 70B BF16 on 1x H100 SXM: weights 141.1 GB + engine reserve 2.8 GB"
+            " = 143.9 GB, 85.9 GB on 1 GPU(s) — short by 58.0 GB; try TP=2 or a smaller precision")
+    df = pd.DataFrame({"gpu": ["H100-SXM"], "usd_per_million": [np.nan], "feasible": [False],
+                       "min_tp": [None], "batch": [0], "note": [note]})
+    texts = [t.get_text().strip() for t in plots.hardware_bars(df, mark=False).texts]
+    assert "does not fit on 1 GPU, short by 58.0 GB" in texts, texts
 
 
 def test_hardware_bars_accepts_compare_hardware_output():
     ax = plots.hardware_bars(cl.compare_hardware("llama-3.1-405b", "bf16"))
-    assert_good_axes(ax)
+    assert_good_axes(ax, categories_on_y=True)
     # 405B x 2 bytes = 812 GB > 8 x 75 GB usable on H100s: it cannot be priced there
     assert any(t.get_text().strip().startswith("does not fit") for t in ax.texts)
 

@@ -139,7 +139,8 @@ def _row(m, g, w, k, context, input_len, output_len, batch, rule, tps_ok, prof, 
             row["note"] = (f"batch {batch:,} does not fit: the model fits from TP={model_fits[0]}, but even "
                            f"TP={widest} holds at most {one[widest].batch:,} sequences of {i:,}+{o:,} tokens")
         else:
-            row["note"] = f"does not fit on {widest} GPUs: {one[widest].message.removeprefix('does not fit: ')}"
+            gpus = f"{widest} GPU" + ("s" if widest > 1 else "")
+            row["note"] = f"does not fit on {gpus}: {one[widest].message.removeprefix('does not fit: ')}"
         return row
     if rule == "smallest":
         t = fitting[0]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 from matplotlib import ticker
@@ -181,10 +182,9 @@ def hardware_bars(df, mark=True, ax=None):
         texts.append(f"{fmt.usd_short(float(r['usd_per_million']))}/M{tb}" if r["usd_per_million"] == r["usd_per_million"]
                      else "")
         note = str(r.get("note", "") or "")
-        bad.append("does not fit" + (f": {note}" if note else "") if not r.get("feasible", False)
-                   else f"no price{': ' + note if note else ''}")
+        bad.append(_short_refusal(note) if not r.get("feasible", False) else f"no price{': ' + note if note else ''}")
     colors = [BLUE if f else INFEASIBLE for f in feasible]
-    y = _bars(ax, list(df["gpu"]), np.where(feasible, vals, np.nan), colors, texts, log=False,
+    y = _bars(ax, [fmt.gpu_name(g) for g in df["gpu"]], np.where(feasible, vals, np.nan), colors, texts, log=False,
               infeasible_texts=bad)
     rule = str(df["tp_rule"].iloc[0]) if "tp_rule" in df else "smallest"
     handles = [Patch(color=BLUE, label=f"fits: $/M at the {rule} TP" if not rule.isdigit() else f"fits: $/M at TP={rule}")]
@@ -202,10 +202,20 @@ def hardware_bars(df, mark=True, ax=None):
             handles.append(ax.lines[-1])
             ax.set_xlim(right=max(ax.get_xlim()[1], max(xs) * 1.2))
     ax.set_xlabel("cost ($ per million output tokens)")
-    ax.set_ylabel("GPU (catalog id)")
+    ax.set_ylabel("GPU")
     ax.set_title("One model on each GPU at the smallest TP that fits")
     ax.legend(handles=handles, loc="lower right")
     return ax
+
+
+def _short_refusal(note: str) -> str:
+    """A bar's label for a GPU that cannot serve: the refusal's first clause and its shortfall, e.g.
+    "does not fit on 1 GPU, short by 58.7 GB" (the whole message is in compare_hardware's note) (§30.8)."""
+    if not note:
+        return "does not fit"
+    head = note.split(":")[0] if "does not fit" in note.split(":")[0] else "does not fit"
+    short = re.search(r"short by [\d.,]+ ?[KMGT]?B", note)
+    return head + (f", {short.group(0)}" if short else "")
 
 
 #: The chapter's §30.8 table, "$/M tokens (decode-heavy)" for a 70B model (its prices are mixed bases).
