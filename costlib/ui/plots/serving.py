@@ -189,7 +189,7 @@ def roofline(dep, context=2048, batches=(1, 8, 32, 128, 512), prompt_tokens=1000
     ax.set_ylim(top=peak / 1e12 * 2.5)
     ax.set_xlabel("arithmetic intensity (FLOP/byte)")
     ax.set_ylabel("attainable throughput (TFLOP/s)")
-    ax.set_title(f"Roofline of {dep.tp} × {dep.gpu.id} ({dep.weights.name}), context {c:,}")
+    ax.set_title(f"Roofline of {dep.tp} × {fmt.gpu_name(dep.gpu.id)} ({dep.weights.name.upper()}), context {c:,}")
     ax.legend(loc="upper left", fontsize=9)
     return ax
 
