@@ -33,6 +33,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-dev-shm-usage", f"--proxy-server={OFFLINE_PROXY}"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 TIMING: dict = {}  # what took how long (seconds), printed at the end of the session
+COUNTS: dict = {}  # how many of something the session saw (e.g. the book's pages), printed with TIMING
 
 
 def _load_serve():

@@ -117,13 +117,15 @@ def page(browser, request):
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not bk.TIMING:
+    if not bk.TIMING and not bk.COUNTS:
         return
     tr = terminalreporter
     tr.section("browser tests")
     for k, val in bk.TIMING.items():
         if k != "_external":
             tr.write_line(f"{k}: {val:.1f} s")
+    for k, n in bk.COUNTS.items():
+        tr.write_line(f"{k}: {n}")
     ext = sorted(set(bk.TIMING.get("_external", [])))
     tr.write_line(f"external requests attempted and blocked: {len(ext)}"
                   + "".join(f"\n  {u}" for u in ext))
