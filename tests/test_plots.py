@@ -329,11 +329,11 @@ def test_hardware_bars_from_a_hand_made_table():
 
 def test_hardware_bars_label_a_refusal_by_its_shortfall_not_the_whole_message():
     note = ("does not fit on 1 GPU: Llama 3.1 70B BF16 on 1x H100 SXM: weights 141.1 GB + engine reserve 2.8 GB"
-            " = 143.9 GB, 85.9 GB on 1 GPU(s) — short by 58.0 GB; try TP=2 or a smaller precision")
+            " = 143.9 GB, 85.9 GB on 1 GPU(s); try TP=2 or a smaller precision")
     df = pd.DataFrame({"gpu": ["H100-SXM"], "usd_per_million": [np.nan], "feasible": [False],
-                       "min_tp": [None], "batch": [0], "note": [note]})
+                       "min_tp": [None], "batch": [0], "note": [note], "shortfall_bytes": [58.0e9]})
     texts = [t.get_text().strip() for t in plots.hardware_bars(df, mark=False).texts]
-    assert "does not fit on 1 GPU, short by 58.0 GB" in texts, texts
+    assert "does not fit on 1 GPU, short by 58.0 GB" in texts, texts  # the shortfall from its column
 
 
 def test_hardware_bars_accepts_compare_hardware_output():
@@ -341,6 +341,7 @@ def test_hardware_bars_accepts_compare_hardware_output():
     assert_good_axes(ax, categories_on_y=True)
     # 405B x 2 bytes = 812 GB > 8 x 75 GB usable on H100s: it cannot be priced there
     assert any(t.get_text().strip().startswith("does not fit") for t in ax.texts)
+    assert any("does not fit on 8 GPUs, short by" in t.get_text() for t in ax.texts)
 
 
 def test_procurement_and_price_ratio_bars():

@@ -131,7 +131,7 @@ def _row(m, g, w, k, context, input_len, output_len, batch, rule, tps_ok, prof, 
            "usd_per_million": np.nan, "usd_per_million_low": np.nan, "usd_per_million_high": np.nan,
            "gb_per_s_per_usd_hour": g.hbm_bytes_per_s / 1e9 / price if priced else np.nan,
            "gb_per_usd_hour": g.hbm_gb / price if priced else np.nan,
-           "feasible": bool(fitting), "profile": prof.name, "note": ""}
+           "feasible": bool(fitting), "profile": prof.name, "note": "", "shortfall_bytes": np.nan}
     model_fits = [t for t in tps_ok if one[t].fits]
     if not fitting:
         widest = tps_ok[-1]
@@ -141,6 +141,7 @@ def _row(m, g, w, k, context, input_len, output_len, batch, rule, tps_ok, prof, 
         else:
             gpus = f"{widest} GPU" + ("s" if widest > 1 else "")
             row["note"] = f"does not fit on {gpus}: {one[widest].message.removeprefix('does not fit: ')}"
+            row["shortfall_bytes"] = one[widest].shortfall_bytes
         return row
     if rule == "smallest":
         t = fitting[0]

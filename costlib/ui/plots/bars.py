@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 from matplotlib import ticker
@@ -182,7 +181,8 @@ def hardware_bars(df, mark=True, ax=None):
         texts.append(f"{fmt.usd_short(float(r['usd_per_million']))}/M{tb}" if r["usd_per_million"] == r["usd_per_million"]
                      else "")
         note = str(r.get("note", "") or "")
-        bad.append(_short_refusal(note) if not r.get("feasible", False) else f"no price{': ' + note if note else ''}")
+        bad.append(_short_refusal(note, r.get("shortfall_bytes")) if not r.get("feasible", False)
+                   else f"no price{': ' + note if note else ''}")
     colors = [BLUE if f else INFEASIBLE for f in feasible]
     y = _bars(ax, [fmt.gpu_name(g) for g in df["gpu"]], np.where(feasible, vals, np.nan), colors, texts, log=False,
               infeasible_texts=bad)
@@ -208,14 +208,12 @@ def hardware_bars(df, mark=True, ax=None):
     return ax
 
 
-def _short_refusal(note: str) -> str:
-    """A bar's label for a GPU that cannot serve: the refusal's first clause and its shortfall, e.g.
-    "does not fit on 1 GPU, short by 58.7 GB" (the whole message is in compare_hardware's note) (§30.8)."""
-    if not note:
-        return "does not fit"
+def _short_refusal(note: str, shortfall_bytes=None) -> str:
+    """A bar's label for a GPU that cannot serve: the refusal's first clause and, when compare_hardware
+    measured it, how much memory is missing, e.g. "does not fit on 1 GPU, short by 58.7 GB" (§30.8)."""
     head = note.split(":")[0] if "does not fit" in note.split(":")[0] else "does not fit"
-    short = re.search(r"short by [\d.,]+ ?[KMGT]?B", note)
-    return head + (f", {short.group(0)}" if short else "")
+    short = float(shortfall_bytes) if shortfall_bytes is not None else float("nan")
+    return head + (f", short by {fmt.gigabytes(short)}" if short > 0 else "")
 
 
 #: The chapter's §30.8 table, "$/M tokens (decode-heavy)" for a 70B model (its prices are mixed bases).
