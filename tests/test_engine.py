@@ -18,6 +18,7 @@ from costlib.estimate.profiles import Profile, get_profile, load_profile
 from costlib.physics.engine import (
     Efficiency,
     EngineLimits,
+    allreduce_latency_s,
     kv_capacity_tokens,
     step_parts,
     step_time_s,
@@ -104,6 +105,34 @@ def test_tensor_parallel_adds_two_all_reduces_per_layer_and_overheads_add():
     per = 10e-6 + 2 * 3 / 4 * t * D70 * 2 / (H100_LINK * 0.5)
     assert p.comm_s == pytest.approx(2 * L70 * per)
     assert p.overhead_s == pytest.approx(1e-3 + 2e-6 * t)
+
+
+def test_the_all_reduce_latency_forms_grow_with_tp_as_written():
+    # per all-reduce at TP 1, 2, 4, 8, by hand: a constant; 20 us x log2(TP) = 0, 20, 40, 60 us;
+    # 5 us per ring hop x 2 (TP-1) hops = 0, 10, 30, 70 us; one GPU has no all-reduce at all
+    forms = {Efficiency(allreduce_latency_s=60e-6): (0, 60e-6, 60e-6, 60e-6),
+             Efficiency(allreduce_step_latency_s=20e-6): (0, 20e-6, 40e-6, 60e-6),
+             Efficiency(allreduce_hop_latency_s=5e-6): (0, 10e-6, 30e-6, 70e-6)}
+    tps = (1, 2, 4, 8)
+    for eff, want in forms.items():
+        assert [allreduce_latency_s(eff, tp) for tp in tps] == pytest.approx(want, abs=1e-15)
+        assert allreduce_latency_s(eff, np.array(tps)) == pytest.approx(want, abs=1e-15)  # vectorised alike
+    both = Efficiency(allreduce_latency_s=7e-6, allreduce_hop_latency_s=5e-6)
+    assert allreduce_latency_s(both, 4) == pytest.approx(7e-6 + 30e-6)  # the terms add
+
+
+def test_the_step_pays_its_all_reduce_latency_twice_per_layer_and_nothing_on_one_gpu():
+    t = 64
+    base = Efficiency(mbu=0.5, mfu=0.5, link_efficiency=0.5)
+    stepped = Efficiency(mbu=0.5, mfu=0.5, link_efficiency=0.5, allreduce_step_latency_s=20e-6)
+    for tp, per in ((2, 20e-6), (4, 40e-6), (8, 60e-6)):
+        s = replica_spec(dep("llama-3.1-70b", tp=tp))
+        extra = step_parts(s, stepped, t, t * 500, t * 500, t).comm_s - step_parts(s, base, t, t * 500, t * 500, t).comm_s
+        assert extra == pytest.approx(2 * L70 * per)
+    one = Efficiency(allreduce_latency_s=1e-4, allreduce_step_latency_s=1e-4, allreduce_hop_latency_s=1e-4)
+    assert step_parts(replica_spec(dep()), one, t, t * 500, t * 500, t).comm_s == 0
+    with pytest.raises(ValueError, match="allreduce_hop_latency_s"):
+        Efficiency(allreduce_hop_latency_s=-1e-6)
 
 
 def test_step_time_is_vectorised_and_grows_with_the_batch():

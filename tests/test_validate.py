@@ -144,6 +144,16 @@ def test_the_shipped_profile_is_what_the_bundled_data_gives():
     assert rebuilt.band_low == pytest.approx(shipped.band_low, rel=1e-3)
     assert rebuilt.band_high == pytest.approx(shipped.band_high, rel=1e-3)
     assert rebuilt.ttft_overhead_s == pytest.approx(shipped.ttft_overhead_s, rel=1e-3)
+    for name in ("allreduce_latency_s", "allreduce_step_latency_s", "allreduce_hop_latency_s"):  # held, not fitted
+        assert getattr(rebuilt.mid, name) == getattr(shipped.mid, name), name
+
+
+def test_a_refit_from_another_start_keeps_its_held_all_reduce_form():
+    start = C.START.with_(mid=dataclasses.replace(C.START.mid, allreduce_latency_s=0.0,
+                                                  allreduce_step_latency_s=20e-6))
+    prof = C.default_profile(start)
+    assert (prof.mid.allreduce_latency_s, prof.mid.allreduce_step_latency_s) == (0.0, 20e-6)
+    assert prof.fitted == C.FITTED_PARAMETERS
 
 
 # ---------------------------------------------------------------- quote and validate: one engine

@@ -38,6 +38,8 @@ _PARAMS = {
 # it is not identified (it trades off against the link efficiency and the per-sequence overhead), so
 # a refit per fold wanders. 60 us per all-reduce gave the lowest held-out error in a sweep over
 # 10-100 us on the bundled runs (notebook 11 shows the sweep); pass fit=ALL_PARAMETERS to fit it anyway.
+# Latencies that grow with TP (Efficiency.allreduce_step_latency_s, allreduce_hop_latency_s) were chosen
+# the same way and not shipped: benchmarks/allreduce_forms.py, docs/serving.md.
 ALL_PARAMETERS = tuple(_PARAMS)
 FITTED_PARAMETERS = tuple(n for n in _PARAMS if n != "allreduce_latency_s")
 BAND_QUANTILES = (0.05, 0.95)
@@ -157,19 +159,20 @@ def calibrate_ttft_overhead(measurements, profile) -> Profile:
     return prof.with_(ttft_overhead_s=float(res.x[0]))
 
 
-def default_profile() -> Profile:
+def default_profile(start=None) -> Profile:
     """Rebuild the bundled ``calibrated`` profile from the bundled runs (what costlib/data/profiles/calibrated.json holds).
 
-    Efficiencies and band: :func:`calibrate` on the 230 max-throughput rows (costlib/data/measured.csv);
-    first-token overhead: :func:`calibrate_ttft_overhead` on the 4 bare-prefill rows of
-    costlib/data/static_batch.csv. Its 12 fixed-batch rows are never fitted: they stay held out.
+    Efficiencies and band: :func:`calibrate` on the 230 max-throughput rows (costlib/data/measured.csv),
+    from ``start`` (default :data:`START`, which holds the all-reduce latency); first-token overhead:
+    :func:`calibrate_ttft_overhead` on the 4 bare-prefill rows of costlib/data/static_batch.csv. Its 12
+    fixed-batch rows are never fitted: they stay held out.
     """
     from importlib import resources
 
     data = resources.files("costlib.data")
     with resources.as_file(data.joinpath("measured.csv")) as runs, \
             resources.as_file(data.joinpath("static_batch.csv")) as static:
-        prof = calibrate(runs)
+        prof = calibrate(runs, start=start)
         prof = calibrate_ttft_overhead(static, prof)
     return prof.with_(source="calibrate() on the 230 max-throughput runs of NVIDIA's TensorRT-LLM v0.17 performance "
                              "overview (costlib/data/measured.csv); first-token overhead from the 4 bare-prefill runs "

@@ -5,8 +5,15 @@ running sequence plus any prompt chunks being prefilled. Per replica of ``TP`` G
 
     matmuls    max(weight bytes read / (TP x HBM bw x MBU),  (body FLOPs + head FLOPs) / (TP x peak x MFU))
     attention  max(KV bytes read + written / (TP x HBM bw x MBU),  attention FLOPs / (TP x peak x MFU))
-    comm       2 x layers x (all-reduce latency + 2 (TP-1)/TP x T x hidden x 2 B / (link bw x link efficiency))
+    comm       2 x layers x (all-reduce latency(TP) + 2 (TP-1)/TP x T x hidden x 2 B / (link bw x link efficiency))
     step       matmuls + attention + comm + step overhead + per-sequence overhead x rows that need logits
+
+The all-reduce latency is the fixed cost of one all-reduce across TP GPUs, whatever its bytes
+(:func:`allreduce_latency_s`): a constant (``allreduce_latency_s``: the same at TP 2, 4 and 8, which the
+shipped ``calibrated`` profile uses), plus ``allreduce_step_latency_s`` per log2(TP) step (a tree, or
+recursive halving and doubling: TP 2, 4, 8 pay 1, 2, 3 steps), plus ``allreduce_hop_latency_s`` per
+sequential hop of a ring (2 (TP-1) hops: 2, 6, 14). Each term is zero on one GPU; a profile sets one
+of them (docs/serving.md compares the three forms on the published runs).
 
 The matmuls and the attention are separate kernels, so their times add; within each, memory traffic
 and arithmetic overlap (a roofline). ``overlap=True`` (the ceiling) lets everything overlap instead:
@@ -24,6 +31,7 @@ from ..common import checks as v
 from .replica import ReplicaSpec
 
 __all__ = ["Efficiency", "EngineLimits", "StepWork", "step_work", "StepParts", "step_parts", "step_time_s",
+           "allreduce_latency_s",
            "kv_cache_bytes", "kv_capacity_tokens", "sequence_reservation_tokens", "ACTIVATION_BYTES"]
 
 ACTIVATION_BYTES = 2  # 16-bit activations cross the tensor-parallel links
@@ -36,15 +44,18 @@ class Efficiency:
     mbu: float = 1.0  # achieved share of HBM bandwidth
     mfu: float = 1.0  # achieved share of dense peak FLOP/s
     link_efficiency: float = 1.0  # achieved share of per-direction link bandwidth in all-reduces
-    allreduce_latency_s: float = 0.0  # fixed cost of each all-reduce (two per layer when TP > 1)
+    allreduce_latency_s: float = 0.0  # fixed cost of each all-reduce, the same at any TP > 1 (two per layer)
     step_overhead_s: float = 0.0  # fixed cost of each step (scheduling, launches)
     sequence_overhead_s: float = 0.0  # cost per row that needs logits (sampling, bookkeeping)
     overlap: bool = False  # ceiling only: memory, arithmetic and kernels all overlap
+    allreduce_step_latency_s: float = 0.0  # fixed cost per log2(TP) step of each all-reduce (tree, halving-doubling)
+    allreduce_hop_latency_s: float = 0.0  # fixed cost per sequential hop of each all-reduce (a ring: 2 (TP-1) hops)
 
     def __post_init__(self):
         for name in ("mbu", "mfu", "link_efficiency"):
             v.fraction(name, getattr(self, name), scalar=True)
-        for name in ("allreduce_latency_s", "step_overhead_s", "sequence_overhead_s"):
+        for name in ("allreduce_latency_s", "step_overhead_s", "sequence_overhead_s", "allreduce_step_latency_s",
+                     "allreduce_hop_latency_s"):
             v.number(name, getattr(self, name), low=0.0, low_inclusive=True, high=1.0, scalar=True)
 
 
@@ -140,6 +151,18 @@ def _maximum(a, b):
     return np.maximum(a, b)
 
 
+def allreduce_latency_s(eff: Efficiency, tp):
+    """Fixed seconds of one all-reduce across ``tp`` GPUs: constant + per-step x log2(tp) + per-hop x 2 (tp-1); 0 if tp = 1 (§30.3)."""
+    lat = eff.allreduce_latency_s
+    if eff.allreduce_step_latency_s:
+        lat = lat + eff.allreduce_step_latency_s * (math.log2(tp) if isinstance(tp, int) else np.log2(tp))
+    if eff.allreduce_hop_latency_s:
+        lat = lat + eff.allreduce_hop_latency_s * 2 * (tp - 1)
+    if isinstance(tp, int):
+        return lat if tp > 1 else 0.0
+    return np.where(np.asarray(tp) > 1, lat, 0.0)
+
+
 def step_parts(spec: ReplicaSpec, eff: Efficiency, new_tokens, attention_pairs, kv_read_tokens, logit_rows,
                *, fewest_experts: bool = False) -> StepParts:
     """The master equation, part by part, for steps of ``new_tokens`` tokens (§30.3).
@@ -162,7 +185,7 @@ def step_parts(spec: ReplicaSpec, eff: Efficiency, new_tokens, attention_pairs, 
         core = _maximum(mm_mem, mm_comp) + _maximum(at_mem, at_comp)
     ring = 2 * (tp - 1) / tp * spec.hidden_size * ACTIVATION_BYTES
     link = spec.link_bytes_per_s * eff.link_efficiency
-    comm = 2 * spec.n_layers * (eff.allreduce_latency_s + ring * new_tokens / link)
+    comm = 2 * spec.n_layers * (allreduce_latency_s(eff, tp) + ring * new_tokens / link)
     if isinstance(tp, int):  # one replica: no all-reduce on one GPU
         comm = comm if tp > 1 else (0.0 if np.ndim(comm) == 0 else np.zeros(np.shape(comm)))
     else:
