@@ -10,7 +10,9 @@ of the figure: the moment the new PNG has been decoded and the next animation fr
   messages both ways), median; the rest is decoding the PNG and the next frame (or the text, if later);
 * a burst: 10 arrow presses as fast as Playwright sends them; from the last press to the last repaint
   once nothing changes for 2 s (the final state), and how many repaints the burst caused;
-* height: the explorer's height in CSS px and whether the figure sits beside the controls.
+* height: the explorer's height in CSS px and whether the figure sits beside the controls;
+* the floor: a first row times the same page parts with no drawing (a key press swaps two PNGs the tour
+  drew beforehand): what the messages, the decode and the next frame cost on this machine by themselves.
 
 Targets (issue #17 item 2): median <= 100 ms, after-burst <= 300 ms. Needs playwright and Chromium
 (/usr/bin/chromium or $CHROMIUM); without them it says so and exits 0.
@@ -60,12 +62,31 @@ PROBE = """(box) => {
 }"""
 
 
-def scratch_notebook(names) -> str:
+# The floor: the same page parts as an explorer (a slider, a figure, a text result), but a key press only
+# swaps two PNGs the tour drew beforehand, and the text: the messages both ways, the PNG's decode and
+# the next frame, with no computing or drawing. What an explorer takes beyond this is its redraw.
+FLOOR_TITLE, FLOOR_LABEL = "Message path only (no drawing)", "value"
+FLOOR_CELL = f"""import ipywidgets as w
+from costlib.ui import widgets
+tour = widgets.EXPLORERS["tour"]()
+pngs = [bytes(tour.image.value), bytes(tour.set(tp=2).image.value)]
+value = w.IntSlider(50, min=0, max=100, description={FLOOR_LABEL!r}, continuous_update=True)
+img, out = w.Image(value=pngs[0], format="png"), w.HTML("50")
+out.add_class("costlib-result")
+def swap(change):
+    img.value = pngs[change["new"] % 2]
+    out.value = str(change["new"])
+value.observe(swap, names="value")
+w.VBox([w.HTML("<b>{FLOOR_TITLE}</b>"), w.HBox([value, w.VBox([img, out])])])"""
+
+
+def scratch_notebook(names, floor: bool = True) -> str:
     import nbformat
 
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                            "language": "python"}})
     nb.cells = [nbformat.v4.new_code_cell("from costlib.ui import widgets")]
+    nb.cells += [nbformat.v4.new_code_cell(FLOOR_CELL)] if floor else []
     nb.cells += [nbformat.v4.new_code_cell(f"widgets.EXPLORERS[{n!r}]({START.get(n, '')})") for n in names]
     return nbformat.writes(nb)
 
@@ -88,6 +109,13 @@ def wait_quiet(page, quiet_s: float = 2.0, timeout_s: float = 60.0) -> dict:
             return p
         time.sleep(0.05)
     return probe(page)
+
+
+def open_lab(page, lab) -> None:
+    """Load JupyterLab in ``page`` (a fresh workspace) and wait until its app is up."""
+    page.goto(f"{lab['base']}/lab?reset&token={lab['token']}")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started", timeout=wk.RUN_TIMEOUT_MS)
+    page.evaluate("() => window.jupyterapp.restored")
 
 
 def measure(page, name: str, title: str, label: str, presses: int) -> dict:
@@ -164,7 +192,10 @@ def main(argv=None) -> int:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=bk.chromium_path(), args=bk.CHROMIUM_ARGS)
                 page = browser.new_page(viewport=VIEWPORT)
+                open_lab(page, lab)
                 test_lab.open_and_run(page, lab, NOTEBOOK)
+                rows.append(measure(page, "(floor: message path only)", FLOOR_TITLE, FLOOR_LABEL, args.presses))
+                print(json.dumps(rows[-1]), file=sys.stderr)
                 for n in names:
                     rows.append(measure(page, n, *targets[n], presses=args.presses))
                     print(json.dumps(rows[-1]), file=sys.stderr)
@@ -189,9 +220,10 @@ def main(argv=None) -> int:
               f"{ms(r['max_ms'])} | "
               f"{ms(r['after_burst_ms'])} | {r['burst_repaints']} | {r['height_px']} | "
               f"{'yes' if r['figure_beside'] else 'no'} |")
-    meds = [r["median_ms"] for r in rows if r["median_ms"] is not None]
-    bursts = [r["after_burst_ms"] for r in rows if r["after_burst_ms"] is not None]
-    tallest = max(rows, key=lambda r: r["height_px"])
+    explorers = rows[1:]  # after the floor
+    meds = [r["median_ms"] for r in explorers if r["median_ms"] is not None]
+    bursts = [r["after_burst_ms"] for r in explorers if r["after_burst_ms"] is not None]
+    tallest = max(explorers, key=lambda r: r["height_px"])
     print(f"\nworst median {max(meds):.0f} ms (target {MEDIAN_TARGET_MS:.0f}), worst after-burst "
           f"{max(bursts):.0f} ms (target {BURST_TARGET_MS:.0f}), tallest {tallest['explorer']} "
           f"{tallest['height_px']} px (viewport {VIEWPORT['height']})")

@@ -18,6 +18,7 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from costlib.ui import plots, widgets  # noqa: E402
+from costlib.ui.widgets import painter  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from bench_widgets import CHANGES  # noqa: E402  (the slider each explorer's benchmark moves)
@@ -100,9 +101,19 @@ def _assert_nothing_clipped(ex, where):
         return
     renderer = ex.fig.canvas.get_renderer()
     for ax in ex.fig.axes:
-        tight = ax.get_tightbbox(renderer, for_layout_only=True)
+        with plots.style():  # measuring makes the axes' ticks: with the style they are drawn in, as a paint would
+            tight = ax.get_tightbbox(renderer, for_layout_only=True)
         assert tight.x0 >= -0.5 and tight.y0 >= -0.5, (where, tight)
         assert tight.x1 <= ex.fig.bbox.x1 + 0.5 and tight.y1 <= ex.fig.bbox.y1 + 0.5, (where, tight)
+
+
+def _assert_quick_margins_are_exact(ex, where):
+    """The margins measured from the kept frame's boxes (how a repaint decides the layout holds) equal the full measure."""
+    renderer = ex.fig.canvas.get_renderer()
+    with plots.style():
+        for ax in ex.fig.axes:
+            quick = painter.margins_px(ax, renderer, painter.frame_extents(ax, renderer))
+            np.testing.assert_allclose(quick, painter.margins_px(ax, renderer), atol=1e-6, err_msg=where)
 
 
 def _pixels(png: bytes) -> np.ndarray:
@@ -127,6 +138,7 @@ def test_changes_in_sequence_draw_what_a_fresh_explorer_draws(name):
             c.value = value  # each change redraws, in the layout kept so far when it holds
             _assert_nothing_clipped(moved, f"{name}.{key}={value!r}")
             _assert_repaint_is_full_draw(moved, f"{name}.{key}={value!r}")
+            _assert_quick_margins_are_exact(moved, f"{name}.{key}={value!r}")
     fresh = _fresh(name, moved.values())
     assert fresh.values() == moved.values()
     _assert_same_figure(moved, fresh, f"{name} after moving every control")

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 from PIL import Image
 
 LAYOUT_TOLERANCE_PX = 0.5  # margins (in PNG pixels) that moved less than this keep the last layout
@@ -29,7 +32,7 @@ class Painter:
     def __init__(self, fig):
         self.fig = fig
         self._margins = None  # (axes, their margins in pixels) right after the last constrained layout
-        self._frame = None  # (frame_key, background) of the last full draw
+        self._frame = None  # (frame_key, background, the frames' extents) of the last full draw
         self.layouts = 0  # how many paints ran constrained layout
         self.full_draws = 0  # how many paints drew the whole figure (the rest drew only the content)
 
@@ -48,22 +51,25 @@ class Painter:
         same_axes = self._margins is not None and tuple(self.fig.axes) == self._margins[0]
         renderer = canvas.get_renderer()
         if (not full and same_axes and self._frame is not None and frame_key(self.fig) == self._frame[0]
-                and self._layout_holds([_margins_px(ax, renderer) for ax in self.fig.axes])):
+                and self._layout_holds([margins_px(ax, renderer, frame)
+                                        for ax, frame in zip(self.fig.axes, self._frame[2], strict=True)])):
             canvas.restore_region(self._frame[1])
         else:
             relayout = not same_axes
             if same_axes:
                 canvas.draw()  # in the last layout; ticks and text extents are now known, so checking it is cheap
                 renderer = canvas.get_renderer()
-                relayout = not self._layout_holds([_margins_px(ax, renderer) for ax in self.fig.axes])
+                relayout = not self._layout_holds([margins_px(ax, renderer) for ax in self.fig.axes])
             if relayout:
                 self.fig.set_layout_engine("constrained")
                 canvas.draw()  # constrained layout, then the frames
                 self.fig.set_layout_engine("none")  # the next paints keep this layout while it holds
                 self.layouts += 1
                 renderer = canvas.get_renderer()
-                self._margins = (tuple(self.fig.axes), [_margins_px(ax, renderer) for ax in self.fig.axes])
-            self._frame = (frame_key(self.fig), canvas.copy_from_bbox(self.fig.bbox))
+                self._margins = (tuple(self.fig.axes), [margins_px(ax, renderer) for ax in self.fig.axes])
+            renderer = canvas.get_renderer()
+            self._frame = (frame_key(self.fig), canvas.copy_from_bbox(self.fig.bbox),
+                           [frame_extents(ax, renderer) for ax in self.fig.axes])
             self.full_draws += 1
         for ax, artists in content:
             for a in sorted(artists, key=lambda a: a.get_zorder()):  # stable, as Axes.draw sorts them
@@ -113,10 +119,49 @@ def encode_png(canvas) -> bytes:
     return buf.getvalue()
 
 
-def _margins_px(ax, renderer) -> tuple[float, float, float, float]:
-    """How far the axes' decorations and content reach beyond its box, left, right, bottom and top, in pixels."""
-    box = ax.get_position().transformed(ax.figure.transFigure)
-    tight = ax.get_tightbbox(renderer, for_layout_only=True)
+def frame_extents(ax, renderer) -> list:
+    """The boxes (pixels) of an axes, its x and y axis (ticks, tick labels, axis labels) and spines, as laid out (§30.1).
+
+    They depend only on what :func:`frame_key` records, so a paint with an equal key reuses them;
+    measuring them again would create every tick anew (the axes were cleared), the costliest part of a check.
+    """
+    boxes = [ax.get_window_extent(renderer)]
+    if ax.axison:
+        boxes += [axis.get_tightbbox(renderer, for_layout_only=True)
+                  for axis in (ax.xaxis, ax.yaxis) if axis.get_visible()]
+        boxes += [spine.get_tightbbox(renderer) for spine in ax.spines.values()
+                  if spine in ax.get_default_bbox_extra_artists()]
+    return [b for b in boxes if b is not None]
+
+
+def margins_px(ax, renderer, frame=None) -> tuple[float, float, float, float]:
+    """How far the axes' decorations and content reach beyond its box, left, right, bottom and top, in pixels.
+
+    As ``ax.get_tightbbox(renderer, for_layout_only=True)`` (what constrained layout measures); with
+    ``frame`` (:func:`frame_extents` of an equal frame) the axis boxes are taken from it and only the
+    content is measured: the titles (1 px wide, as for layout) and the artists that reach outside.
+    """
+    if frame is None:
+        tight = ax.get_tightbbox(renderer, for_layout_only=True)
+    else:
+        content = _content(ax)
+        extra = ax.get_default_bbox_extra_artists()  # with the spines, which are in ``frame``
+        chosen = set(extra)
+        boxes = list(frame)
+        for a in content:  # the titles: visible texts that the extra artists leave out
+            if isinstance(a, Text) and a not in chosen and a.get_visible():
+                b = a.get_window_extent(renderer)
+                if b.width > 0:
+                    mid = (b.x0 + b.x1) / 2
+                    b = Bbox([[mid - 0.5, b.y0], [mid + 0.5, b.y1]])
+                boxes.append(b)
+        for a in chosen.intersection(content):
+            b = a.get_tightbbox(renderer)
+            if b is not None and np.isfinite(b.bounds).all():
+                boxes.append(b)
+        boxes = [b for b in boxes if b.width != 0 or b.height != 0]
+        tight = Bbox.union(boxes) if boxes else None
     if tight is None:
         return (0.0, 0.0, 0.0, 0.0)
+    box = ax.get_position().transformed(ax.figure.transFigure)
     return (box.x0 - tight.x0, tight.x1 - box.x1, box.y0 - tight.y0, tight.y1 - box.y1)
