@@ -26,13 +26,15 @@ class Painter:
     style puts the grid below the data, ``axes.axisbelow: True``, as a plain ``savefig`` does).
 
     Constrained layout runs only when the axes' decorations need other margins than right after the
-    last layout (see :meth:`_layout_holds`); otherwise the axes keep their place.
+    last layout (see :meth:`_layout_holds`); otherwise the axes keep their place. Pixels equal to the
+    last paint's (a control that changes only the text) give the last PNG back without encoding it.
     """
 
     def __init__(self, fig):
         self.fig = fig
         self._margins = None  # (axes, their margins in pixels) right after the last constrained layout
         self._frame = None  # (frame_key, background, the frames' extents) of the last full draw
+        self._last = None  # (pixels, PNG) of the last paint: unchanged pixels are not encoded again
         self.layouts = 0  # how many paints ran constrained layout
         self.full_draws = 0  # how many paints drew the whole figure (the rest drew only the content)
 
@@ -74,7 +76,12 @@ class Painter:
         for ax, artists in content:
             for a in sorted(artists, key=lambda a: a.get_zorder()):  # stable, as Axes.draw sorts them
                 ax.draw_artist(a)
-        return encode_png(canvas)
+        pixels = np.asarray(canvas.buffer_rgba())
+        if self._last is not None and np.array_equal(pixels, self._last[0]):
+            return self._last[1]  # e.g. a price that changes only the text: the same PNG, not encoded again
+        png = encode_png(canvas)
+        self._last = (pixels.copy(), png)
+        return png
 
     def _layout_holds(self, margins) -> bool:
         """True when the same axes need the same ``margins`` as right after the last constrained layout.
