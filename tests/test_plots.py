@@ -237,6 +237,17 @@ def test_decode_vs_batch_marks_an_infeasible_batch_without_pricing_it(dep_bf16_t
     assert problems(ax) == []
 
 
+def test_decode_vs_batch_says_so_when_the_batch_is_beyond_its_axis(dep_bf16_tp2):
+    """At 32,768 tokens of context one sequence fits (70B bf16 on two H100s): the axis spans the batches
+    around that wall (to 256), so batch 1,024 gets a note inside the axes, not a mark outside them."""
+    ax = plots.decode_vs_batch(dep_bf16_tp2, 32_768, batch=1024)
+    assert ax.get_xlim()[1] < 1024
+    notes = [t for t in ax.texts if "batch 1,024" in t.get_text()]
+    assert len(notes) == 1 and "does not fit" in notes[0].get_text()
+    assert notes[0].get_transform() == ax.transAxes  # inside the axes, wherever the batch is
+    assert problems(ax) == []
+
+
 # ---------------------------------------------------------------- roofline
 
 def test_roofline_ridge_points_and_dropped_batches(dep_bf16_tp2):

@@ -120,10 +120,12 @@ def decode_vs_batch(dep, context=2048, batches=None, mark="auto", batch=None, mb
             y = decode_tokens_per_s(dep, bb, c, sum(mbu_range) / 2 if mbu is None else mbu,
                                     sum(mfu_range) / 2 if mfu is None else mfu)
             mark_point(ax, bb, y, f"batch {bb:,}: {y:,.0f} tok/s", xytext=(8, 10))
-        else:
+        elif bb <= bmax:
             ax.axvline(bb, color=BLACK, ls=":", lw=1.2)
             ax.annotate(f"batch {bb:,}: does not fit", (bb, 0.92), xycoords=ax.get_xaxis_transform(),
                         xytext=(-4, 0), textcoords="offset points", ha="right", fontsize=9)
+        else:  # beyond the axis, which spans the batches around the memory wall: said in a note
+            axes_note(ax, f"batch {bb:,} (off this axis): does not fit", loc="upper right")
     top = max(float(np.max(roof)), prefill, float(np.max(chapter_line[ok])) if ok.any() else 0.0,
               _chapter_decode_ceiling()[1] if mark else 0.0)
     ax.set_ylim(0, top * 1.08)
