@@ -36,9 +36,9 @@ TEST_LANES ?= 3
 UNIT_WORKERS ?= 2
 UNIT_XDIST := $(if $(filter-out 0,$(UNIT_WORKERS)),-n $(UNIT_WORKERS) --dist loadfile,)
 # pytest-xdist for the nbval runs (one kernel per worker, whole files per worker). Off by default:
-# make test and make -j2 checks run the two nbval runs side by side, one process each, which fills
-# the 2 cores as well; workers would each pay pytest's and nbval's start-up again (measured: 113
-# CPU-s with 2 workers per run, 100 CPU-s with one process per run). NBVAL_WORKERS=2 for one run alone.
+# make test and make checks run the two nbval runs side by side, one process each, which fills the
+# 2 cores as well; workers would each pay pytest's and nbval's start-up again (measured: 113 CPU-s
+# with 2 workers per run, 100 CPU-s with one process per run). NBVAL_WORKERS=2 for one run alone.
 NBVAL_WORKERS ?= 1
 NBVAL_XDIST_MIN ?= 4
 NBVAL_TIMEOUT ?= 600
@@ -107,13 +107,15 @@ test: $(STAMP)
 	@status=0; $(MAKE) --no-print-directory lint || status=1; \
 	$(MAKE) --no-print-directory -k -j$(TEST_LANES) -O browser checks || status=1; exit $$status
 
-# The unit tests, then the two nbval runs: side by side when make has a free job slot (make test,
-# or make -j2 checks), so that one run's start-up (pytest, first kernels) and last notebook overlap
-# the other's work; each run's output is printed when it ends. Each step runs even if the one
-# before failed.
+# The unit tests, then the two nbval runs side by side (one process each, waiting mostly on its kernel,
+# so two fill the 2 cores), so that one run's start-up (pytest, first kernels) and last notebook overlap
+# the other's work; each run's output is printed when it ends. Each step runs even if the one before
+# failed. Run with a -j option (make test, make -j1 checks), the nbval runs take that many job slots.
+NBVAL_LANES ?= 2
 checks: $(STAMP)
 	@status=0; $(MAKE) --no-print-directory unit || status=1; \
-	$(MAKE) --no-print-directory -k -O nbval-notebooks nbval-solutions || status=1; exit $$status
+	$(MAKE) --no-print-directory -k -O $(if $(filter -j%,$(MAKEFLAGS)),,-j$(NBVAL_LANES)) \
+	    nbval-notebooks nbval-solutions || status=1; exit $$status
 
 lint: $(STAMP)
 	@echo "==> ruff check"
