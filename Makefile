@@ -27,16 +27,19 @@ POOL ?= 30
 
 # Extra arguments for the unit and browser test runs, e.g. make unit PYTEST_ARGS="-k packaging".
 PYTEST_ARGS ?=
-TEST_LANES ?= 2
+# Job slots of make test (below): the browser lane keeps one, the two nbval runs take the other two.
+TEST_LANES ?= 3
 # pytest-xdist for the unit tests (tests/ without tests/browser/): whole files per worker, so a
 # module's fixtures (e.g. the one kernel of the exercise run) start once, but the largest files
 # spread test by test (tests/conftest.py). UNIT_WORKERS=0 runs them in this process. The nbval
 # plugin is not loaded there (its import costs ~2 CPU-s per process).
 UNIT_WORKERS ?= 2
 UNIT_XDIST := $(if $(filter-out 0,$(UNIT_WORKERS)),-n $(UNIT_WORKERS) --dist loadfile,)
-# pytest-xdist for the nbval runs (one kernel per worker, whole files per worker). Each
-# worker pays pytest's ~5 s start-up again, so it only pays off for several notebooks.
-NBVAL_WORKERS ?= 2
+# pytest-xdist for the nbval runs (one kernel per worker, whole files per worker). Off by default:
+# make test and make checks run the two nbval runs side by side, one process each, which fills the
+# 2 cores as well; workers would each pay pytest's and nbval's start-up again (measured: 113 CPU-s
+# with 2 workers per run, 100 CPU-s with one process per run). NBVAL_WORKERS=2 for one run alone.
+NBVAL_WORKERS ?= 1
 NBVAL_XDIST_MIN ?= 4
 NBVAL_TIMEOUT ?= 600
 # Seconds a kernel may take to start (nbval's default, 60, was once too short on a busy machine).
@@ -97,19 +100,22 @@ screenshots: $(STAMP)
 
 # After ruff, two lanes at once (each lane's output printed as its steps end, -O): the browser
 # tests, which mostly wait for servers, kernels and Chromium, and beside them the unit tests then
-# nbval. TEST_LANES=1 runs them one after the other instead (a slow or crowded machine).
+# the two nbval runs side by side (3 job slots, so they need not wait for the browser lane to end).
+# TEST_LANES=1 runs everything one after the other instead (a slow or crowded machine).
 # -k: every step runs even if an earlier one failed (make still exits non-zero).
 test: $(STAMP)
 	@status=0; $(MAKE) --no-print-directory lint || status=1; \
 	$(MAKE) --no-print-directory -k -j$(TEST_LANES) -O browser checks || status=1; exit $$status
 
-# The unit tests, then the two nbval runs: side by side when make has a free job slot (in make test
-# once the browser lane has ended, or make -j2 checks), so that one run's start-up (pytest, workers,
-# first kernels) and last notebook overlap the other's work; each run's output is printed when it
-# ends. Each step runs even if the one before failed.
+# The unit tests, then the two nbval runs side by side (one process each, waiting mostly on its kernel,
+# so two fill the 2 cores), so that one run's start-up (pytest, first kernels) and last notebook overlap
+# the other's work; each run's output is printed when it ends. Each step runs even if the one before
+# failed. Run with a -j option (make test, make -j1 checks), the nbval runs take that many job slots.
+NBVAL_LANES ?= 2
 checks: $(STAMP)
 	@status=0; $(MAKE) --no-print-directory unit || status=1; \
-	$(MAKE) --no-print-directory -k -O nbval-notebooks nbval-solutions || status=1; exit $$status
+	$(MAKE) --no-print-directory -k -O $(if $(filter -j%,$(MAKEFLAGS)),,-j$(NBVAL_LANES)) \
+	    nbval-notebooks nbval-solutions || status=1; exit $$status
 
 lint: $(STAMP)
 	@echo "==> ruff check"

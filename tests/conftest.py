@@ -41,19 +41,10 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 # Explorers draw their PNG at PIXEL_DENSITY pixels per CSS pixel (2 on the page, for HiDPI screens).
-# Tests that read numbers, messages and drawn data do not depend on it, so they draw at 1 (about 15%
-# less CPU per redraw: text and tick layout, not pixels, dominate). Tests that measure pixels keep the
-# page's density: those marked hidpi, and every test in HIDPI_FILES (test_explorer_redraw.py measures
-# axes positions in PNG pixels and walks every control of every explorer at density 2).
-HIDPI_FILES = {"test_explorer_redraw.py"}
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if item.path.name in HIDPI_FILES:
-            item.add_marker(pytest.mark.hidpi)
-
-
+# Tests that read numbers, messages, drawn data and pixel equality do not depend on it, so they draw at 1
+# (about 15% less CPU per redraw: text and tick layout, not pixels, dominate). Tests marked hidpi keep the
+# page's density: the PNG's size, the chapter labels' geometry, and the benchmark slider's repaints
+# compared pixel for pixel in test_explorer_redraw.py.
 @pytest.fixture(scope="session", autouse=True)
 def _page_pixel_density(request):
     """The page's PIXEL_DENSITY; explorers built in this session draw at 1 meanwhile (not in the

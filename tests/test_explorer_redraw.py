@@ -1,6 +1,8 @@
 """Explorers keep the last layout while it holds and repaint only the plotted content over a kept frame (#17 item 2):
 after any sequence of changes the figure shows what an explorer drawn afresh at the final values shows (same texts,
-data, bars, limits, axes place), and every repaint has the pixels of a full draw of the same figure."""
+data, bars, limits, axes place), and every repaint that kept the frame has the pixels of a full draw of the same figure.
+
+The same walk checks that every control at each end gives numbers or a message (helpers from test_widgets.py)."""
 from __future__ import annotations
 
 import matplotlib
@@ -16,29 +18,42 @@ import ipywidgets as w  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
+from test_widgets import assert_sane, extremes, options  # noqa: E402
 
 from costlib.ui import plots, widgets  # noqa: E402
-from costlib.ui.widgets import painter  # noqa: E402
+from costlib.ui.widgets import explorer, painter  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from bench_widgets import CHANGES  # noqa: E402  (the slider each explorer's benchmark moves)
 
-# PNG pixels (half a CSS pixel each). Constrained layout depends on where the axes were before it ran (its two
-# passes measure the labels at the old place; a label in data units at the axes' end moves with the width): on
-# main, which laid out every redraw, the throughput explorer after these changes was 7.2 px narrower than a fresh
-# one, the tour 1.5 px. A kept layout shows the same (6.8 and 1.7 px).
-POSITION_TOLERANCE_PX = 8.0
+# CSS pixels (the PNG has PIXEL_DENSITY pixels per CSS pixel). Constrained layout depends on where the axes were before
+# it ran (its two passes measure the labels at the old place; a label in data units at the axes' end moves with the
+# width): on main, which laid out every redraw, the throughput explorer after a walk of its controls was 7.2 PNG px
+# (at 2 per CSS px) narrower than a fresh one, the tour 1.5 px. A kept layout showed the same (6.8 and 1.7 px).
+POSITION_TOLERANCE_CSS_PX = 4.0
+
+# every catalog row, not only the first and last: each model, GPU, precision and TP of the deployment
+EVERY_OPTION = {"throughput_explorer": ("model", "gpu", "weights", "kv", "tp")}
+
+# Known defects (found by this walk on 2026-12-07; explorers built afresh at these values fit): after constrained
+# layout ran from the previous place of the axes, a chapter label at the axes' right end reaches up to 2 CSS px beyond
+# the figure, at 1 or 2 PNG px per CSS px (cost explorer: "chapter §30.5: at 50% utilization -> $1.11/M" loses its last characters). The walk
+# requires exactly these: a fix fails the test until its entry is removed, as does any new clipping.
+CLIPPED = {
+    "cost_explorer": {"tokens_per_s=10", "all sliders at min"},
+    "procurement_explorer": {"all sliders at min"},
+}
 
 
-def _far_then_near(c):
-    """Two values for a control: its far end, then one a third of the way along (a sequence a learner makes)."""
+def _a_third_along(c):
+    """A value a third of the way along a control's range (a dropdown: a third of the way down its options)."""
     if isinstance(c, w.FloatLogSlider):
-        return [c.base ** c.max, c.base ** (c.min + (c.max - c.min) / 3)]
+        return c.base ** (c.min + (c.max - c.min) / 3)
     if isinstance(c, (w.FloatSlider, w.IntSlider)):
         near = c.min + (c.max - c.min) / 3
-        return [c.max, round(near) if isinstance(c, w.IntSlider) else near]
-    opts = [o[1] if isinstance(o, tuple) else o for o in c.options]
-    return [opts[-1], opts[len(opts) // 3]]
+        return round(near) if isinstance(c, w.IntSlider) else near
+    opts = options(c)
+    return opts[len(opts) // 3]
 
 
 def _state(ex) -> dict:
@@ -88,7 +103,8 @@ def _assert_same_figure(moved, fresh, where):
     a, b = _state(moved), _state(fresh)
     assert len(a["axes"]) == len(b["axes"]), where
     for x, y in zip(a["axes"], b["axes"], strict=True):
-        np.testing.assert_allclose(x.pop("box_px"), y.pop("box_px"), atol=POSITION_TOLERANCE_PX, err_msg=where)
+        np.testing.assert_allclose(x.pop("box_px"), y.pop("box_px"), err_msg=where,
+                                   atol=POSITION_TOLERANCE_CSS_PX * explorer.PIXEL_DENSITY)
     assert a == b, where
 
 
@@ -130,35 +146,90 @@ def _assert_repaint_is_full_draw(ex, where):
     assert not differ.any(), f"{where}: {int(differ.sum())} pixels differ from a full draw, e.g. at {np.argwhere(differ)[0]}"
 
 
+class _Walk:
+    """Changes made to one explorer, each checked as the learner would see it: numbers or a message, nothing
+    clipped (the steps where something was are collected, for CLIPPED), and a repaint that kept the frame has the
+    pixels of a full draw (a repaint that drew the whole figure is a full draw already: drawing it again to
+    compare would only repeat it), and the quick margins a repaint measures equal the full measure."""
+
+    def __init__(self, name):
+        self.name = name
+        self.ex = widgets.EXPLORERS[name]()
+        self.clipped = set()  # the steps where a label reached beyond the figure
+        assert_sane(self.ex, f"{name} defaults")
+
+    def change(self, where, **values):
+        ex = self.ex
+        redraws, full_draws = ex.redraws, ex.painter.full_draws
+        with ex.hold():  # one redraw for all the values
+            for key, value in values.items():
+                ex.controls[key].value = value
+        assert_sane(ex, f"{self.name} {where}")
+        if not ex.ok:
+            assert ex.message.startswith(("does not fit", "cannot compute")), ex.message
+        try:
+            _assert_nothing_clipped(ex, where)
+        except AssertionError:
+            self.clipped.add(where)
+        if ex.redraws > redraws and ex.painter.full_draws == full_draws:
+            _assert_repaint_is_full_draw(ex, f"{self.name} {where}")
+        _assert_quick_margins_are_exact(ex, f"{self.name} {where}")
+
+
 @pytest.mark.parametrize("name", sorted(widgets.EXPLORERS))
-def test_changes_in_sequence_draw_what_a_fresh_explorer_draws(name):
-    moved = widgets.EXPLORERS[name]()
-    for key, c in moved.controls.items():
-        for value in _far_then_near(c):
-            c.value = value  # each change redraws, in the layout kept so far when it holds
-            _assert_nothing_clipped(moved, f"{name}.{key}={value!r}")
-            _assert_repaint_is_full_draw(moved, f"{name}.{key}={value!r}")
-            _assert_quick_margins_are_exact(moved, f"{name}.{key}={value!r}")
-    fresh = _fresh(name, moved.values())
-    assert fresh.values() == moved.values()
-    _assert_same_figure(moved, fresh, f"{name} after moving every control")
-    assert moved.painter.layouts < moved.redraws  # the layout was kept for some redraws (the point of it)
+def test_every_control_walked_gives_numbers_or_a_message_and_draws_what_a_fresh_explorer_draws(name):
+    """One walk, three phases, every step checked (_Walk): each control at each end (some dropdowns at every
+    option) with the others at their defaults; all sliders at their min, then at their max, together; then each
+    control moved a third of the way, one after another (a sequence a learner makes, the layout kept while it
+    holds). At the end the figure is what an explorer built afresh at the final values draws."""
+    walk = _Walk(name)
+    ex = walk.ex
+    moved = {}  # a control moved to an end, put back to its default together with the next change
+    for key, c in ex.controls.items():
+        start = c.value
+        for value in options(c) if key in EVERY_OPTION.get(name, ()) else extremes(c):
+            walk.change(f"{key}={value!r}", **moved, **{key: value})
+            moved = {}
+        moved = {key: start}
+    sliders = {k: c for k, c in ex.controls.items() if not isinstance(c, w.Dropdown)}
+    for end in (0, 1):
+        at_end = {k: extremes(c)[end] for k, c in sliders.items()}
+        walk.change(f"all sliders at {('min', 'max')[end]}", **{**moved, **at_end})
+        moved = {}
+    for key, c in ex.controls.items():
+        value = _a_third_along(c)
+        walk.change(f"then {key}={value!r}", **{key: value})
+    fresh = _fresh(name, ex.values())
+    assert fresh.values() == ex.values()
+    _assert_same_figure(ex, fresh, f"{name} after the walk")
+    assert ex.painter.layouts < ex.redraws  # the layout was kept for some redraws (the point of it)
+    assert walk.clipped == CLIPPED.get(name, set()), f"{name}: clipped after {sorted(walk.clipped)} (known: CLIPPED)"
 
 
-@pytest.mark.parametrize("name", sorted(CHANGES))
+# These also at the page's PIXEL_DENSITY (hidpi): one slider whose steps redraw the frame now and then, one whose
+# steps all keep it. The rest draw at 1 pixel per CSS pixel like the walk (about a third less CPU).
+HIDPI_SLIDERS = {"cost_explorer", "throughput_explorer"}
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.hidpi) if n in HIDPI_SLIDERS else n
+                                  for n in sorted(CHANGES)])
 def test_a_slider_step_repaints_only_the_content(name):
-    """The timed slider of bench_widgets, moved a step at a time: most repaints keep the frame (the point of it)."""
+    """The timed slider of bench_widgets, moved a step at a time: most repaints keep the frame (the point of it),
+    and each that does has the pixels of a full draw."""
     ex = widgets.EXPLORERS[name]()
     key, value = CHANGES[name]
     c = ex.controls[key]
     full = steps = 0
-    for i in range(12):
+    for i in range(6):
         v = value(i)
         v = int(round(v)) if isinstance(c.value, int) else float(v)
         if v != c.value:
             full_draws = ex.painter.full_draws
             c.value = v
             steps += 1
-            full += ex.painter.full_draws - full_draws
-            _assert_repaint_is_full_draw(ex, f"{name}.{key}={v!r}")  # itself a full draw: not counted
+            if ex.painter.full_draws == full_draws:  # kept the frame (a full draw would be compared with itself)
+                _assert_repaint_is_full_draw(ex, f"{name}.{key}={v!r}")
+            else:
+                full += 1
+    assert steps >= 4, f"{name}: only {steps} of the slider's steps changed its value"
     assert full <= steps // 2, f"{name}: {full} of {steps} repaints drew the frame again"

@@ -477,40 +477,8 @@ def test_capacity_prompt_tokens_and_derived_throughput():
 
 
 # ---------------------------------------------------------------- every control, at both ends
-
-# every catalog row, not only the first and last: each model, GPU, precision and TP of the deployment
-EVERY_OPTION = {"throughput_explorer": ("model", "gpu", "weights", "kv", "tp")}
-
-
-@pytest.mark.parametrize("name", sorted(widgets.EXPLORERS))
-def test_every_control_extreme_gives_numbers_or_a_message(name):
-    """Each control at each end (some dropdowns at every option), the others at their defaults."""
-    ex = widgets.EXPLORERS[name]()
-    assert_sane(ex, f"{name} defaults")
-    moved = None  # (control, its start): put back together with the next change, in one redraw
-    for key, c in ex.controls.items():
-        start = c.value
-        for val in options(c) if key in EVERY_OPTION.get(name, ()) else extremes(c):
-            if moved is None:
-                c.value = val
-            else:
-                with ex.hold():
-                    moved[0].value = moved[1]
-                    c.value = val
-                moved = None
-            assert_sane(ex, f"{name}.{key}={val!r}")
-            if not ex.ok:
-                assert ex.message.startswith(("does not fit", "cannot compute")), ex.message
-        moved = (c, start)
-
-
-@pytest.mark.parametrize("name", sorted(widgets.EXPLORERS))
-def test_all_sliders_at_once_at_min_then_max(name):
-    ex = widgets.EXPLORERS[name]()
-    sliders = {k: c for k, c in ex.controls.items() if not isinstance(c, w.Dropdown)}
-    for end in (0, 1):
-        ex.set(**{k: extremes(c)[end] for k, c in sliders.items()})
-        assert_sane(ex, f"{name} all sliders at {'min' if end == 0 else 'max'}")
+# test_explorer_redraw.py walks every explorer's controls once, for the numbers or the message (assert_sane,
+# extremes and options below) and the redraw together.
 
 
 # ---------------------------------------------------------------- 09 checking the chapter
