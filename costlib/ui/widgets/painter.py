@@ -9,6 +9,7 @@ from matplotlib.transforms import Bbox
 from PIL import Image
 
 LAYOUT_TOLERANCE_PX = 0.5  # margins (in PNG pixels) that moved less than this keep the last layout
+EXTRA_LAYOUT_PASSES = 2  # constrained layout runs again (at most this often) while something sticks out
 
 
 class Painter:
@@ -65,6 +66,10 @@ class Painter:
             if relayout:
                 self.fig.set_layout_engine("constrained")
                 canvas.draw()  # constrained layout, then the frames
+                for _ in range(EXTRA_LAYOUT_PASSES):
+                    if self._inside(canvas.get_renderer()):
+                        break
+                    canvas.draw()  # once more, from where the last pass put the axes
                 self.fig.set_layout_engine("none")  # the next paints keep this layout while it holds
                 self.layouts += 1
                 renderer = canvas.get_renderer()
@@ -82,6 +87,22 @@ class Painter:
         png = encode_png(canvas)
         self._last = (pixels.copy(), png)
         return png
+
+    def _inside(self, renderer) -> bool:
+        """True when every axes' decorations and content lie inside the figure (within the tolerance).
+
+        Constrained layout sizes the axes from margins measured where the axes were; a label anchored to
+        the data (a chapter annotation at the right end of a curve) moves with the axes, so one pass can
+        leave it a few pixels beyond the edge, and a pass from the new place brings it in.
+        """
+        fig = self.fig.bbox
+        for ax in self.fig.axes:
+            tight = ax.get_tightbbox(renderer, for_layout_only=True)
+            if tight is not None and (tight.x0 < fig.x0 - LAYOUT_TOLERANCE_PX or tight.y0 < fig.y0 - LAYOUT_TOLERANCE_PX
+                                      or tight.x1 > fig.x1 + LAYOUT_TOLERANCE_PX
+                                      or tight.y1 > fig.y1 + LAYOUT_TOLERANCE_PX):
+                return False
+        return True
 
     def _layout_holds(self, margins) -> bool:
         """True when the same axes need the same ``margins`` as right after the last constrained layout.
