@@ -65,15 +65,15 @@ class Painter:
                 relayout = not self._layout_holds([margins_px(ax, renderer) for ax in self.fig.axes])
             if relayout:
                 self.fig.set_layout_engine("constrained")
-                canvas.draw()  # constrained layout, then the frames
-                for _ in range(EXTRA_LAYOUT_PASSES):
-                    if self._inside(canvas.get_renderer()):
+                for _ in range(1 + EXTRA_LAYOUT_PASSES):  # again from where a pass put the axes, while needed
+                    canvas.draw()  # constrained layout, then the frames
+                    renderer = canvas.get_renderer()
+                    margins = [margins_px(ax, renderer) for ax in self.fig.axes]
+                    if self._inside(margins):
                         break
-                    canvas.draw()  # once more, from where the last pass put the axes
                 self.fig.set_layout_engine("none")  # the next paints keep this layout while it holds
                 self.layouts += 1
-                renderer = canvas.get_renderer()
-                self._margins = (tuple(self.fig.axes), [margins_px(ax, renderer) for ax in self.fig.axes])
+                self._margins = (tuple(self.fig.axes), margins)
             renderer = canvas.get_renderer()
             self._frame = (frame_key(self.fig), canvas.copy_from_bbox(self.fig.bbox),
                            [frame_extents(ax, renderer) for ax in self.fig.axes])
@@ -88,19 +88,18 @@ class Painter:
         self._last = (pixels.copy(), png)
         return png
 
-    def _inside(self, renderer) -> bool:
-        """True when every axes' decorations and content lie inside the figure (within the tolerance).
+    def _inside(self, margins) -> bool:
+        """True when every axes' decorations and content (its ``margins`` beyond its box) lie inside the figure.
 
         Constrained layout sizes the axes from margins measured where the axes were; a label anchored to
         the data (a chapter annotation at the right end of a curve) moves with the axes, so one pass can
         leave it a few pixels beyond the edge, and a pass from the new place brings it in.
         """
         fig = self.fig.bbox
-        for ax in self.fig.axes:
-            tight = ax.get_tightbbox(renderer, for_layout_only=True)
-            if tight is not None and (tight.x0 < fig.x0 - LAYOUT_TOLERANCE_PX or tight.y0 < fig.y0 - LAYOUT_TOLERANCE_PX
-                                      or tight.x1 > fig.x1 + LAYOUT_TOLERANCE_PX
-                                      or tight.y1 > fig.y1 + LAYOUT_TOLERANCE_PX):
+        for ax, (left, right, bottom, top) in zip(self.fig.axes, margins, strict=True):
+            box = ax.get_position().transformed(self.fig.transFigure)
+            if (box.x0 - left < fig.x0 - LAYOUT_TOLERANCE_PX or box.y0 - bottom < fig.y0 - LAYOUT_TOLERANCE_PX
+                    or box.x1 + right > fig.x1 + LAYOUT_TOLERANCE_PX or box.y1 + top > fig.y1 + LAYOUT_TOLERANCE_PX):
                 return False
         return True
 
@@ -157,8 +156,8 @@ def frame_extents(ax, renderer) -> list:
     if ax.axison:
         boxes += [axis.get_tightbbox(renderer, for_layout_only=True)
                   for axis in (ax.xaxis, ax.yaxis) if axis.get_visible()]
-        boxes += [spine.get_tightbbox(renderer) for spine in ax.spines.values()
-                  if spine in ax.get_default_bbox_extra_artists()]
+        measured = set(ax.get_default_bbox_extra_artists())  # the spines among them (all, when the frame is on)
+        boxes += [spine.get_tightbbox(renderer) for spine in ax.spines.values() if spine in measured]
     return [b for b in boxes if b is not None]
 
 
