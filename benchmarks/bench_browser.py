@@ -111,13 +111,6 @@ def wait_quiet(page, quiet_s: float = 2.0, timeout_s: float = 60.0) -> dict:
     return probe(page)
 
 
-def open_lab(page, lab) -> None:
-    """Load JupyterLab in ``page`` (a fresh workspace) and wait until its app is up."""
-    page.goto(f"{lab['base']}/lab?reset&token={lab['token']}")
-    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started", timeout=wk.RUN_TIMEOUT_MS)
-    page.evaluate("() => window.jupyterapp.restored")
-
-
 def measure(page, name: str, title: str, label: str, presses: int) -> dict:
     box = wk.explorer(page, title)
     box.scroll_into_view_if_needed()
@@ -192,7 +185,7 @@ def main(argv=None) -> int:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=bk.chromium_path(), args=bk.CHROMIUM_ARGS)
                 page = browser.new_page(viewport=VIEWPORT)
-                open_lab(page, lab)
+                test_lab.load_lab(page, lab)
                 test_lab.open_and_run(page, lab, NOTEBOOK)
                 rows.append(measure(page, "(floor: message path only)", FLOOR_TITLE, FLOOR_LABEL, args.presses))
                 print(json.dumps(rows[-1]), file=sys.stderr)

@@ -26,6 +26,17 @@ MODEL, GPU = "llama-3.1-70b", "H100-SXM"
 NB = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"  # the notebook in the visible tab
 
 
+def load_lab(tab, lab) -> None:
+    """Load JupyterLab in ``tab`` and wait until its app is up (window.jupyterapp, exposed by the test server).
+
+    ?reset: a fresh workspace, so no notebook of an earlier run is reopened in a hidden tab; the file
+    browser shows notebooks/, where the tests' notebooks are (as in the screenshots).
+    """
+    tab.goto(f"{lab['base']}/lab/tree/notebooks?reset&token={lab['token']}")
+    tab.wait_for_function("() => window.jupyterapp && window.jupyterapp.started", timeout=wk.RUN_TIMEOUT_MS)
+    tab.evaluate("() => window.jupyterapp.restored")
+
+
 @pytest.fixture(scope="module")
 def lab_tab(browser, lab):
     """One JupyterLab page for this module's tests (a page load is seconds of CPU); each test opens
@@ -33,11 +44,7 @@ def lab_tab(browser, lab):
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     tab = ctx.new_page()
     tab.requests = bk.RequestLog(ctx)
-    # ?reset: a fresh workspace, so no notebook of an earlier run is reopened in a hidden tab; the file
-    # browser shows notebooks/, where the tests' notebooks are (as in the screenshots)
-    tab.goto(f"{lab['base']}/lab/tree/notebooks?reset&token={lab['token']}")
-    tab.wait_for_function("() => window.jupyterapp && window.jupyterapp.started", timeout=wk.RUN_TIMEOUT_MS)
-    tab.evaluate("() => window.jupyterapp.restored")
+    load_lab(tab, lab)
     yield tab
     ctx.close()
 
