@@ -1,7 +1,7 @@
 """Time each explorer from a control change to new numbers and a redrawn figure (run on demand; not a test).
 
 One change = setting a control's value (no event loop runs here, so each change redraws at once),
-which runs costlib, rebuilds the plot with matplotlib's public API (``ax.cla()``, the plot function),
+which runs costlib, rebuilds the plot with matplotlib's public API (``painter.empty_axes``, the plot function),
 paints it with Agg (only the content over the kept frame when the axes' frame did not change, see
 costlib/ui/widgets/painter.py; constrained layout only when the margins changed) and encodes the PNG
 the notebook shows with Pillow. The PNG has 1 pixel per CSS pixel, as an explorer draws it for a

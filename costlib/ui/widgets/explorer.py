@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from costlib.economics.cost import NotFeasible
 from costlib.ui import plots
 from costlib.ui.widgets import specs
-from costlib.ui.widgets.painter import Painter
+from costlib.ui.widgets.painter import Painter, empty_axes
 from costlib.ui.widgets.pixel_ratio import PixelRatio, pixel_density
 
 DPI = 90  # CSS pixels per inch of figure: the layout (the image's width on the page)
@@ -166,7 +166,7 @@ class Explorer:
                 self.fig.clear()
                 self.ax = self.fig.add_subplot()
             else:
-                self.ax.cla()
+                empty_axes(self.ax)  # as ax.cla(), keeping the ticks: the frame is usually kept
             self._message_shown = False
             try:
                 shown = self._compute(self.values(), self.ax)
