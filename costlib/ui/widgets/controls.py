@@ -9,7 +9,7 @@ from costlib.catalog.deployment import deployment
 from costlib.catalog.tables import (
     PRECISIONS,
     api_ids,
-    get_api_price,
+    api_name,
     get_model,
     get_precision,
     gpu_ids,
@@ -92,8 +92,7 @@ def api_options() -> list[tuple[str, str]]:
 
 def api_label(api) -> str:
     """An API as people name it: "Together AI · Llama 3.3 70B Instruct Turbo" (§30.5)."""
-    a = get_api_price(api)
-    return f"{a['provider']} · {a['model']}"
+    return api_name(api)
 
 
 def tier_label(tier: str) -> str:
