@@ -72,7 +72,6 @@ def dropdown(description, options, value):
 
 # ---------------------------------------------------------------- human labels, ids as values
 
-TIER_LABELS = {"on_demand": "On-demand", "bare_metal": "Bare metal"}  # the rest: the id, capitalized
 
 
 def model_options() -> list[tuple[str, str]]:
@@ -97,7 +96,7 @@ def api_label(api) -> str:
 
 def tier_label(tier: str) -> str:
     """A procurement tier's name: on_demand -> "On-demand", reserved -> "Reserved" (§30.2)."""
-    return TIER_LABELS.get(tier, tier.replace("_", " ").capitalize())
+    return fmt.tier_name(tier)
 
 
 def tier_options(tier_ids) -> list[tuple[str, str]]:
