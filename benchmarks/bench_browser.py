@@ -63,21 +63,26 @@ PROBE = """(box) => {
 
 
 # The floor: the same page parts as an explorer (a slider, a figure, a text result), but a key press only
-# swaps two PNGs the tour drew beforehand, and the text: the messages both ways, the PNG's decode and
-# the next frame, with no computing or drawing. What an explorer takes beyond this is its redraw.
+# swaps two PNGs the tour drew beforehand (at the density an explorer uses on this page's screen), and the
+# text: the messages both ways, the PNG's decode and the next frame, with no computing or drawing. What an
+# explorer takes beyond this is its redraw.
 FLOOR_TITLE, FLOOR_LABEL = "Message path only (no drawing)", "value"
 FLOOR_CELL = f"""import ipywidgets as w
 from costlib.ui import widgets
+from costlib.ui.widgets.pixel_ratio import PixelRatio, pixel_density
 tour = widgets.EXPLORERS["tour"]()
-pngs = [bytes(tour.image.value), bytes(tour.set(tp=2).image.value)]
+pngs = {{}}  # density -> the two PNGs, drawn as an explorer on a screen of that pixel ratio draws them
+for d in (2, 1):
+    tour.pixel_ratio.ratio = float(d)
+    pngs[d] = [bytes(tour.set(tp=1).image.value), bytes(tour.set(tp=2).image.value)]
 value = w.IntSlider(50, min=0, max=100, description={FLOOR_LABEL!r}, continuous_update=True)
-img, out = w.Image(value=pngs[0], format="png"), w.HTML("50")
+img, out, ratio = w.Image(value=pngs[2][0], format="png"), w.HTML("50"), PixelRatio()
 out.add_class("costlib-result")
 def swap(change):
-    img.value = pngs[change["new"] % 2]
+    img.value = pngs[pixel_density(ratio.ratio, 2)][change["new"] % 2]
     out.value = str(change["new"])
 value.observe(swap, names="value")
-w.VBox([w.HTML("<b>{FLOOR_TITLE}</b>"), w.HBox([value, w.VBox([img, out])])])"""
+w.VBox([w.HTML("<b>{FLOOR_TITLE}</b>"), w.HBox([value, w.VBox([img, out, ratio])])])"""
 
 
 def scratch_notebook(names, floor: bool = True) -> str:

@@ -1,16 +1,19 @@
 """Time each explorer from a control change to new numbers and a redrawn figure (run on demand; not a test).
 
 One change = setting a control's value (no event loop runs here, so each change redraws at once),
-which runs costlib, rebuilds the plot with matplotlib's public API (``ax.cla()``, the plot function),
-paints it with Agg at 2 pixels per CSS pixel (only the content over the kept frame when the axes'
-frame did not change, see costlib/ui/widgets/painter.py; constrained layout only when the margins
-changed) and encodes the PNG the notebook shows with Pillow. Each explorer gets >= 20 changes of one control (after 2 warm-up changes); the
-table reports the median and 90th percentile of wall time, the median CPU time of this process
-(less sensitive to other work on the machine), how much of the wall time is painting plus PNG
-encoding, how many changes drew the whole figure (the others only the content), and pass/fail against a 50 ms median target. A calibration row times the smallest labelled matplotlib figure with stock Agg on the same
+which runs costlib, rebuilds the plot with matplotlib's public API (``painter.empty_axes``, the plot function),
+paints it with Agg (only the content over the kept frame when the axes' frame did not change, see
+costlib/ui/widgets/painter.py; constrained layout only when the margins changed) and encodes the PNG
+the notebook shows with Pillow. The PNG has 1 pixel per CSS pixel, as an explorer draws it for a
+standard screen (the browser benchmark's 1440x900 page); ``--density 2`` draws as for a HiDPI screen.
+Each explorer gets >= 20 changes of one control (after 2 warm-up changes); the table reports the
+median and 90th percentile of wall time, the median CPU time of this process (less sensitive to other
+work on the machine), how much of the wall time is painting plus PNG encoding, how many changes drew
+the whole figure (the others only the content), and pass/fail against a 50 ms median target. A
+calibration row times the smallest labelled matplotlib figure with stock Agg at the same density on the same
 machine: what one full draw of a plain figure costs here.
 
-    .venv/bin/python benchmarks/bench_widgets.py [--changes 21] [--only cost_explorer] [--json]
+    .venv/bin/python benchmarks/bench_widgets.py [--changes 21] [--density 1] [--only cost_explorer] [--json]
 """
 from __future__ import annotations
 
@@ -50,8 +53,9 @@ CHANGES = {
 }
 
 
-def time_changes(name: str, n: int) -> dict:
+def time_changes(name: str, n: int, density: int) -> dict:
     ex = widgets.EXPLORERS[name]()
+    ex.pixel_ratio.ratio = float(density)  # as a page on a screen of that pixel ratio reports it
     key, value = CHANGES[name]
     c = ex.controls[key]
     wall, cpu, render, full = [], [], [], 0
@@ -93,12 +97,12 @@ def time_changes(name: str, n: int) -> dict:
             "pass": med <= TARGET_MS}
 
 
-def calibration(n: int) -> dict:
+def calibration(n: int, density: int) -> dict:
     """The floor: new data on one line under a title and two axis labels, redrawn with Agg."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7.5, 4.3), dpi=widgets.DPI * 2)  # the explorers' pixel density
+    fig = Figure(figsize=(7.5, 4.3), dpi=widgets.DPI * density)  # the explorers' pixel density
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     (line,) = ax.plot([0, 1, 2], [0, 1, 2])
@@ -126,20 +130,24 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--changes", type=int, default=21, help="timed changes per explorer (>= 20)")
     ap.add_argument("--only", action="append", choices=sorted(CHANGES), help="time only these explorers")
+    ap.add_argument("--density", type=int, choices=(1, 2), default=1,
+                    help="PNG pixels per CSS pixel: 1 as on a standard screen (the browser benchmark's 1440x900 "
+                         "page), 2 as on a HiDPI one")
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = ap.parse_args(argv)
     if args.changes < 20:
         ap.error("--changes must be >= 20")
     names = args.only or list(CHANGES)
-    rows = [time_changes(name, args.changes) for name in names] + [calibration(args.changes)]
+    rows = [time_changes(name, args.changes, args.density) for name in names] + [calibration(args.changes, args.density)]
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     env = {"python": platform.python_version(), "matplotlib": matplotlib.__version__,
-           "cpus": os.cpu_count(), "load_avg_1min": round(load[0], 2), "machine": platform.machine()}
+           "cpus": os.cpu_count(), "load_avg_1min": round(load[0], 2), "machine": platform.machine(),
+           "density": args.density}
     if args.json:
         print(json.dumps({"env": env, "rows": rows}))
         return 0
-    print(f"Explorer redraw after one control change (Python {env['python']}, matplotlib "
-          f"{env['matplotlib']}, {env['cpus']} CPUs, load average {env['load_avg_1min']})\n")
+    print(f"Explorer redraw after one control change at {args.density} PNG pixel(s) per CSS pixel (Python "
+          f"{env['python']}, matplotlib {env['matplotlib']}, {env['cpus']} CPUs, load average {env['load_avg_1min']})\n")
     print("| explorer | control | changes | median ms | p90 ms | CPU median ms | of which paint + PNG ms "
           "| full draws | target ms | result |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")

@@ -171,7 +171,8 @@ def test_every_builder_returns_a_displayable_explorer():
     assert isinstance(ex.widget, w.VBox)
     header, hint, body = ex.widget.children
     controls, figure = body.children
-    assert figure.children == (ex.image, ex.out)  # the result under the figure, beside the controls
+    # the result under the figure, beside the controls; then the hidden reporter of the page's pixel ratio
+    assert figure.children == (ex.image, ex.out, ex.pixel_ratio)
     assert body.layout.flex_flow == "row wrap"
     # a long result (the hardware explorer's table) scrolls instead of making the explorer taller
     assert ex.out.layout.max_height.endswith("px") and ex.out.layout.overflow == "auto"

@@ -375,6 +375,12 @@ def get_api_price(name) -> dict:
             "source": row["source"], "as_of": str(row["as_of"])}
 
 
+def api_name(name) -> str:
+    """An API as people name it, from the price catalog: "Together AI · Llama 3.3 70B Instruct Turbo" (§30.5)."""
+    a = get_api_price(name)
+    return f"{a['provider']} · {a['model']}"
+
+
 @functools.lru_cache(maxsize=None)
 def _tier_fractions() -> dict[str, tuple[float, float]]:
     """tier -> (low, high) fraction of the on-demand price, read once."""

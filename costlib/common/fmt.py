@@ -93,6 +93,14 @@ def gpu_name(gpu_id: str) -> str:
     return gpu_id.replace("-", " ")
 
 
+TIER_NAMES = {"on_demand": "On-demand", "bare_metal": "Bare metal"}  # the rest: the id, capitalized
+
+
+def tier_name(tier: str) -> str:
+    """A procurement tier as people name it, from its id: on_demand -> "On-demand", reserved -> "Reserved" (§30.2)."""
+    return TIER_NAMES.get(tier, tier.replace("_", " ").capitalize())
+
+
 def percent(fraction: float, spec: str = ".0f") -> str:
     """A fraction as a percentage: 0.25 -> 25% (``spec`` formats the percentage, e.g. "g")."""
     return f"{100 * fraction:{spec}}%"

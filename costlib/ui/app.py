@@ -125,7 +125,7 @@ def _draw_quote(q: Quote, ax):
     ax.barh(y, [p - lo for p in prices], left=lo, color=[plots.ORANGE if a.same_model else plots.SKY for a in q.apis],
             height=0.6, zorder=3)
     for yi, p in zip(y, prices, strict=True):
-        ax.text(p, yi, f" {fmt.usd(p)}", va="center", ha="left", fontsize=8, zorder=5)
+        ax.text(p, yi, f" {fmt.usd(p)}", va="center", ha="left", fontsize=9, zorder=5)
     ax.axvspan(m.low, m.high, color=plots.BLUE, alpha=0.18, zorder=1, label=f"self-hosted range {fmt.usd(m.low)}-{fmt.usd(m.high)}")
     ax.axvline(m.mid, color=plots.BLUE, lw=2, zorder=4, label=f"self-hosted mid {fmt.usd(m.mid)}/M")
     ax.set_yticks(y, labels)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.patches import Patch
 
+from costlib.catalog.tables import api_name
 from costlib.ui.plots.axes import COUNT_TICKS, USD_TICKS, new_axes
 from costlib.ui.plots.style import BLUE, GREY, ORANGE, VERMILLION, styled
 
@@ -32,13 +33,13 @@ def tornado(t, ax=None, *, top: int | None = None):
             gone = r.low_value if lo is None else r.high_value
             ax.barh(yi, base * 0.2, left=base * 0.9, color="white", edgecolor=GREY, hatch="///", height=0.6, zorder=3)
             ax.text(base * 1.12, yi, f" {gone}: no price ({'does not fit' if 'fit' in r.note else 'no answer'})",
-                    va="center", fontsize=8, color="#444444")
+                    va="center", fontsize=9, color="#444444")
             continue
         a, b = min(lo, hi), max(lo, hi)
         mid = min(max(base, a), b)  # the base splits the bar only where it lies inside it
         ax.barh([yi, yi], [mid - a, b - mid], left=[a, mid], color=[BLUE, ORANGE], height=0.6, zorder=3)
-        ax.text(a, yi, f"{r.low_value if lo < hi else r.high_value} ", va="center", ha="right", fontsize=8)
-        ax.text(b, yi, f" {r.high_value if lo < hi else r.low_value}", va="center", ha="left", fontsize=8)
+        ax.text(a, yi, f"{r.low_value if lo < hi else r.high_value} ", va="center", ha="right", fontsize=9)
+        ax.text(b, yi, f" {r.high_value if lo < hi else r.low_value}", va="center", ha="left", fontsize=9)
     ax.axvline(base, color=VERMILLION, lw=2, zorder=4)
     ax.set_yticks(y, [r.label for r in rows])
     ax.grid(False, axis="y")
@@ -50,7 +51,7 @@ def tornado(t, ax=None, *, top: int | None = None):
     ax.set_xlabel("$ per million output tokens (mid) at each end of the input's range")
     ax.set_title(f"What moves $/M most: {t.base.name}, base {_usd(base)}/M")
     ax.legend(handles=[Patch(color=BLUE, label="below the base case"), Patch(color=ORANGE, label="above the base case"),
-                       _line(VERMILLION, f"base case {_usd(base)}/M")], loc="lower right", fontsize=8)
+                       _line(VERMILLION, f"base case {_usd(base)}/M")], loc="lower right", fontsize=9)
     return ax
 
 
@@ -79,7 +80,7 @@ def speculative_speedup_plot(batches, speedups, crossover=None, ax=None, *, expe
     ax.set_xlabel("batch (sequences decoding together, log scale)")
     ax.set_ylabel("decode speedup (x); $/M output changes by 1 / speedup")
     ax.set_title("Speculative decoding pays while the target is memory-bound")
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper right", fontsize=9)
     return ax
 
 
@@ -91,7 +92,7 @@ def energy_per_response_bars(labels, joules_per_response, ax=None):
     y = np.arange(len(labels))[::-1]
     ax.barh(y, wh, color=[ORANGE if i == int(np.argmax(wh)) else BLUE for i in range(len(wh))], height=0.6, zorder=3)
     for yi, x in zip(y, wh, strict=True):
-        ax.text(x, yi, f" {x:.3g} Wh", va="center", fontsize=8)
+        ax.text(x, yi, f" {x:.3g} Wh", va="center", fontsize=9)
     ax.set_yticks(y, labels)
     ax.grid(False, axis="y")
     ax.set_xlim(0, float(wh.max()) * 1.3)
@@ -105,7 +106,7 @@ def prefix_flip_plot(c, ax=None):
     """$ per request against the prefix hit rate: self-hosted and the API, the flip point marked (§30.7)."""
     ax = new_axes(ax)
     ax.plot(c.hit_rates, c.selfhost_usd_per_request * 1e3, color=BLUE, lw=2, label="self-hosted (GPU time)")
-    ax.plot(c.hit_rates, c.api_usd_per_request * 1e3, color=ORANGE, lw=2, label=f"API {c.api} (billing grammar)")
+    ax.plot(c.hit_rates, c.api_usd_per_request * 1e3, color=ORANGE, lw=2, label=f"API: {api_name(c.api)} (billing grammar)")
     if c.flip_hit_rate is not None:
         ax.axvline(c.flip_hit_rate, color=VERMILLION, lw=1.5, label=f"the cheaper side flips at h = {c.flip_hit_rate:.2f}")
     ax.set_xlim(0, 1)
@@ -113,5 +114,5 @@ def prefix_flip_plot(c, ax=None):
     ax.set_xlabel("prefix hit rate h (share of prompt tokens served from the cache)")
     ax.set_ylabel(f"$ per 1,000 requests ({c.input_len:,} in + {c.output_len:,} out)")
     ax.set_title("Self-hosting vs API as the prefix cache warms up")
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper right", fontsize=9)
     return ax

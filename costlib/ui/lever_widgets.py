@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from costlib.catalog.tables import get_gpu
+from costlib.catalog.tables import api_name, get_gpu
 from costlib.economics.billing import api_usd_per_million_input
 from costlib.economics.prefix import selfhost_vs_api
 from costlib.economics.quote import quote
@@ -57,7 +57,7 @@ def prefix_lever(api=None, input_len=None, output_len=None, hit_rate=None, utili
             f"h = {v['hit_rate']:.2f}: self-hosted ${q.usd_per_million_input.mid:.3f}/M input "
             f"(${q0.usd_per_million_input.mid:.3f} at h = 0), ${q.usd_per_million.mid:.3f}/M output; "
             f"first token {q.ttft_s.mid * 1e3:,.0f} ms (was {q0.ttft_s.mid * 1e3:,.0f} ms)",
-            f"API {c.api}: ${api_usd_per_million_input(c.api, v['hit_rate']):.3f}/M input at this h "
+            f"API {api_name(c.api)}: ${api_usd_per_million_input(c.api, v['hit_rate']):.3f}/M input at this h "
             "(cached tokens are still billed)",
             f"the cheaper side flips {flip} (grid step 0.05)",
         ])

@@ -65,7 +65,7 @@ def latency_vs_rate(df, saturation_rps: float, ttft_p99_s=None, point=None, ax=N
     ax.set_xlabel("request rate (requests per second, one replica)")
     ax.set_ylabel("latency (ms, log scale)")
     ax.set_title("Latency under load: flat, then the knee")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left", fontsize=9)
     return ax
 
 
@@ -96,8 +96,8 @@ def slo_candidates(fleet, limit: int = 12, ax=None):
     y = np.arange(len(rows))[::-1]
     ax.barh(y, values, color=colors)
     for yi, val in zip(y, values, strict=True):
-        ax.text(val, yi, f" {fmt.usd_short(val)}/h", va="center", fontsize=8)
-    ax.set_yticks(y, labels, fontsize=8)
+        ax.text(val, yi, f" {fmt.usd_short(val)}/h", va="center", fontsize=9)
+    ax.set_yticks(y, labels, fontsize=9)
     ax.set_xlim(0, max(values) * 1.25)
     ax.set_xlabel("fleet cost ($ per hour)")
     ax.set_title("Cheapest first: green best, blue meets but dearer, red misses, grey not simulated",

@@ -80,7 +80,8 @@ def test_reloads_and_close_leave_no_kernel_behind(browser, own_app):
     requests = bk.RequestLog(ctx)
     page = ctx.new_page()
     page.goto(url)
-    wk.explorer(page, TITLE)
+    # the page told its kernel the device pixel ratio (1 here): the figure has one pixel per CSS pixel
+    assert wk.wait_screen_pixels(wk.explorer(page, TITLE))["ratio"] == 1
     for _ in range(RELOADS):
         page.reload()
         wk.explorer(page, TITLE)  # the page is back and talks to its new kernel
@@ -100,13 +101,16 @@ def test_room_page_comes_from_the_pool_works_and_gives_its_kernel_back(browser, 
     proc, url, log = own_room
     n, waited = wait_for_count(proc, POOL, 120)
     assert n == POOL, f"room mode started {n} kernels for a pool of {POOL} in {waited:.0f} s"
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    # a HiDPI screen (2 device pixels per CSS pixel): the app's figure is drawn with twice the pixels
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=2)
     requests = bk.RequestLog(ctx)
     page = ctx.new_page()
     page.goto(url)
     box = wk.explorer(page, TITLE)
     out = wk.output(box)
     expect(out).to_contain_text("tokens/s", timeout=wk.RUN_TIMEOUT_MS)  # the pooled kernel answers
+    seen = wk.wait_screen_pixels(box)
+    assert seen["ratio"] == 2 and seen["natural"] == 2 * seen["css"], seen
     wk.choose(box, "price tier", tier_label("reserved"))  # dropdown: the label people read
     expect(out).to_contain_text("monthly:", timeout=wk.UPDATE_TIMEOUT_MS)
     # the pool refills behind the page: POOL waiting kernels + the open page's

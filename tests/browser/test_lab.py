@@ -179,6 +179,8 @@ def test_throughput_explorer(page, lab):
     mbu, mfu = cl.realism("mid")
     s = cl.decode_step(cl.deployment(MODEL, GPU, 2, "bf16"), 8, CONTEXT_TOKENS, mbu, mfu)
     expect(out).to_contain_text(f"{s.tokens_per_s:,.0f} tokens/s for the replica", timeout=wk.UPDATE_TIMEOUT_MS)
+    # the page told the kernel its device pixel ratio (1 here): the PNG has one pixel per CSS pixel
+    assert wk.wait_screen_pixels(box)["ratio"] == 1
 
     wk.choose(box, "weights", "fp8")  # dropdown
     dep = cl.deployment(MODEL, GPU, 2, "fp8")

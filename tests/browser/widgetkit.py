@@ -49,3 +49,18 @@ def nudge(box, label: str, key: str = "ArrowRight", times: int = 1):
 
 def readout(box, label: str) -> str:
     return slider(box, label).locator(".widget-readout").inner_text().strip()
+
+
+def wait_screen_pixels(box, timeout_ms: int = UPDATE_TIMEOUT_MS) -> dict:
+    """Wait until the explorer's figure has as many pixels as the page's screen shows: its PNG's width is
+    the figure's CSS width (its max-width) times the page's device pixel ratio (at most 2, as the explorers
+    draw). Returns what the page measured, for the message of a failed assertion."""
+    img = box.locator(".widget-image").first
+    measure = """(el) => ({natural: el.naturalWidth, css: parseFloat(getComputedStyle(el).maxWidth),
+                          ratio: window.devicePixelRatio})"""
+    img.wait_for(state="visible", timeout=timeout_ms)
+    img.page.wait_for_function(
+        """(el) => el.complete && el.naturalWidth === Math.round(parseFloat(getComputedStyle(el).maxWidth)
+                                                               * Math.min(2, Math.ceil(window.devicePixelRatio)))""",
+        arg=img.element_handle(), timeout=timeout_ms)
+    return img.evaluate(measure)

@@ -237,7 +237,7 @@ def procurement_bars(df, highlight=None, mark=True, ax=None):
     cols = [VERMILLION if t == highlight else BLUE for t in df["tier"]]
     texts = [f"${x:.2f}/h" for x in vals]
     hi_x = df["high"].astype(float).to_numpy() if "high" in df else None
-    y = _bars(ax, [str(t).replace("_", " ") for t in df["tier"]], vals, cols, texts, log=False,
+    y = _bars(ax, [fmt.tier_name(str(t)) for t in df["tier"]], vals, cols, texts, log=False,
               infeasible_texts=["no price"] * len(df), text_x=hi_x)
     if "low" in df and "high" in df:
         lo, hi = df["low"].astype(float).to_numpy(), df["high"].astype(float).to_numpy()

@@ -6,7 +6,7 @@ import math
 import numpy as np
 from matplotlib import ticker
 
-from costlib.catalog.tables import get_api_price
+from costlib.catalog.tables import api_name, get_api_price
 from costlib.common import checks as v
 from costlib.common import fmt
 from costlib.economics.cost import usd_per_million_tokens
@@ -104,7 +104,7 @@ def cost_vs_utilization(usd_per_million_at_full=None, utilization=None, apis=("t
         a = get_api_price(aid)
         price = a["usd_per_million_output"]
         col = colors[i % len(colors)]
-        ax.axhline(price, color=col, lw=1.5, ls="-.", label=f"{a['id']}: ${price:.2f}/M out")
+        ax.axhline(price, color=col, lw=1.5, ls="-.", label=f"{api_name(aid)}: ${price:.2f}/M out")
         be = c / price
         if be <= 1:
             ax.plot([be], [price], marker="o", ms=7, color=col, mec=BLACK, ls="none", zorder=6)
@@ -135,7 +135,7 @@ def _api_price(api):
     if isinstance(api, dict):
         return api
     a = get_api_price(api)
-    return {"label": f"{a['id']} (${a['usd_per_million_input']:.2f} in, ${a['usd_per_million_output']:.2f} out)",
+    return {"label": f"{api_name(api)} (${a['usd_per_million_input']:.2f} in, ${a['usd_per_million_output']:.2f} out)",
             "usd_per_million_input": a["usd_per_million_input"],
             "usd_per_million_output": a["usd_per_million_output"]}
 

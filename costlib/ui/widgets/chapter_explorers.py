@@ -60,6 +60,16 @@ def _claim_options(df) -> list:
     return opts or [("(no claim matches)", "")]
 
 
+MAX_NAMED_CLAIMS = 21  # rows the claims chart names at 9 pt (a section's claims); more rows: the picked one only
+
+
+def short_claim(text: str, most: int = 42) -> str:
+    """A claim's words cut to ``most`` characters at a word boundary, for a tick label (§30.1-§30.8)."""
+    if len(text) <= most:
+        return text
+    return text[:most - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
 def _ratio_label(x, _pos=None) -> str:
     """Tick label for a ratio axis: 0.5×, 1×, 20×, 1e+06×."""
     return f"{x:g}×" if 0.01 <= x < 1000 else f"{x:.0e}×"
@@ -98,8 +108,8 @@ def _claims_dotplot(df, selected, ax):
         i = pick[0]
         ax.plot([ratio[i]], [y[i]], marker="*", ms=16, color=plots.BLACK, mec="white", mew=0.8, ls="none",
                 zorder=6)
-        ax.annotate(df["id"].iat[i], (ratio[i], y[i]), xytext=(10, -4 if y[i] < n - 2 else -12),
-                    textcoords="offset points", fontsize=8, zorder=7, va="center" if y[i] < n - 2 else "top",
+        ax.annotate(short_claim(df["claim"].iat[i]), (ratio[i], y[i]), xytext=(10, -4 if y[i] < n - 2 else -12),
+                    textcoords="offset points", fontsize=9, zorder=7, va="center" if y[i] < n - 2 else "top",
                     bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85})
     ax.set_xscale("log")
     ax.set_xlim(min(0.5, float(np.min(r_lo[ok])) / 1.6), max(2.0, float(np.max(r_hi[ok])) * 1.6))
@@ -109,16 +119,16 @@ def _claims_dotplot(df, selected, ax):
     ax.xaxis.set_major_formatter(ticker.FuncFormatter(_ratio_label))
     ax.xaxis.set_minor_locator(ticker.NullLocator())
     ax.set_ylim(-1, n)
-    if n <= 32:
-        ax.set_yticks(y, list(df["id"]), fontsize=6.5)
+    if n <= MAX_NAMED_CLAIMS:  # one readable (9 pt) name per row; more rows would overlap
+        ax.set_yticks(y, [short_claim(c) for c in df["claim"]])
     else:
         ax.set_yticks([])
     ax.grid(False, axis="y")
     if (~ok).any():
-        gone = df["id"][~ok].tolist()
+        gone = [short_claim(c, 30) for c in df["claim"][~ok]]
         plots.axes_note(ax, f"not drawn: {', '.join(gone[:2])}{' …' if len(gone) > 2 else ''} "
                         "(recomputed value 0: nothing fits)", loc="lower right")
-    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=5, fontsize=7, frameon=False,
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=5, frameon=False,
               handletextpad=0.2, columnspacing=1.0)
     ax.set_xlabel("chapter ÷ recomputed (log scale; bands: ±2%, ±10%; bars: ranges)")
     ax.set_ylabel("claim, in chapter order")

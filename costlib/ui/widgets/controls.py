@@ -9,7 +9,7 @@ from costlib.catalog.deployment import deployment
 from costlib.catalog.tables import (
     PRECISIONS,
     api_ids,
-    get_api_price,
+    api_name,
     get_model,
     get_precision,
     gpu_ids,
@@ -72,7 +72,6 @@ def dropdown(description, options, value):
 
 # ---------------------------------------------------------------- human labels, ids as values
 
-TIER_LABELS = {"on_demand": "On-demand", "bare_metal": "Bare metal"}  # the rest: the id, capitalized
 
 
 def model_options() -> list[tuple[str, str]]:
@@ -92,13 +91,12 @@ def api_options() -> list[tuple[str, str]]:
 
 def api_label(api) -> str:
     """An API as people name it: "Together AI · Llama 3.3 70B Instruct Turbo" (§30.5)."""
-    a = get_api_price(api)
-    return f"{a['provider']} · {a['model']}"
+    return api_name(api)
 
 
 def tier_label(tier: str) -> str:
     """A procurement tier's name: on_demand -> "On-demand", reserved -> "Reserved" (§30.2)."""
-    return TIER_LABELS.get(tier, tier.replace("_", " ").capitalize())
+    return fmt.tier_name(tier)
 
 
 def tier_options(tier_ids) -> list[tuple[str, str]]:

@@ -13,10 +13,13 @@ from matplotlib.figure import Figure
 from costlib.economics.cost import NotFeasible
 from costlib.ui import plots
 from costlib.ui.widgets import specs
-from costlib.ui.widgets.painter import Painter
+from costlib.ui.widgets.painter import Painter, empty_axes
+from costlib.ui.widgets.pixel_ratio import PixelRatio, pixel_density
 
 DPI = 90  # CSS pixels per inch of figure: the layout (the image's width on the page)
-PIXEL_DENSITY = 2  # the PNG has this many pixels per CSS pixel, so figures stay crisp on HiDPI screens
+# PNG pixels per CSS pixel until the page tells its device pixel ratio (then 1 on a standard screen, 2 on a
+# HiDPI one): 2 where no page is (the book's and the notebooks' saved outputs), so those stay crisp everywhere
+PIXEL_DENSITY = 2
 RESULT_MAX_HEIGHT_PX = 300  # the text under the figure scrolls beyond this
 COOLDOWN_S = 0.02  # after a redraw, changes within this long are gathered into one follow-up redraw
 
@@ -29,7 +32,8 @@ class Explorer:
     ``compute(values, ax)`` draws on ``ax`` and returns the message (str) or (message, html).
     ``message`` holds the last text shown; ``ok`` is False when costlib refused the inputs.
     Each redraw starts from empty axes (matplotlib's public API) and is painted with Agg at
-    ``PIXEL_DENSITY`` pixels per CSS pixel as a PNG by ``painter``: the axes' frames (ticks, labels,
+    as many pixels per CSS pixel as the page's screen has (``density``: 1 or 2, from the page's
+    ``devicePixelRatio``; ``PIXEL_DENSITY`` before a page says) as a PNG by ``painter``: the axes' frames (ticks, labels,
     titles) are drawn again only when they changed, the plotted content over a kept background
     otherwise, and constrained layout runs only when the margins moved. Changes from the page are coalesced: when idle a change
     redraws at once; changes that arrive while a redraw runs (or within ``COOLDOWN_S`` after it) only
@@ -57,7 +61,8 @@ class Explorer:
         # long results (the hardware table) scroll inside the explorer, so it stays one screen tall
         self.out = w.HTML(layout=w.Layout(margin="4px 0", max_height=f"{RESULT_MAX_HEIGHT_PX}px", overflow="auto"))
         # the figure is drawn at the PNG's density; its CSS size is figsize * DPI
-        self.fig = Figure(figsize=figsize, dpi=DPI * PIXEL_DENSITY)
+        self.density = PIXEL_DENSITY
+        self.fig = Figure(figsize=figsize, dpi=DPI * self.density)
         FigureCanvasAgg(self.fig)
         self.painter = Painter(self.fig)  # draws the frame once, then only the content that changes
         with plots.style():
@@ -66,8 +71,11 @@ class Explorer:
         self.out.add_class("costlib-result")
         # the figure shrinks a little rather than wrap under the controls; the PNG has pixels to spare
         self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width=css_width))
-        figure = w.VBox([self.image, self.out], layout=w.Layout(flex="1 1 360px", min_width="0",
-                                                                max_width=css_width))
+        # hidden; tells the kernel the page's device pixel ratio, so the PNG has the pixels the screen shows
+        self.pixel_ratio = PixelRatio(layout=w.Layout(display="none"))
+        self.pixel_ratio.observe(self._pixel_ratio_changed, names="ratio")
+        figure = w.VBox([self.image, self.out, self.pixel_ratio],
+                        layout=w.Layout(flex="1 1 360px", min_width="0", max_width=css_width))
         header = w.HTML(f"<b>{html.escape(title)}</b>")
         hint = w.HTML(f'<span style="color:#555;font-size:12px">{html.escape(help_text or HELP_TEXT)}</span>')
         body = w.HBox([control_panel(self.controls), figure],
@@ -114,6 +122,16 @@ class Explorer:
         if not self._held:
             self._request()
 
+    def _pixel_ratio_changed(self, change):
+        """The page reported its device pixel ratio: redraw at that density if it differs."""
+        density = pixel_density(change["new"], PIXEL_DENSITY)
+        if density == self.density:
+            return
+        self.density = density
+        self.fig.set_dpi(DPI * density)
+        self.painter.forget_layout()  # margins and the kept frame were measured in the old pixels
+        self._request()
+
     def _request(self):
         """Redraw now when idle; otherwise mark the figure stale and redraw once, later, with the latest values."""
         self._dirty = True
@@ -148,7 +166,7 @@ class Explorer:
                 self.fig.clear()
                 self.ax = self.fig.add_subplot()
             else:
-                self.ax.cla()
+                empty_axes(self.ax)  # as ax.cla(), keeping the ticks: the frame is usually kept
             self._message_shown = False
             try:
                 shown = self._compute(self.values(), self.ax)
