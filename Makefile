@@ -101,7 +101,8 @@ screenshots: $(STAMP)
 # After ruff, four steps at once (each step's output printed when it ends, -O): the browser tests,
 # which mostly wait for servers, kernels and Chromium; the unit tests (2 workers); and the two nbval
 # runs, which mostly wait on their kernels. None needs another's result, and together they keep both
-# cores busy to the end (the nbval runs after the unit tests left a core idle for about a minute).
+# cores busy to the end (when the nbval runs waited for the unit tests, their minute at the end kept
+# about 1.5 of the 2 cores busy).
 # TEST_LANES=1 runs everything one after the other instead (a slow or crowded machine).
 # -k: every step runs even if an earlier one failed (make still exits non-zero).
 test: $(STAMP)
@@ -112,7 +113,7 @@ test: $(STAMP)
 # The unit tests, then the two nbval runs side by side (one process each, waiting mostly on its kernel,
 # so two fill the 2 cores), so that one run's start-up (pytest, first kernels) and last notebook overlap
 # the other's work; each run's output is printed when it ends. Each step runs even if the one before
-# failed. Run with a -j option (make test, make -j1 checks), the nbval runs take that many job slots.
+# failed. Run with a -j option (e.g. make -j1 checks), the nbval runs take that many job slots.
 NBVAL_LANES ?= 2
 checks: $(STAMP)
 	@status=0; $(MAKE) --no-print-directory unit || status=1; \
