@@ -27,8 +27,8 @@ POOL ?= 30
 
 # Extra arguments for the unit and browser test runs, e.g. make unit PYTEST_ARGS="-k packaging".
 PYTEST_ARGS ?=
-# Job slots of make test (below): the browser lane keeps one, the two nbval runs take the other two.
-TEST_LANES ?= 3
+# Job slots of make test (below): the browser tests, the unit tests and the two nbval runs, all at once.
+TEST_LANES ?= 4
 # pytest-xdist for the unit tests (tests/ without tests/browser/): whole files per worker, so a
 # module's fixtures (e.g. the one kernel of the exercise run) start once, but the largest files
 # spread test by test (tests/conftest.py). UNIT_WORKERS=0 runs them in this process. The nbval
@@ -98,19 +98,22 @@ screenshots: $(STAMP)
 	COSTLIB_REQUIRE_BROWSER=1 COSTLIB_SCREENSHOTS_DIR="$(CURDIR)/docs/img" $(PYTEST) tests/browser
 	@ls -l docs/img/*.png
 
-# After ruff, two lanes at once (each lane's output printed as its steps end, -O): the browser
-# tests, which mostly wait for servers, kernels and Chromium, and beside them the unit tests then
-# the two nbval runs side by side (3 job slots, so they need not wait for the browser lane to end).
+# After ruff, four steps at once (each step's output printed when it ends, -O): the browser tests,
+# which mostly wait for servers, kernels and Chromium; the unit tests (2 workers); and the two nbval
+# runs, which mostly wait on their kernels. None needs another's result, and together they keep both
+# cores busy to the end (when the nbval runs waited for the unit tests, their minute at the end kept
+# about 1.5 of the 2 cores busy).
 # TEST_LANES=1 runs everything one after the other instead (a slow or crowded machine).
 # -k: every step runs even if an earlier one failed (make still exits non-zero).
 test: $(STAMP)
 	@status=0; $(MAKE) --no-print-directory lint || status=1; \
-	$(MAKE) --no-print-directory -k -j$(TEST_LANES) -O browser checks || status=1; exit $$status
+	$(MAKE) --no-print-directory -k -j$(TEST_LANES) -O browser unit nbval-notebooks nbval-solutions \
+	    || status=1; exit $$status
 
 # The unit tests, then the two nbval runs side by side (one process each, waiting mostly on its kernel,
 # so two fill the 2 cores), so that one run's start-up (pytest, first kernels) and last notebook overlap
 # the other's work; each run's output is printed when it ends. Each step runs even if the one before
-# failed. Run with a -j option (make test, make -j1 checks), the nbval runs take that many job slots.
+# failed. Run with a -j option (e.g. make -j1 checks), the nbval runs take that many job slots.
 NBVAL_LANES ?= 2
 checks: $(STAMP)
 	@status=0; $(MAKE) --no-print-directory unit || status=1; \

@@ -13,7 +13,6 @@ import pytest
 if "jsonschema" not in sys.modules:
     sys.modules.setdefault("rfc3987_syntax", None)
 
-from costlib.ui.cli import main
 
 # make unit runs the tests in 2 xdist workers with --dist loadfile: each file's tests stay on one
 # worker, so its module-scoped fixtures (e.g. the one kernel of the blank-exercise run) start once,
@@ -72,6 +71,10 @@ def _hidpi(request, _page_pixel_density):
 @pytest.fixture
 def cli(capsys):
     """Run ``python -m costlib`` in-process: ``cli(*argv)`` returns (exit status, stdout, stderr)."""
+    # imported here, not at the top: every pytest process loads this file (the xdist controller, the
+    # browser lane and its policy test's runs), and the CLI's import costs about 0.5 CPU-s (pandas)
+    from costlib.ui.cli import main
+
     def run(*argv):
         code = main([str(a) for a in argv])
         out, err = capsys.readouterr()

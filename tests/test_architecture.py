@@ -22,59 +22,56 @@ ROOT = Path(__file__).resolve().parents[1]
 GUI = ("matplotlib", "ipywidgets", "IPython")
 
 
-def loaded_after(code: str) -> set[str]:
-    """Modules in sys.modules after running ``code`` in a fresh interpreter."""
-    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+def loaded_after(*steps: str) -> list[set[str]]:
+    """Modules in sys.modules after each of ``steps``, run one after the other in ONE fresh interpreter
+    (an interpreter start is most of each check's cost)."""
+    probe = ["import json as _json, sys as _sys", "_seen = []"]
+    for step in steps:
+        probe += [step, "_seen.append(sorted(_sys.modules))"]
+    probe.append("print(_json.dumps(_seen))")
+    out = subprocess.run([sys.executable, "-c", "\n".join(probe)], capture_output=True, text=True, check=True,
                          cwd=ROOT).stdout
-    return set(json.loads(out.splitlines()[-1]))
+    return [set(names) for names in json.loads(out.splitlines()[-1])]
 
 
 def top(names: set[str], prefix: str) -> set[str]:
     return {n for n in names if n == prefix or n.startswith(prefix + ".")}
 
 
-def test_import_costlib_loads_no_submodule_and_no_gui():
-    mods = loaded_after("import costlib")
+def test_the_public_names_load_their_layer_and_nothing_above_it():
+    """In one interpreter, in this order (each step may only add modules, so each is checked on what
+    it and the steps before it loaded): ``import costlib`` loads only the lazy-attribute helper; the
+    engine's names (quote, validate and calibrate at the top of the engine) load no ui, teaching or
+    GUI; the grading names then load no ui or GUI."""
+    bare, engine, grading = loaded_after(
+        "import costlib as cl",
+        "cl.fit, cl.quote, cl.validate, cl.calibrate, cl.capacity_plan",
+        "cl.check, cl.hint, cl.questions")
     # only the lazy-attribute helper of the bottom layer, nothing of the engine, teaching or ui
-    assert top(mods, "costlib") == {"costlib", "costlib.common", "costlib.common.lazy"}
+    assert top(bare, "costlib") == {"costlib", "costlib.common", "costlib.common.lazy"}
     for gui in GUI:
-        assert not top(mods, gui), f"import costlib loaded {gui}"
-
-
-def test_engine_names_load_no_ui_and_no_teaching():
-    # quote, validate and calibrate sit at the top of the engine: everything below them is loaded,
-    # nothing above them may be
-    mods = loaded_after("import costlib as cl\ncl.fit, cl.quote, cl.validate, cl.calibrate, cl.capacity_plan")
-    assert "costlib.economics.quote" in mods and "costlib.evidence.calibrate" in mods
+        assert not top(bare, gui), f"import costlib loaded {gui}"
+    # everything below quote, validate and calibrate is loaded, nothing above them may be
+    assert "costlib.economics.quote" in engine and "costlib.evidence.calibrate" in engine
     for forbidden in ("costlib.ui", "costlib.teaching", *GUI):
-        assert not top(mods, forbidden), f"{forbidden} loaded by the engine"
-
-
-def test_the_calculator_app_loads_no_teaching_and_no_simulator():
-    # the app's kernel (make room preheats 30 of them) imports only what the calculator needs
-    mods = loaded_after("import costlib.ui.app")
-    for forbidden in ("costlib.teaching", "costlib.estimate.serving", "costlib.evidence"):
-        assert not top(mods, forbidden), f"{forbidden} loaded by the calculator app"
-
-
-def test_the_calculator_app_loads_no_pandas_and_no_scipy():
-    # pandas alone is about 44 MB per app kernel: the catalog lookups read the CSVs without it.
-    # Built with both figures, so the tornado's ranges and a quote's energy constants count too.
-    code = ("import matplotlib\nmatplotlib.use('agg')\n"
-            "from costlib.ui.app import TORNADO, calculator_app\n"
-            "calculator_app()\ncalculator_app(figure=TORNADO)")
-    mods = loaded_after(code)
-    assert "costlib.economics.sensitivity" in mods and "costlib.estimate.energy" in mods
-    for forbidden in ("pandas", "scipy"):
-        assert not top(mods, forbidden), f"{forbidden} loaded by the calculator app"
-
-
-def test_grading_names_load_no_gui():
-    mods = loaded_after("import costlib as cl\ncl.check, cl.hint, cl.questions")
-    assert "costlib.teaching.grading" in mods
+        assert not top(engine, forbidden), f"{forbidden} loaded by the engine"
+    assert "costlib.teaching.grading" in grading
     for forbidden in ("costlib.ui", *GUI):
-        assert not top(mods, forbidden), f"{forbidden} loaded by grading"
+        assert not top(grading, forbidden), f"{forbidden} loaded by grading"
+
+
+def test_the_calculator_app_loads_no_teaching_no_simulator_no_pandas_and_no_scipy():
+    # the app's kernel (make room preheats 30 of them) imports only what the calculator needs:
+    # pandas alone is about 44 MB per app kernel, the catalog lookups read the CSVs without it.
+    # Checked after the import and again once built with both figures, so the tornado's ranges and
+    # a quote's energy constants count too.
+    imported, built = loaded_after(
+        "import matplotlib\nmatplotlib.use('agg')\nimport costlib.ui.app",
+        "from costlib.ui.app import TORNADO, calculator_app\ncalculator_app()\ncalculator_app(figure=TORNADO)")
+    assert "costlib.economics.sensitivity" in built and "costlib.estimate.energy" in built
+    for mods in (imported, built):
+        for forbidden in ("costlib.teaching", "costlib.estimate.serving", "costlib.evidence", "pandas", "scipy"):
+            assert not top(mods, forbidden), f"{forbidden} loaded by the calculator app"
 
 
 def test_every_public_name_resolves_and_is_listed():

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from costlib.common import checks as v
 from costlib.common import fmt
 from costlib.common.units import DAYS_PER_MONTH, SECONDS_PER_DAY
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["CapacityPlan", "capacity_plan", "users_supported", "gpus_saved"]
 
@@ -40,6 +43,8 @@ class CapacityPlan:
     @property
     def steps(self) -> pd.DataFrame:
         """The worked steps (step, formula, value, display) of a single plan."""
+        import pandas as pd  # here, not at the top: importing this module (cl.check does) loads no pandas
+
         if np.ndim(self.gpus):
             raise ValueError("steps are shown for one plan at a time; pass scalar inputs")
         i = self.inputs

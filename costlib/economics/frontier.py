@@ -5,13 +5,17 @@ with a ``profile`` (``"calibrated"`` by default): TPOT, output tokens/s and $/M 
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from costlib.catalog.deployment import Deployment, deployment_arg
 from costlib.common import checks as v
 from costlib.economics.cost import economics_profile, request_shape, usd_per_million_tokens
 from costlib.estimate.predict import batch_for_tpot, predict, predict_batches
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["sweep_batch", "largest_batch_under_tpot", "pareto_frontier", "default_batches", "memory_limited_batch"]
 
@@ -41,6 +45,8 @@ def sweep_batch(dep: Deployment, usd_per_gpu_hour, context=None, batches=None, m
     GPU-hours, prompts included (as :func:`~costlib.economics.quote.quote`); ``usd_per_million_low``
     pairs with the fastest estimate.
     """
+    import pandas as pd  # here, not at the top: importing this module (cl.check does) loads no pandas
+
     deployment_arg(dep)
     p = v.number("usd_per_gpu_hour", usd_per_gpu_hour, scalar=True)
     prof = economics_profile(profile, mbu, mfu)
@@ -81,6 +87,8 @@ def largest_batch_under_tpot(dep: Deployment, tpot_target_s, context=None, mbu=N
 
 def pareto_frontier(df: pd.DataFrame, x="tpot_s", y="usd_per_million") -> pd.DataFrame:
     """Rows not beaten on both x and y (lower is better for both), sorted by x (§30.9)."""
+    import pandas as pd  # here, not at the top: importing this module (cl.check does) loads no pandas
+
     if not isinstance(df, pd.DataFrame):
         raise ValueError(f"df must be a pandas DataFrame (e.g. from sweep_batch), got {type(df).__name__}")
     for name, col in (("x", x), ("y", y)):

@@ -8,13 +8,16 @@ profile's band.
 """
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from costlib.catalog.deployment import valid_tp
 from costlib.catalog.tables import gpu_usd_per_hour
 from costlib.common.units import SECONDS_PER_HOUR, TOKENS_PER_MILLION
 from costlib.economics.crossover import HOURS_PER_MONTH, replicas_needed
 from costlib.teaching.chapter.configs import MAX_TP, engine_quote
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["POINTS", "replica_tokens_per_s", "fleet_options", "cheapest_fleet", "peak_floor_usd_per_million",
            "floor_options", "overnight_off_plan"]
@@ -47,6 +50,8 @@ def fleet_options(model, gpu, weights, tokens_per_month, usd_per_gpu_hour, peak_
 
     The fleet is always on (720 hours a month) and carries average x ``peak_factor`` x (1 + ``headroom``).
     """
+    import pandas as pd  # here, not at the top: importing this module (cl.check does) loads no pandas
+
     rows = []
     for tp, d in _replicas(model, gpu, weights, kv, usd_per_gpu_hour, profile):
         tps = replica_tokens_per_s(d, point)
@@ -64,6 +69,8 @@ def cheapest_fleet(options: pd.DataFrame) -> pd.Series:
 def floor_options(model, gpu, weights, usd_per_gpu_hour, peak_factor, headroom, kv=None, point="mid",
                   profile="calibrated") -> pd.DataFrame:
     """For each TP that fits: $/M at full load, and the floor of peak sizing, full load x peak x (1 + headroom) (§30.10)."""
+    import pandas as pd  # here, not at the top: importing this module (cl.check does) loads no pandas
+
     rows = []
     for tp, d in _replicas(model, gpu, weights, kv, usd_per_gpu_hour, profile):
         full = usd_per_gpu_hour * tp / (replica_tokens_per_s(d, point) * SECONDS_PER_HOUR / TOKENS_PER_MILLION)

@@ -53,6 +53,12 @@ def truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Screenshots are taken for `make screenshots`, or with COSTLIB_BROWSER_SCREENSHOTS=1 (to look at
+# what a run showed); a plain `make test` takes none: each costs Chromium a frame and a PNG, and no
+# test reads them.
+SCREENSHOTS = bool(SCREENSHOTS_DIR) or truthy(os.environ.get("COSTLIB_BROWSER_SCREENSHOTS"))
+
+
 def chromium_path(env=None) -> str | None:
     """The Chromium to drive: $CHROMIUM if set (and only that one), else Debian's /usr/bin/chromium."""
     env = os.environ if env is None else env
@@ -205,8 +211,11 @@ class RequestLog:
             self.failed.append(f"{request.url} ({request.failure})")
 
 
-def save_screenshot(target, name: str, readme_name: str | None = None, **kwargs) -> Path:
-    """Screenshot a page or element into artifacts/ (git-ignored); `make screenshots` also copies it to docs/img."""
+def save_screenshot(target, name: str, readme_name: str | None = None, **kwargs) -> Path | None:
+    """Screenshot a page or element into artifacts/ (git-ignored) when SCREENSHOTS; `make screenshots`
+    also copies it to docs/img."""
+    if not SCREENSHOTS:
+        return None
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     target.screenshot(path=str(path), **kwargs)

@@ -129,4 +129,5 @@ def pytest_terminal_summary(terminalreporter):
     ext = sorted(set(bk.TIMING.get("_external", [])))
     tr.write_line(f"external requests attempted and blocked: {len(ext)}"
                   + "".join(f"\n  {u}" for u in ext))
-    tr.write_line(f"screenshots: {bk.ARTIFACTS}")
+    tr.write_line(f"screenshots: {bk.ARTIFACTS}" if bk.SCREENSHOTS else
+                  "screenshots: none taken (make screenshots, or COSTLIB_BROWSER_SCREENSHOTS=1)")

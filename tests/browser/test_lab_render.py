@@ -8,16 +8,16 @@ workbook's equations. The tab of a freshly opened notebook, once its kernel has 
 carry JupyterLab's "modified" mark (closing it would ask to save and rewrite a tracked file).
 
 One page is loaded once; notebooks are opened through JupyterLab's own commands (window.jupyterapp,
-exposed by the test server). The math check draws every notebook's markdown cells and saved outputs
-with the notebook's own rendermime registry (the renderers, markdown parser, sanitizer and MathJax
-typesetter a notebook panel draws its cells with), each rendering awaited, so no notebook waits
-for a whole notebook UI (about 40 ms of browser CPU per cell, measured here). The modified check opens
-the notebooks in JupyterLab's notebook UI, as before every chapter notebook, the app, and one
-solution and one exercise (those two folders are written by one generator each); the math check
-also reads what that UI drew for them. Those notebooks connect to one python3 kernel started for
-this module, as JupyterLab connects a notebook to a running kernel: JupyterLab asks it for its info
-and spec and writes them into the notebook's metadata, which is what can mark a notebook modified,
-without a kernel start per notebook.
+exposed by the test server). The modified check opens notebooks in JupyterLab's notebook UI: every
+chapter notebook, the app, and one solution and one exercise (those two folders are written by one
+generator each); for them the math check reads what that UI drew. Every other notebook's markdown
+cells and saved outputs are drawn with the notebook's own rendermime registry (the renderers,
+markdown parser, sanitizer and MathJax typesetter a notebook panel draws its cells with), each
+rendering awaited, so no notebook waits for a whole notebook UI (about 40 ms of browser CPU per
+cell, measured here), and none is drawn twice. The notebooks opened in the UI connect to one
+python3 kernel started for this module, as JupyterLab connects a notebook to a running kernel:
+JupyterLab asks it for its info and spec and writes them into the notebook's metadata, which is
+what can mark a notebook modified, without a kernel start per notebook.
 """
 from __future__ import annotations
 
@@ -331,6 +331,12 @@ def test_not_modified_on_open(opened, path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS)
 def test_no_prose_typeset_as_math(lab_page, opened, served_root, path):
+    """A notebook opened in the notebook UI is checked in what the UI drew (OPEN_JS waits until every
+    cell is rendered and every saved output drawn); the others are drawn with its rendermime."""
+    if path in OPENED_WITH_KERNEL:
+        bad = opened(path)["math"]
+        assert not bad, f"{path}: prose typeset as math in the notebook UI: {bad[:5]}"
+        return
     drawn = render_and_check(lab_page, path)
     saved = nbformat.read(served_root / path, as_version=4)
     markdown = sum(c.cell_type == "markdown" for c in saved.cells)
@@ -338,6 +344,3 @@ def test_no_prose_typeset_as_math(lab_page, opened, served_root, path):
     assert (drawn["markdown"], drawn["outputs"]) == (markdown, outputs), f"{path}: not all drawn: {drawn}"
     bad = drawn["math"]
     assert not bad, f"{path}: prose typeset as math: {bad[:5]}"
-    if path in OPENED_WITH_KERNEL:
-        bad = opened(path)["math"]
-        assert not bad, f"{path}: prose typeset as math in the notebook UI: {bad[:5]}"

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import functools
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from costlib.common.fmt import SHORT_FROM_10K, count
 from costlib.teaching.chapter import rows_early, rows_late
 from costlib.teaching.chapter.inputs import unknown_name
 from costlib.teaching.chapter.verdicts import COLUMNS, VERDICTS, Recorder, claim_data
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["claims", "claim", "claim_ids", "claims_markdown", "verdict_counts",
            "format_claim_number", "format_chapter_figure"]
@@ -16,6 +18,8 @@ __all__ = ["claims", "claim", "claim_ids", "claims_markdown", "verdict_counts",
 
 @functools.lru_cache(maxsize=1)
 def _table() -> pd.DataFrame:
+    import pandas as pd  # here, not at the top: importing this module (cl.check does) loads no pandas
+
     rows: list = []
     data = claim_data()
     for section, build in rows_early.BUILDERS + rows_late.BUILDERS:
