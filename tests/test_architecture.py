@@ -19,7 +19,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     tomllib = pytest.importorskip("tomli")
 
 ROOT = Path(__file__).resolve().parents[1]
-GUI = ("matplotlib", "ipywidgets", "IPython")
+GUI = ("matplotlib", "ipywidgets", "anywidget", "IPython")
 
 
 def loaded_after(*steps: str) -> list[set[str]]:
