@@ -31,9 +31,9 @@ class Explorer:
 
     ``compute(values, ax)`` draws on ``ax`` and returns the message (str) or (message, html).
     ``message`` holds the last text shown; ``ok`` is False when costlib refused the inputs.
-    Each redraw starts from empty axes (matplotlib's public API) and is painted with Agg at
-    as many pixels per CSS pixel as the page's screen has (``density``: 1 or 2, from the page's
-    ``devicePixelRatio``; ``PIXEL_DENSITY`` before a page says) as a PNG by ``painter``: the axes' frames (ticks, labels,
+    Each redraw starts from empty axes (matplotlib's public API) and is painted with Agg as a PNG by
+    ``painter``, with as many pixels per CSS pixel as the page's screen has (``density``: 1 or 2, from
+    the page's ``devicePixelRatio``; ``PIXEL_DENSITY`` until a page says): the axes' frames (ticks, labels,
     titles) are drawn again only when they changed, the plotted content over a kept background
     otherwise, and constrained layout runs only when the margins moved. Changes from the page are coalesced: when idle a change
     redraws at once; changes that arrive while a redraw runs (or within ``COOLDOWN_S`` after it) only
@@ -69,7 +69,7 @@ class Explorer:
             self.ax = self.fig.add_subplot()
         css_width = f"{round(figsize[0] * DPI)}px"
         self.out.add_class("costlib-result")
-        # the figure shrinks a little rather than wrap under the controls; the PNG has pixels to spare
+        # the figure shrinks a little rather than wrap under the controls
         self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width=css_width))
         # hidden; tells the kernel the page's device pixel ratio, so the PNG has the pixels the screen shows
         self.pixel_ratio = PixelRatio(layout=w.Layout(display="none"))
