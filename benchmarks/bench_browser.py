@@ -17,7 +17,7 @@ of the figure: the moment the new PNG has been decoded and the next animation fr
 Targets (issue #17 item 2): median <= 100 ms, after-burst <= 300 ms. Needs playwright and Chromium
 (/usr/bin/chromium or $CHROMIUM); without them it says so and exits 0.
 
-    .venv/bin/python benchmarks/bench_browser.py [--presses 11] [--only capacity_explorer] [--json]
+    .venv/bin/python benchmarks/bench_browser.py [--presses 11] [--pixel-ratio 1] [--only capacity_explorer] [--json]
 """
 from __future__ import annotations
 
@@ -156,6 +156,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--presses", type=int, default=11, help="single key presses per explorer (>= 10)")
     ap.add_argument("--only", action="append", choices=sorted(CHANGES), help="time only these explorers")
+    ap.add_argument("--pixel-ratio", type=float, default=1.0,
+                    help="the page's device pixel ratio: 1 a standard screen, 2 a HiDPI one (explorers draw 2x)")
     ap.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = ap.parse_args(argv)
     reason = bk.missing_reason()
@@ -189,7 +191,7 @@ def main(argv=None) -> int:
 
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=bk.chromium_path(), args=bk.CHROMIUM_ARGS)
-                page = browser.new_page(viewport=VIEWPORT)
+                page = browser.new_page(viewport=VIEWPORT, device_scale_factor=args.pixel_ratio)
                 test_lab.load_lab(page, lab)
                 test_lab.open_and_run(page, lab, NOTEBOOK)
                 rows.append(measure(page, "(floor: message path only)", FLOOR_TITLE, FLOOR_LABEL, args.presses))
@@ -202,9 +204,10 @@ def main(argv=None) -> int:
             bk.stop_server(proc)
     load = os.getloadavg()[0]
     if args.json:
-        print(json.dumps({"viewport": VIEWPORT, "load_avg_1min": round(load, 2), "rows": rows}))
+        print(json.dumps({"viewport": VIEWPORT, "pixel_ratio": args.pixel_ratio, "load_avg_1min": round(load, 2),
+                          "rows": rows}))
         return 0
-    print(f"Explorers in JupyterLab, Chromium {VIEWPORT['width']}x{VIEWPORT['height']} (load average "
+    print(f"Explorers in JupyterLab, Chromium {VIEWPORT['width']}x{VIEWPORT['height']} at pixel ratio {args.pixel_ratio:g} (load average "
           f"{load:.2f}): key press -> repainted figure\n")
     print("| explorer | slider | presses | median ms | of which to the new PNG ms | max ms | after 10-press burst ms "
           "| repaints in burst | height px | figure beside controls |")
