@@ -49,6 +49,6 @@ def test_every_explorer_writes_people_s_names_at_9_pt_or_more():
              for kind, t in _texts(ax) if t.get_text()]
     small = [(name, kind, t.get_fontsize(), t.get_text()[:30]) for name, kind, t in texts if t.get_fontsize() < 9]
     assert not small, small
-    ids = [i for i in (*api_ids(), *model_ids())]
+    ids = (*api_ids(), *model_ids())
     named = [(name, kind, t.get_text()[:40]) for name, kind, t in texts if any(i in t.get_text() for i in ids)]
     assert not named, named

@@ -72,8 +72,6 @@ def dropdown(description, options, value):
 
 # ---------------------------------------------------------------- human labels, ids as values
 
-
-
 def model_options() -> list[tuple[str, str]]:
     """(catalog name, id) of every model, for a dropdown: "Llama 3.1 70B" shown, "llama-3.1-70b" kept (§30.3)."""
     return [(get_model(m).name, m) for m in model_ids()]

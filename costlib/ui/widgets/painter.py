@@ -157,8 +157,7 @@ def empty_axes(ax) -> None:
     ax.set_xscale("linear")
     ax.set_yscale("linear")
     ax.relim()
-    ax.set_autoscale_on(True)
-    ax.set_xlim(0, 1, auto=True)
+    ax.set_xlim(0, 1, auto=True)  # auto=True: autoscaling on again, as after ax.cla()
     ax.set_ylim(0, 1, auto=True)
     ax.margins(x=rcParams["axes.xmargin"], y=rcParams["axes.ymargin"])
     ax.use_sticky_edges = True
