@@ -52,3 +52,30 @@ def test_every_explorer_writes_people_s_names_at_9_pt_or_more():
     ids = (*api_ids(), *model_ids())
     named = [(name, kind, t.get_text()[:40]) for name, kind, t in texts if any(i in t.get_text() for i in ids)]
     assert not named, named
+
+
+def test_every_catalog_dropdown_shows_names_and_keeps_ids():
+    """#17 item 4: a dropdown of models, GPUs, precisions or tiers shows "Llama 3.1 70B", "H100 SXM", "FP8",
+    "On-demand" and keeps the catalog id as its value, in every explorer and in the calculator."""
+    import ipywidgets as w
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from costlib.catalog.tables import PRECISIONS, gpu_ids, model_ids
+    from costlib.ui import widgets
+    from costlib.ui.app import calculator_app
+
+    ids = {*model_ids(), *gpu_ids(), *PRECISIONS, "on_demand", "bare_metal"}
+    seen = set()
+    for name, build in [*widgets.EXPLORERS.items(), ("calculator", calculator_app)]:
+        ex = build()
+        for key, c in getattr(ex, "controls", {}).items():
+            if not isinstance(c, w.Dropdown):
+                continue
+            for label, value in (o if isinstance(o, tuple) else (o, o) for o in c.options):
+                if value in ids:
+                    seen.add(value)
+                    its_own_name = "-" not in value and "_" not in value and value == value.upper()  # "B200"
+                    assert label != value or its_own_name, f"{name}.{key} shows the id {value!r}"
+    assert {"fp8", "bf16", "H100-SXM", "llama-3.1-70b", "on_demand"} <= seen  # the walk reached every kind
+    assert dict(widgets.EXPLORERS["throughput_explorer"]().controls["weights"].options)["FP8"] == "fp8"

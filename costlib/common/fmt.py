@@ -88,6 +88,11 @@ def significant(x: float, digits: int = 3) -> str:
     return f"{round(x, digits - 1 - exponent):,.{decimals}f}"
 
 
+def precision_name(precision_id: str) -> str:
+    """A number format as people write it, from its catalog id: "bf16" -> "BF16", "fp8" -> "FP8" (§30.5)."""
+    return precision_id.upper()
+
+
 def gpu_name(gpu_id: str) -> str:
     """A GPU as people name it, from its catalog id: "H100-SXM" -> "H100 SXM", "A100-SXM-40GB" -> "A100 SXM 40GB" (§30.8)."""
     return gpu_id.replace("-", " ")

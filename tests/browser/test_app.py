@@ -79,7 +79,7 @@ def test_calculator_app_offline(page, app):
                                 timeout=wk.UPDATE_TIMEOUT_MS)
 
     # impossible: bf16 weights of a 70B model on a single H100
-    wk.choose(box, "weights", "bf16")
+    wk.choose(box, "weights", "BF16")
     wk.choose(box, "tensor parallel (TP)", "1")
     no_fit = cl.predict(cl.deployment(MODEL, GPU, 1, "bf16", "bf16"), IN, OUT, batch=1)  # TPOT mode: batch 1
     expect(out).to_contain_text("does not fit", timeout=wk.UPDATE_TIMEOUT_MS)

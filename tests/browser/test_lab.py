@@ -182,7 +182,7 @@ def test_throughput_explorer(page, lab):
     # the page told the kernel its device pixel ratio (1 here): the PNG has one pixel per CSS pixel
     assert wk.wait_screen_pixels(box)["ratio"] == 1
 
-    wk.choose(box, "weights", "fp8")  # dropdown
+    wk.choose(box, "weights", "FP8")  # dropdown
     dep = cl.deployment(MODEL, GPU, 2, "fp8")
     s = cl.decode_step(dep, 8, CONTEXT_TOKENS, mbu, mfu)
     expect(out).to_contain_text(f"{s.tokens_per_s:,.0f} tokens/s for the replica", timeout=wk.UPDATE_TIMEOUT_MS)
@@ -196,7 +196,7 @@ def test_throughput_explorer(page, lab):
     bk.save_screenshot(page, "lab_02_throughput", readme_name="lab_throughput.png")
 
     # impossible: bf16 weights of a 70B model on a single H100
-    wk.choose(box, "weights", "bf16")
+    wk.choose(box, "weights", "BF16")
     wk.choose(box, "tensor parallel (TP)", "1")
     no_fit = cl.fit(cl.deployment(MODEL, GPU, 1, "bf16"), context=CONTEXT_TOKENS, batch=9)
     expect(out).to_contain_text("does not fit", timeout=wk.UPDATE_TIMEOUT_MS)

@@ -77,6 +77,11 @@ def model_options() -> list[tuple[str, str]]:
     return [(get_model(m).name, m) for m in model_ids()]
 
 
+def precision_options() -> list[tuple[str, str]]:
+    """(name, id) of every catalog precision, for a dropdown: "FP8" shown, "fp8" kept (§30.5)."""
+    return [(fmt.precision_name(p), p) for p in PRECISIONS]
+
+
 def gpu_options() -> list[tuple[str, str]]:
     """(short name, id) of every GPU, for a dropdown: "H100 SXM" shown, "H100-SXM" kept (§30.8)."""
     return [(fmt.gpu_name(g), g) for g in gpu_ids()]

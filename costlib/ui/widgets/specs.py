@@ -8,7 +8,7 @@ from importlib import resources
 import ipywidgets as w
 import yaml
 
-from costlib.catalog.tables import PRECISIONS, get_api_price, get_gpu, get_model
+from costlib.catalog.tables import get_api_price, get_gpu, get_model
 from costlib.common import fmt
 from costlib.ui.widgets import controls as c
 
@@ -75,7 +75,7 @@ def options(spec: dict, given=None) -> list:
         return list(given)
     if isinstance(src, list):
         return src
-    table = {"models": c.model_options, "gpus": c.gpu_options, "precisions": lambda: list(PRECISIONS),
+    table = {"models": c.model_options, "gpus": c.gpu_options, "precisions": c.precision_options,
              "tp": lambda: list(c.TP_OPTIONS), "apis": c.api_options, "tiers": _tier_options,
              "workloads": _workload_options}
     if src not in table:
