@@ -35,17 +35,26 @@ def _texts(ax):
     yield from (("text", t) for t in ax.texts)
 
 
-def test_every_explorer_writes_people_s_names_at_9_pt_or_more():
-    """#17 items 4 and 7: legends and labels >= 9 pt and no API or model id, in every explorer and lever as it opens."""
+@pytest.fixture(scope="module")
+def opened():
+    """Every explorer, lever and the calculator as it opens, by name (built once for this module's tests)."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from costlib.catalog.tables import model_ids
     from costlib.ui import lever_widgets, widgets
+    from costlib.ui.app import calculator_app
 
-    makers = {**widgets.EXPLORERS, **{n: getattr(lever_widgets, n) for n in
-                                      ("prefix_lever", "speculative_lever", "energy_lever", "tornado_lever")}}
-    texts = [(name, kind, t) for name, make in makers.items() for ax in make().fig.axes
+    makers = {**widgets.EXPLORERS, "calculator": calculator_app,
+              **{n: getattr(lever_widgets, n) for n in ("prefix_lever", "speculative_lever", "energy_lever",
+                                                          "tornado_lever")}}
+    return {name: make() for name, make in makers.items()}
+
+
+def test_every_explorer_writes_people_s_names_at_9_pt_or_more(opened):
+    """#17 items 4 and 7: legends and labels >= 9 pt and no API or model id, in every explorer and lever as it opens."""
+    from costlib.catalog.tables import model_ids
+
+    texts = [(name, kind, t) for name, ex in opened.items() for ax in ex.fig.axes
              for kind, t in _texts(ax) if t.get_text()]
     small = [(name, kind, t.get_fontsize(), t.get_text()[:30]) for name, kind, t in texts if t.get_fontsize() < 9]
     assert not small, small
@@ -54,28 +63,24 @@ def test_every_explorer_writes_people_s_names_at_9_pt_or_more():
     assert not named, named
 
 
-def test_every_catalog_dropdown_shows_names_and_keeps_ids():
+def test_every_catalog_dropdown_shows_names_and_keeps_ids(opened):
     """#17 item 4: a dropdown of models, GPUs, precisions or tiers shows "Llama 3.1 70B", "H100 SXM", "FP8",
-    "On-demand" and keeps the catalog id as its value, in every explorer and in the calculator."""
+    "On-demand" and keeps the catalog id as its value, in every explorer, lever and the calculator."""
     import ipywidgets as w
-    import matplotlib
 
-    matplotlib.use("Agg")
     from costlib.catalog.tables import PRECISIONS, gpu_ids, model_ids
-    from costlib.ui import widgets
-    from costlib.ui.app import calculator_app
 
     ids = {*model_ids(), *gpu_ids(), *PRECISIONS, "on_demand", "bare_metal"}
     seen = set()
-    for name, build in [*widgets.EXPLORERS.items(), ("calculator", calculator_app)]:
-        ex = build()
-        for key, c in getattr(ex, "controls", {}).items():
+    for name, ex in opened.items():
+        for key, c in ex.controls.items():
             if not isinstance(c, w.Dropdown):
                 continue
             for label, value in (o if isinstance(o, tuple) else (o, o) for o in c.options):
                 if value in ids:
-                    seen.add(value)
+                    seen.add((name, value))
                     its_own_name = "-" not in value and "_" not in value and value == value.upper()  # "B200"
                     assert label != value or its_own_name, f"{name}.{key} shows the id {value!r}"
-    assert {"fp8", "bf16", "H100-SXM", "llama-3.1-70b", "on_demand"} <= seen  # the walk reached every kind
-    assert dict(widgets.EXPLORERS["throughput_explorer"]().controls["weights"].options)["FP8"] == "fp8"
+    assert {("calculator", "fp8"), ("throughput_explorer", "bf16"), ("hardware_explorer", "on_demand"),
+            ("throughput_explorer", "H100-SXM"), ("throughput_explorer", "llama-3.1-70b")} <= seen
+    assert dict(opened["throughput_explorer"].controls["weights"].options)["FP8"] == "fp8"
