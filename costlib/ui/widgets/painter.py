@@ -162,9 +162,23 @@ def empty_axes(ax) -> None:
     ax.margins(x=rcParams["axes.xmargin"], y=rcParams["axes.ymargin"])
     ax.use_sticky_edges = True
     ax.set_prop_cycle(None)
-    ax.grid(False)
-    ax.grid(rcParams["axes.grid"], which=rcParams["axes.grid.which"], axis=rcParams["axes.grid.axis"])
+    if _grid_state(ax) != _style_grid_state():  # setting it touches every tick (2 ms): only when a plot changed it
+        ax.grid(False)
+        ax.grid(rcParams["axes.grid"], which=rcParams["axes.grid.which"], axis=rcParams["axes.grid.axis"])
     ax.set_axis_on()
+
+
+def _grid_state(ax) -> tuple:
+    """Whether each axis (x, y) draws grid lines at its major and minor ticks."""
+    return tuple(bool(axis.get_tick_params(which=which).get("gridOn", False))
+                 for axis in (ax.xaxis, ax.yaxis) for which in ("major", "minor"))
+
+
+def _style_grid_state() -> tuple:
+    """:func:`_grid_state` of a fresh axes under the current rcParams (``axes.grid``, ``.which``, ``.axis``)."""
+    on, which, along = rcParams["axes.grid"], rcParams["axes.grid.which"], rcParams["axes.grid.axis"]
+    return tuple(bool(on and along in (name, "both") and which in (level, "both"))
+                 for name in ("x", "y") for level in ("major", "minor"))
 
 
 def _content(ax) -> list:
