@@ -38,13 +38,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import browserkit as bk  # noqa: E402
 import widgetkit as wk  # noqa: E402
 from bench_widgets import CHANGES  # noqa: E402  (the control each explorer moves)
+from bench_widgets import START as START_ARGS  # noqa: E402  (where an explorer starts, when not at its default)
 
 VIEWPORT = {"width": 1440, "height": 900}
 MEDIAN_TARGET_MS, BURST_TARGET_MS = 100.0, 300.0
 NOTEBOOK = "notebooks/zz_bench_explorers.ipynb"
-# arguments of an explorer whose default does not react to its timed slider: the tour opens on a
-# deployment that does not fit (70B bf16 on one H100), where the price changes nothing; two GPUs fit
-START = {"tour": "tp=2", "cost_explorer": "utilization=0.5"}  # and the cost explorer opens at 100%, its maximum
+# arguments of an explorer whose default does not react to its timed slider (bench_widgets.START says why)
+START = {name: ", ".join(f"{k}={v!r}" for k, v in args.items()) for name, args in START_ARGS.items()}
 
 # Installed on one explorer: keydowns inside it and repaints of its figure (the new PNG decoded, then
 # the next animation frame) or of its text result, in page time (ms). An explorer whose figure does not
