@@ -13,7 +13,7 @@ PYTHON ?= python3
 # Bytecode caches. Where PYTHONDONTWRITEBYTECODE is set (a common container default), every Python
 # process make test starts (test workers, some 60 kernels, servers, CLI runs) would compile costlib
 # and the tests from source, and pytest would rewrite every test module again, run after run
-# (docs/benchmarks.md: "Bytecode caches"). These targets let Python write its caches (__pycache__/,
+# (docs/benchmarks.md: "matplotlib 3.10 and bytecode caches"). These targets let Python write its caches (__pycache__/,
 # git-ignored) as it does by default. BYTECODE=0 keeps the caller's setting.
 BYTECODE ?= 1
 ifeq ($(BYTECODE),1)
