@@ -33,6 +33,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import ipywidgets as w  # noqa: E402
 import numpy as np  # noqa: E402
 
 from costlib.ui import plots, widgets  # noqa: E402
@@ -67,10 +68,12 @@ def time_changes(name: str, n: int, density: int, alternate: bool = False) -> di
     key, value = CHANGES[name]
     c = ex.controls[key]
     if alternate:  # one slider step up, back, up, ...: ArrowRight, ArrowLeft, ...
-        start, step = c.value, c.step
+        start = c.value
+        # a log slider's step is in its exponent: one arrow press multiplies the value by base ** step
+        up = start * c.base ** c.step if isinstance(c, w.FloatLogSlider) else start + c.step
 
         def value(i):
-            return start + step * ((i + 1) % 2)
+            return up if i % 2 == 0 else start
     wall, cpu, render, full = [], [], [], 0
     spent = {"render": 0.0}
     png = ex._png
