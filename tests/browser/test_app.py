@@ -12,7 +12,7 @@ import widgetkit as wk
 from playwright.sync_api import expect
 
 import costlib as cl
-from costlib.ui.widgets.controls import tier_label
+from costlib.common.fmt import tier_name
 
 pytestmark = pytest.mark.browser
 
@@ -53,7 +53,7 @@ def test_calculator_app_offline(page, app):
     tps, usd, _ = expected(dep, 65, 0.60)
     expect(out).to_contain_text(f"cost: ${usd[1]:,.2f} per million output tokens at 60% utilization",
                                 timeout=wk.UPDATE_TIMEOUT_MS)
-    wk.choose(box, "price tier", tier_label("reserved"))  # dropdown: the label people read
+    wk.choose(box, "price tier", tier_name("reserved"))  # dropdown: the label people read
     tps, usd, monthly = expected(dep, 65, 0.60, "reserved")
     expect(out).to_contain_text(f"cost: ${usd[1]:,.2f} per million output tokens at 60% utilization "
                                 f"(range ${usd[0]:,.2f}-${usd[2]:,.2f})", timeout=wk.UPDATE_TIMEOUT_MS)

@@ -16,7 +16,7 @@ import pytest
 import widgetkit as wk
 from playwright.sync_api import expect
 
-from costlib.ui.widgets.controls import tier_label
+from costlib.common.fmt import tier_name
 
 pytestmark = pytest.mark.browser
 
@@ -111,7 +111,7 @@ def test_room_page_comes_from_the_pool_works_and_gives_its_kernel_back(browser, 
     expect(out).to_contain_text("tokens/s", timeout=wk.RUN_TIMEOUT_MS)  # the pooled kernel answers
     seen = wk.wait_screen_pixels(box)
     assert seen["ratio"] == 2 and seen["natural"] == 2 * seen["css"], seen
-    wk.choose(box, "price tier", tier_label("reserved"))  # dropdown: the label people read
+    wk.choose(box, "price tier", tier_name("reserved"))  # dropdown: the label people read
     expect(out).to_contain_text("monthly:", timeout=wk.UPDATE_TIMEOUT_MS)
     # the pool refills behind the page: POOL waiting kernels + the open page's
     n, waited = wait_for_count(proc, POOL + 1, 120)

@@ -16,9 +16,9 @@ import widgetkit as wk
 from playwright.sync_api import expect
 
 import costlib as cl
+from costlib.catalog.tables import api_name
 from costlib.economics.cost import economics_profile
 from costlib.teaching.chapter import CONTEXT_TOKENS
-from costlib.ui.widgets.controls import api_label
 
 pytestmark = pytest.mark.browser
 
@@ -217,7 +217,7 @@ def test_utilization_explorer(page, lab):
     full = cl.usd_per_million_tokens(2 * 2.0, 64 / est.tpot_s.mid)
     expect(out).to_contain_text(f"${full:.2f}/M at full load", timeout=wk.UPDATE_TIMEOUT_MS)
 
-    wk.choose(box, "compare with API", api_label("deepinfra-llama-3.3-70b"))  # dropdown: its label
+    wk.choose(box, "compare with API", api_name("deepinfra-llama-3.3-70b"))  # dropdown: its label
     api = cl.get_api_price("deepinfra-llama-3.3-70b")["usd_per_million_output"]
     be = full / api
     verdict = f"at a {be:.0%} duty cycle" if be <= 1 else "is cheaper even at a 100% duty cycle"

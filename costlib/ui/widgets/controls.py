@@ -89,25 +89,15 @@ def gpu_options() -> list[tuple[str, str]]:
 
 def api_options() -> list[tuple[str, str]]:
     """("Provider · model", id) of every API in the price catalog, for a dropdown (§30.5)."""
-    return [(api_label(a), a) for a in api_ids()]
-
-
-def api_label(api) -> str:
-    """An API as people name it: "Together AI · Llama 3.3 70B Instruct Turbo" (§30.5)."""
-    return api_name(api)
-
-
-def tier_label(tier: str) -> str:
-    """A procurement tier's name: on_demand -> "On-demand", reserved -> "Reserved" (§30.2)."""
-    return fmt.tier_name(tier)
+    return [(api_name(a), a) for a in api_ids()]
 
 
 def tier_options(tier_ids) -> list[tuple[str, str]]:
-    """(label, id) of each tier, for a dropdown (§30.2)."""
-    return [(tier_label(t), t) for t in tier_ids]
+    """(name, id) of each tier, for a dropdown: "On-demand" shown, "on_demand" kept (§30.2)."""
+    return [(fmt.tier_name(t), t) for t in tier_ids]
 
 
-def precision_name(name) -> str:
+def precision_id(name) -> str:
     p = get_precision(name)
     if p.name not in PRECISIONS:
         raise ValueError(f"explorers offer the catalog precisions {list(PRECISIONS)}; got {name!r}")

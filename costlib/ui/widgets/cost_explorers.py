@@ -50,8 +50,7 @@ from costlib.ui.widgets import specs
 from costlib.ui.widgets.controls import (
     deployment_from,
     dropdown,
-    precision_name,
-    tier_label,
+    precision_id,
 )
 from costlib.ui.widgets.explorer import Explorer
 from costlib.ui.widgets.presets import CHAPTER_MODEL
@@ -142,7 +141,7 @@ def procurement_explorer(on_demand_usd_per_hour=None, tier=None, purchase_usd=No
         sel = df.set_index("tier").loc[v["tier"]]
         rng = f" (range ${sel['low']:.2f}-${sel['high']:.2f})" if sel["high"] > sel["low"] else ""
         return "\n".join([
-            f"{tier_label(v['tier'])}: ${sel['usd_per_gpu_hour']:.2f} per GPU-hour{rng}",
+            f"{fmt.tier_name(v['tier'])}: ${sel['usd_per_gpu_hour']:.2f} per GPU-hour{rng}",
             f"owned: capex ${oc.capex_usd_per_hour:.2f} + power ${oc.power_usd_per_hour:.2f} + operations "
             f"${oc.ops_usd_per_hour:.2f} = ${oc.usd_per_gpu_hour:.2f} per GPU-hour",
             f"(${v['purchase_usd']:,.0f} over {v['years']:g} years; {v['power_w']} W × PUE {v['pue']:.2f} at "
@@ -162,8 +161,8 @@ def utilization_explorer(mbu=None, mfu=None, duty_cycle=None, usd_per_gpu_hour=N
     The deployment (model, GPU, precisions, TP, context) is set by keyword; the controls are the
     realism factors, the batch, the price and the API compared against.
     """
-    preset = {"model": get_model(model).id, "gpu": get_gpu(gpu).id, "weights": precision_name(weights),
-              "kv": precision_name(kv), "tp": int(tp)}
+    preset = {"model": get_model(model).id, "gpu": get_gpu(gpu).id, "weights": precision_id(weights),
+              "kv": precision_id(kv), "tp": int(tp)}
     ctx = int(context)
     controls = specs.build("utilization_explorer", dict(mbu=mbu, mfu=mfu, duty_cycle=duty_cycle,
                                                         usd_per_gpu_hour=usd_per_gpu_hour, batch=batch, api=api))
@@ -222,8 +221,8 @@ def prefill_decode_explorer(workload=None, prompt_tokens=None, output_tokens=Non
     workload = specs.default(spec["workload"]) if workload is None else workload
     wl = workload if workload in names else dropdown("workload", names, workload).value
     p_in, p_out = WORKLOADS.get(wl, (1000, 1000))
-    preset = {"model": get_model(model).id, "gpu": get_gpu(gpu).id, "weights": precision_name(weights),
-              "kv": precision_name(kv), "tp": int(tp)}
+    preset = {"model": get_model(model).id, "gpu": get_gpu(gpu).id, "weights": precision_id(weights),
+              "kv": precision_id(kv), "tp": int(tp)}
     if prompt_tokens is not None or output_tokens is not None:
         shape = (prompt_tokens or p_in, output_tokens or p_out)
         wl = next((k for k, s in WORKLOADS.items() if s == shape), "custom")

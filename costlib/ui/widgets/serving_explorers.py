@@ -38,10 +38,7 @@ from costlib.physics.step import (
 from costlib.teaching.chapter import S30_10
 from costlib.ui import plots
 from costlib.ui.widgets import specs
-from costlib.ui.widgets.controls import (
-    deployment_from,
-    tier_label,
-)
+from costlib.ui.widgets.controls import deployment_from
 from costlib.ui.widgets.explorer import Explorer, message_html
 from costlib.ui.widgets.presets import CHAPTER_MODEL
 
@@ -157,7 +154,7 @@ def hardware_explorer(model=None, weights=None, kv=None, context=None, tier=None
             elif r["usd_per_million"] != r["usd_per_million"]:
                 lines.append(f"{fmt.gpu_name(r['gpu'])}: TP={int(r['tp'])}, batch {r['batch']:,}, "
                              f"{fmt.significant(r['tokens_per_s_per_gpu'])} tokens/s per GPU; "
-                             f"no {tier_label(v['tier']).lower()} price")
+                             f"no {fmt.tier_name(v['tier']).lower()} price")
             else:
                 lines.append(f"{fmt.gpu_name(r['gpu'])}: TP={int(r['tp'])}, batch {r['batch']:,}, "
                              f"{fmt.significant(r['tokens_per_s_per_gpu'])} tokens/s per GPU, "
@@ -167,7 +164,7 @@ def hardware_explorer(model=None, weights=None, kv=None, context=None, tier=None
         if priced:
             best = min(priced, key=lambda r: r["usd_per_million"])  # the first of equals, as idxmin
             head = (f"cheapest per token: {fmt.gpu_name(best['gpu'])} at ${best['usd_per_million']:.2f}/M "
-                    f"(TP={int(best['tp'])}, batch {int(best['batch']):,}, {tier_label(v['tier']).lower()} prices)")
+                    f"(TP={int(best['tp'])}, batch {int(best['batch']):,}, {fmt.tier_name(v['tier']).lower()} prices)")
         else:
             head = "no GPU in the catalog both fits this model and has a price in this tier"
         cols = ["gpu", "hbm_gb", "usd_per_gpu_hour", "min_tp", "tp", "batch", "tokens_per_s_per_gpu",

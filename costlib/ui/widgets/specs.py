@@ -97,7 +97,7 @@ def _workload_options():
 
 
 # a value as the dropdown keeps it: catalog ids (so "Llama 3.1 70B" or an alias finds its id)
-_CANONICAL = {"models": lambda x: get_model(x).id, "gpus": lambda x: get_gpu(x).id, "precisions": c.precision_name,
+_CANONICAL = {"models": lambda x: get_model(x).id, "gpus": lambda x: get_gpu(x).id, "precisions": c.precision_id,
               "tp": int, "apis": lambda x: get_api_price(x)["id"]}
 
 
