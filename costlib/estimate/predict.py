@@ -296,6 +296,14 @@ def predict_batches(dep: Deployment, input_len: int, output_len: int, batches, *
     return out
 
 
+def _by_efficiency(prof, table) -> dict:
+    """{"low"|"mid"|"high": table(efficiency)}, the table run once per distinct Efficiency: a profile whose
+    band is factors only (the ``calibrated`` one) has the same Efficiency behind all three points (§30.4)."""
+    effs = {pt: prof.efficiency(pt) for pt in ("low", "mid", "high")}
+    mid = table(effs["mid"])
+    return {pt: mid if eff is effs["mid"] else table(eff) for pt, eff in effs.items()}
+
+
 def predict(dep: Deployment, input_len: int, output_len: int, *, batch: int | None = None,
             n_gpus: int | None = None, profile="calibrated", prefix_hit_rate: float = 0.0,
             shared_prefix_len: int = 0) -> Estimate:
@@ -338,13 +346,13 @@ def predict(dep: Deployment, input_len: int, output_len: int, *, batch: int | No
     if b is None:
         c = max_throughput_table(cspec, ceil.mid, ceil.limits, i, o, fewest_experts=True, prefix_hit_rate=h,
                                  shared_prefix_len=s)
-        runs = {pt: max_throughput_table(spec, prof.efficiency(pt), lim, i, o, prefix_hit_rate=h,
-                                         shared_prefix_len=s, prefill_share=True) for pt in ("low", "mid", "high")}
+        runs = _by_efficiency(prof, lambda eff: max_throughput_table(spec, eff, lim, i, o, prefix_hit_rate=h,
+                                                                     shared_prefix_len=s, prefill_share=True))
         used = int(max(1, math.floor(float(runs["mid"]["batch"]))))
         tpot = {pt: float(r["step_time_s"]) for pt, r in runs.items()}
     else:
         c = fixed_batch_table(cspec, ceil.mid, ceil.limits, b, i, o, h)
-        runs = {pt: fixed_batch_table(spec, prof.efficiency(pt), lim, b, i, o, h) for pt in ("low", "mid", "high")}
+        runs = _by_efficiency(prof, lambda eff: fixed_batch_table(spec, eff, lim, b, i, o, h))
         used = b
         tpot = {pt: float(r["tpot_s"]) for pt, r in runs.items()}
     tps, ttft, tpot = _band_points(prof, runs, tpot, reps)
