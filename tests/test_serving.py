@@ -554,3 +554,28 @@ def test_predict_online_builds_each_step_with_make_step():
     ratio = slower["pred_output_tokens_per_s"].to_numpy() / base["pred_output_tokens_per_s"].to_numpy()
     assert ratio[sat][0] == pytest.approx(0.5, rel=0.02)
     assert ratio[~sat][0] > 0.95  # at 2 requests/s the rate, not the step, sets tokens/s
+
+
+def test_docs_report_the_held_out_h200_figures():
+    # benchmarks/data/online_serving_h200.csv: the same published page's H200 runs, held out; docs/serving.md
+    # quotes their figures as computed now
+    from pathlib import Path
+
+    from costlib.evidence.online import validate_online
+
+    root = Path(__file__).resolve().parents[1]
+    f, _ = validate_online(rows=pd.read_csv(root / "benchmarks" / "data" / "online_serving_h200.csv"))
+    text = " ".join((root / "docs" / "serving.md").read_text(encoding="utf-8").split())
+    pct = lambda x: f"{100 * x:.1f}%"  # noqa: E731
+    assert (f"loaded tokens/s {pct(f.tokens_loaded_median_abs_error)}, all {pct(f.tokens_all_median_abs_error)}, "
+            f"ITL {pct(f.itl_median_abs_error)}, TTFT < 1 s {pct(f.ttft_below_1s_median_abs_error)}") in text
+    assert f"saturation {pct(f.saturation_median_abs_error)}" in text
+    assert f.all_met == ("they meet all 7 targets" in text)
+
+
+def test_online_rows_without_a_needed_column_are_refused_by_name():
+    from costlib.evidence.online import online_rows, predict_online
+
+    with pytest.raises(ValueError, match=r"missing column\(s\) \['itl_mean_ms'\]"):
+        predict_online(online_rows().drop(columns=["itl_mean_ms"]))
+    assert isinstance(online_rows(), pd.DataFrame)

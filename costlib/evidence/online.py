@@ -40,6 +40,8 @@ TARGETS = {
     "false_knees": ("<=", 0),
     "saturation_median_abs_error": ("<=", 0.15),
 }
+REQUIRED_COLUMNS = ("model", "gpu", "tp", "weights", "kv", "input_len", "output_len", "request_rate_per_s",
+                    "n_requests", "ttft_mean_ms", "itl_mean_ms", "output_tokens_per_s", "achieved_requests_per_s")
 LOADED_RATE_PER_S = 16.0
 LOADED_CONCURRENCY = 25
 KNEE_S = 1.0
@@ -71,6 +73,10 @@ def predict_online(rows: pd.DataFrame | None = None, profile="calibrated", make_
     what-if experiment such as ``benchmarks/online_what_if.py`` passes its own).
     """
     df = online_rows() if rows is None else rows.copy()
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    if missing:
+        raise ValueError(f"rows: missing column(s) {missing}; online runs need {list(REQUIRED_COLUMNS)} "
+                         "(the columns of costlib/data/online_serving.csv)")
     prof = get_profile(profile)
     build = engine_step if make_step is None else make_step
 
@@ -171,9 +177,22 @@ def validate_online(profile="calibrated", rows: pd.DataFrame | None = None) -> t
     return online_figures(table), table
 
 
-def main() -> None:
-    """Print the figures and the per-row table: ``python -m costlib.evidence.online``."""
-    figures, table = validate_online()
+def main(argv=None) -> None:
+    """Print the figures and the per-row table: ``python -m costlib.evidence.online [--rows FILE.csv]``."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Predict published online-serving runs and print the fidelity figures.")
+    ap.add_argument("--rows", help="a CSV of online runs in the columns of costlib/data/online_serving.csv "
+                                   "(default: the bundled runs), e.g. benchmarks/data/online_serving_h200.csv")
+    args = ap.parse_args(argv)
+    try:
+        rows = None if args.rows is None else pd.read_csv(args.rows)
+    except (OSError, pd.errors.ParserError) as e:
+        ap.error(f"--rows: cannot read {args.rows!r} as a CSV ({e})")
+    try:
+        figures, table = validate_online(rows=rows)
+    except ValueError as e:
+        ap.error(str(e))
     cols = ["model", "input_len", "output_len", "request_rate_per_s", "ttft_mean_ms", "pred_ttft_mean_ms",
             "itl_mean_ms", "pred_itl_mean_ms", "output_tokens_per_s", "pred_output_tokens_per_s",
             "achieved_requests_per_s", "pred_achieved_requests_per_s"]

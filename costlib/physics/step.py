@@ -43,7 +43,7 @@ MFU_RANGE = (0.30, 0.50)  # prefill model-FLOP utilization (§30.4)
 DEFAULT_MBU = sum(MBU_RANGE) / 2
 DEFAULT_MFU = sum(MFU_RANGE) / 2
 # Fixed cost of one small all-reduce inside an NVLink node: the chapter profile's value, and the default
-# of every function here. (The calibrated profile fits its own: 60 us, which also absorbs engine costs.)
+# of every function here. (The calibrated profile holds its own: 40 us, which also absorbs engine costs.)
 DEFAULT_ALLREDUCE_LATENCY_S = 5e-6
 
 

@@ -41,6 +41,7 @@ import pandas as pd
 
 import costlib as cl
 from costlib.evidence import calibrate as C
+from costlib.evidence.online import predict_online
 from costlib.evidence.validate import explain
 from costlib.ui import plots, widgets
 
@@ -242,18 +243,39 @@ for gid in ("GH200", "GH200-144GB"):
 # %% [markdown]
 # ### One number held, not fitted
 #
-# Each all-reduce has a fixed cost besides its bytes. With one interconnect family hidden the fit
-# cannot tell that cost from the link's efficiency, so it is held at one value, chosen by the
-# held-out error. The sweep that chose it:
+# Each all-reduce has a fixed cost besides its bytes. With one interconnect family hidden, the
+# max-throughput runs cannot tell that cost from the link's efficiency: their held-out error moves
+# little over a wide range. Another set of runs can. At a low request rate a 70B model on 4 GPUs
+# decodes a few sequences per step, so a step is mostly reading the weights plus 160 all-reduces,
+# and the measured inter-token latency of the published online runs (notebook 07b) says how long
+# those all-reduces take. The two sets pull in opposite directions: a small latency fits the online
+# runs and widens the max-throughput band. The rule: the smallest latency, on a 5 µs grid, whose
+# band stays within 1.6× (high/low). Each row below refits the other six values.
 
 # %% tags=["nbval-check-output"]
+online_rows = pd.to_numeric(predict_online()["request_rate_per_s"], errors="coerce")
 sweep = []
-for us in (20, 60, 100):
+for us in (30, 35, 40, 60):
     start = C.START.with_(mid=dataclasses.replace(C.START.mid, allreduce_latency_s=us * 1e-6))
+    refit = C.default_profile(start)
     r = C.cross_validate(data, by="family", start=start, band=False)
+    t = predict_online(profile=refit)
+    low = (online_rows <= 8) & t["model"].str.contains("70b")  # 70B on 4 GPUs, a few sequences per step
+    itl = (t["pred_itl_mean_ms"] / t["itl_mean_ms"] - 1)[low].abs().median()
     sweep.append({"all-reduce latency (us)": us, "held-out median |error|": r.median_abs_error,
-                  "worst family": r.by_group()["median_abs_error"].max()})
-pd.DataFrame(sweep).set_index("all-reduce latency (us)")
+                  "band high/low": refit.band_high / refit.band_low, "online 70B ITL |error|, low load": itl})
+sweep = pd.DataFrame(sweep).set_index("all-reduce latency (us)")
+sweep.round(3)
+
+# %%
+ok = sweep[sweep["band high/low"] <= 1.6]
+print(f"chosen: {ok.index.min()} us; the shipped profile holds "
+      f"{cl.get_profile('calibrated').mid.allreduce_latency_s * 1e6:.0f} us")
+
+# %% [markdown]
+# The price is in the table: the chosen latency is not where the max-throughput runs' held-out error
+# is lowest, and the online runs would like a smaller one still. One engine has to serve both sets
+# of runs, so it takes the value that keeps the band usable and comes closest to the online latency.
 
 # %% [markdown]
 # ## 6. Bring your own benchmark
