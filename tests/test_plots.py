@@ -313,7 +313,7 @@ def test_chapter_30_5_table_recomputed_by_hand():
     assert rows.loc["70B FP8, 1×H100, 80% util", "batch"] == b > 6  # no cap, the engine's memory model
     assert rows.loc["70B FP8, 1×H100, 80% util", "usd_per_million"] == pytest.approx(usd, rel=1e-9)
     assert rows.loc["70B FP8, 1×H100, 80% util", "chapter_usd_per_million"] == 0.25  # the chapter's figure
-    assert rows.loc["gpt-4o", "usd_per_million"] == 10.0  # OpenAI list price, $/M output
+    assert rows.loc["OpenAI · GPT-4o", "usd_per_million"] == 10.0  # OpenAI list price, $/M output; a name, not an id
     ax = plots.cost_bars(df)
     assert_good_axes(ax)
     assert sum(1 for p in ax.patches if p.get_hatch()) == 2
@@ -483,3 +483,34 @@ def test_legends_and_labels_are_at_least_9_pt():
 
     with p.style():
         assert matplotlib.rcParams["legend.fontsize"] >= 9 and matplotlib.rcParams["axes.labelsize"] >= 9
+
+
+def _legend_covers(ax):
+    """The bars and value labels that the axes' legend box overlaps (drawn as an explorer draws it)."""
+    fig = ax.figure
+    fig.set_layout_engine("constrained")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = ax.get_legend().get_window_extent(renderer)
+    covered = [p for p in ax.patches if p.get_window_extent(renderer).overlaps(box)]
+    covered += [t.get_text() for t in ax.texts if t.get_text().strip() and t.get_window_extent(renderer).overlaps(box)]
+    return covered
+
+
+@pytest.mark.parametrize("draw", ["hardware", "cost", "ratio"])
+def test_bar_chart_legends_cover_no_bar_and_no_label(draw):
+    # issue #17: nothing the reader needs sits under a legend. The hardware chart's lower-right legend hid
+    # the L40S label ("$2.58/M (TP=4, ...)") for the default 70B model.
+    with plots.style():
+        fig, ax = plt.subplots()
+        if draw == "hardware":
+            plots.hardware_bars(cl.compare_hardware("llama-3.1-70b", "bf16", "bf16", context=4096), ax=ax)
+        elif draw == "cost":
+            plots.cost_bars(plots.chapter_30_5_table(), ax=ax)
+        else:
+            rows = [{"label": "self-hosted", "usd_per_million_input": 0.5, "usd_per_million_output": 3.0,
+                     "kind": "self-hosted"},
+                    {"label": "an API", "usd_per_million_input": 1.0, "usd_per_million_output": 9.0, "kind": "api"}]
+            plots.price_ratio_bars(pd.DataFrame(rows), ax=ax)
+        assert _legend_covers(ax) == []
+    plt.close(fig)

@@ -88,6 +88,20 @@ def listing(values, limit=4) -> str:
 
 
 @styled
+def legend_below(ax, handles):
+    """A legend under the x-axis label (one row; two columns from four entries on), outside the data, so it
+    never covers a bar or its label (§30.1).
+
+    Its distance from the axes is in font sizes (points), so it clears the tick labels and the axis label
+    whatever the figure's size; constrained layout makes room for it.
+    """
+    return ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                     ncols=len(handles) if len(handles) <= 3 else 2, borderaxespad=LEGEND_BELOW_PAD, frameon=False)
+
+
+LEGEND_BELOW_PAD = 3.4  # font sizes from the x-axis line to the legend: tick labels and the axis label fit between
+
+
 def message_axes(text, ax=None, *, title=None):
     """Empty axes with a centred message: what is shown instead of an empty or NaN plot."""
     ax = new_axes(ax)

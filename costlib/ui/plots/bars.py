@@ -7,7 +7,7 @@ import numpy as np
 from matplotlib import ticker
 from matplotlib.patches import Patch
 
-from costlib.catalog.tables import get_api_price
+from costlib.catalog.tables import api_name, get_api_price
 from costlib.common import checks as v
 from costlib.common import fmt
 from costlib.economics.cost import decode_usd_per_million, request_shape
@@ -16,6 +16,7 @@ from costlib.teaching.chapter import CONTEXT_TOKENS, S30_2, S30_5, S30_6, S30_8
 from costlib.ui.plots.axes import (
     USD_TICKS,
     finite_mask,
+    legend_below,
     log_axis,
     message_axes,
     new_axes,
@@ -106,7 +107,7 @@ def cost_bars(df, log=True, ax=None):
                   "cost ($ per million output tokens)")
     ax.set_ylabel("configuration (self-hosted or API)")
     ax.set_title("Self-hosted $/M output tokens vs API list prices")
-    ax.legend(handles=handles, loc="upper right")
+    legend_below(ax, handles)
     return ax
 
 
@@ -152,7 +153,7 @@ def chapter_30_5_table(usd_per_gpu_hour=None, context=CONTEXT_TOKENS, profile="c
             row["note"] = f"needs {e.needed_bytes / 1e9:,.0f} GB, {e.memory_bytes / 1e9:,.0f} GB on one GPU"
         rows.append(row)
     for aid, chapter_usd in CHAPTER_30_5_APIS:
-        rows.append({"label": aid, "kind": "api", "chapter_usd_per_million": chapter_usd,
+        rows.append({"label": api_name(aid), "kind": "api", "chapter_usd_per_million": chapter_usd,
                      "usd_per_million": get_api_price(aid)["usd_per_million_output"], "note": "", "batch": 0})
     import pandas as pd
 
@@ -182,7 +183,7 @@ def hardware_bars(df, mark=True, ax=None):
                      else "")
         note = str(r.get("note", "") or "")
         bad.append(_short_refusal(note, r.get("shortfall_bytes")) if not r.get("feasible", False)
-                   else f"no price{': ' + note if note else ''}")
+                   else note if note.startswith("no price") else f"no price{': ' + note if note else ''}")
     colors = [BLUE if f else INFEASIBLE for f in feasible]
     y = _bars(ax, [fmt.gpu_name(g) for g in df["gpu"]], np.where(feasible, vals, np.nan), colors, texts, log=False,
               infeasible_texts=bad)
@@ -203,8 +204,10 @@ def hardware_bars(df, mark=True, ax=None):
             ax.set_xlim(right=max(ax.get_xlim()[1], max(xs) * 1.2))
     ax.set_xlabel("cost ($ per million output tokens)")
     ax.set_ylabel("GPU")
-    ax.set_title("One model on each GPU at the smallest TP that fits")
-    ax.legend(handles=handles, loc="lower right")
+    ax.set_title("One model on each GPU at the smallest TP that fits" if rule == "smallest" else
+                 "One model on each GPU at the cheapest TP that fits" if rule == "cheapest" else
+                 f"One model on each GPU at TP={rule}")
+    legend_below(ax, handles)
     return ax
 
 
@@ -295,5 +298,5 @@ def price_ratio_bars(df, mark=True, ax=None):
     ax.set_ylabel("who prices it (self-hosted, chapter, API)")
     ax.set_title("How much dearer is an output token than an input token?")
     handles = [Patch(color=c, label=k) for k, c in kc.items() if k in set(map(str, kinds))]
-    ax.legend(handles=handles, loc="lower right")
+    legend_below(ax, handles)
     return ax
