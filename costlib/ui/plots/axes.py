@@ -95,11 +95,16 @@ def legend_below(ax, handles):
     Its distance from the axes is in font sizes (points), so it clears the tick labels and the axis label
     whatever the figure's size; constrained layout makes room for it.
     """
-    return ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
-                     ncols=len(handles) if len(handles) <= 3 else 2, borderaxespad=LEGEND_BELOW_PAD, frameon=False)
+    legend = ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                       ncols=len(handles) if len(handles) <= 3 else 2, borderaxespad=LEGEND_BELOW_PAD, frameon=False)
+    legend.set_gid(FRAME_GID)  # outside the data: an explorer may paint it with the axes' frame
+    return legend
 
 
 LEGEND_BELOW_PAD = 3.4  # font sizes from the x-axis line to the legend: tick labels and the axis label fit between
+#: The gid of an artist outside the data area, which nothing plotted overlaps: an explorer's painter draws it
+#: with the axes' frame (ticks, labels) and keeps it while its own text and handles stay the same (§30.1).
+FRAME_GID = "costlib-frame"
 
 
 def message_axes(text, ax=None, *, title=None):

@@ -5,9 +5,12 @@ import io
 
 import numpy as np
 from matplotlib import rcParams
+from matplotlib.legend import Legend
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 from PIL import Image
+
+from costlib.ui.plots.axes import FRAME_GID
 
 LAYOUT_TOLERANCE_PX = 0.5  # margins (in PNG pixels) that moved less than this keep the last layout
 EXTRA_LAYOUT_PASSES = 2  # constrained layout runs again (at most this often) while something sticks out
@@ -16,14 +19,15 @@ EXTRA_LAYOUT_PASSES = 2  # constrained layout runs again (at most this often) wh
 class Painter:
     """Paints a figure on its Agg canvas and encodes it as a PNG, drawing only what changed (§30.1).
 
-    The *frame* of each axes (its face, spines, ticks, tick labels, grid and axis labels) is what
-    a slider rarely changes; everything else (lines, bars, collections, texts, annotations, the legend
-    and the titles, which often quote results) is *content*, marked animated so a full draw leaves it out of the
+    The *frame* of each axes (its face, spines, ticks, tick labels, grid and axis labels, and what a plot
+    marks as lying outside the data with ``FRAME_GID``, such as a legend under the axes) is what a slider
+    rarely changes; everything else (lines, bars, collections, texts, annotations, a legend inside the
+    axes and the titles, which often quote results) is *content*, marked animated so a full draw leaves it out of the
     background. A full draw (matplotlib's documented blitting API) paints the frames,
     keeps them as the background (``canvas.copy_from_bbox``), then draws the content over them
     (``ax.draw_artist``, in z-order). A later redraw whose frames are the same (same axes, place,
-    limits, scales, tick locations and labels, axis labels: :func:`frame_key`) and whose
-    margins still hold restores the background (``canvas.restore_region``) and draws only the content.
+    limits, scales, tick locations and labels, axis labels, the kept legends' texts and handles:
+    :func:`frame_key`) and whose margins still hold restores the background (``canvas.restore_region``) and draws only the content.
     So both paths paint the same pixels; the frame is drawn under the content (the workbook's
     style puts the grid below the data, ``axes.axisbelow: True``, as a plain ``savefig`` does).
 
@@ -120,7 +124,8 @@ def frame_key(fig) -> tuple:
         (ax.get_position().bounds, ax.get_xlim(), ax.get_ylim(), ax.get_xscale(), ax.get_yscale(),
          ax.axison, ax.get_facecolor(),
          _axis_key(ax.xaxis), _axis_key(ax.yaxis),
-         tuple((name, s.get_visible(), s.get_edgecolor()) for name, s in ax.spines.items()))
+         tuple((name, s.get_visible(), s.get_edgecolor()) for name, s in ax.spines.items()),
+         tuple(_kept_key(a) for a in _kept(ax)))
         for ax in fig.axes)
 
 
@@ -183,9 +188,36 @@ def _style_grid_state() -> tuple:
 
 
 def _content(ax) -> list:
-    """What a plot function put on ``ax``: every child but the frame (face, spines, axes), titles included."""
+    """What a plot function put on ``ax``: every child but the frame (face, spines, axes, and artists marked
+    ``FRAME_GID``: a legend under the axes), titles included."""
     frame = {ax.patch, ax.xaxis, ax.yaxis, *ax.spines.values()}
-    return [a for a in ax.get_children() if a not in frame]  # in the order Axes.draw keeps for equal z-order
+    # in the order Axes.draw keeps for equal z-order
+    return [a for a in ax.get_children() if a not in frame and a.get_gid() != FRAME_GID]
+
+
+def _kept(ax) -> list:
+    """The artists a plot marked to be painted with the frame (``FRAME_GID``), e.g. a legend under the axes."""
+    return [a for a in ax.get_children() if a.get_gid() == FRAME_GID]
+
+
+def _kept_key(artist) -> tuple:
+    """What a kept artist shows: a legend's texts, the look of its handles, and where it is anchored."""
+    if isinstance(artist, Legend):
+        handles = tuple((type(h).__name__,) + tuple(_plain(getattr(h, f"get_{p}")()) for p in _HANDLE_LOOK
+                                                   if hasattr(h, f"get_{p}"))
+                        for h in artist.legend_handles)
+        return (tuple(t.get_text() for t in artist.get_texts()), handles, artist.get_bbox_to_anchor().bounds,
+                artist.get_visible())
+    return (type(artist).__name__, artist.get_visible(), id(artist))  # anything else: drawn fully each time
+
+
+_HANDLE_LOOK = ("facecolor", "edgecolor", "hatch", "color", "marker", "markersize", "markeredgecolor", "linestyle",
+                "linewidth", "alpha")
+
+
+def _plain(x):
+    """A value usable in a key: arrays become tuples."""
+    return tuple(np.ravel(x).tolist()) if isinstance(x, np.ndarray) else x
 
 
 def encode_png(canvas) -> bytes:
@@ -204,6 +236,7 @@ def frame_extents(ax, renderer) -> list:
     measuring them again would create every tick anew (the axes were cleared), the costliest part of a check.
     """
     boxes = [ax.get_window_extent(renderer)]
+    boxes += [a.get_window_extent(renderer) for a in _kept(ax) if a.get_visible() and a.get_in_layout()]
     if ax.axison:
         boxes += [axis.get_tightbbox(renderer, for_layout_only=True)
                   for axis in (ax.xaxis, ax.yaxis) if axis.get_visible()]
