@@ -18,7 +18,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import costlib as cl  # noqa: E402
-from costlib.ui import plots  # noqa: E402
+from costlib.ui import plots, widgets  # noqa: E402
 
 # ---------------------------------------------------------------- hand-derived facts
 
@@ -380,14 +380,26 @@ def test_bar_axes_end_on_a_round_number(x, want):
 
 
 def test_procurement_axis_stays_put_while_prices_move():
-    """The bar moves with the price; the value axis keeps its round end: 1.6 x $3.8-$4.4 = $6.08-$7.04 -> $8."""
+    """The bar moves with the price; the value axis keeps its round end: 1.5 x $4.1-$5.3 = $6.15-$7.95 -> $8."""
     ends = set()
-    for od in (3.8, 3.9, 4.1, 4.4):
+    for od in (4.1, 4.4, 4.8, 5.3):
         df = pd.DataFrame({"tier": ["on_demand"], "usd_per_gpu_hour": [od], "low": [od * 0.8], "high": [od * 1.2]})
         ax = plots.procurement_bars(df, mark=False)
         ends.add(ax.get_xlim()[1])
         plt.close("all")
     assert ends == {8.0}
+
+
+def test_procurement_axis_does_not_jump_one_step_either_side_of_the_catalog_price():
+    # the explorer starts at the catalog's mid H100 on-demand price; one slider step (5 cents) either way
+    # keeps the axis end: 1.5 x $3.70-$3.80 = $5.55-$5.70 -> $6 (with 1.6x, $3.75 sat on the $6 boundary)
+    ex = widgets.procurement_explorer()
+    price, step = ex.values()["on_demand_usd_per_hour"], ex.controls["on_demand_usd_per_hour"].step
+    ends = set()
+    for od in (price - step, price, price + step):
+        ex.controls["on_demand_usd_per_hour"].value = od
+        ends.add(ex.ax.get_xlim()[1])
+    assert ends == {6.0} and price == 3.75
 
 
 # ---------------------------------------------------------------- §30.7 monthly cost

@@ -34,8 +34,11 @@ from costlib.ui.plots.style import (
 )
 
 
-def _bars(ax, labels, values, colors, texts, *, log, infeasible_texts, text_x=None):
-    """Horizontal bars top-to-bottom; NaN values become hatched grey bars saying why, without a price."""
+def _bars(ax, labels, values, colors, texts, *, log, infeasible_texts, text_x=None, room=1.6):
+    """Horizontal bars top-to-bottom; NaN values become hatched grey bars saying why, without a price.
+
+    On a linear axis the right end is the nice number at or above ``room`` x the longest bar: space for
+    the value labels, which start where the bars end."""
     vals = np.asarray(values, dtype=float)
     ok = finite_mask(vals, positive=log)
     y = np.arange(len(labels))[::-1]
@@ -44,7 +47,7 @@ def _bars(ax, labels, values, colors, texts, *, log, infeasible_texts, text_x=No
     else:
         vmin, vmax = (0.1, 1.0) if log else (0.0, 1.0)
     left = vmin / 3 if log else 0.0
-    right = vmax * 4 if log else nice_ceiling(vmax * 1.6)  # room for the value labels right of the bars
+    right = vmax * 4 if log else nice_ceiling(vmax * room)  # room for the value labels right of the bars
     tx = vals if text_x is None else np.where(np.isfinite(text_x), text_x, vals)
     if ok.any():  # one call for all priced bars (a call per bar is slow)
         ax.barh(y[ok], vals[ok] - left, left=left, color=[c for c, o in zip(colors, ok, strict=True) if o], height=0.65,
@@ -240,8 +243,10 @@ def procurement_bars(df, highlight=None, mark=True, ax=None):
     cols = [VERMILLION if t == highlight else BLUE for t in df["tier"]]
     texts = [f"${x:.2f}/h" for x in vals]
     hi_x = df["high"].astype(float).to_numpy() if "high" in df else None
+    # short labels ("$3.75/h") need less room than 1.6x; 1.5x also keeps the catalog's $3.75 on-demand
+    # price off an axis-end boundary (3.75 x 1.6 = 6), where each slider step rescaled the axis
     y = _bars(ax, [fmt.tier_name(str(t)) for t in df["tier"]], vals, cols, texts, log=False,
-              infeasible_texts=["no price"] * len(df), text_x=hi_x)
+              infeasible_texts=["no price"] * len(df), text_x=hi_x, room=1.5)
     if "low" in df and "high" in df:
         lo, hi = df["low"].astype(float).to_numpy(), df["high"].astype(float).to_numpy()
         m = finite_mask(lo, hi) & (hi > lo)
