@@ -124,6 +124,17 @@ def test_lab_switches_off_the_extension_that_prints_deprecation_warnings():
     assert "--ServerApp.jpserver_extensions=voila.server_extension=False" in argv
 
 
+def test_lab_lists_the_notebooks_without_the_start_notebooks_helper():
+    from traitlets.config import KVArgParseConfigLoader
+
+    argv = serve.lab_argv(ROOT)
+    cfg = KVArgParseConfigLoader([a for a in argv if a.startswith("--ContentsManager.")]).load_config()
+    hidden = list(cfg.ContentsManager.hide_globs)
+    # jupyter_server's defaults are kept, and the helper module joins them
+    assert hidden[:5] == ["__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~"] and "_guide.py" in hidden
+    assert (ROOT / "notebooks" / "_guide.py").is_file()
+
+
 def test_serve_dry_run_prints_the_command(capsys):
     assert serve.main(["app", "--dry-run", "--port", "9000", "--no-browser"]) == 0
     out = capsys.readouterr().out

@@ -51,6 +51,9 @@ LAB_SETTINGS_DIR = ROOT / "tools" / "jupyterlab-settings"
 # runs Voilà on its own) turns traitlets' DeprecationWarnings on for the whole server when it is
 # imported, so every start printed "ServerApp.token config is deprecated" although nothing sets it.
 LAB_DISABLED_EXTENSIONS = ("voila.server_extension",)
+# What the file browser does not list: jupyter_server's own defaults, and the start notebook's helper
+# module (notebooks/_guide.py), which the notebook imports but a learner has no reason to open.
+LAB_HIDDEN_FILES = ("__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "_guide.py")
 
 
 def free_port() -> int:
@@ -80,6 +83,7 @@ def lab_argv(root=ROOT, port: int | None = None, token: str | None = None, open_
             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
             f"--LabApp.app_settings_dir={LAB_SETTINGS_DIR}",
             *(f"--ServerApp.jpserver_extensions={ext}=False" for ext in LAB_DISABLED_EXTENSIONS),
+            *(f"--ContentsManager.hide_globs={glob}" for glob in LAB_HIDDEN_FILES),
             *_root_flags()]
     if start and (root / start).exists():
         argv.append(f"--LabApp.default_url=/lab/tree/{start}")

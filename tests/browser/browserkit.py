@@ -21,6 +21,7 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parents[2]
 SERVE = ROOT / "tools" / "serve.py"
 ARTIFACTS = Path(os.environ.get("COSTLIB_ARTIFACTS_DIR", ROOT / "artifacts" / "browser"))
+SELFTEST = "zz_selftest"  # the folder (under the served root) of notebooks that check the checks themselves
 # `make screenshots` sets this: chosen screenshots are copied there (docs/img) for the README.
 SCREENSHOTS_DIR = os.environ.get("COSTLIB_SCREENSHOTS_DIR")
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")

@@ -137,9 +137,11 @@ def test_a_failing_cell_is_reported(page, lab, served_root):
                                                            "language": "python"}})
     nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("x / 0"),
                 nbformat.v4.new_code_cell("print('never reached')")]
-    nbformat.write(nb, served_root / "notebooks" / "zz_selftest_error.ipynb")
+    # in a folder of its own, so the notebooks/ listing (in the README's screenshot) shows only the workbook
+    (served_root / bk.SELFTEST).mkdir(exist_ok=True)
+    nbformat.write(nb, served_root / bk.SELFTEST / "error.ipynb")
     with pytest.raises(AssertionError, match="ZeroDivisionError"):
-        open_and_run(page, lab, "notebooks/zz_selftest_error.ipynb")
+        open_and_run(page, lab, f"{bk.SELFTEST}/error.ipynb")
 
 
 def test_start_here_tour(page, lab):

@@ -275,6 +275,17 @@ def opened(lab_page, lab, served_root, kernel):
     return get
 
 
+def test_the_file_browser_lists_each_notebook_once_and_no_plumbing(lab):
+    """What JupyterLab's file browser shows in notebooks/ (the server's contents API, which it lists): every
+    notebook once (the jupytext twins are in py/), and not the start notebook's helper module."""
+    url = f"{lab['base']}/api/contents/notebooks?content=1&token={lab['token']}"
+    with urllib.request.urlopen(url, timeout=30) as r:
+        names = [c["name"] for c in json.load(r)["content"]]
+    assert (bk.ROOT / "notebooks" / "_guide.py").is_file() and "_guide.py" not in names, names
+    assert not [n for n in names if n.endswith(".py")], names
+    assert {p.name for p in (bk.ROOT / "notebooks").glob("[0-9]*.ipynb")} <= set(names)
+
+
 def test_a_calm_start(lab_page, lab):
     """`make lab`'s server (tools/serve.py, the project's overrides.json): no news question or other
     notification after the start, no deprecation warning in the server's output. The check sees a
@@ -298,7 +309,8 @@ def test_the_checks_catch_dollar_math_and_a_modified_notebook(lab_page, lab, ser
     """The old escaping is drawn as math and flagged, in a markdown cell below the fold (the notebook
     UI renders it when the browser is idle) and in a saved markdown output, by both drawings; a
     partial language_info makes a notebook open modified, and that is flagged too."""
-    path = "notebooks/zz_selftest_dollars.ipynb"
+    path = f"{bk.SELFTEST}/dollars.ipynb"  # a folder of its own: not listed beside the workbook's notebooks
+    (served_root / bk.SELFTEST).mkdir(exist_ok=True)
     nb = nbformat.v4.new_notebook(metadata={
         "kernelspec": {"name": KERNEL, "display_name": "Python 3", "language": "python"}})
     nb.cells = [nbformat.v4.new_markdown_cell(f"Filler paragraph {i}, long enough to take a line.")
