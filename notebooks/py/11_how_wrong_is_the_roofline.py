@@ -41,7 +41,7 @@ import pandas as pd
 
 import costlib as cl
 from costlib.evidence import calibrate as C
-from costlib.evidence.online import predict_online
+from costlib.evidence.online import online_rows, predict_online
 from costlib.evidence.validate import explain
 from costlib.ui import plots, widgets
 
@@ -253,14 +253,14 @@ for gid in ("GH200", "GH200-144GB"):
 # band stays within 1.6× (high/low). Each row below refits the other six values.
 
 # %% tags=["nbval-check-output"]
-online_rows = pd.to_numeric(predict_online()["request_rate_per_s"], errors="coerce")
+rates = pd.to_numeric(online_rows()["request_rate_per_s"], errors="coerce")
 sweep = []
 for us in (30, 35, 40, 60):
     start = C.START.with_(mid=dataclasses.replace(C.START.mid, allreduce_latency_s=us * 1e-6))
     refit = C.default_profile(start)
     r = C.cross_validate(data, by="family", start=start, band=False)
     t = predict_online(profile=refit)
-    low = (online_rows <= 8) & t["model"].str.contains("70b")  # 70B on 4 GPUs, a few sequences per step
+    low = (rates <= 8) & t["model"].str.contains("70b")  # 70B on 4 GPUs, a few sequences per step
     itl = (t["pred_itl_mean_ms"] / t["itl_mean_ms"] - 1)[low].abs().median()
     sweep.append({"all-reduce latency (us)": us, "held-out median |error|": r.median_abs_error,
                   "band high/low": refit.band_high / refit.band_low, "online 70B ITL |error|, low load": itl})
