@@ -87,7 +87,6 @@ def listing(values, limit=4) -> str:
     return ", ".join(vals[:limit]) + (f" and {len(vals) - limit} more" if len(vals) > limit else "")
 
 
-@styled
 def legend_below(ax, handles):
     """A legend under the x-axis label (one row; two columns from four entries on), outside the data, so it
     never covers a bar or its label (§30.1).
@@ -107,6 +106,7 @@ LEGEND_BELOW_PAD = 3.4  # font sizes from the x-axis line to the legend: tick la
 FRAME_GID = "costlib-frame"
 
 
+@styled
 def message_axes(text, ax=None, *, title=None):
     """Empty axes with a centred message: what is shown instead of an empty or NaN plot."""
     ax = new_axes(ax)

@@ -207,8 +207,7 @@ def hardware_bars(df, mark=True, ax=None):
             ax.set_xlim(right=max(ax.get_xlim()[1], max(xs) * 1.2))
     ax.set_xlabel("cost ($ per million output tokens)")
     ax.set_ylabel("GPU")
-    ax.set_title("One model on each GPU at the smallest TP that fits" if rule == "smallest" else
-                 "One model on each GPU at the cheapest TP that fits" if rule == "cheapest" else
+    ax.set_title(f"One model on each GPU at the {rule} TP that fits" if not rule.isdigit() else
                  f"One model on each GPU at TP={rule}")
     legend_below(ax, handles)
     return ax
